@@ -1,0 +1,1 @@
+"""Hireloop: recruiter and hiring-manager collaboration beside the company's ATS."""

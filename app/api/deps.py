@@ -1,0 +1,94 @@
+"""What every REST endpoint may ask for: the caller, a session, paging and conditional headers.
+
+Sessions are function-scoped dependencies: a write session commits after the endpoint returns
+and before the response is sent (so a 2xx never leaves before its commit), and rolls back on
+any exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Actor
+from app.db import Database
+from app.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from app.errors import PreconditionFailed
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def current_actor(request: Request) -> Actor:
+    headers = request.headers
+    actor: Actor = await request.app.state.authenticator.authenticate(
+        headers.get("authorization"), headers.get("x-organization-id")
+    )
+    request.state.actor = actor
+    return actor
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with _db(request).read() as session:
+        yield session
+
+
+async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with _db(request).write() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=500, pattern=r"^[A-Za-z0-9_\-]*$", description="next_cursor of the previous page")
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor or None)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def etag(version: int | str) -> str:
+    return f'"{version}"'
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(description="The ETag you read; a stale one gets 412 and changes nothing", max_length=100),
+    ] = None,
+) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise PreconditionFailed("If-Match does not name a version of this resource")
+    return int(tag)
+
+
+IfMatch = Annotated[int | None, Depends(expected_version)]
+
+
+def not_modified(request: Request, tag: str) -> bool:
+    sent = request.headers.get("if-none-match")
+    if not sent:
+        return False
+    return tag in {t.strip().removeprefix("W/") for t in sent.split(",")} or sent.strip() == "*"

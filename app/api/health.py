@@ -1,0 +1,50 @@
+"""Liveness, readiness and metrics: unauthenticated, for load balancers and Prometheus."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app.migrations import head_revision
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str
+    migrations: str
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", summary="The database answers and its schema is at the latest migration",
+            responses={503: {"model": Readiness}})
+async def readyz(request: Request, response: Response) -> Readiness:
+    db = request.app.state.db
+    try:
+        async with db.read() as session:
+            current = await session.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception:
+        response.status_code = 503
+        return Readiness(status="unavailable", database="unreachable", migrations="unknown")
+    head = head_revision(str(db.engine.url))
+    if current != head:
+        response.status_code = 503
+        return Readiness(status="unavailable", database="ok", migrations=f"at {current}, head is {head}")
+    return Readiness(status="ok", database="ok", migrations="head")
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

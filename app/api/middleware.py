@@ -1,0 +1,301 @@
+"""Pure ASGI middleware: request ids, telemetry, the body size limit, Idempotency-Key.
+
+Pure ASGI rather than BaseHTTPMiddleware because every request passes through these, and
+the hot read path has no time to spare.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.problems import problem_response
+from app.api.router import API_PREFIX
+from app.db import statement_count
+from app.domain.idempotency import repository as idem_repo
+from app.errors import DomainError
+from app.observability import Metrics, request_id_var
+from app.settings import Settings
+
+access_log = logging.getLogger("hireloop.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+
+
+class RequestTelemetry:
+    """X-Request-ID in and out, Prometheus counts and latency by route, one JSON access log line."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, settings: Settings) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.access_log = settings.access_log
+        self.expose_count = settings.expose_statement_count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        counter = [0]
+        count_token = statement_count.set(counter)
+        started = time.perf_counter()
+        status = 500
+        expose = self.expose_count
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                if expose:
+                    headers.append((b"x-statement-count", str(counter[0]).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            template = _route_template(scope)
+            method = scope["method"]
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.latency.labels(method, template).observe(elapsed)
+            if self.access_log:
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "path": scope["path"],
+                        "route": template,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "sql_statements": counter[0],
+                    },
+                )
+            statement_count.reset(count_token)
+            request_id_var.reset(token)
+
+
+def _route_template(scope: Scope) -> str:
+    """The route's path template (bounded label cardinality), never the raw path."""
+    path: str = scope["path"]
+    if path.startswith("/graphql"):
+        return "/graphql"
+    route_path = getattr(scope.get("route"), "path", None)
+    if route_path is None:
+        return "unmatched"
+    if path.startswith(API_PREFIX) and not route_path.startswith(API_PREFIX):
+        return API_PREFIX + route_path
+    return str(route_path)
+
+
+class BodySizeLimit:
+    """Refuse bodies over the limit with 413, whether or not Content-Length tells the truth."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_bytes:
+                    await self._refuse(scope, send)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        response = problem_response(
+            scope, status=413, title="Payload too large",
+            detail=f"The body is larger than {self.max_bytes} bytes", code="payload_too_large",
+        )
+        await response(scope, _empty_receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class IdempotencyKeys:
+    """Same key and body: the first answer again. Same key, other body: 422. In flight: 409.
+
+    The claim is committed before the request runs so a concurrent retry sees it; the answer is
+    stored after. A crash between the request's commit and storing its answer leaves a claim that
+    a retry may take over after `idempotency_lock_seconds` (documented in docs/api.md).
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        raw_key = headers.get(b"idempotency-key")
+        if raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        key = raw_key.decode("latin-1")
+        if not _KEY.match(key):
+            await problem_response(
+                scope, status=422, title="Invalid input", code="invalid_input",
+                detail="Idempotency-Key must be 1 to 255 printable ASCII characters",
+                errors=[{"field": "Idempotency-Key", "message": "1 to 255 printable ASCII characters"}],
+            )(scope, _empty_receive, send)
+            return
+        app_state = scope["app"].state
+        try:
+            actor = await app_state.authenticator.authenticate(
+                headers.get(b"authorization", b"").decode("latin-1") or None,
+                (headers.get(b"x-organization-id") or b"").decode("latin-1") or None,
+            )
+        except DomainError:
+            await self.app(scope, receive, send)  # the route answers 401 itself
+            return
+
+        body = await _read_body(receive)
+        digest = hashlib.sha256()
+        digest.update(scope["path"].encode())
+        digest.update(b"?" + scope.get("query_string", b""))
+        digest.update(b"\n" + body)
+        request_hash = digest.hexdigest()
+
+        db = app_state.db
+        async with db.transaction() as session:
+            claim = await idem_repo.claim(
+                session,
+                organization_id=actor.organization_id,
+                member_id=actor.member_id,
+                key=key,
+                method="POST",
+                path=scope["path"],
+                request_hash=request_hash,
+                ttl_hours=self.settings.idempotency_ttl_hours,
+                lock_seconds=self.settings.idempotency_lock_seconds,
+            )
+        if claim.outcome == "mismatch":
+            await problem_response(
+                scope, status=422, title="Invalid input", code="idempotency_key_reused",
+                detail="This Idempotency-Key was used with a different request; use a new key",
+                errors=[{"field": "Idempotency-Key", "message": "already used with another body"}],
+            )(scope, _empty_receive, send)
+            return
+        if claim.outcome == "in_flight":
+            await problem_response(
+                scope, status=409, title="Conflict", code="idempotency_in_flight",
+                detail="A request with this Idempotency-Key is still being processed; retry shortly",
+                headers={"Retry-After": "1"},
+            )(scope, _empty_receive, send)
+            return
+        if claim.outcome == "replay":
+            await _replay(send, claim.status or 200, claim.headers, claim.body or b"")
+            return
+
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                captured["body"].extend(message.get("body", b""))
+            await send(message)
+
+        sent_body = False
+
+        async def replay_receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        try:
+            await self.app(scope, replay_receive, capture)
+        finally:
+            async with db.transaction() as session:
+                if captured["status"] >= 500:
+                    await idem_repo.release(session, claim.record_id)
+                else:
+                    kept = [
+                        [n.decode("latin-1"), v.decode("latin-1")]
+                        for n, v in captured["headers"]
+                        if n.lower() in (b"content-type", b"location", b"etag")
+                    ]
+                    await idem_repo.complete(
+                        session, claim.record_id, captured["status"], kept, bytes(captured["body"])
+                    )
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _replay(send: Send, status: int, headers: list[list[str]], body: bytes) -> None:
+    raw = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+    raw.append((b"idempotent-replayed", b"true"))
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+__all__ = ["BodySizeLimit", "IdempotencyKeys", "RequestTelemetry"]

@@ -1,0 +1,173 @@
+"""RFC 9457 problem details for every 4xx and 5xx the REST API answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from app.errors import DomainError
+
+log = logging.getLogger("hireloop.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemFieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str = Field(description="A URI naming the kind of problem")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    code: str
+    request_id: str | None = None
+    errors: list[ProblemFieldError] | None = None
+
+
+def _problem_schema(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem_schema("Missing, unknown, revoked or expired credentials"),
+    403: _problem_schema("Your permission set does not allow this"),
+    404: _problem_schema("Not found, or not in your organization"),
+    413: _problem_schema("The body is larger than allowed"),
+    422: _problem_schema("Invalid input; `errors` names the fields"),
+}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMON_RESPONSES,
+    409: _problem_schema("Conflicts with the current state, or an Idempotency-Key in flight"),
+}
+PATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_RESPONSES,
+    412: _problem_schema("If-Match names a version that is no longer current"),
+}
+
+
+def problem_response(
+    request_scope: dict[str, Any],
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://hireloop.dev/problems/{code.replace('_', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request_scope.get("path"),
+        "code": code,
+        "request_id": request_scope.get("state", {}).get("request_id"),
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body})
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "the body is not valid JSON"
+    if error.get("type") == "extra_forbidden":
+        return "is not a known field"
+    if error.get("type") == "missing":
+        return "is required"
+    message = str(error.get("msg", "is invalid"))
+    return message.removeprefix("Value error, ")
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    errors = [{"field": e.field, "message": e.message} for e in exc.errors] or None
+    return problem_response(
+        request.scope, status=exc.status, title=exc.title, detail=exc.detail, code=exc.code,
+        errors=errors, extra=exc.extra,
+        headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
+    )
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
+        for e in exc.errors()
+    ]
+    named = ", ".join(sorted({e["field"] for e in errors}))
+    return problem_response(
+        request.scope, status=422, title="Invalid input", detail=f"Invalid input: {named}",
+        code="invalid_input", errors=errors,
+    )
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type"}
+    return problem_response(
+        request.scope, status=exc.status_code, title=titles.get(exc.status_code, "Error"),
+        detail=str(exc.detail), code={404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error"),
+        headers=exc.headers,
+    )
+
+
+async def _on_integrity_error(request: Request, exc: Exception) -> Response:
+    log.info("integrity error turned into 409: %s", exc)
+    return problem_response(
+        request.scope, status=409, title="Conflict",
+        detail="The change conflicts with a concurrent change or an existing record; read and retry",
+        code="conflict",
+    )
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    log.exception("database error", exc_info=exc)
+    return problem_response(
+        request.scope, status=503, title="Service unavailable",
+        detail="The database could not complete the request; retry shortly", code="unavailable",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(
+        request.scope, status=500, title="Internal server error",
+        detail="Something went wrong on our side; the request id helps us find it", code="internal",
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,25 @@
+"""The outbox, for consumers that pull: oldest first, never skipping an event that commits late."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import CurrentActor, Paging, ReadSession
+from app.api.pagination import PagePublic
+from app.api.problems import COMMON_RESPONSES
+from app.domain.events import service
+from app.domain.events.schemas import EventPublic
+
+router = APIRouter(prefix="/events", tags=["events"], responses=COMMON_RESPONSES)
+
+
+@router.get("", summary="Events in commit order (admins, recruiters)")
+async def list_events(
+    actor: CurrentActor,
+    session: ReadSession,
+    page: Paging,
+    type: Annotated[list[str] | None, Query(max_length=20, description="Only these event types")] = None,
+) -> PagePublic[EventPublic]:
+    return PagePublic.of(await service.list_events(session, actor, type or [], page))

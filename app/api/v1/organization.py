@@ -1,0 +1,24 @@
+"""The caller's organization."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import CurrentActor, ReadSession, WriteSession
+from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES
+from app.domain.organizations import service
+from app.domain.organizations.schemas import OrganizationPublic, OrganizationUpdate
+
+router = APIRouter(prefix="/organization", tags=["organization"], responses=COMMON_RESPONSES)
+
+
+@router.get("", summary="Read your organization")
+async def read_organization(actor: CurrentActor, session: ReadSession) -> OrganizationPublic:
+    return await service.get_organization(session, actor)
+
+
+@router.patch("", summary="Change your organization's settings (admins)", responses=PATCH_RESPONSES)
+async def update_organization(
+    data: OrganizationUpdate, actor: CurrentActor, session: WriteSession
+) -> OrganizationPublic:
+    return await service.update_organization(session, actor, data)

@@ -1,0 +1,234 @@
+"""Who is calling: API keys and OpenID Connect bearer tokens, resolved to an Actor.
+
+The hot path is one dictionary look-up: a verified credential is cached for at most
+`auth_cache_seconds` (5 at the most), so a revoked key stops working at once on the instance
+that revoked it (its entry is dropped on commit) and within that bound on every other one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import httpx
+import jwt
+
+from app.db import Database
+from app.domain.organizations import repository as org_repo
+from app.errors import PermissionDenied, Unauthenticated
+from app.settings import Settings
+
+API_KEY_PREFIX = "hl_"
+
+
+class PermissionSet(StrEnum):
+    admin = "admin"
+    recruiter = "recruiter"
+    hiring_manager = "hiring_manager"
+    interviewer = "interviewer"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    member_id: uuid.UUID
+    organization_id: uuid.UUID
+    permission_set: PermissionSet
+    email: str
+    name: str
+    api_key_id: uuid.UUID | None = None
+
+    def require(self, *allowed: PermissionSet) -> None:
+        if self.permission_set not in allowed:
+            names = ", ".join(p.value for p in allowed)
+            raise PermissionDenied(
+                f"This needs one of the permission sets: {names}; yours is {self.permission_set}"
+            )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.permission_set is PermissionSet.admin
+
+    @property
+    def can_manage_roles(self) -> bool:
+        return self.permission_set in (PermissionSet.admin, PermissionSet.recruiter)
+
+
+def generate_api_key() -> tuple[str, str, str]:
+    """Return (plaintext key, display prefix, hash). Only the hash is stored."""
+    secret = secrets.token_urlsafe(32)
+    key = f"{API_KEY_PREFIX}{secret}"
+    return key, key[: len(API_KEY_PREFIX) + 6], hash_api_key(key)
+
+
+def hash_api_key(key: str) -> str:
+    # Keys carry 256 bits of entropy, so a plain SHA-256 is as strong as a slow hash here
+    # and keeps the look-up an index probe.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ActorCache:
+    """Verified credentials for a few seconds, so most requests skip the database."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Actor]] = {}
+
+    def get(self, credential: str) -> Actor | None:
+        entry = self._entries.get(credential)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            self._entries.pop(credential, None)
+            return None
+        return entry[1]
+
+    def put(self, credential: str, actor: Actor, ttl: float) -> None:
+        if ttl <= 0:
+            return
+        if len(self._entries) > 50_000:
+            self._entries.clear()
+        self._entries[credential] = (time.monotonic() + ttl, actor)
+
+    def forget_api_key(self, api_key_id: uuid.UUID) -> None:
+        for credential, (_, actor) in list(self._entries.items()):
+            if actor.api_key_id == api_key_id:
+                self._entries.pop(credential, None)
+
+    def forget_member(self, member_id: uuid.UUID) -> None:
+        for credential, (_, actor) in list(self._entries.items()):
+            if actor.member_id == member_id:
+                self._entries.pop(credential, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+# One per process: a process is one instance of the service.
+actor_cache = ActorCache()
+
+
+class JwksCache:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self._settings = settings
+        self._http = http
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, kid: str | None) -> Any:
+        fresh = time.monotonic() - self._fetched_at < self._settings.oidc_jwks_cache_seconds
+        if not fresh or (kid not in self._keys and time.monotonic() - self._fetched_at > 10):
+            await self._refresh()
+        if kid is None and len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        key = self._keys.get(kid or "")
+        if key is None:
+            raise Unauthenticated("The token was signed with an unknown key")
+        return key
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            url = self._settings.oidc_jwks_url
+            if not url:
+                raise Unauthenticated("Bearer tokens are not enabled on this service")
+            try:
+                response = await self._http.get(url, timeout=5.0)
+                response.raise_for_status()
+                key_set = jwt.PyJWKSet.from_dict(response.json())
+            except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
+                raise Unauthenticated("The identity provider's key set is unavailable") from exc
+            self._keys = {k.key_id or "": k for k in key_set.keys}
+            self._fetched_at = time.monotonic()
+
+
+class Authenticator:
+    def __init__(self, settings: Settings, db: Database, http: httpx.AsyncClient) -> None:
+        self._settings = settings
+        self._db = db
+        self._jwks = JwksCache(settings, http)
+
+    async def authenticate(self, authorization: str | None, organization_hint: str | None) -> Actor:
+        if not authorization:
+            raise Unauthenticated("Send 'Authorization: Bearer <API key or token>'")
+        scheme, _, credential = authorization.partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential:
+            raise Unauthenticated("Send 'Authorization: Bearer <API key or token>'")
+        cache_key = credential if organization_hint is None else f"{credential}|{organization_hint}"
+        cached = actor_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        if credential.startswith(API_KEY_PREFIX):
+            actor = await self._from_api_key(credential)
+        else:
+            actor = await self._from_token(credential, organization_hint)
+        actor_cache.put(cache_key, actor, self._settings.auth_cache_seconds)
+        return actor
+
+    async def _from_api_key(self, key: str) -> Actor:
+        async with self._db.read() as session:
+            row = await org_repo.touch_api_key(session, hash_api_key(key))
+        if row is None:
+            raise Unauthenticated("The API key is unknown or revoked")
+        return Actor(
+            member_id=row.member_id,
+            organization_id=row.organization_id,
+            permission_set=PermissionSet(row.permission_set),
+            email=row.email,
+            name=row.name,
+            api_key_id=row.api_key_id,
+        )
+
+    async def _from_token(self, token: str, organization_hint: str | None) -> Actor:
+        settings = self._settings
+        if not settings.oidc_issuer or not settings.oidc_jwks_url:
+            raise Unauthenticated("The credential is not a Hireloop API key (they start with hl_)")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("The bearer token is malformed") from exc
+        key = await self._jwks.key_for(header.get("kid"))
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"],
+                issuer=settings.oidc_issuer,
+                audience=settings.oidc_audience,
+                options={"require": ["exp", "iss"], "verify_aud": settings.oidc_audience is not None},
+                leeway=30,
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("The bearer token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"The bearer token is not valid: {exc}") from exc
+        email = claims.get(settings.oidc_email_claim)
+        if not isinstance(email, str) or not email:
+            raise Unauthenticated(f"The token carries no '{settings.oidc_email_claim}' claim")
+        org_id: uuid.UUID | None = None
+        if organization_hint is not None:
+            try:
+                org_id = uuid.UUID(organization_hint)
+            except ValueError as exc:
+                raise Unauthenticated("X-Organization-Id is not a valid id") from exc
+        async with self._db.read() as session:
+            members = await org_repo.active_members_by_email(session, email.lower(), org_id)
+        if not members:
+            raise Unauthenticated(f"No active member has the email {email}")
+        if len(members) > 1:
+            raise Unauthenticated(
+                f"{email} belongs to several organizations; send X-Organization-Id to choose"
+            )
+        member = members[0]
+        return Actor(
+            member_id=member.id,
+            organization_id=member.organization_id,
+            permission_set=PermissionSet(member.permission_set),
+            email=member.email,
+            name=member.name,
+        )

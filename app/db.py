@@ -1,0 +1,118 @@
+"""Async engine and sessions.
+
+Two session factories share one pool: `write` sessions run in a transaction that the boundary
+commits; `read` sessions run in autocommit so a GET is one round trip per statement (no
+BEGIN/COMMIT), which is what keeps the hot read path close to a bare asyncpg read.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+
+from app.embedded_db import start_embedded
+from app.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata: MetaData = SQLModel.metadata
+
+# Counts SQL statements per request; read by the metrics middleware and `make bench`.
+statement_count: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "statement_count", default=None
+)
+
+
+def resolve_database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded(settings.data_dir)
+
+
+def _count_statement(*_: Any) -> None:
+    counter = statement_count.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+def make_engine(url: str, settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        connect_args={
+            "server_settings": {
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "application_name": "hireloop",
+            }
+        },
+    )
+    event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+    return engine
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    write: async_sessionmaker[AsyncSession]
+    read: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, url: str, settings: Settings) -> Database:
+        engine = make_engine(url, settings)
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return cls(
+            engine=engine,
+            write=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
+            read=async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False),
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on any exception."""
+        async with self.write() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def after_commit(session: AsyncSession, callback: Any) -> None:
+    """Run `callback()` once this session's transaction commits (never if it rolls back).
+
+    Used for process-local side effects such as forgetting a revoked key in the auth cache;
+    anything that must reach other systems goes through the outbox instead.
+    """
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop("after_commit", None)

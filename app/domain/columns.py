@@ -1,0 +1,51 @@
+"""Column helpers shared by every table model, so tenancy and timestamps look the same everywhere."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field
+
+from app.clock import utcnow
+from app.ids import new_id
+
+
+def id_field() -> Any:
+    return Field(default_factory=new_id, primary_key=True)
+
+
+def org_field() -> Any:
+    """Every row belongs to an organization; deleting the organization deletes its rows."""
+    return Field(
+        sa_column_args=[ForeignKey("organizations.id", ondelete="CASCADE")],
+        index=True,
+        nullable=False,
+    )
+
+
+def created_field() -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+
+
+def timestamp_field(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable)
+
+
+def json_field(default_factory: Any = dict) -> Any:
+    return Field(default_factory=default_factory, sa_type=JSONB, nullable=False)
+
+
+def fk(target: str, *, nullable: bool = True, ondelete: str = "RESTRICT", index: bool = True) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        sa_column_args=[ForeignKey(target, ondelete=ondelete)],
+        nullable=nullable,
+        index=index,
+    )
+
+
+__all__ = ["created_field", "datetime", "fk", "id_field", "json_field", "org_field", "timestamp_field", "uuid"]

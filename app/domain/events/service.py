@@ -1,0 +1,56 @@
+"""Recording events in the outbox, and reading them back for consumers that pull."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Actor, PermissionSet
+from app.domain.events import repository
+from app.domain.events.catalogue import CATALOGUE
+from app.domain.events.models import Event
+from app.domain.events.schemas import EventPublic
+from app.domain.pagination import Page, PageRequest, to_page
+from app.errors import InvalidInput, FieldError
+
+
+def record(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    actor: Actor | None,
+    type: str,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    data: dict[str, Any],
+) -> Event:
+    """Add an outbox row to the caller's transaction: it commits or vanishes with the change."""
+    if type not in CATALOGUE:
+        raise ValueError(f"event type {type} is not in the catalogue")
+    event = Event(
+        organization_id=organization_id,
+        type=type,
+        actor_member_id=actor.member_id if actor else None,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        data=data,
+    )
+    session.add(event)
+    return event
+
+
+async def list_events(
+    session: AsyncSession, actor: Actor, types: Sequence[str], page: PageRequest
+) -> Page[EventPublic]:
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    unknown = [t for t in types if t not in CATALOGUE]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown event type(s): {', '.join(unknown)}",
+            [FieldError("type", f"unknown event type {t}") for t in unknown],
+        )
+    rows = await repository.list_events(session, actor.organization_id, types, page)
+    result = to_page(rows, page, lambda e: (e.tx_seq, e.id))
+    return Page([EventPublic.model_validate(e) for e in result.items], result.next_cursor)

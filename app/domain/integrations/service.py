@@ -1,0 +1,108 @@
+"""Connections to ATS vendors and the external ids of our records in them.
+
+Issue-level scope today: an admin registers a connection and records are linked to the
+vendor's ids; the vendor adapters (credentials, webhooks, sync) build on these tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Actor, PermissionSet
+from app.domain.events import service as events
+from app.domain.integrations import repository
+from app.domain.integrations.models import Connection, ExternalRef
+from app.domain.integrations.schemas import (
+    ConnectionCreate,
+    ConnectionPublic,
+    ExternalRefLink,
+    ExternalRefPublic,
+)
+from app.domain.pagination import Page, PageRequest, to_page
+from app.domain.roles import service as roles
+from app.errors import Conflict, InvalidInput
+
+
+async def create_connection(session: AsyncSession, actor: Actor, data: ConnectionCreate) -> ConnectionPublic:
+    actor.require(PermissionSet.admin)
+    connection = Connection(organization_id=actor.organization_id, provider=data.provider, name=data.name)
+    session.add(connection)
+    await session.flush()
+    return ConnectionPublic.model_validate(connection)
+
+
+async def list_connections(session: AsyncSession, actor: Actor, page: PageRequest) -> Page[ConnectionPublic]:
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    rows = await repository.list_connections(session, actor.organization_id, page)
+    result = to_page(rows, page, lambda c: (c.created_at, c.id))
+    return Page([ConnectionPublic.model_validate(c) for c in result.items], result.next_cursor)
+
+
+async def role_refs(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> list[ExternalRefPublic]:
+    await roles.get_role(session, actor, role_id)
+    rows = await repository.refs_for(session, actor.organization_id, "role", [role_id])
+    return [ExternalRefPublic.model_validate(r) for r in rows]
+
+
+async def refs_for_roles(
+    session: AsyncSession, actor: Actor, role_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[ExternalRefPublic]]:
+    rows = await repository.refs_for(session, actor.organization_id, "role", role_ids)
+    result: dict[uuid.UUID, list[ExternalRefPublic]] = {rid: [] for rid in role_ids}
+    for row in rows:
+        result.setdefault(row.resource_id, []).append(ExternalRefPublic.model_validate(row))
+    return result
+
+
+async def link_role(
+    session: AsyncSession, actor: Actor, role_id: uuid.UUID, data: ExternalRefLink
+) -> ExternalRefPublic:
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    await roles.get_role(session, actor, role_id)
+    connection = await repository.get_connection(session, actor.organization_id, data.connection_id)
+    if connection is None:
+        raise InvalidInput.for_field("connection_id", "no connection with this id in your organization")
+    existing = await repository.find_by_external_id(
+        session, actor.organization_id, connection.id, "role", data.external_id
+    )
+    if existing is not None and existing.resource_id != role_id:
+        raise Conflict(
+            f"External id {data.external_id} is already linked to role {existing.resource_id}",
+            resource_id=str(existing.resource_id),
+        )
+    try:
+        async with session.begin_nested():
+            row = await repository.upsert_ref(
+                session,
+                ExternalRef(
+                    organization_id=actor.organization_id,
+                    connection_id=connection.id,
+                    resource_type="role",
+                    resource_id=role_id,
+                    external_id=data.external_id,
+                ),
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"External id {data.external_id} is already linked to another role") from exc
+    assert row is not None
+    events.record(
+        session, actor.organization_id, actor, "external_ref.linked", "role", role_id,
+        {
+            "resource_type": "role",
+            "resource_id": str(role_id),
+            "connection_id": str(connection.id),
+            "external_id": data.external_id,
+        },
+    )
+    return ExternalRefPublic.model_validate(row)
+
+
+async def find_role_by_external_id(
+    session: AsyncSession, actor: Actor, connection_id: uuid.UUID, external_id: str
+) -> uuid.UUID | None:
+    """For the ATS adapters: which of our roles is this vendor job?"""
+    ref = await repository.find_by_external_id(session, actor.organization_id, connection_id, "role", external_id)
+    return ref.resource_id if ref else None

@@ -1,0 +1,65 @@
+"""Organizations (tenants), their members and members' API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Index, Time, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.domain.columns import created_field, fk, id_field, json_field, org_field, timestamp_field
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organizations"
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=200)
+    time_zone: str = Field(default="UTC", max_length=64)
+    feedback_due_hours: int = 24
+    close_the_loop_days: int = 30
+    created_at: datetime = created_field()
+    updated_at: datetime = created_field()
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("organization_id", "email"), Index("ix_members_email", "email"))
+
+    id: uuid.UUID = id_field()
+    organization_id: uuid.UUID = org_field()
+    email: str = Field(max_length=320)
+    name: str = Field(max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    bio: str | None = Field(default=None, max_length=2000)
+    permission_set: str = Field(max_length=32)
+    time_zone: str = Field(default="UTC", max_length=64)
+    working_hours: dict[str, Any] = json_field()
+    max_interviews_per_day: int | None = None
+    max_interviews_per_week: int | None = None
+    update_cadence: str = Field(default="daily", max_length=16)
+    update_channel: str = Field(default="email", max_length=16)
+    update_local_time: time = Field(default=time(9, 0), sa_type=Time())
+    delegate_id: uuid.UUID | None = fk("members.id", ondelete="SET NULL")
+    slack_webhook_url: str | None = Field(default=None, max_length=500)
+    is_active: bool = True
+    version: int = 1
+    created_at: datetime = created_field()
+    updated_at: datetime = created_field()
+
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: uuid.UUID = id_field()
+    organization_id: uuid.UUID = org_field()
+    member_id: uuid.UUID = fk("members.id", nullable=False, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = created_field()
+    last_used_at: datetime | None = timestamp_field()
+    revoked_at: datetime | None = timestamp_field()

@@ -1,0 +1,150 @@
+"""SQL for organizations, members and API keys. Every query is scoped by organization."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.organizations.models import ApiKey, Member, Organization
+from app.domain.pagination import PageRequest, keyset
+
+
+class KeyOwner(NamedTuple):
+    api_key_id: uuid.UUID
+    member_id: uuid.UUID
+    organization_id: uuid.UUID
+    permission_set: str
+    email: str
+    name: str
+
+
+_TOUCH_KEY = text(
+    """
+    UPDATE api_keys AS k SET last_used_at = now()
+    FROM members AS m
+    WHERE k.key_hash = :key_hash AND k.revoked_at IS NULL
+      AND m.id = k.member_id AND m.is_active
+    RETURNING k.id, m.id, m.organization_id, m.permission_set, m.email, m.name
+    """
+)
+
+
+async def touch_api_key(session: AsyncSession, key_hash: str) -> KeyOwner | None:
+    """Validate a key and stamp its last use in one round trip."""
+    row = (await session.execute(_TOUCH_KEY, {"key_hash": key_hash})).first()
+    return KeyOwner(*row) if row else None
+
+
+async def active_members_by_email(
+    session: AsyncSession, email: str, organization_id: uuid.UUID | None
+) -> Sequence[Member]:
+    stmt = select(Member).where(func.lower(Member.email) == email, Member.is_active)
+    if organization_id is not None:
+        stmt = stmt.where(Member.organization_id == organization_id)
+    return (await session.scalars(stmt.limit(2))).all()
+
+
+async def get_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+    return await session.get(Organization, organization_id)
+
+
+async def get_member(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID, *, for_update: bool = False
+) -> Member | None:
+    stmt = select(Member).where(Member.organization_id == organization_id, Member.id == member_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def get_members(
+    session: AsyncSession, organization_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+) -> Sequence[Member]:
+    if not member_ids:
+        return []
+    stmt = select(Member).where(
+        Member.organization_id == organization_id,
+        Member.id.in_(member_ids),  # type: ignore[attr-defined]
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def member_email_taken(session: AsyncSession, organization_id: uuid.UUID, email: str) -> Member | None:
+    stmt = select(Member).where(
+        Member.organization_id == organization_id, func.lower(Member.email) == email.lower()
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def list_members(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    page: PageRequest,
+    *,
+    permission_set: str | None,
+    q: str | None,
+    include_inactive: bool,
+) -> Sequence[Member]:
+    stmt = select(Member).where(Member.organization_id == organization_id)
+    if permission_set:
+        stmt = stmt.where(Member.permission_set == permission_set)
+    if q:
+        pattern = f"%{_escape_like(q)}%"
+        stmt = stmt.where(
+            Member.name.ilike(pattern, escape="\\") | Member.email.ilike(pattern, escape="\\")  # type: ignore[attr-defined]
+        )
+    if not include_inactive:
+        stmt = stmt.where(Member.is_active)
+    return (await session.scalars(keyset(stmt, Member.created_at, Member.id, page))).all()
+
+
+async def delegators_of(session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(Member.id).where(
+        Member.organization_id == organization_id, Member.delegate_id == member_id
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_api_key(
+    session: AsyncSession, organization_id: uuid.UUID, key_id: uuid.UUID, *, for_update: bool = False
+) -> ApiKey | None:
+    stmt = select(ApiKey).where(ApiKey.organization_id == organization_id, ApiKey.id == key_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def list_api_keys(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID | None, page: PageRequest
+) -> Sequence[ApiKey]:
+    stmt = select(ApiKey).where(ApiKey.organization_id == organization_id)
+    if member_id is not None:
+        stmt = stmt.where(ApiKey.member_id == member_id)
+    return (await session.scalars(keyset(stmt, ApiKey.created_at, ApiKey.id, page))).all()
+
+
+async def revoke_member_keys(session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID) -> None:
+    await session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.organization_id == organization_id,
+            ApiKey.member_id == member_id,
+            ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(revoked_at=func.now())
+    )
+
+
+async def count_organizations(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Organization)) or 0)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+escape_like = _escape_like

@@ -1,0 +1,164 @@
+"""What goes in and out for organizations, members and API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+from typing import Literal
+
+from pydantic import EmailStr, Field, field_validator, model_validator
+
+from app.domain.types import (
+    ClockTime,
+    LongText,
+    Name,
+    PublicModel,
+    ShortText,
+    StrictModel,
+    TimeZone,
+    Url,
+    Weekday,
+)
+
+PermissionSetName = Literal["admin", "recruiter", "hiring_manager", "interviewer"]
+Cadence = Literal["realtime", "daily", "weekly"]
+Channel = Literal["email", "slack", "webhook", "none"]
+
+
+class TimeRange(StrictModel):
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+WorkingHours = dict[Weekday, list[TimeRange]]
+
+
+def _no_overlap(hours: WorkingHours | None) -> WorkingHours | None:
+    if hours is None:
+        return None
+    for day, ranges in hours.items():
+        ordered = sorted(ranges, key=lambda r: r.start)
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
+            if later.start < earlier.end:
+                raise ValueError(f"the hours on {day} overlap")
+    return hours
+
+
+def default_working_hours() -> dict[str, list[dict[str, str]]]:
+    return {d: [{"start": "09:00", "end": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+class OrganizationPublic(PublicModel):
+    id: uuid.UUID
+    name: str
+    time_zone: str
+    feedback_due_hours: int
+    close_the_loop_days: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationUpdate(StrictModel):
+    name: ShortText | None = None
+    time_zone: TimeZone | None = None
+    feedback_due_hours: int | None = Field(default=None, ge=1, le=720)
+    close_the_loop_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class MemberCreate(StrictModel):
+    email: EmailStr
+    name: ShortText
+    permission_set: PermissionSetName
+    title: ShortText | None = None
+    bio: LongText | None = None
+    time_zone: TimeZone = "UTC"
+    working_hours: WorkingHours | None = None
+    max_interviews_per_day: int | None = Field(default=None, ge=0, le=24)
+    max_interviews_per_week: int | None = Field(default=None, ge=0, le=100)
+
+    _hours = field_validator("working_hours")(_no_overlap)
+
+
+class MemberUpdate(StrictModel):
+    name: ShortText | None = None
+    title: ShortText | None = None
+    bio: LongText | None = None
+    permission_set: PermissionSetName | None = None
+    time_zone: TimeZone | None = None
+    working_hours: WorkingHours | None = None
+    max_interviews_per_day: int | None = Field(default=None, ge=0, le=24)
+    max_interviews_per_week: int | None = Field(default=None, ge=0, le=100)
+    is_active: bool | None = None
+
+    _hours = field_validator("working_hours")(_no_overlap)
+
+
+class PreferencesUpdate(StrictModel):
+    update_cadence: Cadence | None = None
+    update_channel: Channel | None = None
+    update_local_time: time | None = None
+    delegate_id: uuid.UUID | None = None
+    slack_webhook_url: Url | None = None
+
+
+class PreferencesPublic(PublicModel):
+    update_cadence: Cadence
+    update_channel: Channel
+    update_local_time: time
+    delegate_id: uuid.UUID | None
+    slack_webhook_url: str | None
+
+
+class MemberPublic(PublicModel):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    name: str
+    title: str | None
+    bio: str | None
+    permission_set: PermissionSetName
+    time_zone: str
+    working_hours: dict[str, list[dict[str, str]]]
+    max_interviews_per_day: int | None
+    max_interviews_per_week: int | None
+    update_cadence: Cadence
+    update_channel: Channel
+    update_local_time: time
+    delegate_id: uuid.UUID | None
+    is_active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberFilters(StrictModel):
+    permission_set: PermissionSetName | None = None
+    q: Name | None = None
+    include_inactive: bool = False
+
+
+class ApiKeyCreate(StrictModel):
+    name: ShortText
+    member_id: uuid.UUID | None = Field(
+        default=None, description="Admins may issue a key to another member; default: yourself"
+    )
+
+
+class ApiKeyPublic(PublicModel):
+    id: uuid.UUID
+    member_id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The key itself. It is shown only in this answer; store it now.")

@@ -1,0 +1,19 @@
+"""Imports every table model so that metadata is complete for Alembic and the tests."""
+
+from app.domain.events.models import Event
+from app.domain.idempotency.models import IdempotencyRecord
+from app.domain.integrations.models import Connection, ExternalRef
+from app.domain.organizations.models import ApiKey, Member, Organization
+from app.domain.roles.models import IntakeRevision, Role
+
+__all__ = [
+    "ApiKey",
+    "Connection",
+    "Event",
+    "ExternalRef",
+    "IdempotencyRecord",
+    "IntakeRevision",
+    "Member",
+    "Organization",
+    "Role",
+]

@@ -1,0 +1,34 @@
+"""Per-request GraphQL context: the caller, one read session, and the DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.fastapi import BaseContext
+
+from app.api.deps import current_actor
+from app.auth import Actor
+from app.db import Database
+from app.graphql.loaders import Loaders
+
+
+@dataclass
+class Context(BaseContext):
+    actor: Actor
+    db: Database
+    session: AsyncSession
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self.loaders = Loaders(self.session, self.actor)
+
+
+async def get_context(request: Request, actor: Actor = Depends(current_actor)) -> AsyncIterator[Any]:
+    db: Database = request.app.state.db
+    async with db.read() as session:
+        yield Context(actor=actor, db=db, session=session)

@@ -1,0 +1,96 @@
+"""Typed error results for mutations, and error codes on query errors, matching REST's codes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from pydantic import BaseModel, ValidationError
+from strawberry.extensions import SchemaExtension
+
+from app.errors import DomainError, FieldError, InvalidInput
+
+log = logging.getLogger("hireloop.graphql")
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+@strawberry.type
+class FieldErrorType:
+    field: str
+    message: str
+
+
+@strawberry.type(description="Why a mutation did not happen; `code` and `status` match the REST problem")
+class MutationError:
+    code: str
+    status: int
+    message: str
+    fields: list[FieldErrorType]
+
+    @classmethod
+    def from_domain(cls, exc: DomainError) -> MutationError:
+        return cls(
+            code=exc.code,
+            status=exc.status,
+            message=exc.detail,
+            fields=[FieldErrorType(field=camel(e.field), message=e.message) for e in exc.errors],
+        )
+
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
+    """Run the same input schema as REST, turning pydantic's errors into named field errors."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            FieldError(
+                ".".join(camel(str(p)) for p in e["loc"]) or "input",
+                str(e["msg"]).removeprefix("Value error, "),
+            )
+            for e in exc.errors()
+        ]
+        raise InvalidInput("Invalid input: " + ", ".join(sorted({e.field for e in errors})), errors) from exc
+
+
+async def run_mutation(work: Callable[[], Awaitable[T]]) -> T | MutationError:
+    """Strawberry catches resolver exceptions, so each mutation maps domain errors itself."""
+    try:
+        return await work()
+    except DomainError as exc:
+        return MutationError.from_domain(exc)
+
+
+class DomainErrorCodes(SchemaExtension):
+    """Give query errors the REST code and status, and hide internals of unexpected ones."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        processed: list[GraphQLError] = []
+        for error in result.errors:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                error.extensions = {"code": original.code, "status": original.status}
+                error.message = original.detail
+            elif original is not None:
+                log.error("unhandled error in GraphQL resolver", exc_info=original)
+                error = GraphQLError(
+                    "Internal error", nodes=error.nodes, path=error.path,
+                    extensions={"code": "internal", "status": 500},
+                )
+            processed.append(error)
+        result.errors = processed
+
+

@@ -1,0 +1,339 @@
+"""Mutations: each runs in its own transaction and answers `Payload | MutationError`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.domain.integrations import service as integrations
+from app.domain.integrations.schemas import ExternalRefLink
+from app.domain.organizations import service as organizations
+from app.domain.organizations.schemas import (
+    ApiKeyCreate,
+    MemberCreate,
+    MemberUpdate,
+    PreferencesUpdate,
+)
+from app.domain.roles import intake
+from app.domain.roles import service as roles
+from app.domain.roles.schemas import IntakeRevisionCreate, RoleCreate, RoleUpdate
+from app.graphql.context import Context
+from app.graphql.errors import MutationError, run_mutation, validate
+from app.graphql.ids import parse_id
+from app.graphql.types.intake import IntakeRevision
+from app.graphql.types.member import Member
+from app.graphql.types.role import ExternalRef, Role
+
+Info = strawberry.Info[Context, None]
+
+
+def _given(obj: Any) -> dict[str, Any]:
+    """The input's fields that the caller actually sent (UNSET ones are left out)."""
+    return {k: v for k, v in vars(obj).items() if v is not strawberry.UNSET}
+
+
+def _ids(data: dict[str, Any], **kinds: str) -> dict[str, Any]:
+    for field, kind in kinds.items():
+        if data.get(field) is not None:
+            data[field] = parse_id(data[field], kind, field)
+    return data
+
+
+@strawberry.input
+class CreateRoleInput:
+    title: str
+    team: str | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    workplace: str | None = strawberry.UNSET
+    headcount: int | None = strawberry.UNSET
+    status: str | None = strawberry.UNSET
+    recruiter_id: strawberry.ID | None = strawberry.UNSET
+    hiring_manager_id: strawberry.ID | None = strawberry.UNSET
+    target_start: dt.date | None = strawberry.UNSET
+    intake: JSON | None = strawberry.field(default=strawberry.UNSET, description="Initial intake, REST shape")
+
+
+@strawberry.input
+class UpdateRoleInput:
+    id: strawberry.ID
+    expected_version: int | None = strawberry.field(default=None, description="Like If-Match in REST")
+    title: str | None = strawberry.UNSET
+    team: str | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    workplace: str | None = strawberry.UNSET
+    headcount: int | None = strawberry.UNSET
+    status: str | None = strawberry.UNSET
+    recruiter_id: strawberry.ID | None = strawberry.UNSET
+    hiring_manager_id: strawberry.ID | None = strawberry.UNSET
+    target_start: dt.date | None = strawberry.UNSET
+
+
+@strawberry.input
+class ProposeIntakeRevisionInput:
+    role_id: strawberry.ID
+    content: JSON = strawberry.field(description="The intake, in the same shape as REST's IntakeContent")
+    change_note: str
+
+
+@strawberry.input
+class SignOffIntakeRevisionInput:
+    role_id: strawberry.ID
+    number: int
+
+
+@strawberry.input
+class TimeRangeInput:
+    start: str
+    end: str
+
+
+@strawberry.input
+class WorkingDayInput:
+    day: str
+    hours: list[TimeRangeInput]
+
+
+@strawberry.input
+class CreateMemberInput:
+    email: str
+    name: str
+    permission_set: str
+    title: str | None = strawberry.UNSET
+    bio: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    working_hours: list[WorkingDayInput] | None = strawberry.UNSET
+    max_interviews_per_day: int | None = strawberry.UNSET
+    max_interviews_per_week: int | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateMemberInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    name: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    bio: str | None = strawberry.UNSET
+    permission_set: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    working_hours: list[WorkingDayInput] | None = strawberry.UNSET
+    max_interviews_per_day: int | None = strawberry.UNSET
+    max_interviews_per_week: int | None = strawberry.UNSET
+    is_active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdatePreferencesInput:
+    member_id: strawberry.ID
+    update_cadence: str | None = strawberry.UNSET
+    update_channel: str | None = strawberry.UNSET
+    update_local_time: dt.time | None = strawberry.UNSET
+    delegate_id: strawberry.ID | None = strawberry.UNSET
+    slack_webhook_url: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateApiKeyInput:
+    name: str
+    member_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class LinkRoleExternalRefInput:
+    role_id: strawberry.ID
+    connection_id: uuid.UUID
+    external_id: str
+
+
+@strawberry.type
+class RolePayload:
+    role: Role
+
+
+@strawberry.type
+class IntakeRevisionPayload:
+    revision: IntakeRevision
+
+
+@strawberry.type
+class MemberPayload:
+    member: Member
+
+
+@strawberry.type
+class ApiKey:
+    id: uuid.UUID
+    name: str
+    prefix: str
+    member_id: uuid.UUID
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+@strawberry.type
+class ApiKeyPayload:
+    api_key: ApiKey
+    key: str | None = strawberry.field(description="The key itself, only when it was just created")
+
+
+@strawberry.type
+class ExternalRefPayload:
+    external_ref: ExternalRef
+
+
+def _hours(data: dict[str, Any]) -> dict[str, Any]:
+    hours = data.get("working_hours")
+    if hours is not None:
+        data["working_hours"] = {d.day: [vars(r) for r in d.hours] for d in hours}
+    return data
+
+
+RoleResult = Annotated[RolePayload | MutationError, strawberry.union("RoleResult")]
+IntakeRevisionResult = Annotated[IntakeRevisionPayload | MutationError, strawberry.union("IntakeRevisionResult")]
+MemberResult = Annotated[MemberPayload | MutationError, strawberry.union("MemberResult")]
+ApiKeyResult = Annotated[ApiKeyPayload | MutationError, strawberry.union("ApiKeyResult")]
+ExternalRefResult = Annotated[ExternalRefPayload | MutationError, strawberry.union("ExternalRefResult")]
+
+
+def _api_key(k: Any) -> ApiKey:
+    return ApiKey(
+        id=k.id, name=k.name, prefix=k.prefix, member_id=k.member_id, created_at=k.created_at,
+        last_used_at=k.last_used_at, revoked_at=k.revoked_at,
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_role(self, info: Info, input: CreateRoleInput) -> RoleResult:
+        ctx = info.context
+
+        async def work() -> RolePayload:
+            data = _ids(_given(input), recruiter_id="Member", hiring_manager_id="Member")
+            payload = validate(RoleCreate, data)
+            async with ctx.db.transaction() as session:
+                return RolePayload(role=Role.from_public(await roles.create_role(session, ctx.actor, payload)))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def update_role(self, info: Info, input: UpdateRoleInput) -> RoleResult:
+        ctx = info.context
+
+        async def work() -> RolePayload:
+            data = _ids(_given(input), recruiter_id="Member", hiring_manager_id="Member")
+            role_id = parse_id(data.pop("id"), "Role", "id")
+            version = data.pop("expected_version", None)
+            payload = validate(RoleUpdate, data)
+            async with ctx.db.transaction() as session:
+                role = await roles.update_role(session, ctx.actor, role_id, payload, version)
+            return RolePayload(role=Role.from_public(role))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def propose_intake_revision(self, info: Info, input: ProposeIntakeRevisionInput) -> IntakeRevisionResult:
+        ctx = info.context
+
+        async def work() -> IntakeRevisionPayload:
+            role_id = parse_id(input.role_id, "Role", "roleId")
+            payload = validate(IntakeRevisionCreate, {"content": input.content, "change_note": input.change_note})
+            async with ctx.db.transaction() as session:
+                revision = await intake.propose_revision(session, ctx.actor, role_id, payload)
+            return IntakeRevisionPayload(revision=IntakeRevision.from_public(revision))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def sign_off_intake_revision(self, info: Info, input: SignOffIntakeRevisionInput) -> IntakeRevisionResult:
+        ctx = info.context
+
+        async def work() -> IntakeRevisionPayload:
+            role_id = parse_id(input.role_id, "Role", "roleId")
+            async with ctx.db.transaction() as session:
+                revision = await intake.sign_off(session, ctx.actor, role_id, input.number)
+            return IntakeRevisionPayload(revision=IntakeRevision.from_public(revision))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def create_member(self, info: Info, input: CreateMemberInput) -> MemberResult:
+        ctx = info.context
+
+        async def work() -> MemberPayload:
+            payload = validate(MemberCreate, _hours(_given(input)))
+            async with ctx.db.transaction() as session:
+                member = await organizations.create_member(session, ctx.actor, payload)
+            return MemberPayload(member=Member.from_public(member))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def update_member(self, info: Info, input: UpdateMemberInput) -> MemberResult:
+        ctx = info.context
+
+        async def work() -> MemberPayload:
+            data = _hours(_given(input))
+            member_id = parse_id(data.pop("id"), "Member", "id")
+            version = data.pop("expected_version", None)
+            payload = validate(MemberUpdate, data)
+            async with ctx.db.transaction() as session:
+                member = await organizations.update_member(session, ctx.actor, member_id, payload, version)
+            return MemberPayload(member=Member.from_public(member))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def update_preferences(self, info: Info, input: UpdatePreferencesInput) -> MemberResult:
+        ctx = info.context
+
+        async def work() -> MemberPayload:
+            data = _ids(_given(input), delegate_id="Member")
+            member_id = parse_id(data.pop("member_id"), "Member", "memberId")
+            payload = validate(PreferencesUpdate, data)
+            async with ctx.db.transaction() as session:
+                await organizations.update_preferences(session, ctx.actor, member_id, payload)
+                member = await organizations.get_member(session, ctx.actor, member_id)
+            return MemberPayload(member=Member.from_public(member))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(description="Issue an API key; the key is in this answer only")
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyResult:
+        ctx = info.context
+
+        async def work() -> ApiKeyPayload:
+            payload = validate(ApiKeyCreate, _ids(_given(input), member_id="Member"))
+            async with ctx.db.transaction() as session:
+                created = await organizations.create_api_key(session, ctx.actor, payload)
+            return ApiKeyPayload(api_key=_api_key(created), key=created.key)
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def revoke_api_key(self, info: Info, id: uuid.UUID) -> ApiKeyResult:
+        ctx = info.context
+
+        async def work() -> ApiKeyPayload:
+            async with ctx.db.transaction() as session:
+                revoked = await organizations.revoke_api_key(session, ctx.actor, id)
+            return ApiKeyPayload(api_key=_api_key(revoked), key=None)
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def link_role_external_ref(self, info: Info, input: LinkRoleExternalRefInput) -> ExternalRefResult:
+        ctx = info.context
+
+        async def work() -> ExternalRefPayload:
+            role_id = parse_id(input.role_id, "Role", "roleId")
+            payload = validate(ExternalRefLink, {"connection_id": input.connection_id, "external_id": input.external_id})
+            async with ctx.db.transaction() as session:
+                ref = await integrations.link_role(session, ctx.actor, role_id, payload)
+            return ExternalRefPayload(external_ref=ExternalRef(connection_id=ref.connection_id, external_id=ref.external_id))
+
+        return await run_mutation(work)

@@ -1,0 +1,118 @@
+"""Query resolvers: parse arguments, call one service function, shape the answer."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.domain.organizations import service as organizations
+from app.domain.organizations.schemas import MemberFilters
+from app.domain.roles import service as roles
+from app.domain.roles.schemas import RoleFilters
+from app.errors import NotFound, PermissionDenied
+from app.graphql.context import Context
+from app.graphql.errors import validate
+from app.graphql.ids import from_global_id, parse_id
+from app.graphql.pagination import cursor_of, page_request
+from app.graphql.types.member import Member, MemberConnection, MemberEdge, Organization
+from app.graphql.types.node import Node, PageInfo
+from app.graphql.types.role import Role, RoleConnection, RoleEdge
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class Viewer:
+    member: Member
+    organization: Organization
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id; null when it is not yours to see")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        ctx = info.context
+        type_name, raw_id = from_global_id(id)
+        try:
+            if type_name == "Role":
+                role = await ctx.loaders.role.load(raw_id)
+                return Role.from_public(role) if role else None
+            if type_name == "Member":
+                member = await ctx.loaders.member.load(raw_id)
+                return Member.from_public(member) if member else None
+            if type_name == "Organization":
+                if raw_id != ctx.actor.organization_id:
+                    return None
+                return Organization.from_public(await organizations.get_organization(ctx.session, ctx.actor))
+        except (NotFound, PermissionDenied):
+            return None
+        return None
+
+    @strawberry.field(description="Who is calling")
+    async def viewer(self, info: Info) -> Viewer:
+        ctx = info.context
+        member = await organizations.get_member(ctx.session, ctx.actor, ctx.actor.member_id)
+        org = await organizations.get_organization(ctx.session, ctx.actor)
+        return Viewer(member=Member.from_public(member), organization=Organization.from_public(org))
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization:
+        ctx = info.context
+        return Organization.from_public(await organizations.get_organization(ctx.session, ctx.actor))
+
+    @strawberry.field
+    async def role(self, info: Info, id: strawberry.ID) -> Role | None:
+        ctx = info.context
+        try:
+            role = await roles.get_role(ctx.session, ctx.actor, parse_id(id, "Role", "id"))
+        except NotFound:
+            return None
+        return Role.from_public(role)
+
+    @strawberry.field(description="Roles, newest first, with the same filters as REST")
+    async def roles(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        status: str | None = None,
+        hiring_manager_id: strawberry.ID | None = None,
+        recruiter_id: strawberry.ID | None = None,
+        q: str | None = None,
+    ) -> RoleConnection:
+        ctx = info.context
+        filters = validate(
+            RoleFilters,
+            {
+                "status": status,
+                "hiring_manager_id": parse_id(hiring_manager_id, "Member", "hiring_manager_id") if hiring_manager_id else None,
+                "recruiter_id": parse_id(recruiter_id, "Member", "recruiter_id") if recruiter_id else None,
+                "q": q,
+            },
+        )
+        page = await roles.list_roles(ctx.session, ctx.actor, filters, page_request(first, after))
+        edges = [RoleEdge(cursor=cursor_of(r), node=Role.from_public(r)) for r in page.items]
+        return RoleConnection(
+            edges=edges, page_info=PageInfo(has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor)
+        )
+
+    @strawberry.field
+    async def member(self, info: Info, id: strawberry.ID) -> Member | None:
+        member = await info.context.loaders.member.load(parse_id(id, "Member", "id"))
+        return Member.from_public(member) if member else None
+
+    @strawberry.field
+    async def members(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        permission_set: str | None = None,
+        q: str | None = None,
+    ) -> MemberConnection:
+        ctx = info.context
+        filters = validate(MemberFilters, {"permission_set": permission_set, "q": q})
+        page = await organizations.list_members(ctx.session, ctx.actor, filters, page_request(first, after))
+        return MemberConnection(
+            edges=[MemberEdge(cursor=cursor_of(m), node=Member.from_public(m)) for m in page.items],
+            page_info=PageInfo(has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor),
+        )

@@ -1,0 +1,41 @@
+"""The Strawberry schema with its safety limits and caches."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from app.graphql.errors import DomainErrorCodes
+from app.graphql.mutations import Mutation
+from app.graphql.queries import Query
+from app.graphql.types.member import Member, Organization
+from app.graphql.types.role import Role
+from app.settings import Settings
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[object] = [
+        DomainErrorCodes,
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        # Parsing and validating the same document again is most of a small query's cost.
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+    ]
+    if not settings.graphql_introspection_enabled:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Role, Member, Organization],
+        extensions=extensions,  # type: ignore[arg-type]
+    )

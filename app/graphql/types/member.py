@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import strawberry
+
+from app.domain.organizations.schemas import MemberPublic, OrganizationPublic
+from app.graphql.ids import to_global_id
+from app.graphql.types.node import Node, PageInfo
+
+
+@strawberry.type
+class TimeRange:
+    start: str
+    end: str
+
+
+@strawberry.type
+class WorkingDay:
+    day: str
+    hours: list[TimeRange]
+
+
+@strawberry.type
+class UpdatePreferences:
+    cadence: str
+    channel: str
+    local_time: dt.time
+    delegate_id: strawberry.ID | None
+
+
+@strawberry.type
+class Member(Node):
+    database_id: uuid.UUID
+    email: str
+    name: str
+    title: str | None
+    bio: str | None
+    permission_set: str
+    time_zone: str
+    working_hours: list[WorkingDay]
+    max_interviews_per_day: int | None
+    max_interviews_per_week: int | None
+    preferences: UpdatePreferences
+    is_active: bool
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_public(cls, m: MemberPublic) -> Member:
+        return cls(
+            id=strawberry.ID(to_global_id("Member", m.id)),
+            database_id=m.id,
+            email=m.email,
+            name=m.name,
+            title=m.title,
+            bio=m.bio,
+            permission_set=m.permission_set,
+            time_zone=m.time_zone,
+            working_hours=[
+                WorkingDay(day=day, hours=[TimeRange(start=r["start"], end=r["end"]) for r in ranges])
+                for day, ranges in m.working_hours.items()
+            ],
+            max_interviews_per_day=m.max_interviews_per_day,
+            max_interviews_per_week=m.max_interviews_per_week,
+            preferences=UpdatePreferences(
+                cadence=m.update_cadence,
+                channel=m.update_channel,
+                local_time=m.update_local_time,
+                delegate_id=strawberry.ID(to_global_id("Member", m.delegate_id)) if m.delegate_id else None,
+            ),
+            is_active=m.is_active,
+            version=m.version,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+        )
+
+
+@strawberry.type
+class MemberEdge:
+    cursor: str
+    node: Member
+
+
+@strawberry.type
+class MemberConnection:
+    edges: list[MemberEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class Organization(Node):
+    database_id: uuid.UUID
+    name: str
+    time_zone: str
+    feedback_due_hours: int
+    close_the_loop_days: int
+
+    @classmethod
+    def from_public(cls, o: OrganizationPublic) -> Organization:
+        return cls(
+            id=strawberry.ID(to_global_id("Organization", o.id)),
+            database_id=o.id,
+            name=o.name,
+            time_zone=o.time_zone,
+            feedback_due_hours=o.feedback_due_hours,
+            close_the_loop_days=o.close_the_loop_days,
+        )

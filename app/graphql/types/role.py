@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import strawberry
+
+from app.domain.roles.schemas import RolePublic
+from app.graphql.context import Context
+from app.graphql.ids import to_global_id
+from app.graphql.types.intake import IntakeRevision
+from app.graphql.types.member import Member
+from app.graphql.types.node import Node, PageInfo
+
+
+@strawberry.type
+class ExternalRef:
+    connection_id: uuid.UUID
+    external_id: str
+
+
+@strawberry.type
+class Role(Node):
+    database_id: uuid.UUID
+    title: str
+    team: str | None
+    location: str | None
+    workplace: str
+    headcount: int
+    filled_count: int
+    status: str
+    target_start: dt.date | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    recruiter_id: strawberry.Private[uuid.UUID | None]
+    hiring_manager_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_public(cls, r: RolePublic) -> Role:
+        return cls(
+            id=strawberry.ID(to_global_id("Role", r.id)),
+            database_id=r.id,
+            title=r.title,
+            team=r.team,
+            location=r.location,
+            workplace=r.workplace,
+            headcount=r.headcount,
+            filled_count=r.filled_count,
+            status=r.status,
+            target_start=r.target_start,
+            version=r.version,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            recruiter_id=r.recruiter_id,
+            hiring_manager_id=r.hiring_manager_id,
+        )
+
+    @strawberry.field
+    async def recruiter(self, info: strawberry.Info[Context, None]) -> Member | None:
+        if self.recruiter_id is None:
+            return None
+        member = await info.context.loaders.member.load(self.recruiter_id)
+        return Member.from_public(member) if member else None
+
+    @strawberry.field
+    async def hiring_manager(self, info: strawberry.Info[Context, None]) -> Member | None:
+        if self.hiring_manager_id is None:
+            return None
+        member = await info.context.loaders.member.load(self.hiring_manager_id)
+        return Member.from_public(member) if member else None
+
+    @strawberry.field(description="The current agreed intake; null until both sides sign one off")
+    async def intake(self, info: strawberry.Info[Context, None]) -> IntakeRevision | None:
+        revision = await info.context.loaders.current_intake.load(self.database_id)
+        return IntakeRevision.from_public(revision) if revision else None
+
+    @strawberry.field(description="Every intake revision, oldest first")
+    async def intake_revisions(self, info: strawberry.Info[Context, None]) -> list[IntakeRevision]:
+        revisions = await info.context.loaders.intake_revisions.load(self.database_id) or []
+        return [IntakeRevision.from_public(r) for r in revisions]
+
+    @strawberry.field(description="The role's ids in connected systems")
+    async def external_refs(self, info: strawberry.Info[Context, None]) -> list[ExternalRef]:
+        refs = await info.context.loaders.role_refs.load(self.database_id) or []
+        return [ExternalRef(connection_id=r.connection_id, external_id=r.external_id) for r in refs]
+
+
+@strawberry.type
+class RoleEdge:
+    cursor: str
+    node: Role
+
+
+@strawberry.type
+class RoleConnection:
+    edges: list[RoleEdge]
+    page_info: PageInfo

@@ -1,0 +1,92 @@
+"""create_app(): the FastAPI application with its lifespan, routers, middleware and /graphql."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from app.api import problems
+from app.api.health import router as health_router
+from app.api.middleware import BodySizeLimit, IdempotencyKeys, RequestTelemetry
+from app.api.router import api_router
+from app.auth import Authenticator
+from app.db import Database, resolve_database_url
+from app.graphql.app import graphql_router
+from app.observability import Metrics, configure_logging
+from app.settings import Settings, get_settings
+
+DESCRIPTION = """
+Hireloop sits between recruiters, hiring managers, interviewers and the company's ATS.
+
+Authenticate with `Authorization: Bearer <API key>` (keys start with `hl_`) or an OpenID Connect
+bearer token. Errors are RFC 9457 problem details. Lists use `limit` and an opaque `cursor`.
+POSTs accept `Idempotency-Key`; PATCH accepts `If-Match` with the ETag you read.
+"""
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = database_url or resolve_database_url(settings)
+        db = Database.connect(url, settings)
+        metrics.pool.pools.append(db.engine.pool)
+        async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as http:
+            app.state.db = db
+            app.state.http = http
+            app.state.authenticator = Authenticator(settings, db, http)
+            try:
+                yield
+            finally:
+                metrics.pool.pools.remove(db.engine.pool)
+                await db.dispose()
+
+    app = FastAPI(
+        title="Hireloop",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    problems.install(app)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
+    # Outermost first: telemetry sees every answer, the size limit runs before idempotency reads a body.
+    app.add_middleware(IdempotencyKeys, settings=settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTelemetry, metrics=metrics, settings=settings)
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    """Add the Problem schema to components so the error responses' $refs resolve."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {})
+        assert isinstance(components, dict)
+        schemas = components.setdefault("schemas", {})
+        schemas["Problem"] = problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
+        schemas["Problem"].pop("$defs", None)
+        bearer = {"type": "http", "scheme": "bearer", "description": "An API key (hl_...) or an OIDC token"}
+        components.setdefault("securitySchemes", {})["bearer"] = bearer
+        schema["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

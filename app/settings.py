@@ -1,0 +1,127 @@
+"""One settings object for the whole service.
+
+Every setting is read from the environment with the `HIRELOOP_` prefix, except `DATABASE_URL`,
+which keeps the name hosting platforms hand out. docs/configuration.md lists them all; a test
+keeps that table and this class in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-in-production"
+
+Environment = Literal["development", "test", "production"]
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept `postgres://` and `postgresql://` URLs and point them at the asyncpg driver.
+
+    Platforms hand out libpq-style URLs; asyncpg spells `sslmode` as `ssl`, so that is
+    translated too rather than failing at the first connection.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        scheme = "postgresql+asyncpg"
+    else:
+        raise ValueError("DATABASE_URL must be a postgresql:// URL")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = [("ssl", v) if k == "sslmode" else (k, v) for k, v in query]
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HIRELOOP_", extra="ignore")
+
+    env: Environment = "development"
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "HIRELOOP_DATABASE_URL")
+    )
+    data_dir: Path = Path(".hireloop")
+    secret_key: str = PLACEHOLDER_SECRET
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    public_url: str = "http://127.0.0.1:8000"
+
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_statement_timeout_ms: int = 15000
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    access_log: bool = True
+
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_hours: int = 24
+    idempotency_lock_seconds: int = 60
+    auth_cache_seconds: float = 3.0
+
+    oidc_issuer: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_audience: str | None = None
+    oidc_email_claim: str = "email"
+    oidc_jwks_cache_seconds: int = 300
+
+    graphql_introspection: bool | None = None
+    graphql_ide: bool | None = None
+    graphql_max_depth: int = 10
+    graphql_max_tokens: int = 2000
+    graphql_max_aliases: int = 15
+
+    expose_statement_count: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return normalize_database_url(value)
+
+    @field_validator("auth_cache_seconds")
+    @classmethod
+    def _bounded_cache(cls, value: float) -> float:
+        # A revoked key must stop working everywhere within 5 seconds.
+        if not 0 <= value <= 5:
+            raise ValueError("auth_cache_seconds must be between 0 and 5")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env != "development" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError(
+                "HIRELOOP_SECRET_KEY still holds its placeholder; set a real secret "
+                f"outside development (HIRELOOP_ENV={self.env})"
+            )
+        if self.env != "development" and len(self.secret_key) < 32:
+            raise ValueError("HIRELOOP_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def graphql_introspection_enabled(self) -> bool:
+        if self.graphql_introspection is None:
+            return not self.is_production
+        return self.graphql_introspection
+
+    @property
+    def graphql_ide_enabled(self) -> bool:
+        if self.graphql_ide is None:
+            return not self.is_production
+        return self.graphql_ide
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
