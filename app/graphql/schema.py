@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
@@ -9,6 +11,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -22,17 +25,18 @@ from app.settings import Settings
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    extensions: list[object] = [
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         DomainErrorCodes,
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        # Parsing and validating the same document again is most of a small query's cost.
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        # Parsing and validating the same document again is most of a small query's cost;
+        # both caches live at module level, shared by every request.
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ]
     if not settings.graphql_introspection_enabled:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -1,0 +1,169 @@
+"""What every test can use: a migrated database, the app, HTTP clients and tenants.
+
+The database is migrated once per run; every test starts from empty tables (TRUNCATE), so
+tests may commit, race and use several connections, as the service really does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.auth import Actor, PermissionSet, actor_cache
+from app.db import Database
+from app.domain.organizations import service as organizations
+from app.domain.organizations.schemas import MemberCreate, MemberPublic
+from app.main import create_app
+from app.migrations import upgrade_head
+from app.settings import Settings
+from tests.dbserver import fresh_database, server_url
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-1234567890"
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "secret_key": TEST_SECRET,
+        "log_json": False,
+        "log_level": "WARNING",
+        "access_log": False,
+        "expose_statement_count": True,
+        "auth_cache_seconds": 3.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    with server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server_url: str) -> Iterator[str]:
+    with fresh_database(pg_server_url) as url:
+        upgrade_head(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, database_url: str) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, database_url=database_url)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def db(app: FastAPI) -> Database:
+    database: Database = app.state.db
+    return database
+
+
+_TABLES: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Empty every table before each test that touches the database."""
+    if "database_url" in request.fixturenames:
+        database: Database = request.getfixturevalue("db")
+        async with database.transaction() as session:
+            if not _TABLES:
+                rows = await session.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                )
+                _TABLES.extend(r[0] for r in rows)
+            await session.execute(text(f"TRUNCATE {', '.join(_TABLES)} RESTART IDENTITY CASCADE"))
+    actor_cache.clear()
+    yield
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hireloop.test") as c:
+        yield c
+
+
+@dataclass
+class Person:
+    member: MemberPublic
+    key: str
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.member.id
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            member_id=self.member.id,
+            organization_id=self.member.organization_id,
+            permission_set=PermissionSet(self.member.permission_set),
+            email=self.member.email,
+            name=self.member.name,
+        )
+
+
+@dataclass
+class Tenant:
+    """An organization with its admin; `add()` creates more members, each with an API key."""
+
+    db: Database
+    organization_id: uuid.UUID
+    admin: Person
+    people: list[Person] = field(default_factory=list)
+
+    async def add(self, permission_set: str, name: str | None = None, **extra: Any) -> Person:
+        label = name or f"{permission_set}-{len(self.people) + 1}"
+        email = f"{label.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.com"
+        async with self.db.transaction() as session:
+            member = await organizations.create_member(
+                session,
+                self.admin.actor,
+                MemberCreate.model_validate({"email": email, "name": label, "permission_set": permission_set, **extra}),
+            )
+            from app.domain.organizations.schemas import ApiKeyCreate
+
+            key = await organizations.create_api_key(
+                session, self.admin.actor, ApiKeyCreate(name="test", member_id=member.id)
+            )
+        person = Person(member=member, key=key.key)
+        self.people.append(person)
+        return person
+
+
+async def create_tenant(db: Database, name: str = "Acme") -> Tenant:
+    async with db.transaction() as session:
+        org, admin, key = await organizations.create_organization(
+            session, name=name, admin_email=f"admin.{uuid.uuid4().hex[:6]}@example.com", admin_name=f"{name} Admin"
+        )
+    return Tenant(db=db, organization_id=org.id, admin=Person(member=admin, key=key.key))
+
+
+@pytest.fixture
+async def tenant(db: Database) -> Tenant:
+    return await create_tenant(db, "Acme")
+
+
+@pytest.fixture
+async def other_tenant(db: Database) -> Tenant:
+    return await create_tenant(db, "Globex")
