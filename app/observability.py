@@ -12,7 +12,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
 
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
 
 
 class _RequestIdFilter(logging.Filter):
@@ -32,7 +34,9 @@ def configure_logging(level: str, json_logs: bool) -> None:
             )
         )
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
@@ -45,8 +49,12 @@ class _PoolCollector(Collector):
         self.pools: list[Any] = []
 
     def collect(self) -> Any:
-        in_use = GaugeMetricFamily("hireloop_db_pool_connections_in_use", "Connections checked out of the pool")
-        idle = GaugeMetricFamily("hireloop_db_pool_connections_idle", "Idle connections in the pool")
+        in_use = GaugeMetricFamily(
+            "hireloop_db_pool_connections_in_use", "Connections checked out of the pool"
+        )
+        idle = GaugeMetricFamily(
+            "hireloop_db_pool_connections_idle", "Idle connections in the pool"
+        )
         size = GaugeMetricFamily("hireloop_db_pool_size", "Configured pool size")
         for pool in self.pools:
             in_use.add_metric([], pool.checkedout())
@@ -61,7 +69,10 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "hireloop_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+            "hireloop_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
             "hireloop_http_request_duration_seconds",

@@ -9,7 +9,9 @@ from app.settings import Settings
 
 def _settings() -> Settings:
     # Export from defaults so the files do not depend on whoever runs the command.
-    return Settings(env="development", database_url=None, graphql_introspection=True, graphql_ide=False)
+    return Settings(
+        env="development", database_url=None, graphql_introspection=True, graphql_ide=False
+    )
 
 
 def openapi_document() -> dict[str, Any]:

@@ -77,19 +77,20 @@ _TABLES: list[str] = []
 
 
 @pytest.fixture(autouse=True)
-async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+async def _clean_tables(request: pytest.FixtureRequest) -> None:
     """Empty every table before each test that touches the database."""
     if "database_url" in request.fixturenames:
         database: Database = request.getfixturevalue("db")
         async with database.transaction() as session:
             if not _TABLES:
                 rows = await session.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
                 )
                 _TABLES.extend(r[0] for r in rows)
             await session.execute(text(f"TRUNCATE {', '.join(_TABLES)} RESTART IDENTITY CASCADE"))
     actor_cache.clear()
-    yield
 
 
 @pytest.fixture
@@ -139,7 +140,9 @@ class Tenant:
             member = await organizations.create_member(
                 session,
                 self.admin.actor,
-                MemberCreate.model_validate({"email": email, "name": label, "permission_set": permission_set, **extra}),
+                MemberCreate.model_validate(
+                    {"email": email, "name": label, "permission_set": permission_set, **extra}
+                ),
             )
             from app.domain.organizations.schemas import ApiKeyCreate
 
@@ -154,7 +157,10 @@ class Tenant:
 async def create_tenant(db: Database, name: str = "Acme") -> Tenant:
     async with db.transaction() as session:
         org, admin, key = await organizations.create_organization(
-            session, name=name, admin_email=f"admin.{uuid.uuid4().hex[:6]}@example.com", admin_name=f"{name} Admin"
+            session,
+            name=name,
+            admin_email=f"admin.{uuid.uuid4().hex[:6]}@example.com",
+            admin_name=f"{name} Admin",
         )
     return Tenant(db=db, organization_id=org.id, admin=Person(member=admin, key=key.key))
 

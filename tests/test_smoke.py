@@ -11,7 +11,11 @@ async def test_roles_round_trip(client: httpx.AsyncClient, tenant: Tenant) -> No
     created = await client.post(
         "/api/v1/roles",
         headers=recruiter.headers,
-        json={"title": "Backend Engineer", "recruiter_id": str(recruiter.id), "hiring_manager_id": str(hm.id)},
+        json={
+            "title": "Backend Engineer",
+            "recruiter_id": str(recruiter.id),
+            "hiring_manager_id": str(hm.id),
+        },
     )
     assert created.status_code == 201, created.text
     role_id = created.json()["id"]

@@ -57,7 +57,12 @@ WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")
 def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
     cursor: Annotated[
-        str | None, Query(max_length=500, pattern=r"^[A-Za-z0-9_\-]*$", description="next_cursor of the previous page")
+        str | None,
+        Query(
+            max_length=500,
+            pattern=r"^[A-Za-z0-9_\-]*$",
+            description="next_cursor of the previous page",
+        ),
     ] = None,
 ) -> PageRequest:
     return PageRequest(limit=limit, cursor=cursor or None)
@@ -73,7 +78,10 @@ def etag(version: int | str) -> str:
 def expected_version(
     if_match: Annotated[
         str | None,
-        Header(description="The ETag you read; a stale one gets 412 and changes nothing", max_length=100),
+        Header(
+            description="The ETag you read; a stale one gets 412 and changes nothing",
+            max_length=100,
+        ),
     ] = None,
 ) -> int | None:
     if if_match is None or if_match.strip() == "*":

@@ -27,8 +27,11 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", summary="The database answers and its schema is at the latest migration",
-            responses={503: {"model": Readiness}})
+@router.get(
+    "/readyz",
+    summary="The database answers and its schema is at the latest migration",
+    responses={503: {"model": Readiness}},
+)
 async def readyz(request: Request, response: Response) -> Readiness:
     db = request.app.state.db
     try:
@@ -40,11 +43,19 @@ async def readyz(request: Request, response: Response) -> Readiness:
     head = head_revision(str(db.engine.url))
     if current != head:
         response.status_code = 503
-        return Readiness(status="unavailable", database="ok", migrations=f"at {current}, head is {head}")
+        return Readiness(
+            status="unavailable", database="ok", migrations=f"at {current}, head is {head}"
+        )
     return Readiness(status="ok", database="ok", migrations="head")
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 async def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

@@ -98,7 +98,7 @@ def _route_template(scope: Scope) -> str:
     if route_path is None:
         return "unmatched"
     if path.startswith(API_PREFIX) and not route_path.startswith(API_PREFIX):
-        return API_PREFIX + route_path
+        return API_PREFIX + str(route_path)
     return str(route_path)
 
 
@@ -148,8 +148,11 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         response = problem_response(
-            scope, status=413, title="Payload too large",
-            detail=f"The body is larger than {self.max_bytes} bytes", code="payload_too_large",
+            scope,
+            status=413,
+            title="Payload too large",
+            detail=f"The body is larger than {self.max_bytes} bytes",
+            code="payload_too_large",
         )
         await response(scope, _empty_receive, send)
 
@@ -189,9 +192,14 @@ class IdempotencyKeys:
         key = raw_key.decode("latin-1")
         if not _KEY.match(key):
             await problem_response(
-                scope, status=422, title="Invalid input", code="invalid_input",
+                scope,
+                status=422,
+                title="Invalid input",
+                code="invalid_input",
                 detail="Idempotency-Key must be 1 to 255 printable ASCII characters",
-                errors=[{"field": "Idempotency-Key", "message": "1 to 255 printable ASCII characters"}],
+                errors=[
+                    {"field": "Idempotency-Key", "message": "1 to 255 printable ASCII characters"}
+                ],
             )(scope, _empty_receive, send)
             return
         app_state = scope["app"].state
@@ -226,14 +234,20 @@ class IdempotencyKeys:
             )
         if claim.outcome == "mismatch":
             await problem_response(
-                scope, status=422, title="Invalid input", code="idempotency_key_reused",
+                scope,
+                status=422,
+                title="Invalid input",
+                code="idempotency_key_reused",
                 detail="This Idempotency-Key was used with a different request; use a new key",
                 errors=[{"field": "Idempotency-Key", "message": "already used with another body"}],
             )(scope, _empty_receive, send)
             return
         if claim.outcome == "in_flight":
             await problem_response(
-                scope, status=409, title="Conflict", code="idempotency_in_flight",
+                scope,
+                status=409,
+                title="Conflict",
+                code="idempotency_in_flight",
                 detail="A request with this Idempotency-Key is still being processed; retry shortly",
                 headers={"Retry-After": "1"},
             )(scope, _empty_receive, send)
@@ -290,8 +304,8 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def _replay(send: Send, status: int, headers: list[list[str]], body: bytes) -> None:
-    raw = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+async def _replay(send: Send, status: int, headers: list[Any] | None, body: bytes) -> None:
+    raw = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers or []]
     raw.append((b"idempotent-replayed", b"true"))
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})

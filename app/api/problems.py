@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import orjson
@@ -61,7 +62,7 @@ PATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def problem_response(
-    request_scope: dict[str, Any],
+    request_scope: MutableMapping[str, Any],
     *,
     status: int,
     title: str,
@@ -69,7 +70,7 @@ def problem_response(
     code: str,
     errors: list[dict[str, str]] | None = None,
     extra: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"https://hireloop.dev/problems/{code.replace('_', '-')}",
@@ -84,7 +85,9 @@ def problem_response(
         body["errors"] = errors
     if extra:
         body.update({k: v for k, v in extra.items() if k not in body})
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -109,8 +112,13 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     errors = [{"field": e.field, "message": e.message} for e in exc.errors] or None
     return problem_response(
-        request.scope, status=exc.status, title=exc.title, detail=exc.detail, code=exc.code,
-        errors=errors, extra=exc.extra,
+        request.scope,
+        status=exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        code=exc.code,
+        errors=errors,
+        extra=exc.extra,
         headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
     )
 
@@ -123,17 +131,29 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     ]
     named = ", ".join(sorted({e["field"] for e in errors}))
     return problem_response(
-        request.scope, status=422, title="Invalid input", detail=f"Invalid input: {named}",
-        code="invalid_input", errors=errors,
+        request.scope,
+        status=422,
+        title="Invalid input",
+        detail=f"Invalid input: {named}",
+        code="invalid_input",
+        errors=errors,
     )
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type"}
+    titles = {
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Payload too large",
+        415: "Unsupported media type",
+    }
     return problem_response(
-        request.scope, status=exc.status_code, title=titles.get(exc.status_code, "Error"),
-        detail=str(exc.detail), code={404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error"),
+        request.scope,
+        status=exc.status_code,
+        title=titles.get(exc.status_code, "Error"),
+        detail=str(exc.detail),
+        code={404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error"),
         headers=exc.headers,
     )
 
@@ -141,7 +161,9 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 async def _on_integrity_error(request: Request, exc: Exception) -> Response:
     log.info("integrity error turned into 409: %s", exc)
     return problem_response(
-        request.scope, status=409, title="Conflict",
+        request.scope,
+        status=409,
+        title="Conflict",
         detail="The change conflicts with a concurrent change or an existing record; read and retry",
         code="conflict",
     )
@@ -150,8 +172,11 @@ async def _on_integrity_error(request: Request, exc: Exception) -> Response:
 async def _on_database_error(request: Request, exc: Exception) -> Response:
     log.exception("database error", exc_info=exc)
     return problem_response(
-        request.scope, status=503, title="Service unavailable",
-        detail="The database could not complete the request; retry shortly", code="unavailable",
+        request.scope,
+        status=503,
+        title="Service unavailable",
+        detail="The database could not complete the request; retry shortly",
+        code="unavailable",
         headers={"Retry-After": "1"},
     )
 
@@ -159,8 +184,11 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     return problem_response(
-        request.scope, status=500, title="Internal server error",
-        detail="Something went wrong on our side; the request id helps us find it", code="internal",
+        request.scope,
+        status=500,
+        title="Internal server error",
+        detail="Something went wrong on our side; the request id helps us find it",
+        code="internal",
     )
 
 

@@ -39,7 +39,9 @@ def json_field(default_factory: Any = dict) -> Any:
     return Field(default_factory=default_factory, sa_type=JSONB, nullable=False)
 
 
-def fk(target: str, *, nullable: bool = True, ondelete: str = "RESTRICT", index: bool = True) -> Any:
+def fk(
+    target: str, *, nullable: bool = True, ondelete: str = "RESTRICT", index: bool = True
+) -> Any:
     return Field(
         default=None if nullable else ...,
         sa_column_args=[ForeignKey(target, ondelete=ondelete)],
@@ -48,4 +50,13 @@ def fk(target: str, *, nullable: bool = True, ondelete: str = "RESTRICT", index:
     )
 
 
-__all__ = ["created_field", "datetime", "fk", "id_field", "json_field", "org_field", "timestamp_field", "uuid"]
+__all__ = [
+    "created_field",
+    "datetime",
+    "fk",
+    "id_field",
+    "json_field",
+    "org_field",
+    "timestamp_field",
+    "uuid",
+]

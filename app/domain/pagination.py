@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, or_
 from app.errors import InvalidInput
 
 T = TypeVar("T")
+S = TypeVar("S", bound=Select[Any])
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -61,8 +62,8 @@ def decode_cursor(cursor: str) -> tuple[SortKey, uuid.UUID]:
 
 
 def keyset(
-    stmt: Select[Any], created_col: Any, id_col: Any, page: PageRequest, *, descending: bool = True
-) -> Select[Any]:
+    stmt: S, created_col: Any, id_col: Any, page: PageRequest, *, descending: bool = True
+) -> S:
     """Order by (created_at, id) and start after the cursor; fetch one extra row to see if more follow."""
     if page.cursor:
         created, row_id = decode_cursor(page.cursor)

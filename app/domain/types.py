@@ -11,10 +11,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 # PostgreSQL text cannot hold NUL; refusing it here turns a would-be 500 into a 422.
 NO_NUL = r"^[^\x00]*$"
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_NUL)]
-SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_NUL)
+]
+SearchText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)
+]
 Url = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s\x00]+$")]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -31,7 +39,10 @@ def _check_zone(value: str) -> str:
     return value
 
 
-TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_zone)]
+TimeZone = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_zone)
+]
+
 
 class StrictModel(BaseModel):
     """Input schemas refuse unknown fields, so a typo is a 422 instead of silently ignored."""

@@ -28,7 +28,9 @@ class Context(BaseContext):
         self.loaders = Loaders(self.session, self.actor)
 
 
-async def get_context(request: Request, actor: Actor = Depends(current_actor)) -> AsyncIterator[Any]:
+async def get_context(
+    request: Request, actor: Actor = Depends(current_actor)
+) -> AsyncIterator[Any]:
     db: Database = request.app.state.db
     async with db.read() as session:
         yield Context(actor=actor, db=db, session=session)

@@ -30,7 +30,9 @@ class FieldErrorType:
     message: str
 
 
-@strawberry.type(description="Why a mutation did not happen; `code` and `status` match the REST problem")
+@strawberry.type(
+    description="Why a mutation did not happen; `code` and `status` match the REST problem"
+)
 class MutationError:
     code: str
     status: int
@@ -59,7 +61,9 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
             )
             for e in exc.errors()
         ]
-        raise InvalidInput("Invalid input: " + ", ".join(sorted({e.field for e in errors})), errors) from exc
+        raise InvalidInput(
+            "Invalid input: " + ", ".join(sorted({e.field for e in errors})), errors
+        ) from exc
 
 
 async def run_mutation(work: Callable[[], Awaitable[T]]) -> T | MutationError:
@@ -87,10 +91,10 @@ class DomainErrorCodes(SchemaExtension):
             elif original is not None:
                 log.error("unhandled error in GraphQL resolver", exc_info=original)
                 error = GraphQLError(
-                    "Internal error", nodes=error.nodes, path=error.path,
+                    "Internal error",
+                    nodes=error.nodes,
+                    path=error.path,
                     extensions={"code": "internal", "status": 500},
                 )
             processed.append(error)
         result.errors = processed
-
-

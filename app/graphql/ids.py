@@ -15,7 +15,9 @@ def to_global_id(type_name: str, raw_id: uuid.UUID) -> str:
 
 def from_global_id(global_id: str) -> tuple[str, uuid.UUID]:
     try:
-        type_name, _, raw = base64.b64decode(global_id.encode(), validate=True).decode().partition(":")
+        type_name, _, raw = (
+            base64.b64decode(global_id.encode(), validate=True).decode().partition(":")
+        )
         return type_name, uuid.UUID(raw)
     except (ValueError, binascii.Error, UnicodeError) as exc:
         raise InvalidInput.for_field("id", "is not a Hireloop id") from exc

@@ -37,7 +37,9 @@ def _loader(
 
 class Loaders:
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.member: DataLoader[K, MemberPublic | None] = _loader(organizations.get_members, session, actor)
+        self.member: DataLoader[K, MemberPublic | None] = _loader(
+            organizations.get_members, session, actor
+        )
         self.role: DataLoader[K, RolePublic | None] = _loader(roles.get_roles, session, actor)
         self.current_intake: DataLoader[K, IntakeRevisionPublic | None] = _loader(
             intake.current_intakes, session, actor

@@ -54,13 +54,17 @@ class CreateRoleInput:
     recruiter_id: strawberry.ID | None = strawberry.UNSET
     hiring_manager_id: strawberry.ID | None = strawberry.UNSET
     target_start: dt.date | None = strawberry.UNSET
-    intake: JSON | None = strawberry.field(default=strawberry.UNSET, description="Initial intake, REST shape")
+    intake: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description="Initial intake, REST shape"
+    )
 
 
 @strawberry.input
 class UpdateRoleInput:
     id: strawberry.ID
-    expected_version: int | None = strawberry.field(default=None, description="Like If-Match in REST")
+    expected_version: int | None = strawberry.field(
+        default=None, description="Like If-Match in REST"
+    )
     title: str | None = strawberry.UNSET
     team: str | None = strawberry.UNSET
     location: str | None = strawberry.UNSET
@@ -75,7 +79,9 @@ class UpdateRoleInput:
 @strawberry.input
 class ProposeIntakeRevisionInput:
     role_id: strawberry.ID
-    content: JSON = strawberry.field(description="The intake, in the same shape as REST's IntakeContent")
+    content: JSON = strawberry.field(
+        description="The intake, in the same shape as REST's IntakeContent"
+    )
     change_note: str
 
 
@@ -193,16 +199,25 @@ def _hours(data: dict[str, Any]) -> dict[str, Any]:
 
 
 RoleResult = Annotated[RolePayload | MutationError, strawberry.union("RoleResult")]
-IntakeRevisionResult = Annotated[IntakeRevisionPayload | MutationError, strawberry.union("IntakeRevisionResult")]
+IntakeRevisionResult = Annotated[
+    IntakeRevisionPayload | MutationError, strawberry.union("IntakeRevisionResult")
+]
 MemberResult = Annotated[MemberPayload | MutationError, strawberry.union("MemberResult")]
 ApiKeyResult = Annotated[ApiKeyPayload | MutationError, strawberry.union("ApiKeyResult")]
-ExternalRefResult = Annotated[ExternalRefPayload | MutationError, strawberry.union("ExternalRefResult")]
+ExternalRefResult = Annotated[
+    ExternalRefPayload | MutationError, strawberry.union("ExternalRefResult")
+]
 
 
 def _api_key(k: Any) -> ApiKey:
     return ApiKey(
-        id=k.id, name=k.name, prefix=k.prefix, member_id=k.member_id, created_at=k.created_at,
-        last_used_at=k.last_used_at, revoked_at=k.revoked_at,
+        id=k.id,
+        name=k.name,
+        prefix=k.prefix,
+        member_id=k.member_id,
+        created_at=k.created_at,
+        last_used_at=k.last_used_at,
+        revoked_at=k.revoked_at,
     )
 
 
@@ -216,7 +231,9 @@ class Mutation:
             data = _ids(_given(input), recruiter_id="Member", hiring_manager_id="Member")
             payload = validate(RoleCreate, data)
             async with ctx.db.transaction() as session:
-                return RolePayload(role=Role.from_public(await roles.create_role(session, ctx.actor, payload)))
+                return RolePayload(
+                    role=Role.from_public(await roles.create_role(session, ctx.actor, payload))
+                )
 
         return await run_mutation(work)
 
@@ -236,12 +253,16 @@ class Mutation:
         return await run_mutation(work)
 
     @strawberry.mutation
-    async def propose_intake_revision(self, info: Info, input: ProposeIntakeRevisionInput) -> IntakeRevisionResult:
+    async def propose_intake_revision(
+        self, info: Info, input: ProposeIntakeRevisionInput
+    ) -> IntakeRevisionResult:
         ctx = info.context
 
         async def work() -> IntakeRevisionPayload:
             role_id = parse_id(input.role_id, "Role", "roleId")
-            payload = validate(IntakeRevisionCreate, {"content": input.content, "change_note": input.change_note})
+            payload = validate(
+                IntakeRevisionCreate, {"content": input.content, "change_note": input.change_note}
+            )
             async with ctx.db.transaction() as session:
                 revision = await intake.propose_revision(session, ctx.actor, role_id, payload)
             return IntakeRevisionPayload(revision=IntakeRevision.from_public(revision))
@@ -249,7 +270,9 @@ class Mutation:
         return await run_mutation(work)
 
     @strawberry.mutation
-    async def sign_off_intake_revision(self, info: Info, input: SignOffIntakeRevisionInput) -> IntakeRevisionResult:
+    async def sign_off_intake_revision(
+        self, info: Info, input: SignOffIntakeRevisionInput
+    ) -> IntakeRevisionResult:
         ctx = info.context
 
         async def work() -> IntakeRevisionPayload:
@@ -282,7 +305,9 @@ class Mutation:
             version = data.pop("expected_version", None)
             payload = validate(MemberUpdate, data)
             async with ctx.db.transaction() as session:
-                member = await organizations.update_member(session, ctx.actor, member_id, payload, version)
+                member = await organizations.update_member(
+                    session, ctx.actor, member_id, payload, version
+                )
             return MemberPayload(member=Member.from_public(member))
 
         return await run_mutation(work)
@@ -326,14 +351,23 @@ class Mutation:
         return await run_mutation(work)
 
     @strawberry.mutation
-    async def link_role_external_ref(self, info: Info, input: LinkRoleExternalRefInput) -> ExternalRefResult:
+    async def link_role_external_ref(
+        self, info: Info, input: LinkRoleExternalRefInput
+    ) -> ExternalRefResult:
         ctx = info.context
 
         async def work() -> ExternalRefPayload:
             role_id = parse_id(input.role_id, "Role", "roleId")
-            payload = validate(ExternalRefLink, {"connection_id": input.connection_id, "external_id": input.external_id})
+            payload = validate(
+                ExternalRefLink,
+                {"connection_id": input.connection_id, "external_id": input.external_id},
+            )
             async with ctx.db.transaction() as session:
                 ref = await integrations.link_role(session, ctx.actor, role_id, payload)
-            return ExternalRefPayload(external_ref=ExternalRef(connection_id=ref.connection_id, external_id=ref.external_id))
+            return ExternalRefPayload(
+                external_ref=ExternalRef(
+                    connection_id=ref.connection_id, external_id=ref.external_id
+                )
+            )
 
         return await run_mutation(work)

@@ -42,7 +42,9 @@ class Query:
             if type_name == "Organization":
                 if raw_id != ctx.actor.organization_id:
                     return None
-                return Organization.from_public(await organizations.get_organization(ctx.session, ctx.actor))
+                return Organization.from_public(
+                    await organizations.get_organization(ctx.session, ctx.actor)
+                )
         except (NotFound, PermissionDenied):
             return None
         return None
@@ -57,7 +59,9 @@ class Query:
     @strawberry.field
     async def organization(self, info: Info) -> Organization:
         ctx = info.context
-        return Organization.from_public(await organizations.get_organization(ctx.session, ctx.actor))
+        return Organization.from_public(
+            await organizations.get_organization(ctx.session, ctx.actor)
+        )
 
     @strawberry.field
     async def role(self, info: Info, id: strawberry.ID) -> Role | None:
@@ -84,15 +88,22 @@ class Query:
             RoleFilters,
             {
                 "status": status,
-                "hiring_manager_id": parse_id(hiring_manager_id, "Member", "hiring_manager_id") if hiring_manager_id else None,
-                "recruiter_id": parse_id(recruiter_id, "Member", "recruiter_id") if recruiter_id else None,
+                "hiring_manager_id": parse_id(hiring_manager_id, "Member", "hiring_manager_id")
+                if hiring_manager_id
+                else None,
+                "recruiter_id": parse_id(recruiter_id, "Member", "recruiter_id")
+                if recruiter_id
+                else None,
                 "q": q,
             },
         )
         page = await roles.list_roles(ctx.session, ctx.actor, filters, page_request(first, after))
         edges = [RoleEdge(cursor=cursor_of(r), node=Role.from_public(r)) for r in page.items]
         return RoleConnection(
-            edges=edges, page_info=PageInfo(has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor)
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor
+            ),
         )
 
     @strawberry.field
@@ -111,8 +122,12 @@ class Query:
     ) -> MemberConnection:
         ctx = info.context
         filters = validate(MemberFilters, {"permission_set": permission_set, "q": q})
-        page = await organizations.list_members(ctx.session, ctx.actor, filters, page_request(first, after))
+        page = await organizations.list_members(
+            ctx.session, ctx.actor, filters, page_request(first, after)
+        )
         return MemberConnection(
             edges=[MemberEdge(cursor=cursor_of(m), node=Member.from_public(m)) for m in page.items],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor),
+            page_info=PageInfo(
+                has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor
+            ),
         )

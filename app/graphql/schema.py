@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -14,7 +15,6 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from app.graphql.errors import DomainErrorCodes
 from app.graphql.mutations import Mutation
@@ -41,5 +41,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[Role, Member, Organization],
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,
     )

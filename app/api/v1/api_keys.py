@@ -15,16 +15,31 @@ from app.domain.organizations.schemas import ApiKeyCreate, ApiKeyCreated, ApiKey
 router = APIRouter(prefix="/api-keys", tags=["api keys"], responses=COMMON_RESPONSES)
 
 
-@router.post("", status_code=201, summary="Issue an API key; the key is in this answer only", responses=WRITE_RESPONSES)
-async def create_api_key(data: ApiKeyCreate, actor: CurrentActor, session: WriteSession) -> ApiKeyCreated:
+@router.post(
+    "",
+    status_code=201,
+    summary="Issue an API key; the key is in this answer only",
+    responses=WRITE_RESPONSES,
+)
+async def create_api_key(
+    data: ApiKeyCreate, actor: CurrentActor, session: WriteSession
+) -> ApiKeyCreated:
     return await service.create_api_key(session, actor, data)
 
 
 @router.get("", summary="List API keys (yours; admins see all)")
-async def list_api_keys(actor: CurrentActor, session: ReadSession, page: Paging) -> PagePublic[ApiKeyPublic]:
+async def list_api_keys(
+    actor: CurrentActor, session: ReadSession, page: Paging
+) -> PagePublic[ApiKeyPublic]:
     return PagePublic.of(await service.list_api_keys(session, actor, page))
 
 
-@router.post("/{key_id}/revoke", summary="Revoke an API key; it stops working at once", responses=WRITE_RESPONSES)
-async def revoke_api_key(key_id: uuid.UUID, actor: CurrentActor, session: WriteSession) -> ApiKeyPublic:
+@router.post(
+    "/{key_id}/revoke",
+    summary="Revoke an API key; it stops working at once",
+    responses=WRITE_RESPONSES,
+)
+async def revoke_api_key(
+    key_id: uuid.UUID, actor: CurrentActor, session: WriteSession
+) -> ApiKeyPublic:
     return await service.revoke_api_key(session, actor, key_id)

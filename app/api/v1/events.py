@@ -20,6 +20,8 @@ async def list_events(
     actor: CurrentActor,
     session: ReadSession,
     page: Paging,
-    type: Annotated[list[str] | None, Query(max_length=20, description="Only these event types")] = None,
+    type: Annotated[
+        list[str] | None, Query(max_length=20, description="Only these event types")
+    ] = None,
 ) -> PagePublic[EventPublic]:
     return PagePublic.of(await service.list_events(session, actor, type or [], page))

@@ -18,7 +18,9 @@ router = APIRouter(prefix="/roles/{role_id}/intake", tags=["intake"], responses=
 RevisionNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 
 
-def _with_etag(request: Request, response: Response, revision: IntakeRevisionPublic) -> IntakeRevisionPublic | Response:
+def _with_etag(
+    request: Request, response: Response, revision: IntakeRevisionPublic
+) -> IntakeRevisionPublic | Response:
     tag = etag(revision.etag_version)
     if not_modified(request, tag):
         return Response(status_code=304, headers={"ETag": tag})
@@ -26,9 +28,18 @@ def _with_etag(request: Request, response: Response, revision: IntakeRevisionPub
     return revision
 
 
-@router.get("", response_model=IntakeRevisionPublic, summary="The current agreed intake", responses={304: {"description": "Not modified"}})
+@router.get(
+    "",
+    response_model=IntakeRevisionPublic,
+    summary="The current agreed intake",
+    responses={304: {"description": "Not modified"}},
+)
 async def read_current_intake(
-    role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, request: Request, response: Response
+    role_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ReadSession,
+    request: Request,
+    response: Response,
 ) -> IntakeRevisionPublic | Response:
     return _with_etag(request, response, await intake.get_current_intake(session, actor, role_id))
 
@@ -40,7 +51,12 @@ async def list_revisions(
     return PagePublic.of(await intake.list_revisions(session, actor, role_id, page))
 
 
-@router.post("/revisions", status_code=201, summary="Propose a new revision with a change note", responses=WRITE_RESPONSES)
+@router.post(
+    "/revisions",
+    status_code=201,
+    summary="Propose a new revision with a change note",
+    responses=WRITE_RESPONSES,
+)
 async def propose_revision(
     role_id: uuid.UUID, data: IntakeRevisionCreate, actor: CurrentActor, session: WriteSession
 ) -> IntakeRevisionPublic:
@@ -58,9 +74,19 @@ async def diff_revisions(
     return await intake.diff_revisions(session, actor, role_id, from_, to)
 
 
-@router.get("/revisions/{number}", response_model=IntakeRevisionPublic, summary="One revision", responses={304: {"description": "Not modified"}})
+@router.get(
+    "/revisions/{number}",
+    response_model=IntakeRevisionPublic,
+    summary="One revision",
+    responses={304: {"description": "Not modified"}},
+)
 async def read_revision(
-    role_id: uuid.UUID, number: RevisionNumber, actor: CurrentActor, session: ReadSession, request: Request, response: Response
+    role_id: uuid.UUID,
+    number: RevisionNumber,
+    actor: CurrentActor,
+    session: ReadSession,
+    request: Request,
+    response: Response,
 ) -> IntakeRevisionPublic | Response:
     return _with_etag(request, response, await intake.get_revision(session, actor, role_id, number))
 

@@ -13,11 +13,20 @@ from app.domain.integrations.schemas import ConnectionCreate, ConnectionPublic
 router = APIRouter(prefix="/integrations", tags=["integrations"], responses=COMMON_RESPONSES)
 
 
-@router.post("", status_code=201, summary="Register a connection to an ATS (admins)", responses=WRITE_RESPONSES)
-async def create_connection(data: ConnectionCreate, actor: CurrentActor, session: WriteSession) -> ConnectionPublic:
+@router.post(
+    "",
+    status_code=201,
+    summary="Register a connection to an ATS (admins)",
+    responses=WRITE_RESPONSES,
+)
+async def create_connection(
+    data: ConnectionCreate, actor: CurrentActor, session: WriteSession
+) -> ConnectionPublic:
     return await service.create_connection(session, actor, data)
 
 
 @router.get("", summary="List connections")
-async def list_connections(actor: CurrentActor, session: ReadSession, page: Paging) -> PagePublic[ConnectionPublic]:
+async def list_connections(
+    actor: CurrentActor, session: ReadSession, page: Paging
+) -> PagePublic[ConnectionPublic]:
     return PagePublic.of(await service.list_connections(session, actor, page))

@@ -7,7 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.api.deps import CurrentActor, IfMatch, Paging, ReadSession, WriteSession, etag, not_modified
+from app.api.deps import (
+    CurrentActor,
+    IfMatch,
+    Paging,
+    ReadSession,
+    WriteSession,
+    etag,
+    not_modified,
+)
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
 from app.domain.organizations import service
@@ -25,7 +33,10 @@ router = APIRouter(prefix="/members", tags=["members"], responses=COMMON_RESPONS
 
 @router.get("", summary="List members")
 async def list_members(
-    actor: CurrentActor, session: ReadSession, page: Paging, filters: Annotated[MemberFilters, Depends()]
+    actor: CurrentActor,
+    session: ReadSession,
+    page: Paging,
+    filters: Annotated[MemberFilters, Depends()],
 ) -> PagePublic[MemberPublic]:
     return PagePublic.of(await service.list_members(session, actor, filters, page))
 
@@ -40,9 +51,18 @@ async def create_member(
     return member
 
 
-@router.get("/{member_id}", response_model=MemberPublic, summary="Read a member", responses={304: {"description": "Not modified"}})
+@router.get(
+    "/{member_id}",
+    response_model=MemberPublic,
+    summary="Read a member",
+    responses={304: {"description": "Not modified"}},
+)
 async def read_member(
-    member_id: uuid.UUID, actor: CurrentActor, session: ReadSession, request: Request, response: Response
+    member_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ReadSession,
+    request: Request,
+    response: Response,
 ) -> MemberPublic | Response:
     member = await service.get_member(session, actor, member_id)
     tag = etag(member.version)
@@ -52,7 +72,11 @@ async def read_member(
     return member
 
 
-@router.patch("/{member_id}", summary="Change a member (admins; members their own profile)", responses=PATCH_RESPONSES)
+@router.patch(
+    "/{member_id}",
+    summary="Change a member (admins; members their own profile)",
+    responses=PATCH_RESPONSES,
+)
 async def update_member(
     member_id: uuid.UUID,
     data: MemberUpdate,
@@ -67,7 +91,9 @@ async def update_member(
 
 
 @router.get("/{member_id}/preferences", summary="Read a member's update preferences")
-async def read_preferences(member_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> PreferencesPublic:
+async def read_preferences(
+    member_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> PreferencesPublic:
     return await service.get_preferences(session, actor, member_id)
 
 

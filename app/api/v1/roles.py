@@ -7,7 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.api.deps import CurrentActor, IfMatch, Paging, ReadSession, WriteSession, etag, not_modified
+from app.api.deps import (
+    CurrentActor,
+    IfMatch,
+    Paging,
+    ReadSession,
+    WriteSession,
+    etag,
+    not_modified,
+)
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
 from app.domain.integrations import service as integrations
@@ -18,8 +26,12 @@ from app.domain.roles.schemas import RoleCreate, RoleFilters, RolePublic, RoleUp
 router = APIRouter(prefix="/roles", tags=["roles"], responses=COMMON_RESPONSES)
 
 
-@router.post("", status_code=201, summary="Create a role (admins, recruiters)", responses=WRITE_RESPONSES)
-async def create_role(data: RoleCreate, actor: CurrentActor, session: WriteSession, response: Response) -> RolePublic:
+@router.post(
+    "", status_code=201, summary="Create a role (admins, recruiters)", responses=WRITE_RESPONSES
+)
+async def create_role(
+    data: RoleCreate, actor: CurrentActor, session: WriteSession, response: Response
+) -> RolePublic:
     role = await service.create_role(session, actor, data)
     response.headers["ETag"] = etag(role.version)
     response.headers["Location"] = f"/api/v1/roles/{role.id}"
@@ -28,14 +40,26 @@ async def create_role(data: RoleCreate, actor: CurrentActor, session: WriteSessi
 
 @router.get("", summary="List roles, newest first")
 async def list_roles(
-    actor: CurrentActor, session: ReadSession, page: Paging, filters: Annotated[RoleFilters, Depends()]
+    actor: CurrentActor,
+    session: ReadSession,
+    page: Paging,
+    filters: Annotated[RoleFilters, Depends()],
 ) -> PagePublic[RolePublic]:
     return PagePublic.of(await service.list_roles(session, actor, filters, page))
 
 
-@router.get("/{role_id}", response_model=RolePublic, summary="Read a role", responses={304: {"description": "Not modified"}})
+@router.get(
+    "/{role_id}",
+    response_model=RolePublic,
+    summary="Read a role",
+    responses={304: {"description": "Not modified"}},
+)
 async def read_role(
-    role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, request: Request, response: Response
+    role_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ReadSession,
+    request: Request,
+    response: Response,
 ) -> RolePublic | Response:
     role = await service.get_role(session, actor, role_id)
     tag = etag(role.version)
@@ -47,7 +71,12 @@ async def read_role(
 
 @router.patch("/{role_id}", summary="Change a role (admins, recruiters)", responses=PATCH_RESPONSES)
 async def update_role(
-    role_id: uuid.UUID, data: RoleUpdate, actor: CurrentActor, session: WriteSession, version: IfMatch, response: Response
+    role_id: uuid.UUID,
+    data: RoleUpdate,
+    actor: CurrentActor,
+    session: WriteSession,
+    version: IfMatch,
+    response: Response,
 ) -> RolePublic:
     role = await service.update_role(session, actor, role_id, data, version)
     response.headers["ETag"] = etag(role.version)
@@ -55,11 +84,17 @@ async def update_role(
 
 
 @router.get("/{role_id}/external-refs", summary="The role's ids in other systems")
-async def list_role_refs(role_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> list[ExternalRefPublic]:
+async def list_role_refs(
+    role_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> list[ExternalRefPublic]:
     return await integrations.role_refs(session, actor, role_id)
 
 
-@router.put("/{role_id}/external-refs", summary="Link the role to its id in a connected system", responses=WRITE_RESPONSES)
+@router.put(
+    "/{role_id}/external-refs",
+    summary="Link the role to its id in a connected system",
+    responses=WRITE_RESPONSES,
+)
 async def link_role_ref(
     role_id: uuid.UUID, data: ExternalRefLink, actor: CurrentActor, session: WriteSession
 ) -> ExternalRefPublic:

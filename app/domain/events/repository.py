@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from app.domain.events.models import Event
 from app.domain.pagination import PageRequest, keyset
@@ -15,9 +16,9 @@ async def list_events(
 ) -> Sequence[Event]:
     stmt = select(Event).where(
         Event.organization_id == organization_id,
-        Event.tx_seq < text("(pg_snapshot_xmin(pg_current_snapshot()))::text::bigint"),
+        col(Event.tx_seq) < text("(pg_snapshot_xmin(pg_current_snapshot()))::text::bigint"),
     )
     if types:
-        stmt = stmt.where(Event.type.in_(types))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Event.type).in_(types))
     stmt = keyset(stmt, Event.tx_seq, Event.id, page, descending=False)
     return (await session.scalars(stmt)).all()

@@ -14,7 +14,7 @@ from app.domain.events.catalogue import CATALOGUE
 from app.domain.events.models import Event
 from app.domain.events.schemas import EventPublic
 from app.domain.pagination import Page, PageRequest, to_page
-from app.errors import InvalidInput, FieldError
+from app.errors import FieldError, InvalidInput
 
 
 def record(

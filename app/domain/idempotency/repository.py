@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, delete, select, update
 
 from app.clock import utcnow
 from app.domain.idempotency.models import IdempotencyRecord
@@ -55,7 +55,7 @@ async def claim(
                 expires_at=now + timedelta(hours=ttl_hours),
             )
             .on_conflict_do_nothing(index_elements=["organization_id", "member_id", "key"])
-            .returning(IdempotencyRecord.id)
+            .returning(col(IdempotencyRecord.id))
         )
     ).scalar()
     if inserted is not None:
@@ -77,7 +77,13 @@ async def claim(
     if record.request_hash != request_hash:
         return Claim("mismatch", record.id)
     if record.response_status is not None:
-        return Claim("replay", record.id, record.response_status, record.response_headers, record.response_body)
+        return Claim(
+            "replay",
+            record.id,
+            record.response_status,
+            record.response_headers,
+            record.response_body,
+        )
     if record.locked_at is not None and now - record.locked_at < timedelta(seconds=lock_seconds):
         return Claim("in_flight", record.id)
     # The first attempt died without an answer; this retry takes over.
@@ -85,7 +91,9 @@ async def claim(
     return Claim("new", record.id)
 
 
-def _restart(record: IdempotencyRecord, path: str, request_hash: str, now: Any, ttl_hours: int) -> None:
+def _restart(
+    record: IdempotencyRecord, path: str, request_hash: str, now: Any, ttl_hours: int
+) -> None:
     record.path = path
     record.request_hash = request_hash
     record.locked_at = now
@@ -101,15 +109,19 @@ async def complete(
 ) -> None:
     await session.execute(
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(response_status=status, response_headers=headers, response_body=body, locked_at=None)
+        .where(col(IdempotencyRecord.id) == record_id)
+        .values(
+            response_status=status, response_headers=headers, response_body=body, locked_at=None
+        )
     )
 
 
 async def release(session: AsyncSession, record_id: uuid.UUID) -> None:
-    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    await session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.id) == record_id))
 
 
 async def purge_expired(session: AsyncSession) -> int:
-    result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < utcnow()))
+    result = await session.execute(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) < utcnow())
+    )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -36,7 +36,9 @@ class ExternalRef(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = org_field()
-    connection_id: uuid.UUID = fk("integration_connections.id", nullable=False, ondelete="CASCADE", index=False)
+    connection_id: uuid.UUID = fk(
+        "integration_connections.id", nullable=False, ondelete="CASCADE", index=False
+    )
     resource_type: str = Field(max_length=32)
     resource_id: uuid.UUID
     external_id: str = Field(max_length=200)

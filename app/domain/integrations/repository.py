@@ -3,28 +3,35 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from app.domain.integrations.models import Connection, ExternalRef
 from app.domain.pagination import PageRequest, keyset
 
 
-async def get_connection(session: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID) -> Connection | None:
+async def get_connection(
+    session: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID
+) -> Connection | None:
     stmt = select(Connection).where(
         Connection.organization_id == organization_id, Connection.id == connection_id
     )
     return (await session.scalars(stmt)).first()
 
 
-async def list_connections(session: AsyncSession, organization_id: uuid.UUID, page: PageRequest) -> Sequence[Connection]:
+async def list_connections(
+    session: AsyncSession, organization_id: uuid.UUID, page: PageRequest
+) -> Sequence[Connection]:
     stmt = select(Connection).where(Connection.organization_id == organization_id)
     return (await session.scalars(keyset(stmt, Connection.created_at, Connection.id, page))).all()
 
 
 async def refs_for(
-    session: AsyncSession, organization_id: uuid.UUID, resource_type: str, resource_ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    resource_type: str,
+    resource_ids: Sequence[uuid.UUID],
 ) -> Sequence[ExternalRef]:
     if not resource_ids:
         return []
@@ -33,15 +40,19 @@ async def refs_for(
         .where(
             ExternalRef.organization_id == organization_id,
             ExternalRef.resource_type == resource_type,
-            ExternalRef.resource_id.in_(resource_ids),  # type: ignore[attr-defined]
+            col(ExternalRef.resource_id).in_(resource_ids),
         )
-        .order_by(ExternalRef.created_at)
+        .order_by(col(ExternalRef.created_at))
     )
     return (await session.scalars(stmt)).all()
 
 
 async def find_by_external_id(
-    session: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID, resource_type: str, external_id: str
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    resource_type: str,
+    external_id: str,
 ) -> ExternalRef | None:
     stmt = select(ExternalRef).where(
         ExternalRef.organization_id == organization_id,

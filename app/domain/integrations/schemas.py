@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import StringConstraints
-from typing_extensions import Annotated
 
 from app.domain.types import PublicModel, ShortText, StrictModel
 
 Provider = Literal["greenhouse", "lever", "ashby"]
 ResourceType = Literal["role"]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+ExternalId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$"),
+]
 
 
 class ConnectionCreate(StrictModel):

@@ -26,22 +26,30 @@ from app.domain.roles import service as roles
 from app.errors import Conflict, InvalidInput
 
 
-async def create_connection(session: AsyncSession, actor: Actor, data: ConnectionCreate) -> ConnectionPublic:
+async def create_connection(
+    session: AsyncSession, actor: Actor, data: ConnectionCreate
+) -> ConnectionPublic:
     actor.require(PermissionSet.admin)
-    connection = Connection(organization_id=actor.organization_id, provider=data.provider, name=data.name)
+    connection = Connection(
+        organization_id=actor.organization_id, provider=data.provider, name=data.name
+    )
     session.add(connection)
     await session.flush()
     return ConnectionPublic.model_validate(connection)
 
 
-async def list_connections(session: AsyncSession, actor: Actor, page: PageRequest) -> Page[ConnectionPublic]:
+async def list_connections(
+    session: AsyncSession, actor: Actor, page: PageRequest
+) -> Page[ConnectionPublic]:
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     rows = await repository.list_connections(session, actor.organization_id, page)
     result = to_page(rows, page, lambda c: (c.created_at, c.id))
     return Page([ConnectionPublic.model_validate(c) for c in result.items], result.next_cursor)
 
 
-async def role_refs(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> list[ExternalRefPublic]:
+async def role_refs(
+    session: AsyncSession, actor: Actor, role_id: uuid.UUID
+) -> list[ExternalRefPublic]:
     await roles.get_role(session, actor, role_id)
     rows = await repository.refs_for(session, actor.organization_id, "role", [role_id])
     return [ExternalRefPublic.model_validate(r) for r in rows]
@@ -64,7 +72,9 @@ async def link_role(
     await roles.get_role(session, actor, role_id)
     connection = await repository.get_connection(session, actor.organization_id, data.connection_id)
     if connection is None:
-        raise InvalidInput.for_field("connection_id", "no connection with this id in your organization")
+        raise InvalidInput.for_field(
+            "connection_id", "no connection with this id in your organization"
+        )
     existing = await repository.find_by_external_id(
         session, actor.organization_id, connection.id, "role", data.external_id
     )
@@ -89,7 +99,12 @@ async def link_role(
         raise Conflict(f"External id {data.external_id} is already linked to another role") from exc
     assert row is not None
     events.record(
-        session, actor.organization_id, actor, "external_ref.linked", "role", role_id,
+        session,
+        actor.organization_id,
+        actor,
+        "external_ref.linked",
+        "role",
+        role_id,
         {
             "resource_type": "role",
             "resource_id": str(role_id),
@@ -104,5 +119,7 @@ async def find_role_by_external_id(
     session: AsyncSession, actor: Actor, connection_id: uuid.UUID, external_id: str
 ) -> uuid.UUID | None:
     """For the ATS adapters: which of our roles is this vendor job?"""
-    ref = await repository.find_by_external_id(session, actor.organization_id, connection_id, "role", external_id)
+    ref = await repository.find_by_external_id(
+        session, actor.organization_id, connection_id, "role", external_id
+    )
     return ref.resource_id if ref else None

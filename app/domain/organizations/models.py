@@ -26,7 +26,10 @@ class Organization(SQLModel, table=True):
 
 class Member(SQLModel, table=True):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("organization_id", "email"), Index("ix_members_email", "email"))
+    __table_args__ = (
+        UniqueConstraint("organization_id", "email"),
+        Index("ix_members_email", "email"),
+    )
 
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = org_field()
@@ -48,7 +51,6 @@ class Member(SQLModel, table=True):
     version: int = 1
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
-
 
 
 class ApiKey(SQLModel, table=True):

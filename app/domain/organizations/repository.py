@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select, update
 
 from app.domain.organizations.models import ApiKey, Member, Organization
 from app.domain.pagination import PageRequest, keyset
@@ -48,12 +49,18 @@ async def active_members_by_email(
     return (await session.scalars(stmt.limit(2))).all()
 
 
-async def get_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+async def get_organization(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> Organization | None:
     return await session.get(Organization, organization_id)
 
 
 async def get_member(
-    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    member_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Member | None:
     stmt = select(Member).where(Member.organization_id == organization_id, Member.id == member_id)
     if for_update:
@@ -68,12 +75,14 @@ async def get_members(
         return []
     stmt = select(Member).where(
         Member.organization_id == organization_id,
-        Member.id.in_(member_ids),  # type: ignore[attr-defined]
+        col(Member.id).in_(member_ids),
     )
     return (await session.scalars(stmt)).all()
 
 
-async def member_email_taken(session: AsyncSession, organization_id: uuid.UUID, email: str) -> Member | None:
+async def member_email_taken(
+    session: AsyncSession, organization_id: uuid.UUID, email: str
+) -> Member | None:
     stmt = select(Member).where(
         Member.organization_id == organization_id, func.lower(Member.email) == email.lower()
     )
@@ -95,14 +104,16 @@ async def list_members(
     if q:
         pattern = f"%{_escape_like(q)}%"
         stmt = stmt.where(
-            Member.name.ilike(pattern, escape="\\") | Member.email.ilike(pattern, escape="\\")  # type: ignore[attr-defined]
+            col(Member.name).ilike(pattern, escape="\\") | col(Member.email).ilike(pattern, escape="\\")
         )
     if not include_inactive:
         stmt = stmt.where(Member.is_active)
     return (await session.scalars(keyset(stmt, Member.created_at, Member.id, page))).all()
 
 
-async def delegators_of(session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID) -> list[uuid.UUID]:
+async def delegators_of(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
+) -> list[uuid.UUID]:
     stmt = select(Member.id).where(
         Member.organization_id == organization_id, Member.delegate_id == member_id
     )
@@ -110,7 +121,11 @@ async def delegators_of(session: AsyncSession, organization_id: uuid.UUID, membe
 
 
 async def get_api_key(
-    session: AsyncSession, organization_id: uuid.UUID, key_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    key_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> ApiKey | None:
     stmt = select(ApiKey).where(ApiKey.organization_id == organization_id, ApiKey.id == key_id)
     if for_update:
@@ -119,7 +134,10 @@ async def get_api_key(
 
 
 async def list_api_keys(
-    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID | None, page: PageRequest
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    member_id: uuid.UUID | None,
+    page: PageRequest,
 ) -> Sequence[ApiKey]:
     stmt = select(ApiKey).where(ApiKey.organization_id == organization_id)
     if member_id is not None:
@@ -127,13 +145,15 @@ async def list_api_keys(
     return (await session.scalars(keyset(stmt, ApiKey.created_at, ApiKey.id, page))).all()
 
 
-async def revoke_member_keys(session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID) -> None:
+async def revoke_member_keys(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
     await session.execute(
         update(ApiKey)
         .where(
-            ApiKey.organization_id == organization_id,
-            ApiKey.member_id == member_id,
-            ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(ApiKey.organization_id) == organization_id,
+            col(ApiKey.member_id) == member_id,
+            col(ApiKey.revoked_at).is_(None),
         )
         .values(revoked_at=func.now())
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import EmailStr, Field, field_validator, model_validator
@@ -44,7 +45,7 @@ def _no_overlap(hours: WorkingHours | None) -> WorkingHours | None:
         return None
     for day, ranges in hours.items():
         ordered = sorted(ranges, key=lambda r: r.start)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in pairwise(ordered):
             if later.start < earlier.end:
                 raise ValueError(f"the hours on {day} overlap")
     return hours

@@ -50,7 +50,12 @@ async def create_organization(
     session.add(admin)
     await session.flush()
     events.record(
-        session, org.id, None, "member.created", "member", admin.id,
+        session,
+        org.id,
+        None,
+        "member.created",
+        "member",
+        admin.id,
         {"member_id": str(admin.id), "permission_set": admin.permission_set},
     )
     created = await _issue_key(session, org.id, None, admin.id, "initial admin key")
@@ -75,7 +80,13 @@ async def update_organization(
     if changed:
         org.updated_at = utcnow()
         events.record(
-            session, org.id, actor, "organization.updated", "organization", org.id, {"changed": changed}
+            session,
+            org.id,
+            actor,
+            "organization.updated",
+            "organization",
+            org.id,
+            {"changed": changed},
         )
     await session.flush()
     return OrganizationPublic.model_validate(org)
@@ -116,7 +127,9 @@ async def create_member(session: AsyncSession, actor: Actor, data: MemberCreate)
     email = str(data.email).lower()
     existing = await repository.member_email_taken(session, actor.organization_id, email)
     if existing is not None:
-        raise Conflict(f"A member with the email {email} already exists", member_id=str(existing.id))
+        raise Conflict(
+            f"A member with the email {email} already exists", member_id=str(existing.id)
+        )
     values = data.model_dump(exclude={"email", "working_hours"})
     member = Member(
         organization_id=actor.organization_id,
@@ -127,7 +140,12 @@ async def create_member(session: AsyncSession, actor: Actor, data: MemberCreate)
     session.add(member)
     await session.flush()
     events.record(
-        session, actor.organization_id, actor, "member.created", "member", member.id,
+        session,
+        actor.organization_id,
+        actor,
+        "member.created",
+        "member",
+        member.id,
         {"member_id": str(member.id), "permission_set": member.permission_set},
     )
     return MemberPublic.model_validate(member)
@@ -144,7 +162,12 @@ async def update_member(
     if member is None:
         raise NotFound("member", member_id)
     values = data.model_dump(exclude_unset=True)
-    admin_only = {"permission_set", "is_active", "max_interviews_per_day", "max_interviews_per_week"}
+    admin_only = {
+        "permission_set",
+        "is_active",
+        "max_interviews_per_day",
+        "max_interviews_per_week",
+    }
     if not actor.is_admin:
         if actor.member_id != member_id:
             raise PermissionDenied("Only admins may change another member")
@@ -163,7 +186,12 @@ async def update_member(
         member.version += 1
         member.updated_at = utcnow()
         events.record(
-            session, actor.organization_id, actor, "member.updated", "member", member.id,
+            session,
+            actor.organization_id,
+            actor,
+            "member.updated",
+            "member",
+            member.id,
             {"member_id": str(member.id), "changed": changed},
         )
         if {"permission_set", "is_active"} & set(changed):
@@ -174,7 +202,9 @@ async def update_member(
     return MemberPublic.model_validate(member)
 
 
-async def get_preferences(session: AsyncSession, actor: Actor, member_id: uuid.UUID) -> PreferencesPublic:
+async def get_preferences(
+    session: AsyncSession, actor: Actor, member_id: uuid.UUID
+) -> PreferencesPublic:
     member = await repository.get_member(session, actor.organization_id, member_id)
     if member is None:
         raise NotFound("member", member_id)
@@ -188,7 +218,9 @@ async def update_preferences(
     if member is None:
         raise NotFound("member", member_id)
     if actor.member_id != member_id and not actor.is_admin:
-        raise PermissionDenied("Only the member themselves or an admin may change their preferences")
+        raise PermissionDenied(
+            "Only the member themselves or an admin may change their preferences"
+        )
     values = data.model_dump(exclude_unset=True)
     delegate_id = values.get("delegate_id")
     if delegate_id is not None:
@@ -196,17 +228,26 @@ async def update_preferences(
             raise InvalidInput.for_field("delegate_id", "a member cannot be their own delegate")
         delegate = await repository.get_member(session, actor.organization_id, delegate_id)
         if delegate is None or not delegate.is_active:
-            raise InvalidInput.for_field("delegate_id", "no active member with this id in your organization")
+            raise InvalidInput.for_field(
+                "delegate_id", "no active member with this id in your organization"
+            )
     channel = values.get("update_channel", member.update_channel)
     slack = values.get("slack_webhook_url", member.slack_webhook_url)
     if channel == "slack" and not slack:
-        raise InvalidInput.for_field("slack_webhook_url", "the slack channel needs a Slack webhook URL")
+        raise InvalidInput.for_field(
+            "slack_webhook_url", "the slack channel needs a Slack webhook URL"
+        )
     changed = apply_changes(member, values)
     if changed:
         member.version += 1
         member.updated_at = utcnow()
         events.record(
-            session, actor.organization_id, actor, "member.preferences_updated", "member", member.id,
+            session,
+            actor.organization_id,
+            actor,
+            "member.preferences_updated",
+            "member",
+            member.id,
             {"member_id": str(member.id), "changed": changed},
         )
     await session.flush()
@@ -219,11 +260,15 @@ async def create_api_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate
         actor.require(PermissionSet.admin)
         member = await repository.get_member(session, actor.organization_id, member_id)
         if member is None or not member.is_active:
-            raise InvalidInput.for_field("member_id", "no active member with this id in your organization")
+            raise InvalidInput.for_field(
+                "member_id", "no active member with this id in your organization"
+            )
     return await _issue_key(session, actor.organization_id, actor, member_id, data.name)
 
 
-async def list_api_keys(session: AsyncSession, actor: Actor, page: PageRequest) -> Page[ApiKeyPublic]:
+async def list_api_keys(
+    session: AsyncSession, actor: Actor, page: PageRequest
+) -> Page[ApiKeyPublic]:
     owner = None if actor.is_admin else actor.member_id
     rows = await repository.list_api_keys(session, actor.organization_id, owner, page)
     result = to_page(rows, page, lambda k: (k.created_at, k.id))
@@ -238,7 +283,12 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         events.record(
-            session, actor.organization_id, actor, "api_key.revoked", "api_key", key.id,
+            session,
+            actor.organization_id,
+            actor,
+            "api_key.revoked",
+            "api_key",
+            key.id,
             {"api_key_id": str(key.id), "member_id": str(key.member_id)},
         )
         await session.flush()
@@ -247,17 +297,34 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
 
 
 async def _issue_key(
-    session: AsyncSession, organization_id: uuid.UUID, actor: Actor | None, member_id: uuid.UUID, name: str
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    actor: Actor | None,
+    member_id: uuid.UUID,
+    name: str,
 ) -> ApiKeyCreated:
     plaintext, prefix, digest = generate_api_key()
-    key = ApiKey(organization_id=organization_id, member_id=member_id, name=name, prefix=prefix, key_hash=digest)
+    key = ApiKey(
+        organization_id=organization_id,
+        member_id=member_id,
+        name=name,
+        prefix=prefix,
+        key_hash=digest,
+    )
     session.add(key)
     await session.flush()
     events.record(
-        session, organization_id, actor, "api_key.created", "api_key", key.id,
+        session,
+        organization_id,
+        actor,
+        "api_key.created",
+        "api_key",
+        key.id,
         {"api_key_id": str(key.id), "member_id": str(member_id)},
     )
-    return ApiKeyCreated.model_validate({**ApiKeyPublic.model_validate(key).model_dump(), "key": plaintext})
+    return ApiKeyCreated.model_validate(
+        {**ApiKeyPublic.model_validate(key).model_dump(), "key": plaintext}
+    )
 
 
 def _hours_json(hours: Any) -> dict[str, Any] | None:

@@ -48,5 +48,7 @@ def diff_intake(before: IntakeContent, after: IntakeContent) -> list[IntakeChang
                             )
                         )
             else:
-                changes.append(IntakeChange(field=key, change="changed", before=old[key], after=new[key]))
+                changes.append(
+                    IntakeChange(field=key, change="changed", before=old[key], after=new[key])
+                )
     return changes

@@ -32,7 +32,11 @@ async def _visible_role(
     session: AsyncSession, actor: Actor, role_id: uuid.UUID, *, for_update: bool = False
 ) -> Role:
     role = await repository.get_role(
-        session, actor.organization_id, role_id, managed_by=managed_scope(actor), for_update=for_update
+        session,
+        actor.organization_id,
+        role_id,
+        managed_by=managed_scope(actor),
+        for_update=for_update,
     )
     if role is None:
         raise NotFound("role", role_id)
@@ -43,7 +47,9 @@ def _public(revision: IntakeRevision) -> IntakeRevisionPublic:
     return IntakeRevisionPublic.model_validate(revision)
 
 
-async def get_current_intake(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> IntakeRevisionPublic:
+async def get_current_intake(
+    session: AsyncSession, actor: Actor, role_id: uuid.UUID
+) -> IntakeRevisionPublic:
     await _visible_role(session, actor, role_id)
     revision = await repository.current_intake(session, actor.organization_id, role_id)
     if revision is None:
@@ -119,7 +125,12 @@ async def add_revision(
         session, actor.organization_id, role.id, number, ["draft"], only_older=True
     )
     events.record(
-        session, actor.organization_id, actor, "intake.revised", "role", role.id,
+        session,
+        actor.organization_id,
+        actor,
+        "intake.revised",
+        "role",
+        role.id,
         {"role_id": str(role.id), "revision": number, "change_note": change_note},
     )
     return _public(revision)
@@ -135,14 +146,18 @@ async def sign_off(
     if revision is None:
         raise NotFound(f"Intake revision {number} of role {role_id}")
     if role.recruiter_id is None or role.hiring_manager_id is None:
-        raise Conflict("Assign the role's recruiter and hiring manager before signing off its intake")
+        raise Conflict(
+            "Assign the role's recruiter and hiring manager before signing off its intake"
+        )
     sides = []
     if actor.member_id == role.recruiter_id:
         sides.append("recruiter")
     if actor.member_id == role.hiring_manager_id:
         sides.append("hiring_manager")
     if not sides:
-        raise PermissionDenied("Only the role's recruiter or hiring manager can sign off its intake")
+        raise PermissionDenied(
+            "Only the role's recruiter or hiring manager can sign off its intake"
+        )
     if revision.status != "draft":
         raise Conflict(f"Revision {number} is {revision.status}; only a draft can be signed off")
     now = utcnow()
@@ -156,7 +171,12 @@ async def sign_off(
         raise Conflict(f"You have already signed off revision {number}")
     for side in signed:
         events.record(
-            session, actor.organization_id, actor, "intake.signed_off", "role", role.id,
+            session,
+            actor.organization_id,
+            actor,
+            "intake.signed_off",
+            "role",
+            role.id,
             {"role_id": str(role.id), "revision": number, "side": side},
         )
     if revision.recruiter_signed_off_at and revision.hiring_manager_signed_off_at:
@@ -167,7 +187,12 @@ async def sign_off(
             session, actor.organization_id, role.id, number, ["draft", "agreed"], only_older=True
         )
         events.record(
-            session, actor.organization_id, actor, "intake.agreed", "role", role.id,
+            session,
+            actor.organization_id,
+            actor,
+            "intake.agreed",
+            "role",
+            role.id,
             {"role_id": str(role.id), "revision": number},
         )
     await session.flush()
@@ -190,5 +215,3 @@ async def diff_revisions(
         to_revision=to_number,
         changes=diff_intake(revisions[from_number], revisions[to_number]),
     )
-
-

@@ -14,9 +14,7 @@ from app.domain.columns import created_field, fk, id_field, json_field, org_fiel
 
 class Role(SQLModel, table=True):
     __tablename__ = "roles"
-    __table_args__ = (
-        Index("ix_roles_org_created", "organization_id", "created_at", "id"),
-    )
+    __table_args__ = (Index("ix_roles_org_created", "organization_id", "created_at", "id"),)
 
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = org_field()
@@ -47,7 +45,9 @@ class IntakeRevision(SQLModel, table=True):
     content: dict[str, Any] = json_field()
     change_note: str = Field(max_length=2000)
     proposed_by_id: uuid.UUID | None = fk("members.id", ondelete="SET NULL", index=False)
-    recruiter_signed_off_by_id: uuid.UUID | None = fk("members.id", ondelete="SET NULL", index=False)
+    recruiter_signed_off_by_id: uuid.UUID | None = fk(
+        "members.id", ondelete="SET NULL", index=False
+    )
     recruiter_signed_off_at: datetime | None = timestamp_field()
     hiring_manager_signed_off_by_id: uuid.UUID | None = fk(
         "members.id", ondelete="SET NULL", index=False

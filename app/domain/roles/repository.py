@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select, update
 
 from app.domain.organizations.models import Member
 from app.domain.organizations.repository import escape_like
@@ -20,7 +21,7 @@ def _managed_by(organization_id: uuid.UUID, member_id: uuid.UUID) -> ColumnEleme
     delegators = select(Member.id).where(
         Member.organization_id == organization_id, Member.delegate_id == member_id
     )
-    return or_(Role.hiring_manager_id == member_id, Role.hiring_manager_id.in_(delegators))  # type: ignore[union-attr]
+    return or_(col(Role.hiring_manager_id) == member_id, col(Role.hiring_manager_id).in_(delegators))
 
 
 def _roles(organization_id: uuid.UUID, managed_by: uuid.UUID | None) -> Any:
@@ -41,7 +42,7 @@ async def get_role(
     stmt = _roles(organization_id, managed_by).where(Role.id == role_id)
     if for_update:
         stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).first()  # type: ignore[no-any-return]
+    return (await session.scalars(stmt)).first()
 
 
 async def get_roles(
@@ -51,8 +52,8 @@ async def get_roles(
     *,
     managed_by: uuid.UUID | None = None,
 ) -> Sequence[Role]:
-    stmt = _roles(organization_id, managed_by).where(Role.id.in_(role_ids))  # type: ignore[attr-defined]
-    return (await session.scalars(stmt)).all()  # type: ignore[no-any-return]
+    stmt = _roles(organization_id, managed_by).where(col(Role.id).in_(role_ids))
+    return (await session.scalars(stmt)).all()
 
 
 async def list_roles(
@@ -74,8 +75,8 @@ async def list_roles(
     if recruiter_id:
         stmt = stmt.where(Role.recruiter_id == recruiter_id)
     if q:
-        stmt = stmt.where(Role.title.ilike(f"%{escape_like(q)}%", escape="\\"))  # type: ignore[attr-defined]
-    return (await session.scalars(keyset(stmt, Role.created_at, Role.id, page))).all()  # type: ignore[no-any-return]
+        stmt = stmt.where(col(Role.title).ilike(f"%{escape_like(q)}%", escape="\\"))
+    return (await session.scalars(keyset(stmt, Role.created_at, Role.id, page))).all()
 
 
 async def current_intake(
@@ -88,7 +89,7 @@ async def current_intake(
             IntakeRevision.role_id == role_id,
             IntakeRevision.status == "agreed",
         )
-        .order_by(IntakeRevision.number.desc())  # type: ignore[attr-defined]
+        .order_by(col(IntakeRevision.number).desc())
         .limit(1)
     )
     return (await session.scalars(stmt)).first()
@@ -104,11 +105,11 @@ async def current_intakes(
         select(IntakeRevision)
         .where(
             IntakeRevision.organization_id == organization_id,
-            IntakeRevision.role_id.in_(role_ids),  # type: ignore[attr-defined]
+            col(IntakeRevision.role_id).in_(role_ids),
             IntakeRevision.status == "agreed",
         )
-        .distinct(IntakeRevision.role_id)
-        .order_by(IntakeRevision.role_id, IntakeRevision.number.desc())  # type: ignore[attr-defined]
+        .distinct(col(IntakeRevision.role_id))
+        .order_by(col(IntakeRevision.role_id), col(IntakeRevision.number).desc())
     )
     return (await session.scalars(stmt)).all()
 
@@ -120,7 +121,9 @@ async def list_revisions(
         IntakeRevision.organization_id == organization_id, IntakeRevision.role_id == role_id
     )
     return (
-        await session.scalars(keyset(stmt, IntakeRevision.created_at, IntakeRevision.id, page, descending=False))
+        await session.scalars(
+            keyset(stmt, IntakeRevision.created_at, IntakeRevision.id, page, descending=False)
+        )
     ).all()
 
 
@@ -133,9 +136,9 @@ async def revisions_for_roles(
         select(IntakeRevision)
         .where(
             IntakeRevision.organization_id == organization_id,
-            IntakeRevision.role_id.in_(role_ids),  # type: ignore[attr-defined]
+            col(IntakeRevision.role_id).in_(role_ids),
         )
-        .order_by(IntakeRevision.role_id, IntakeRevision.number)
+        .order_by(col(IntakeRevision.role_id), col(IntakeRevision.number))
     )
     return (await session.scalars(stmt)).all()
 
@@ -158,7 +161,9 @@ async def get_revision(
     return (await session.scalars(stmt)).first()
 
 
-async def last_revision_number(session: AsyncSession, organization_id: uuid.UUID, role_id: uuid.UUID) -> int:
+async def last_revision_number(
+    session: AsyncSession, organization_id: uuid.UUID, role_id: uuid.UUID
+) -> int:
     stmt = select(func.max(IntakeRevision.number)).where(
         IntakeRevision.organization_id == organization_id, IntakeRevision.role_id == role_id
     )
@@ -175,11 +180,13 @@ async def supersede_others(
     only_older: bool,
 ) -> None:
     stmt = update(IntakeRevision).where(
-        IntakeRevision.organization_id == organization_id,
-        IntakeRevision.role_id == role_id,
-        IntakeRevision.number != keep_number,
-        IntakeRevision.status.in_(statuses),  # type: ignore[attr-defined]
+        col(IntakeRevision.organization_id) == organization_id,
+        col(IntakeRevision.role_id) == role_id,
+        col(IntakeRevision.number) != keep_number,
+        col(IntakeRevision.status).in_(statuses),
     )
     if only_older:
-        stmt = stmt.where(IntakeRevision.number < keep_number)
-    await session.execute(stmt.values(status="superseded").execution_options(synchronize_session=False))
+        stmt = stmt.where(col(IntakeRevision.number) < keep_number)
+    await session.execute(
+        stmt.values(status="superseded").execution_options(synchronize_session=False)
+    )

@@ -31,7 +31,11 @@ class Experience(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Experience:
-        if self.min_years is not None and self.max_years is not None and self.max_years < self.min_years:
+        if (
+            self.min_years is not None
+            and self.max_years is not None
+            and self.max_years < self.min_years
+        ):
             raise ValueError("max_years must not be below min_years")
         return self
 
@@ -70,7 +74,9 @@ class IntakeContent(StrictModel):
     success_metrics: list[LongText] = Field(default_factory=list, max_length=50)
     must_not_haves: list[LongText] = Field(default_factory=list, max_length=50)
     suitability_evidence: list[ShortText] = Field(
-        default_factory=list, max_length=20, description="How suitability is shown: portfolio, GitHub, samples"
+        default_factory=list,
+        max_length=20,
+        description="How suitability is shown: portfolio, GitHub, samples",
     )
     screening_questions: list[ScreeningQuestion] = Field(default_factory=list, max_length=50)
     benchmark_performer: LongText | None = None
@@ -100,7 +106,8 @@ class RoleCreate(StrictModel):
     hiring_manager_id: uuid.UUID | None = None
     target_start: date | None = None
     intake: IntakeContent | None = Field(
-        default=None, description="An initial intake, proposed as revision 1 for both sides to sign off"
+        default=None,
+        description="An initial intake, proposed as revision 1 for both sides to sign off",
     )
 
 
@@ -174,7 +181,9 @@ class IntakeRevisionPublic(PublicModel):
 
 
 class IntakeChange(PublicModel):
-    field: str = Field(description="Dotted path; skills are keyed by name, e.g. skills.Python.priority")
+    field: str = Field(
+        description="Dotted path; skills are keyed by name, e.g. skills.Python.priority"
+    )
     change: Literal["added", "removed", "changed"]
     before: Any = None
     after: Any = None

@@ -41,7 +41,12 @@ async def create_role(session: AsyncSession, actor: Actor, data: RoleCreate) -> 
     session.add(role)
     await session.flush()
     events.record(
-        session, actor.organization_id, actor, "role.created", "role", role.id,
+        session,
+        actor.organization_id,
+        actor,
+        "role.created",
+        "role",
+        role.id,
         {"role_id": str(role.id), "title": role.title, "status": role.status},
     )
     if data.intake is not None:
@@ -124,7 +129,12 @@ async def update_role(
         role.version += 1
         role.updated_at = utcnow()
         events.record(
-            session, actor.organization_id, actor, "role.updated", "role", role.id,
+            session,
+            actor.organization_id,
+            actor,
+            "role.updated",
+            "role",
+            role.id,
             {"role_id": str(role.id), "changed": changed},
         )
     await session.flush()
@@ -140,7 +150,9 @@ async def _check_members(session: AsyncSession, actor: Actor, values: dict[str, 
         assert isinstance(member_id, uuid.UUID)
         member = await members_repo.get_member(session, actor.organization_id, member_id)
         if member is None or not member.is_active:
-            raise InvalidInput.for_field(field, "no active member with this id in your organization")
+            raise InvalidInput.for_field(
+                field, "no active member with this id in your organization"
+            )
         if member.permission_set not in allowed:
             names = " or ".join(a.value for a in allowed)
             raise InvalidInput.for_field(field, f"the member's permission set must be {names}")

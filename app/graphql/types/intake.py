@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -69,7 +70,13 @@ class IntakeRevision(Node):
             summary=c.summary,
             must_have_skills=r.must_have_skills,
             skills=[
-                Skill(name=s.name, category=s.category, priority=s.priority, why=s.why, alternatives=s.alternatives)
+                Skill(
+                    name=s.name,
+                    category=s.category,
+                    priority=s.priority,
+                    why=s.why,
+                    alternatives=s.alternatives,
+                )
                 for s in c.skills
             ],
             qualifications=c.qualifications,
@@ -80,11 +87,14 @@ class IntakeRevision(Node):
             must_not_haves=c.must_not_haves,
             suitability_evidence=c.suitability_evidence,
             screening_questions=[
-                ScreeningQuestion(question=q.question, good_answer=q.good_answer) for q in c.screening_questions
+                ScreeningQuestion(question=q.question, good_answer=q.good_answer)
+                for q in c.screening_questions
             ],
             benchmark_performer=c.benchmark_performer,
-            negotiables=[Negotiable(variable=n.variable, flexibility=n.flexibility) for n in c.negotiables],
-            content=c.model_dump(mode="json"),
+            negotiables=[
+                Negotiable(variable=n.variable, flexibility=n.flexibility) for n in c.negotiables
+            ],
+            content=cast(JSON, c.model_dump(mode="json")),
             recruiter_signed_off_at=r.recruiter_signed_off_at,
             hiring_manager_signed_off_at=r.hiring_manager_signed_off_at,
             agreed_at=r.agreed_at,

@@ -60,7 +60,9 @@ class Member(Node):
             permission_set=m.permission_set,
             time_zone=m.time_zone,
             working_hours=[
-                WorkingDay(day=day, hours=[TimeRange(start=r["start"], end=r["end"]) for r in ranges])
+                WorkingDay(
+                    day=day, hours=[TimeRange(start=r["start"], end=r["end"]) for r in ranges]
+                )
                 for day, ranges in m.working_hours.items()
             ],
             max_interviews_per_day=m.max_interviews_per_day,
@@ -69,7 +71,9 @@ class Member(Node):
                 cadence=m.update_cadence,
                 channel=m.update_channel,
                 local_time=m.update_local_time,
-                delegate_id=strawberry.ID(to_global_id("Member", m.delegate_id)) if m.delegate_id else None,
+                delegate_id=strawberry.ID(to_global_id("Member", m.delegate_id))
+                if m.delegate_id
+                else None,
             ),
             is_active=m.is_active,
             version=m.version,
