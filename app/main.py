@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +17,7 @@ from app.api.middleware import BodySizeLimit, IdempotencyKeys, RequestTelemetry
 from app.api.router import api_router
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
+from app.domain.idempotency import repository as idempotency
 from app.graphql.app import graphql_router
 from app.observability import Metrics, configure_logging
 from app.settings import Settings, get_settings
@@ -41,9 +45,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             app.state.db = db
             app.state.http = http
             app.state.authenticator = Authenticator(settings, db, http)
+            housekeeping = asyncio.create_task(_purge_idempotency_records(db))
             try:
                 yield
             finally:
+                housekeeping.cancel()
                 metrics.pool.pools.remove(db.engine.pool)
                 await db.dispose()
 
@@ -67,6 +73,20 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(RequestTelemetry, metrics=metrics, settings=settings)
     _register_problem_schema(app)
     return app
+
+
+async def _purge_idempotency_records(db: Database, every_seconds: float = 600) -> None:
+    """Idempotency keys are kept for their TTL; expired ones are deleted here by every instance
+    (deleting is idempotent, so instances need no coordination)."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        with contextlib.suppress(Exception):
+            async with db.transaction() as session:
+                purged = await idempotency.purge_expired(session)
+            if purged:
+                logging.getLogger("hireloop.housekeeping").info(
+                    "purged %d idempotency records", purged
+                )
 
 
 def _register_problem_schema(app: FastAPI) -> None:

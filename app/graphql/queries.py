@@ -6,6 +6,7 @@ import strawberry
 
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberFilters
+from app.domain.roles import intake
 from app.domain.roles import service as roles
 from app.domain.roles.schemas import RoleFilters
 from app.errors import NotFound, PermissionDenied
@@ -13,6 +14,7 @@ from app.graphql.context import Context
 from app.graphql.errors import validate
 from app.graphql.ids import from_global_id, parse_id
 from app.graphql.pagination import cursor_of, page_request
+from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.member import Member, MemberConnection, MemberEdge, Organization
 from app.graphql.types.node import Node, PageInfo
 from app.graphql.types.role import Role, RoleConnection, RoleEdge
@@ -39,6 +41,9 @@ class Query:
             if type_name == "Member":
                 member = await ctx.loaders.member.load(raw_id)
                 return Member.from_public(member) if member else None
+            if type_name == "IntakeRevision":
+                revision = await intake.get_revision_by_id(ctx.session, ctx.actor, raw_id)
+                return IntakeRevision.from_public(revision)
             if type_name == "Organization":
                 if raw_id != ctx.actor.organization_id:
                     return None

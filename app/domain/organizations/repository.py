@@ -104,7 +104,8 @@ async def list_members(
     if q:
         pattern = f"%{_escape_like(q)}%"
         stmt = stmt.where(
-            col(Member.name).ilike(pattern, escape="\\") | col(Member.email).ilike(pattern, escape="\\")
+            col(Member.name).ilike(pattern, escape="\\")
+            | col(Member.email).ilike(pattern, escape="\\")
         )
     if not include_inactive:
         stmt = stmt.where(Member.is_active)

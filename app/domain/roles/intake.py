@@ -96,6 +96,17 @@ async def get_revision(
     return _public(revision)
 
 
+async def get_revision_by_id(
+    session: AsyncSession, actor: Actor, revision_id: uuid.UUID
+) -> IntakeRevisionPublic:
+    """A revision by its own id (GraphQL `node`), visible only with its role."""
+    revision = await repository.get_revision_by_id(session, actor.organization_id, revision_id)
+    if revision is None:
+        raise NotFound("intake revision", revision_id)
+    await _visible_role(session, actor, revision.role_id)
+    return _public(revision)
+
+
 async def propose_revision(
     session: AsyncSession, actor: Actor, role_id: uuid.UUID, data: IntakeRevisionCreate
 ) -> IntakeRevisionPublic:

@@ -21,7 +21,9 @@ def _managed_by(organization_id: uuid.UUID, member_id: uuid.UUID) -> ColumnEleme
     delegators = select(Member.id).where(
         Member.organization_id == organization_id, Member.delegate_id == member_id
     )
-    return or_(col(Role.hiring_manager_id) == member_id, col(Role.hiring_manager_id).in_(delegators))
+    return or_(
+        col(Role.hiring_manager_id) == member_id, col(Role.hiring_manager_id).in_(delegators)
+    )
 
 
 def _roles(organization_id: uuid.UUID, managed_by: uuid.UUID | None) -> Any:
@@ -158,6 +160,15 @@ async def get_revision(
     )
     if for_update:
         stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def get_revision_by_id(
+    session: AsyncSession, organization_id: uuid.UUID, revision_id: uuid.UUID
+) -> IntakeRevision | None:
+    stmt = select(IntakeRevision).where(
+        IntakeRevision.organization_id == organization_id, IntakeRevision.id == revision_id
+    )
     return (await session.scalars(stmt)).first()
 
 
