@@ -17,7 +17,7 @@ from app.domain.pagination import PageRequest, keyset
 from app.domain.roles.models import IntakeRevision, Role
 
 
-def _managed_by(organization_id: uuid.UUID, member_id: uuid.UUID) -> ColumnElement[bool]:
+def roles_managed_by(organization_id: uuid.UUID, member_id: uuid.UUID) -> ColumnElement[bool]:
     delegators = select(Member.id).where(
         Member.organization_id == organization_id, Member.delegate_id == member_id
     )
@@ -29,7 +29,7 @@ def _managed_by(organization_id: uuid.UUID, member_id: uuid.UUID) -> ColumnEleme
 def _roles(organization_id: uuid.UUID, managed_by: uuid.UUID | None) -> Any:
     stmt = select(Role).where(Role.organization_id == organization_id)
     if managed_by is not None:
-        stmt = stmt.where(_managed_by(organization_id, managed_by))
+        stmt = stmt.where(roles_managed_by(organization_id, managed_by))
     return stmt
 
 
