@@ -13,12 +13,18 @@ from fastapi import FastAPI
 
 from app.api import problems
 from app.api.health import router as health_router
-from app.api.middleware import BodySizeLimit, IdempotencyKeys, RequestTelemetry
+from app.api.middleware import (
+    DOCUMENT_UPLOAD_PATH,
+    BodySizeLimit,
+    IdempotencyKeys,
+    RequestTelemetry,
+)
 from app.api.router import api_router
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
 from app.domain.idempotency import repository as idempotency
 from app.graphql.app import graphql_router
+from app.integrations.storage import LocalFolderStorage
 from app.observability import Metrics, configure_logging
 from app.settings import Settings, get_settings
 
@@ -62,6 +68,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.storage = LocalFolderStorage(settings.data_dir / "documents")
     app.state.metrics = metrics
     problems.install(app)
     app.include_router(health_router)
@@ -69,7 +76,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
     # Outermost first: telemetry sees every answer, the size limit runs before idempotency reads a body.
     app.add_middleware(IdempotencyKeys, settings=settings)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # Uploads may be as large as the document limit, plus room for the multipart framing.
+        overrides=[(DOCUMENT_UPLOAD_PATH, settings.document_max_bytes + 64 * 1024)],
+    )
     app.add_middleware(RequestTelemetry, metrics=metrics, settings=settings)
     _register_problem_schema(app)
     return app

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
 
     expose_statement_count: bool = False
 
+    slate_max_size: int = Field(default=10, ge=1, le=200)
+    document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, value: str | None) -> str | None:

@@ -17,6 +17,7 @@ from app.auth import Actor
 from app.db import Database
 from app.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from app.errors import PreconditionFailed
+from app.integrations.storage import DocumentStorage
 
 
 def _db(request: Request) -> Database:
@@ -49,7 +50,13 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
+def _storage(request: Request) -> DocumentStorage:
+    storage: DocumentStorage = request.app.state.storage
+    return storage
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+Storage = Annotated[DocumentStorage, Depends(_storage)]
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 

@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +25,7 @@ from app.observability import Metrics, request_id_var
 from app.settings import Settings
 
 access_log = logging.getLogger("hireloop.access")
+DOCUMENT_UPLOAD_PATH = re.compile(r"^/api/v1/candidates/[^/]+/documents$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
 
@@ -105,22 +107,32 @@ def _route_template(scope: Scope) -> str:
 class BodySizeLimit:
     """Refuse bodies over the limit with 413, whether or not Content-Length tells the truth."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, overrides: Sequence[tuple[re.Pattern[str], int]] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = tuple(overrides)
+
+    def _limit(self, path: str) -> int:
+        for pattern, limit in self.overrides:
+            if pattern.match(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"])
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = 0
-                if declared > self.max_bytes:
-                    await self._refuse(scope, send)
+                if declared > limit:
+                    await self._refuse(scope, send, limit)
                     return
         received = 0
         started = False
@@ -130,7 +142,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -144,14 +156,14 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(scope, send)
+                await self._refuse(scope, send, limit)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         response = problem_response(
             scope,
             status=413,
             title="Payload too large",
-            detail=f"The body is larger than {self.max_bytes} bytes",
+            detail=f"The body is larger than {limit} bytes",
             code="payload_too_large",
         )
         await response(scope, _empty_receive, send)

@@ -37,7 +37,7 @@ class Problem(BaseModel):
     errors: list[ProblemFieldError] | None = None
 
 
-def _problem_schema(description: str) -> dict[str, Any]:
+def problem_schema(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
@@ -45,19 +45,19 @@ def _problem_schema(description: str) -> dict[str, Any]:
 
 
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _problem_schema("Missing, unknown, revoked or expired credentials"),
-    403: _problem_schema("Your permission set does not allow this"),
-    404: _problem_schema("Not found, or not in your organization"),
-    413: _problem_schema("The body is larger than allowed"),
-    422: _problem_schema("Invalid input; `errors` names the fields"),
+    401: problem_schema("Missing, unknown, revoked or expired credentials"),
+    403: problem_schema("Your permission set does not allow this"),
+    404: problem_schema("Not found, or not in your organization"),
+    413: problem_schema("The body is larger than allowed"),
+    422: problem_schema("Invalid input; `errors` names the fields"),
 }
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **COMMON_RESPONSES,
-    409: _problem_schema("Conflicts with the current state, or an Idempotency-Key in flight"),
+    409: problem_schema("Conflicts with the current state, or an Idempotency-Key in flight"),
 }
 PATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     **WRITE_RESPONSES,
-    412: _problem_schema("If-Match names a version that is no longer current"),
+    412: problem_schema("If-Match names a version that is no longer current"),
 }
 
 

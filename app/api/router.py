@@ -2,10 +2,32 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.v1 import api_keys, events, intake, integrations, members, organization, roles
+from app.api.v1 import (
+    api_keys,
+    applications,
+    calibration,
+    candidates,
+    events,
+    intake,
+    integrations,
+    members,
+    organization,
+    roles,
+)
 
 API_PREFIX = "/api/v1"
 
 api_router = APIRouter(prefix=API_PREFIX)
-for module in (organization, members, api_keys, roles, intake, events, integrations):
+for module in (
+    organization,
+    members,
+    api_keys,
+    roles,
+    intake,
+    candidates,
+    applications,
+    calibration,
+    events,
+    integrations,
+):
     api_router.include_router(module.router)

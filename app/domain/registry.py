@@ -1,5 +1,8 @@
 """Imports every table model so that metadata is complete for Alembic and the tests."""
 
+from app.domain.applications.models import Application, ApplicationTransition
+from app.domain.calibration.models import Slate, SlateDecision, SlateItem
+from app.domain.candidates.models import Candidate, Document
 from app.domain.events.models import Event
 from app.domain.idempotency.models import IdempotencyRecord
 from app.domain.integrations.models import Connection, ExternalRef
@@ -8,7 +11,11 @@ from app.domain.roles.models import IntakeRevision, Role
 
 __all__ = [
     "ApiKey",
+    "Application",
+    "ApplicationTransition",
+    "Candidate",
     "Connection",
+    "Document",
     "Event",
     "ExternalRef",
     "IdempotencyRecord",
@@ -16,4 +23,7 @@ __all__ = [
     "Member",
     "Organization",
     "Role",
+    "Slate",
+    "SlateDecision",
+    "SlateItem",
 ]

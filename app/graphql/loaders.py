@@ -10,6 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.auth import Actor
+from app.domain.applications import service as applications
+from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
+from app.domain.calibration import slates
+from app.domain.calibration.schemas import SlateItemPublic, SlateSummaryPublic
+from app.domain.candidates import documents
+from app.domain.candidates import service as candidates
+from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
 from app.domain.integrations import service as integrations
 from app.domain.integrations.schemas import ExternalRefPublic
 from app.domain.organizations import service as organizations
@@ -49,4 +56,28 @@ class Loaders:
         )
         self.role_refs: DataLoader[K, list[ExternalRefPublic] | None] = _loader(
             integrations.refs_for_roles, session, actor, list
+        )
+        self.candidate: DataLoader[K, CandidatePublic | None] = _loader(
+            candidates.get_candidates, session, actor
+        )
+        self.application: DataLoader[K, ApplicationPublic | None] = _loader(
+            applications.get_applications, session, actor
+        )
+        self.applications_by_role: DataLoader[K, list[ApplicationPublic] | None] = _loader(
+            applications.for_roles, session, actor, list
+        )
+        self.applications_by_candidate: DataLoader[K, list[ApplicationPublic] | None] = _loader(
+            applications.for_candidates, session, actor, list
+        )
+        self.history: DataLoader[K, list[TransitionPublic] | None] = _loader(
+            applications.histories, session, actor, list
+        )
+        self.documents_by_candidate: DataLoader[K, list[DocumentPublic] | None] = _loader(
+            documents.documents_for_candidates, session, actor, list
+        )
+        self.slates_by_role: DataLoader[K, list[SlateSummaryPublic] | None] = _loader(
+            slates.slates_for_roles, session, actor, list
+        )
+        self.slate_items: DataLoader[K, list[SlateItemPublic] | None] = _loader(
+            slates.items_for_slates, session, actor, list
         )

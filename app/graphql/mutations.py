@@ -9,6 +9,12 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from app.domain.applications import service as applications
+from app.domain.applications.schemas import ApplicationCreate, ApplicationUpdate, TransitionCreate
+from app.domain.calibration import slates
+from app.domain.calibration.schemas import DecisionCreate, SlateCreate, SlateSend, SlateUpdate
+from app.domain.candidates import service as candidates
+from app.domain.candidates.schemas import CandidateCreate, CandidateUpdate
 from app.domain.integrations import service as integrations
 from app.domain.integrations.schemas import ExternalRefLink
 from app.domain.organizations import service as organizations
@@ -24,8 +30,10 @@ from app.domain.roles.schemas import IntakeRevisionCreate, RoleCreate, RoleUpdat
 from app.graphql.context import Context
 from app.graphql.errors import MutationError, run_mutation, validate
 from app.graphql.ids import parse_id
+from app.graphql.types.calibration import Slate
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.member import Member
+from app.graphql.types.pipeline import Application, Candidate
 from app.graphql.types.role import ExternalRef, Role
 
 Info = strawberry.Info[Context, None]
@@ -369,5 +377,316 @@ class Mutation:
                     connection_id=ref.connection_id, external_id=ref.external_id
                 )
             )
+
+        return await run_mutation(work)
+
+
+@strawberry.input
+class CandidateLinksInput:
+    github: str | None = None
+    portfolio: str | None = None
+    linkedin: str | None = None
+    other: list[str] | None = None
+
+
+@strawberry.input
+class CreateCandidateInput:
+    name: str
+    email: str
+    source: str
+    consent_given: bool
+    phone: str | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    links: CandidateLinksInput | None = strawberry.UNSET
+    current_title: str | None = strawberry.UNSET
+    current_company: str | None = strawberry.UNSET
+    years_experience: int | None = strawberry.UNSET
+    skills: list[str] | None = strawberry.UNSET
+    source_detail: str | None = strawberry.UNSET
+    consent_note: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateCandidateInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    links: CandidateLinksInput | None = strawberry.UNSET
+    current_title: str | None = strawberry.UNSET
+    current_company: str | None = strawberry.UNSET
+    years_experience: int | None = strawberry.UNSET
+    skills: list[str] | None = strawberry.UNSET
+    source: str | None = strawberry.UNSET
+    source_detail: str | None = strawberry.UNSET
+    consent_given: bool | None = strawberry.UNSET
+    consent_note: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateApplicationInput:
+    candidate_id: strawberry.ID
+    role_id: strawberry.ID
+    stage: str | None = strawberry.UNSET
+    screening_notes: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateApplicationInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    screening_notes: str | None = strawberry.UNSET
+    recruiter_assessment: str | None = strawberry.UNSET
+    recruiter_rating: int | None = strawberry.UNSET
+
+
+@strawberry.input
+class TransitionApplicationInput:
+    id: strawberry.ID
+    action: str = "move"
+    to_stage: str | None = strawberry.UNSET
+    reason: str
+
+
+@strawberry.input
+class SlateItemInput:
+    application_id: strawberry.ID
+    question: str | None = None
+
+
+@strawberry.input
+class CreateSlateInput:
+    role_id: strawberry.ID
+    items: list[SlateItemInput]
+    note: str | None = strawberry.UNSET
+    due_at: dt.datetime | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateSlateInput:
+    id: strawberry.ID
+    items: list[SlateItemInput] | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    due_at: dt.datetime | None = strawberry.UNSET
+
+
+@strawberry.input
+class SendSlateInput:
+    id: strawberry.ID
+    due_at: dt.datetime
+
+
+@strawberry.input
+class DecisionReasonsInput:
+    missing_skills: list[str] | None = None
+    red_flags: list[str] | None = None
+    categories: list[str] | None = None
+    note: str | None = None
+
+
+@strawberry.input
+class DecideSlateItemInput:
+    slate_id: strawberry.ID
+    item_id: uuid.UUID
+    decision: str
+    reasons: DecisionReasonsInput
+    waitlist_question: str | None = None
+    answer: str | None = None
+    revision: bool = False
+
+
+@strawberry.type
+class CandidatePayload:
+    candidate: Candidate
+
+
+@strawberry.type
+class ApplicationPayload:
+    application: Application
+
+
+@strawberry.type
+class SlatePayload:
+    slate: Slate
+
+
+CandidateResult = Annotated[CandidatePayload | MutationError, strawberry.union("CandidateResult")]
+ApplicationResult = Annotated[
+    ApplicationPayload | MutationError, strawberry.union("ApplicationResult")
+]
+SlateResult = Annotated[SlatePayload | MutationError, strawberry.union("SlateResult")]
+
+
+def _links(data: dict[str, Any]) -> dict[str, Any]:
+    links = data.get("links")
+    if links is not None:
+        data["links"] = {k: v for k, v in vars(links).items() if v is not None}
+    return data
+
+
+def _slate_items(data: dict[str, Any]) -> dict[str, Any]:
+    items = data.get("items")
+    if items is not None:
+        data["items"] = [
+            {
+                "application_id": parse_id(i.application_id, "Application", "application_id"),
+                "question": i.question,
+            }
+            for i in items
+        ]
+    return data
+
+
+@strawberry.type
+class PipelineMutation:
+    @strawberry.mutation
+    async def create_candidate(self, info: Info, input: CreateCandidateInput) -> CandidateResult:
+        ctx = info.context
+
+        async def work() -> CandidatePayload:
+            payload = validate(CandidateCreate, _links(_given(input)))
+            async with ctx.db.transaction() as session:
+                candidate = await candidates.create_candidate(session, ctx.actor, payload)
+            return CandidatePayload(candidate=Candidate.from_public(candidate))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def update_candidate(self, info: Info, input: UpdateCandidateInput) -> CandidateResult:
+        ctx = info.context
+
+        async def work() -> CandidatePayload:
+            data = _links(_given(input))
+            candidate_id = parse_id(data.pop("id"), "Candidate", "id")
+            version = data.pop("expected_version", None)
+            payload = validate(CandidateUpdate, data)
+            async with ctx.db.transaction() as session:
+                candidate = await candidates.update_candidate(
+                    session, ctx.actor, candidate_id, payload, version
+                )
+            return CandidatePayload(candidate=Candidate.from_public(candidate))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def create_application(
+        self, info: Info, input: CreateApplicationInput
+    ) -> ApplicationResult:
+        ctx = info.context
+
+        async def work() -> ApplicationPayload:
+            payload = validate(
+                ApplicationCreate, _ids(_given(input), candidate_id="Candidate", role_id="Role")
+            )
+            async with ctx.db.transaction() as session:
+                application = await applications.create_application(session, ctx.actor, payload)
+            return ApplicationPayload(application=Application.from_public(application))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def update_application(
+        self, info: Info, input: UpdateApplicationInput
+    ) -> ApplicationResult:
+        ctx = info.context
+
+        async def work() -> ApplicationPayload:
+            data = _given(input)
+            application_id = parse_id(data.pop("id"), "Application", "id")
+            version = data.pop("expected_version", None)
+            payload = validate(ApplicationUpdate, data)
+            async with ctx.db.transaction() as session:
+                application = await applications.update_application(
+                    session, ctx.actor, application_id, payload, version
+                )
+            return ApplicationPayload(application=Application.from_public(application))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(description="Move an application; an illegal move answers code conflict")
+    async def transition_application(
+        self, info: Info, input: TransitionApplicationInput
+    ) -> ApplicationResult:
+        ctx = info.context
+
+        async def work() -> ApplicationPayload:
+            data = _given(input)
+            application_id = parse_id(data.pop("id"), "Application", "id")
+            payload = validate(TransitionCreate, data)
+            async with ctx.db.transaction() as session:
+                application = await applications.transition(
+                    session, ctx.actor, application_id, payload
+                )
+            return ApplicationPayload(application=Application.from_public(application))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def create_slate(self, info: Info, input: CreateSlateInput) -> SlateResult:
+        ctx = info.context
+
+        async def work() -> SlatePayload:
+            payload = validate(SlateCreate, _slate_items(_ids(_given(input), role_id="Role")))
+            async with ctx.db.transaction() as session:
+                slate = await slates.create_slate(session, ctx.actor, payload)
+            return SlatePayload(slate=Slate.from_public(slate))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def update_slate(self, info: Info, input: UpdateSlateInput) -> SlateResult:
+        ctx = info.context
+
+        async def work() -> SlatePayload:
+            data = _slate_items(_given(input))
+            slate_id = parse_id(data.pop("id"), "Slate", "id")
+            payload = validate(SlateUpdate, data)
+            async with ctx.db.transaction() as session:
+                slate = await slates.update_slate(session, ctx.actor, slate_id, payload)
+            return SlatePayload(slate=Slate.from_public(slate))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="Send to the hiring manager; the applications move to hm_review"
+    )
+    async def send_slate(self, info: Info, input: SendSlateInput) -> SlateResult:
+        ctx = info.context
+
+        async def work() -> SlatePayload:
+            slate_id = parse_id(input.id, "Slate", "id")
+            payload = validate(SlateSend, {"due_at": input.due_at})
+            async with ctx.db.transaction() as session:
+                slate = await slates.send_slate(session, ctx.actor, slate_id, payload)
+            return SlatePayload(slate=Slate.from_public(slate))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="The hiring manager's decision on one candidate of a slate, with reasons"
+    )
+    async def decide_slate_item(self, info: Info, input: DecideSlateItemInput) -> SlateResult:
+        ctx = info.context
+
+        async def work() -> SlatePayload:
+            slate_id = parse_id(input.slate_id, "Slate", "slateId")
+            reasons = {k: v for k, v in vars(input.reasons).items() if v is not None}
+            payload = validate(
+                DecisionCreate,
+                {
+                    "decision": input.decision,
+                    "reasons": reasons,
+                    "waitlist_question": input.waitlist_question,
+                    "answer": input.answer,
+                    "revision": input.revision,
+                },
+            )
+            async with ctx.db.transaction() as session:
+                slate = await slates.decide(session, ctx.actor, slate_id, input.item_id, payload)
+            return SlatePayload(slate=Slate.from_public(slate))
 
         return await run_mutation(work)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
+from app.domain.calibration import fit, slates
+from app.domain.candidates import service as candidates
+from app.domain.candidates.schemas import CandidateFilters
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberFilters
 from app.domain.roles import intake
@@ -14,9 +17,11 @@ from app.graphql.context import Context
 from app.graphql.errors import validate
 from app.graphql.ids import from_global_id, parse_id
 from app.graphql.pagination import cursor_of, page_request
+from app.graphql.types.calibration import FitCheck, Slate
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.member import Member, MemberConnection, MemberEdge, Organization
 from app.graphql.types.node import Node, PageInfo
+from app.graphql.types.pipeline import Application, Candidate, CandidateConnection, CandidateEdge
 from app.graphql.types.role import Role, RoleConnection, RoleEdge
 
 Info = strawberry.Info[Context, None]
@@ -41,6 +46,14 @@ class Query:
             if type_name == "Member":
                 member = await ctx.loaders.member.load(raw_id)
                 return Member.from_public(member) if member else None
+            if type_name == "Candidate":
+                candidate = await ctx.loaders.candidate.load(raw_id)
+                return Candidate.from_public(candidate) if candidate else None
+            if type_name == "Application":
+                application = await ctx.loaders.application.load(raw_id)
+                return Application.from_public(application) if application else None
+            if type_name == "Slate":
+                return Slate.from_public(await slates.get_slate(ctx.session, ctx.actor, raw_id))
             if type_name == "IntakeRevision":
                 revision = await intake.get_revision_by_id(ctx.session, ctx.actor, raw_id)
                 return IntakeRevision.from_public(revision)
@@ -136,3 +149,74 @@ class Query:
                 has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor
             ),
         )
+
+    @strawberry.field
+    async def candidate(self, info: Info, id: strawberry.ID) -> Candidate | None:
+        candidate = await info.context.loaders.candidate.load(parse_id(id, "Candidate", "id"))
+        return Candidate.from_public(candidate) if candidate else None
+
+    @strawberry.field(description="Candidates, newest first, with the same search as REST")
+    async def candidates(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        q: str | None = None,
+        email: str | None = None,
+        skill: str | None = None,
+        source: str | None = None,
+        role_id: strawberry.ID | None = None,
+    ) -> CandidateConnection:
+        ctx = info.context
+        filters = validate(
+            CandidateFilters,
+            {
+                "q": q,
+                "email": email,
+                "skill": skill,
+                "source": source,
+                "role_id": parse_id(role_id, "Role", "role_id") if role_id else None,
+            },
+        )
+        page = await candidates.list_candidates(
+            ctx.session, ctx.actor, filters, page_request(first, after)
+        )
+        return CandidateConnection(
+            edges=[
+                CandidateEdge(cursor=cursor_of(c), node=Candidate.from_public(c))
+                for c in page.items
+            ],
+            page_info=PageInfo(
+                has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor
+            ),
+        )
+
+    @strawberry.field
+    async def application(self, info: Info, id: strawberry.ID) -> Application | None:
+        application = await info.context.loaders.application.load(parse_id(id, "Application", "id"))
+        return Application.from_public(application) if application else None
+
+    @strawberry.field
+    async def slate(self, info: Info, id: strawberry.ID) -> Slate | None:
+        ctx = info.context
+        try:
+            return Slate.from_public(
+                await slates.get_slate(ctx.session, ctx.actor, parse_id(id, "Slate", "id"))
+            )
+        except NotFound:
+            return None
+
+    @strawberry.field(
+        description="How a candidate stands against a role's agreed intake and learned red flags"
+    )
+    async def fit_check(
+        self, info: Info, role_id: strawberry.ID, candidate_id: strawberry.ID
+    ) -> FitCheck:
+        ctx = info.context
+        result = await fit.fit_check(
+            ctx.session,
+            ctx.actor,
+            parse_id(role_id, "Role", "role_id"),
+            parse_id(candidate_id, "Candidate", "candidate_id"),
+        )
+        return FitCheck.from_pydantic(result)

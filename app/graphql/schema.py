@@ -15,11 +15,15 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 
 from app.graphql.errors import DomainErrorCodes
-from app.graphql.mutations import Mutation
+from app.graphql.mutations import Mutation, PipelineMutation
 from app.graphql.queries import Query
+from app.graphql.types.calibration import Slate
+from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.member import Member, Organization
+from app.graphql.types.pipeline import Application, Candidate
 from app.graphql.types.role import Role
 from app.settings import Settings
 
@@ -39,7 +43,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
         query=Query,
-        mutation=Mutation,
-        types=[Role, Member, Organization],
+        mutation=merge_types("Mutation", (Mutation, PipelineMutation)),
+        types=[Role, Member, Organization, Candidate, Application, Slate, IntakeRevision],
         extensions=extensions,
     )

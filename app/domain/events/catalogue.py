@@ -15,6 +15,8 @@ class EventType:
     data: tuple[str, ...]
 
 
+_MOVE = ("application_id", "role_id", "from_stage", "to_stage", "outcome", "reason")
+
 CATALOGUE: dict[str, EventType] = {
     e.name: e
     for e in (
@@ -62,6 +64,49 @@ CATALOGUE: dict[str, EventType] = {
             "intake.agreed",
             "Both sides signed off: the revision is the role's agreed intake.",
             ("role_id", "revision"),
+        ),
+        EventType(
+            "candidate.created",
+            "A candidate was added, with consent and source recorded.",
+            ("candidate_id", "source"),
+        ),
+        EventType(
+            "candidate.updated", "A candidate's profile changed.", ("candidate_id", "changed")
+        ),
+        EventType(
+            "document.uploaded",
+            "A document was stored for a candidate.",
+            ("candidate_id", "document_id", "kind"),
+        ),
+        EventType(
+            "application.created",
+            "A candidate entered a role's pipeline.",
+            ("application_id", "candidate_id", "role_id", "stage"),
+        ),
+        EventType(
+            "application.updated",
+            "Screening notes or the recruiter's assessment changed.",
+            ("application_id", "changed"),
+        ),
+        EventType("application.moved", "An application moved to another stage.", _MOVE),
+        EventType("application.rejected", "An application was rejected.", _MOVE),
+        EventType("application.withdrawn", "The candidate withdrew.", _MOVE),
+        EventType("application.reopened", "An ended application became active again.", _MOVE),
+        EventType("application.hired", "The candidate was hired.", _MOVE),
+        EventType(
+            "slate.sent",
+            "A slate of candidates went to the hiring manager for review.",
+            ("slate_id", "role_id", "hiring_manager_id", "application_ids", "due_at"),
+        ),
+        EventType(
+            "application.reviewed",
+            "The hiring manager decided on a candidate of a slate (approve, reject or waitlist).",
+            ("application_id", "slate_id", "decision", "revision"),
+        ),
+        EventType(
+            "slate.reviewed",
+            "Every candidate of a slate has a decision.",
+            ("slate_id", "role_id", "approved", "rejected", "waitlisted"),
         ),
         EventType(
             "external_ref.linked",

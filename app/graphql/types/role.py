@@ -5,12 +5,15 @@ import uuid
 
 import strawberry
 
+from app.domain.calibration import insights
 from app.domain.roles.schemas import RolePublic
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
+from app.graphql.types.calibration import RoleInsights, Slate
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.member import Member
 from app.graphql.types.node import Node, PageInfo
+from app.graphql.types.pipeline import Application
 
 
 @strawberry.type
@@ -84,6 +87,32 @@ class Role(Node):
     async def external_refs(self, info: strawberry.Info[Context, None]) -> list[ExternalRef]:
         refs = await info.context.loaders.role_refs.load(self.database_id) or []
         return [ExternalRef(connection_id=r.connection_id, external_id=r.external_id) for r in refs]
+
+    @strawberry.field(description="The role's applications, newest first")
+    async def applications(
+        self,
+        info: strawberry.Info[Context, None],
+        stage: str | None = None,
+        outcome: str | None = None,
+    ) -> list[Application]:
+        rows = await info.context.loaders.applications_by_role.load(self.database_id) or []
+        return [
+            Application.from_public(a)
+            for a in rows
+            if (stage is None or a.stage == stage) and (outcome is None or a.outcome == outcome)
+        ]
+
+    @strawberry.field(description="Slates, newest first (hiring managers see sent ones)")
+    async def slates(self, info: strawberry.Info[Context, None]) -> list[Slate]:
+        rows = await info.context.loaders.slates_by_role.load(self.database_id) or []
+        return [Slate.from_public(s) for s in rows]
+
+    @strawberry.field(description="What the hiring manager's decisions teach about the role")
+    async def insights(self, info: strawberry.Info[Context, None]) -> RoleInsights:
+        ctx = info.context
+        return RoleInsights.from_pydantic(
+            await insights.role_insights(ctx.session, ctx.actor, self.database_id)
+        )
 
 
 @strawberry.type

@@ -1,0 +1,110 @@
+"""Calibration: slates for the hiring manager, their decisions, and what they teach."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from app.api.deps import CurrentActor, Paging, ReadSession, WriteSession, etag
+from app.api.pagination import PagePublic
+from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
+from app.domain.calibration import fit, insights, slates
+from app.domain.calibration.schemas import (
+    DecisionCreate,
+    FitCheck,
+    RoleInsights,
+    SlateCreate,
+    SlatePublic,
+    SlateSend,
+    SlateSummaryPublic,
+    SlateUpdate,
+)
+
+router = APIRouter(tags=["calibration"], responses=COMMON_RESPONSES)
+
+
+@router.post(
+    "/slates",
+    status_code=201,
+    summary="Draft a slate of a few applications of one role",
+    responses=WRITE_RESPONSES,
+)
+async def create_slate(
+    data: SlateCreate, actor: CurrentActor, session: WriteSession, response: Response
+) -> SlatePublic:
+    slate = await slates.create_slate(session, actor, data)
+    response.headers["Location"] = f"/api/v1/slates/{slate.id}"
+    response.headers["ETag"] = etag(slate.version)
+    return slate
+
+
+@router.get("/slates/{slate_id}", summary="A slate with its items and decisions")
+async def read_slate(
+    slate_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
+) -> SlatePublic:
+    slate = await slates.get_slate(session, actor, slate_id)
+    response.headers["ETag"] = etag(slate.version)
+    return slate
+
+
+@router.patch("/slates/{slate_id}", summary="Change a draft slate", responses=WRITE_RESPONSES)
+async def update_slate(
+    slate_id: uuid.UUID, data: SlateUpdate, actor: CurrentActor, session: WriteSession
+) -> SlatePublic:
+    return await slates.update_slate(session, actor, slate_id, data)
+
+
+@router.post(
+    "/slates/{slate_id}/send",
+    summary="Send the slate to the hiring manager; its applications move to hm_review",
+    responses=WRITE_RESPONSES,
+)
+async def send_slate(
+    slate_id: uuid.UUID, data: SlateSend, actor: CurrentActor, session: WriteSession
+) -> SlatePublic:
+    return await slates.send_slate(session, actor, slate_id, data)
+
+
+@router.post(
+    "/slates/{slate_id}/items/{item_id}/decision",
+    summary="The hiring manager's decision on one candidate, with reasons",
+    responses=WRITE_RESPONSES,
+)
+async def decide(
+    slate_id: uuid.UUID,
+    item_id: uuid.UUID,
+    data: DecisionCreate,
+    actor: CurrentActor,
+    session: WriteSession,
+) -> SlatePublic:
+    return await slates.decide(session, actor, slate_id, item_id, data)
+
+
+@router.get(
+    "/roles/{role_id}/slates",
+    summary="A role's slates, newest first (hiring managers see sent ones)",
+)
+async def list_slates(
+    role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, page: Paging
+) -> PagePublic[SlateSummaryPublic]:
+    return PagePublic.of(await slates.list_slates(session, actor, role_id, page))
+
+
+@router.get(
+    "/roles/{role_id}/insights", summary="What the hiring manager's decisions teach about the role"
+)
+async def role_insights(
+    role_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> RoleInsights:
+    return await insights.role_insights(session, actor, role_id)
+
+
+@router.get(
+    "/roles/{role_id}/fit-check/{candidate_id}",
+    summary="How a candidate stands against the role's agreed intake and learned red flags",
+)
+async def fit_check(
+    role_id: uuid.UUID, candidate_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> FitCheck:
+    return await fit.fit_check(session, actor, role_id, candidate_id)

@@ -1,0 +1,177 @@
+"""Candidates and their documents."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+
+from app.api.deps import (
+    CurrentActor,
+    IfMatch,
+    Paging,
+    ReadSession,
+    Storage,
+    WriteSession,
+    etag,
+    not_modified,
+)
+from app.api.pagination import PagePublic
+from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES, problem_schema
+from app.domain.candidates import documents, service
+from app.domain.candidates.schemas import (
+    CandidateCreate,
+    CandidateFilters,
+    CandidatePublic,
+    CandidateUpdate,
+    DocumentKind,
+    DocumentPublic,
+    DocumentUpload,
+)
+
+router = APIRouter(prefix="/candidates", tags=["candidates"], responses=COMMON_RESPONSES)
+
+
+@router.post(
+    "", status_code=201, summary="Add a candidate (admins, recruiters)", responses=WRITE_RESPONSES
+)
+async def create_candidate(
+    data: CandidateCreate, actor: CurrentActor, session: WriteSession, response: Response
+) -> CandidatePublic:
+    candidate = await service.create_candidate(session, actor, data)
+    response.headers["ETag"] = etag(candidate.version)
+    response.headers["Location"] = f"/api/v1/candidates/{candidate.id}"
+    return candidate
+
+
+@router.get("", summary="List and search candidates, newest first")
+async def list_candidates(
+    actor: CurrentActor,
+    session: ReadSession,
+    page: Paging,
+    filters: Annotated[CandidateFilters, Depends()],
+) -> PagePublic[CandidatePublic]:
+    return PagePublic.of(await service.list_candidates(session, actor, filters, page))
+
+
+@router.get(
+    "/{candidate_id}",
+    response_model=CandidatePublic,
+    summary="Read a candidate",
+    responses={304: {"description": "Not modified"}},
+)
+async def read_candidate(
+    candidate_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ReadSession,
+    request: Request,
+    response: Response,
+) -> CandidatePublic | Response:
+    candidate = await service.get_candidate(session, actor, candidate_id)
+    tag = etag(candidate.version)
+    if not_modified(request, tag):
+        return Response(status_code=304, headers={"ETag": tag})
+    response.headers["ETag"] = tag
+    return candidate
+
+
+@router.patch(
+    "/{candidate_id}", summary="Change a candidate (admins, recruiters)", responses=PATCH_RESPONSES
+)
+async def update_candidate(
+    candidate_id: uuid.UUID,
+    data: CandidateUpdate,
+    actor: CurrentActor,
+    session: WriteSession,
+    version: IfMatch,
+    response: Response,
+) -> CandidatePublic:
+    candidate = await service.update_candidate(session, actor, candidate_id, data, version)
+    response.headers["ETag"] = etag(candidate.version)
+    return candidate
+
+
+@router.post(
+    "/{candidate_id}/documents",
+    status_code=201,
+    summary="Upload a document (multipart); its type is detected from the bytes",
+    responses={
+        **WRITE_RESPONSES,
+        413: problem_schema("The file is larger than the document size limit"),
+        415: problem_schema(
+            "The file's type is not allowed, or its bytes contradict the claimed type"
+        ),
+    },
+)
+async def upload_document(
+    candidate_id: uuid.UUID,
+    actor: CurrentActor,
+    session: WriteSession,
+    storage: Storage,
+    request: Request,
+    file: Annotated[UploadFile, File(description="The document")],
+    kind: Annotated[DocumentKind, Form()],
+    application_id: Annotated[uuid.UUID | None, Form()] = None,
+) -> DocumentPublic:
+    meta = DocumentUpload(
+        kind=kind,
+        filename=(file.filename or "document")[:255]
+        .replace("/", "_")
+        .replace("\\", "_")
+        .replace("\x00", "")
+        or "document",
+        claimed_content_type=(file.content_type or None),
+        application_id=application_id,
+    )
+    data = await file.read()
+    return await documents.upload_document(
+        session,
+        actor,
+        candidate_id,
+        meta,
+        data,
+        storage,
+        request.app.state.settings.document_max_bytes,
+    )
+
+
+@router.get("/{candidate_id}/documents", summary="The candidate's documents")
+async def list_documents(
+    candidate_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> list[DocumentPublic]:
+    return await documents.list_documents(session, actor, candidate_id)
+
+
+@router.get(
+    "/{candidate_id}/documents/{document_id}/content",
+    summary="Download a document (authorised like the candidate)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            }
+        }
+    },
+)
+async def download_document(
+    candidate_id: uuid.UUID,
+    document_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ReadSession,
+    storage: Storage,
+) -> Response:
+    document, data = await documents.read_document(
+        session, actor, candidate_id, document_id, storage
+    )
+    return Response(
+        content=data,
+        media_type=document.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{document.sha256}"',
+        },
+    )

@@ -1,0 +1,270 @@
+"""SQL for slates and decisions; the insights aggregate in PostgreSQL, never row by row in Python."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.domain.calibration.models import Slate, SlateDecision, SlateItem
+from app.domain.pagination import PageRequest, keyset
+
+
+async def get_slate(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    slate_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Slate | None:
+    stmt = select(Slate).where(Slate.organization_id == organization_id, Slate.id == slate_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def list_slates(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    role_id: uuid.UUID,
+    page: PageRequest,
+    *,
+    include_drafts: bool,
+) -> Sequence[Slate]:
+    stmt = select(Slate).where(Slate.organization_id == organization_id, Slate.role_id == role_id)
+    if not include_drafts:
+        stmt = stmt.where(Slate.status != "draft")
+    return (await session.scalars(keyset(stmt, Slate.created_at, Slate.id, page))).all()
+
+
+async def slates_for_roles(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    role_ids: Sequence[uuid.UUID],
+    *,
+    include_drafts: bool,
+) -> Sequence[Slate]:
+    if not role_ids:
+        return []
+    stmt = select(Slate).where(
+        Slate.organization_id == organization_id, col(Slate.role_id).in_(role_ids)
+    )
+    if not include_drafts:
+        stmt = stmt.where(Slate.status != "draft")
+    return (
+        await session.scalars(stmt.order_by(col(Slate.created_at).desc(), col(Slate.id).desc()))
+    ).all()
+
+
+async def items_for_slates(
+    session: AsyncSession, organization_id: uuid.UUID, slate_ids: Sequence[uuid.UUID]
+) -> Sequence[SlateItem]:
+    if not slate_ids:
+        return []
+    stmt = (
+        select(SlateItem)
+        .where(SlateItem.organization_id == organization_id, col(SlateItem.slate_id).in_(slate_ids))
+        .order_by(col(SlateItem.slate_id), col(SlateItem.position))
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def get_item(
+    session: AsyncSession, organization_id: uuid.UUID, slate_id: uuid.UUID, item_id: uuid.UUID
+) -> SlateItem | None:
+    stmt = select(SlateItem).where(
+        SlateItem.organization_id == organization_id,
+        SlateItem.slate_id == slate_id,
+        SlateItem.id == item_id,
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def delete_items(
+    session: AsyncSession, organization_id: uuid.UUID, slate_id: uuid.UUID
+) -> None:
+    from sqlmodel import delete
+
+    await session.execute(
+        delete(SlateItem).where(
+            col(SlateItem.organization_id) == organization_id, col(SlateItem.slate_id) == slate_id
+        )
+    )
+
+
+async def current_decisions(
+    session: AsyncSession, organization_id: uuid.UUID, item_ids: Sequence[uuid.UUID]
+) -> Sequence[SlateDecision]:
+    if not item_ids:
+        return []
+    stmt = select(SlateDecision).where(
+        SlateDecision.organization_id == organization_id,
+        col(SlateDecision.slate_item_id).in_(item_ids),
+        col(SlateDecision.is_current),
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def retire_decision(session: AsyncSession, decision_id: uuid.UUID) -> None:
+    await session.execute(
+        update(SlateDecision).where(col(SlateDecision.id) == decision_id).values(is_current=False)
+    )
+
+
+async def open_slate_items(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    application_ids: Sequence[uuid.UUID],
+    exclude_slate: uuid.UUID | None,
+) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
+    """(application id, slate id) for applications already waiting on another undecided slate."""
+    if not application_ids:
+        return []
+    stmt = (
+        select(SlateItem.application_id, SlateItem.slate_id)
+        .join(Slate, col(Slate.id) == col(SlateItem.slate_id))
+        .where(
+            col(SlateItem.organization_id) == organization_id,
+            col(SlateItem.application_id).in_(application_ids),
+            col(Slate.status).in_(["draft", "sent"]),
+            ~select(SlateDecision.id)
+            .where(
+                col(SlateDecision.slate_item_id) == col(SlateItem.id), col(SlateDecision.is_current)
+            )
+            .exists(),
+        )
+    )
+    if exclude_slate is not None:
+        stmt = stmt.where(col(SlateItem.slate_id) != exclude_slate)
+    return [(a, s) for a, s in (await session.execute(stmt)).all()]
+
+
+_APPROVAL_BY_SLATE = text(
+    """
+    SELECT s.id, s.sent_at,
+           count(d.id) AS decided,
+           count(d.id) FILTER (WHERE d.decision = 'approve') AS approved
+    FROM slates s
+    LEFT JOIN slate_decisions d ON d.slate_id = s.id AND d.is_current
+    WHERE s.organization_id = :org AND s.role_id = :role AND s.status <> 'draft'
+    GROUP BY s.id, s.sent_at
+    ORDER BY s.sent_at, s.id
+    """
+)
+
+_TOTALS = text(
+    """
+    SELECT count(*) AS decisions,
+           count(*) FILTER (WHERE decision = 'approve') AS approvals,
+           count(*) FILTER (WHERE decision = 'reject') AS rejections,
+           count(*) FILTER (WHERE decision = 'waitlist') AS waitlisted
+    FROM slate_decisions
+    WHERE organization_id = :org AND role_id = :role AND is_current
+    """
+)
+
+# Tags of current rejections, counted case-insensitively: categories, missing skills, red flags.
+_REJECTION_TAGS = text(
+    """
+    SELECT kind, min(value) AS value, count(*) AS n
+    FROM (
+        SELECT 'category' AS kind, c.value FROM slate_decisions d, jsonb_array_elements_text(d.categories) AS c(value)
+        WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'reject'
+        UNION ALL
+        SELECT 'skill', s.value FROM slate_decisions d, jsonb_array_elements_text(d.missing_skills) AS s(value)
+        WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'reject'
+        UNION ALL
+        SELECT 'red_flag', f.value FROM slate_decisions d, jsonb_array_elements_text(d.red_flags) AS f(value)
+        WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'reject'
+    ) tags
+    GROUP BY kind, lower(value)
+    ORDER BY n DESC, lower(value)
+    """
+)
+
+_MEDIAN_REVIEW = text(
+    """
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - s.sent_at)) / 3600.0
+    FROM slate_decisions d JOIN slates s ON s.id = d.slate_id
+    WHERE d.organization_id = :org AND d.role_id = :role AND d.revision = 1 AND s.sent_at IS NOT NULL
+    """
+)
+
+_WAITLIST = text(
+    """
+    SELECT d.application_id, d.slate_id, d.waitlist_question
+    FROM slate_decisions d
+    WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'waitlist'
+    ORDER BY d.created_at, d.id
+    LIMIT 100
+    """
+)
+
+
+async def insight_rows(
+    session: AsyncSession, organization_id: uuid.UUID, role_id: uuid.UUID
+) -> dict[str, Any]:
+    params = {"org": organization_id, "role": role_id}
+    return {
+        "by_slate": (await session.execute(_APPROVAL_BY_SLATE, params)).all(),
+        "totals": (await session.execute(_TOTALS, params)).one(),
+        "tags": (await session.execute(_REJECTION_TAGS, params)).all(),
+        "median_hours": (await session.execute(_MEDIAN_REVIEW, params)).scalar(),
+        "waitlist": (await session.execute(_WAITLIST, params)).all(),
+    }
+
+
+# Past rejections for the role ranked by likeness to a candidate: Jaccard of skills (70%) and
+# closeness in years of experience (30%), ties broken by application id so answers are stable.
+_RESEMBLANCE = text(
+    """
+    WITH rejected AS (
+        SELECT DISTINCT ON (a.id) a.id AS application_id, c.name, c.skill_keys, c.years_experience,
+               d.missing_skills, d.red_flags, d.categories
+        FROM slate_decisions d
+        JOIN applications a ON a.id = d.application_id
+        JOIN candidates c ON c.id = a.candidate_id
+        WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'reject'
+          AND a.candidate_id <> :candidate
+        ORDER BY a.id, d.created_at DESC
+    ), scored AS (
+        SELECT r.*,
+               ARRAY(SELECT unnest(r.skill_keys) INTERSECT SELECT unnest(CAST(:skills AS varchar[]))) AS shared,
+               (SELECT count(*) FROM (SELECT unnest(r.skill_keys) UNION SELECT unnest(CAST(:skills AS varchar[]))) u) AS union_n
+        FROM rejected r
+    )
+    SELECT application_id, name, shared, missing_skills, red_flags, categories,
+           round(CAST(
+             0.7 * CASE WHEN union_n = 0 THEN 0 ELSE cardinality(shared)::float / union_n END
+           + 0.3 * CASE WHEN years_experience IS NULL OR CAST(:years AS int) IS NULL THEN 0
+                        ELSE 1 - least(abs(years_experience - CAST(:years AS int)), 10) / 10.0 END
+           AS numeric), 3) AS similarity
+    FROM scored
+    ORDER BY similarity DESC, application_id
+    LIMIT :limit
+    """
+)
+
+
+async def resembling_rejections(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    role_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    skill_keys: list[str],
+    years: int | None,
+    limit: int = 3,
+) -> Sequence[Any]:
+    params = {
+        "org": organization_id,
+        "role": role_id,
+        "candidate": candidate_id,
+        "skills": skill_keys,
+        "years": years,
+        "limit": limit,
+    }
+    return (await session.execute(_RESEMBLANCE, params)).all()

@@ -1,0 +1,146 @@
+"""SQL for candidates and documents, scoped by organization and, for a hiring manager, by the
+roles they manage."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.domain.applications.models import Application
+from app.domain.candidates.models import Candidate, Document
+from app.domain.organizations.repository import escape_like
+from app.domain.pagination import PageRequest, keyset
+from app.domain.roles.models import Role
+from app.domain.roles.repository import roles_managed_by
+
+
+def _visible(organization_id: uuid.UUID, manager_id: uuid.UUID | None) -> Any:
+    stmt = select(Candidate).where(Candidate.organization_id == organization_id)
+    if manager_id is not None:
+        stmt = stmt.where(_has_managed_application(organization_id, manager_id))
+    return stmt
+
+
+def _has_managed_application(
+    organization_id: uuid.UUID, manager_id: uuid.UUID
+) -> ColumnElement[bool]:
+    return exists(
+        select(Application.id)
+        .join(Role, col(Role.id) == col(Application.role_id))
+        .where(
+            col(Application.candidate_id) == col(Candidate.id),
+            col(Application.organization_id) == organization_id,
+            roles_managed_by(organization_id, manager_id),
+        )
+    )
+
+
+async def get_candidate(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    *,
+    manager_id: uuid.UUID | None = None,
+    for_update: bool = False,
+) -> Candidate | None:
+    stmt = _visible(organization_id, manager_id).where(Candidate.id == candidate_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Candidate)
+    return (await session.scalars(stmt)).first()
+
+
+async def get_candidates(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    *,
+    manager_id: uuid.UUID | None,
+) -> Sequence[Candidate]:
+    if not ids:
+        return []
+    stmt = _visible(organization_id, manager_id).where(col(Candidate.id).in_(ids))
+    return (await session.scalars(stmt)).all()
+
+
+async def find_by_email(
+    session: AsyncSession, organization_id: uuid.UUID, email: str
+) -> Candidate | None:
+    stmt = select(Candidate).where(
+        Candidate.organization_id == organization_id, Candidate.email == email.lower()
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def list_candidates(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    page: PageRequest,
+    *,
+    manager_id: uuid.UUID | None,
+    q: str | None,
+    email: str | None,
+    skill: str | None,
+    source: str | None,
+    role_id: uuid.UUID | None,
+) -> Sequence[Candidate]:
+    stmt = _visible(organization_id, manager_id)
+    if q:
+        pattern = f"%{escape_like(q)}%"
+        stmt = stmt.where(
+            or_(
+                col(Candidate.name).ilike(pattern, escape="\\"),
+                col(Candidate.email).ilike(pattern, escape="\\"),
+            )
+        )
+    if email:
+        stmt = stmt.where(Candidate.email == email.lower())
+    if skill:
+        stmt = stmt.where(col(Candidate.skill_keys).contains([skill.casefold()]))
+    if source:
+        stmt = stmt.where(Candidate.source == source)
+    if role_id:
+        stmt = stmt.where(
+            exists(
+                select(Application.id).where(
+                    col(Application.candidate_id) == col(Candidate.id),
+                    col(Application.role_id) == role_id,
+                    col(Application.organization_id) == organization_id,
+                )
+            )
+        )
+    return (await session.scalars(keyset(stmt, Candidate.created_at, Candidate.id, page))).all()
+
+
+async def list_documents(
+    session: AsyncSession, organization_id: uuid.UUID, candidate_ids: Sequence[uuid.UUID]
+) -> Sequence[Document]:
+    if not candidate_ids:
+        return []
+    stmt = (
+        select(Document)
+        .where(
+            Document.organization_id == organization_id,
+            col(Document.candidate_id).in_(candidate_ids),
+        )
+        .order_by(col(Document.created_at), col(Document.id))
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def get_document(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    document_id: uuid.UUID,
+) -> Document | None:
+    stmt = select(Document).where(
+        Document.organization_id == organization_id,
+        Document.candidate_id == candidate_id,
+        Document.id == document_id,
+    )
+    return (await session.scalars(stmt)).first()

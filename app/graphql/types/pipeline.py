@@ -1,0 +1,200 @@
+"""Candidates, their documents, applications and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
+from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
+from app.graphql.context import Context
+from app.graphql.ids import to_global_id
+from app.graphql.types.node import Node, PageInfo
+
+if TYPE_CHECKING:
+    from app.graphql.types.role import Role
+
+
+@strawberry.type
+class CandidateLinks:
+    github: str | None
+    portfolio: str | None
+    linkedin: str | None
+    other: list[str]
+
+
+@strawberry.type
+class Document:
+    id: uuid.UUID
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    download_url: str
+    created_at: dt.datetime
+
+    @classmethod
+    def from_public(cls, d: DocumentPublic) -> Document:
+        return cls(
+            id=d.id,
+            kind=d.kind,
+            filename=d.filename,
+            content_type=d.content_type,
+            size_bytes=d.size_bytes,
+            sha256=d.sha256,
+            download_url=d.download_url,
+            created_at=d.created_at,
+        )
+
+
+@strawberry.type
+class Transition:
+    action: str
+    from_stage: str | None
+    to_stage: str
+    from_outcome: str | None
+    to_outcome: str
+    reason: str
+    actor_member_id: uuid.UUID | None
+    created_at: dt.datetime
+
+    @classmethod
+    def from_public(cls, t: TransitionPublic) -> Transition:
+        return cls(
+            action=t.action,
+            from_stage=t.from_stage,
+            to_stage=t.to_stage,
+            from_outcome=t.from_outcome,
+            to_outcome=t.to_outcome,
+            reason=t.reason,
+            actor_member_id=t.actor_member_id,
+            created_at=t.created_at,
+        )
+
+
+@strawberry.type
+class Candidate(Node):
+    database_id: uuid.UUID
+    name: str
+    email: str
+    phone: str | None
+    location: str | None
+    time_zone: str | None
+    links: CandidateLinks
+    current_title: str | None
+    current_company: str | None
+    years_experience: int | None
+    skills: list[str]
+    source: str
+    source_detail: str | None
+    consent_given: bool
+    consent_at: dt.datetime | None
+    version: int
+    created_at: dt.datetime
+
+    @classmethod
+    def from_public(cls, c: CandidatePublic) -> Candidate:
+        return cls(
+            id=strawberry.ID(to_global_id("Candidate", c.id)),
+            database_id=c.id,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            location=c.location,
+            time_zone=c.time_zone,
+            links=CandidateLinks(
+                github=c.links.github,
+                portfolio=c.links.portfolio,
+                linkedin=c.links.linkedin,
+                other=c.links.other,
+            ),
+            current_title=c.current_title,
+            current_company=c.current_company,
+            years_experience=c.years_experience,
+            skills=c.skills,
+            source=c.source,
+            source_detail=c.source_detail,
+            consent_given=c.consent_given,
+            consent_at=c.consent_at,
+            version=c.version,
+            created_at=c.created_at,
+        )
+
+    @strawberry.field
+    async def applications(self, info: strawberry.Info[Context, None]) -> list[Application]:
+        rows = await info.context.loaders.applications_by_candidate.load(self.database_id) or []
+        return [Application.from_public(a) for a in rows]
+
+    @strawberry.field
+    async def documents(self, info: strawberry.Info[Context, None]) -> list[Document]:
+        rows = await info.context.loaders.documents_by_candidate.load(self.database_id) or []
+        return [Document.from_public(d) for d in rows]
+
+
+@strawberry.type
+class Application(Node):
+    database_id: uuid.UUID
+    stage: str
+    outcome: str
+    stage_entered_at: dt.datetime
+    time_in_stage_seconds: int
+    screening_notes: str | None
+    recruiter_assessment: str | None
+    recruiter_rating: int | None
+    version: int
+    created_at: dt.datetime
+    candidate_id: strawberry.Private[uuid.UUID]
+    role_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_public(cls, a: ApplicationPublic) -> Application:
+        return cls(
+            id=strawberry.ID(to_global_id("Application", a.id)),
+            database_id=a.id,
+            stage=a.stage,
+            outcome=a.outcome,
+            stage_entered_at=a.stage_entered_at,
+            time_in_stage_seconds=a.time_in_stage_seconds,
+            screening_notes=a.screening_notes,
+            recruiter_assessment=a.recruiter_assessment,
+            recruiter_rating=a.recruiter_rating,
+            version=a.version,
+            created_at=a.created_at,
+            candidate_id=a.candidate_id,
+            role_id=a.role_id,
+        )
+
+    @strawberry.field
+    async def candidate(self, info: strawberry.Info[Context, None]) -> Candidate | None:
+        candidate = await info.context.loaders.candidate.load(self.candidate_id)
+        return Candidate.from_public(candidate) if candidate else None
+
+    @strawberry.field
+    async def role(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Role, strawberry.lazy("app.graphql.types.role")] | None:
+        from app.graphql.types.role import Role
+
+        role = await info.context.loaders.role.load(self.role_id)
+        return Role.from_public(role) if role else None
+
+    @strawberry.field(description="Every move: who, when and why")
+    async def history(self, info: strawberry.Info[Context, None]) -> list[Transition]:
+        rows = await info.context.loaders.history.load(self.database_id) or []
+        return [Transition.from_public(t) for t in rows]
+
+
+@strawberry.type
+class CandidateEdge:
+    cursor: str
+    node: Candidate
+
+
+@strawberry.type
+class CandidateConnection:
+    edges: list[CandidateEdge]
+    page_info: PageInfo
