@@ -23,6 +23,7 @@ from app.api.router import api_router
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
 from app.domain.idempotency import repository as idempotency
+from app.domain.interviews import service as interviews
 from app.graphql.app import graphql_router
 from app.integrations.storage import LocalFolderStorage
 from app.observability import Metrics, configure_logging
@@ -51,11 +52,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             app.state.db = db
             app.state.http = http
             app.state.authenticator = Authenticator(settings, db, http)
-            housekeeping = asyncio.create_task(_purge_idempotency_records(db))
+            housekeeping = [
+                asyncio.create_task(_purge_idempotency_records(db)),
+                asyncio.create_task(_complete_past_interviews(db)),
+            ]
             try:
                 yield
             finally:
-                housekeeping.cancel()
+                for task in housekeeping:
+                    task.cancel()
                 metrics.pool.pools.remove(db.engine.pool)
                 await db.dispose()
 
@@ -99,6 +104,16 @@ async def _purge_idempotency_records(db: Database, every_seconds: float = 600) -
                 logging.getLogger("hireloop.housekeeping").info(
                     "purged %d idempotency records", purged
                 )
+
+
+async def _complete_past_interviews(db: Database, every_seconds: float = 60) -> None:
+    """Mark ended interviews completed. The UPDATE changes each row once, so any number of
+    instances may run it; the worker takes this over when it exists."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        with contextlib.suppress(Exception):
+            async with db.transaction() as session:
+                await interviews.complete_past_interviews(session)
 
 
 def _register_problem_schema(app: FastAPI) -> None:

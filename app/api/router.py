@@ -5,13 +5,16 @@ from fastapi import APIRouter
 from app.api.v1 import (
     api_keys,
     applications,
+    availability,
     calibration,
     candidates,
     events,
     intake,
     integrations,
+    interviews,
     members,
     organization,
+    public,
     roles,
 )
 
@@ -26,7 +29,11 @@ for module in (
     intake,
     candidates,
     applications,
+    availability,
     calibration,
+    availability,
+    interviews,
+    public,
     events,
     integrations,
 ):

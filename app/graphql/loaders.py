@@ -19,6 +19,8 @@ from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
 from app.domain.integrations import service as integrations
 from app.domain.integrations.schemas import ExternalRefPublic
+from app.domain.interviews import service as interviews
+from app.domain.interviews.schemas import InterviewPublic
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberPublic
 from app.domain.roles import intake
@@ -77,6 +79,9 @@ class Loaders:
         )
         self.slates_by_role: DataLoader[K, list[SlateSummaryPublic] | None] = _loader(
             slates.slates_for_roles, session, actor, list
+        )
+        self.interviews_by_application: DataLoader[K, list[InterviewPublic] | None] = _loader(
+            interviews.for_applications, session, actor, list
         )
         self.slate_items: DataLoader[K, list[SlateItemPublic] | None] = _loader(
             slates.items_for_slates, session, actor, list

@@ -17,6 +17,14 @@ from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import CandidateCreate, CandidateUpdate
 from app.domain.integrations import service as integrations
 from app.domain.integrations.schemas import ExternalRefLink
+from app.domain.interviews import service as interviews
+from app.domain.interviews.schemas import (
+    InterviewCancel,
+    InterviewReschedule,
+    InterviewResponseSet,
+    InterviewsCreate,
+    InterviewStatusSet,
+)
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import (
     ApiKeyCreate,
@@ -32,6 +40,7 @@ from app.graphql.errors import MutationError, run_mutation, validate
 from app.graphql.ids import parse_id
 from app.graphql.types.calibration import Slate
 from app.graphql.types.intake import IntakeRevision
+from app.graphql.types.interviews import Interview
 from app.graphql.types.member import Member
 from app.graphql.types.pipeline import Application, Candidate
 from app.graphql.types.role import ExternalRef, Role
@@ -688,5 +697,149 @@ class PipelineMutation:
             async with ctx.db.transaction() as session:
                 slate = await slates.decide(session, ctx.actor, slate_id, input.item_id, payload)
             return SlatePayload(slate=Slate.from_public(slate))
+
+        return await run_mutation(work)
+
+
+@strawberry.input
+class InterviewSlotInput:
+    kind: str
+    start_at: dt.datetime
+    end_at: dt.datetime
+    interviewer_ids: list[strawberry.ID]
+
+
+@strawberry.input
+class ScheduleInterviewsInput:
+    application_id: strawberry.ID
+    interviews: list[InterviewSlotInput]
+    time_zone: str | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    video_url: str | None = strawberry.UNSET
+    status: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class RescheduleInterviewInput:
+    id: strawberry.ID
+    start_at: dt.datetime
+    end_at: dt.datetime
+    reason: str
+    interviewer_ids: list[strawberry.ID] | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    video_url: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class InterviewsPayload:
+    interviews: list[Interview]
+
+
+@strawberry.type
+class InterviewPayload:
+    interview: Interview
+
+
+InterviewsResult = Annotated[
+    InterviewsPayload | MutationError, strawberry.union("InterviewsResult")
+]
+InterviewResult = Annotated[InterviewPayload | MutationError, strawberry.union("InterviewResult")]
+
+
+def _member_ids(ids: list[strawberry.ID], field: str) -> list[uuid.UUID]:
+    return [parse_id(i, "Member", field) for i in ids]
+
+
+@strawberry.type
+class InterviewMutation:
+    @strawberry.mutation(description="Schedule interviews; a clash answers code conflict (409)")
+    async def schedule_interviews(
+        self, info: Info, input: ScheduleInterviewsInput
+    ) -> InterviewsResult:
+        ctx = info.context
+
+        async def work() -> InterviewsPayload:
+            data = _given(input)
+            data["application_id"] = parse_id(
+                data["application_id"], "Application", "applicationId"
+            )
+            data["interviews"] = [
+                {
+                    "kind": s.kind,
+                    "start_at": s.start_at,
+                    "end_at": s.end_at,
+                    "interviewer_ids": _member_ids(s.interviewer_ids, "interviewerIds"),
+                }
+                for s in input.interviews
+            ]
+            payload = validate(InterviewsCreate, data)
+            async with ctx.db.transaction() as session:
+                created = await interviews.schedule(session, ctx.actor, payload)
+            return InterviewsPayload(interviews=[Interview.from_public(i) for i in created])
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def reschedule_interview(
+        self, info: Info, input: RescheduleInterviewInput
+    ) -> InterviewResult:
+        ctx = info.context
+
+        async def work() -> InterviewPayload:
+            data = _given(input)
+            interview_id = parse_id(data.pop("id"), "Interview", "id")
+            if data.get("interviewer_ids") is not None:
+                data["interviewer_ids"] = _member_ids(data["interviewer_ids"], "interviewerIds")
+            payload = validate(InterviewReschedule, data)
+            async with ctx.db.transaction() as session:
+                interview = await interviews.reschedule(session, ctx.actor, interview_id, payload)
+            return InterviewPayload(interview=Interview.from_public(interview))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def cancel_interview(self, info: Info, id: strawberry.ID, reason: str) -> InterviewResult:
+        ctx = info.context
+
+        async def work() -> InterviewPayload:
+            interview_id = parse_id(id, "Interview", "id")
+            payload = validate(InterviewCancel, {"reason": reason})
+            async with ctx.db.transaction() as session:
+                interview = await interviews.cancel(session, ctx.actor, interview_id, payload)
+            return InterviewPayload(interview=Interview.from_public(interview))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="An interviewer answers: accepted, declined, tentative or needs_action"
+    )
+    async def respond_to_interview(
+        self, info: Info, id: strawberry.ID, response: str
+    ) -> InterviewResult:
+        ctx = info.context
+
+        async def work() -> InterviewPayload:
+            interview_id = parse_id(id, "Interview", "id")
+            payload = validate(InterviewResponseSet, {"response": response})
+            async with ctx.db.transaction() as session:
+                interview = await interviews.respond(session, ctx.actor, interview_id, payload)
+            return InterviewPayload(interview=Interview.from_public(interview))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="Record completed or no_show (or confirm a proposed interview)"
+    )
+    async def set_interview_status(
+        self, info: Info, id: strawberry.ID, status: str, reason: str | None = None
+    ) -> InterviewResult:
+        ctx = info.context
+
+        async def work() -> InterviewPayload:
+            interview_id = parse_id(id, "Interview", "id")
+            payload = validate(InterviewStatusSet, {"status": status, "reason": reason})
+            async with ctx.db.transaction() as session:
+                interview = await interviews.set_status(session, ctx.actor, interview_id, payload)
+            return InterviewPayload(interview=Interview.from_public(interview))
 
         return await run_mutation(work)

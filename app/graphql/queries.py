@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 
 from app.domain.calibration import fit, slates
 from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import CandidateFilters
+from app.domain.interviews import scheduling
+from app.domain.interviews import service as interviews
+from app.domain.interviews.schemas import SuggestionRequest
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberFilters
 from app.domain.roles import intake
@@ -19,12 +24,35 @@ from app.graphql.ids import from_global_id, parse_id
 from app.graphql.pagination import cursor_of, page_request
 from app.graphql.types.calibration import FitCheck, Slate
 from app.graphql.types.intake import IntakeRevision
+from app.graphql.types.interviews import Interview, SchedulingSuggestions
 from app.graphql.types.member import Member, MemberConnection, MemberEdge, Organization
 from app.graphql.types.node import Node, PageInfo
 from app.graphql.types.pipeline import Application, Candidate, CandidateConnection, CandidateEdge
 from app.graphql.types.role import Role, RoleConnection, RoleEdge
 
 Info = strawberry.Info[Context, None]
+
+
+@strawberry.input
+class StageInput:
+    name: str
+    duration_minutes: int
+    interviewer_ids: list[strawberry.ID]
+    required: int = 1
+
+
+@strawberry.input
+class SuggestionInput:
+    application_id: strawberry.ID
+    stages: list[StageInput]
+    date_from: dt.datetime
+    date_to: dt.datetime
+    min_notice_hours: int | None = None
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    max_gap_minutes: int = 60
+    allow_back_to_back: bool = True
+    limit: int = 10
 
 
 @strawberry.type
@@ -54,6 +82,10 @@ class Query:
                 return Application.from_public(application) if application else None
             if type_name == "Slate":
                 return Slate.from_public(await slates.get_slate(ctx.session, ctx.actor, raw_id))
+            if type_name == "Interview":
+                return Interview.from_public(
+                    await interviews.get_interview(ctx.session, ctx.actor, raw_id)
+                )
             if type_name == "IntakeRevision":
                 revision = await intake.get_revision_by_id(ctx.session, ctx.actor, raw_id)
                 return IntakeRevision.from_public(revision)
@@ -220,3 +252,46 @@ class Query:
             parse_id(candidate_id, "Candidate", "candidate_id"),
         )
         return FitCheck.from_pydantic(result)
+
+    @strawberry.field
+    async def interview(self, info: Info, id: strawberry.ID) -> Interview | None:
+        ctx = info.context
+        try:
+            found = await interviews.get_interview(
+                ctx.session, ctx.actor, parse_id(id, "Interview", "id")
+            )
+        except NotFound:
+            return None
+        return Interview.from_public(found)
+
+    @strawberry.field(
+        description="Ranked times for one interview or a panel; when nothing fits, blockedBy says why"
+    )
+    async def scheduling_suggestions(
+        self, info: Info, input: SuggestionInput
+    ) -> SchedulingSuggestions:
+        ctx = info.context
+        data = {
+            "application_id": parse_id(input.application_id, "Application", "applicationId"),
+            "stages": [
+                {
+                    "name": s.name,
+                    "duration_minutes": s.duration_minutes,
+                    "interviewer_ids": [
+                        parse_id(i, "Member", "interviewerIds") for i in s.interviewer_ids
+                    ],
+                    "required": s.required,
+                }
+                for s in input.stages
+            ],
+            "date_from": input.date_from,
+            "date_to": input.date_to,
+            "min_notice_hours": input.min_notice_hours,
+            "buffer_before_minutes": input.buffer_before_minutes,
+            "buffer_after_minutes": input.buffer_after_minutes,
+            "max_gap_minutes": input.max_gap_minutes,
+            "allow_back_to_back": input.allow_back_to_back,
+            "limit": input.limit,
+        }
+        result = await scheduling.suggest(ctx.session, ctx.actor, validate(SuggestionRequest, data))
+        return SchedulingSuggestions.from_pydantic(result)

@@ -18,10 +18,11 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from app.graphql.errors import DomainErrorCodes
-from app.graphql.mutations import Mutation, PipelineMutation
+from app.graphql.mutations import InterviewMutation, Mutation, PipelineMutation
 from app.graphql.queries import Query
 from app.graphql.types.calibration import Slate
 from app.graphql.types.intake import IntakeRevision
+from app.graphql.types.interviews import Interview
 from app.graphql.types.member import Member, Organization
 from app.graphql.types.pipeline import Application, Candidate
 from app.graphql.types.role import Role
@@ -43,7 +44,16 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
         query=Query,
-        mutation=merge_types("Mutation", (Mutation, PipelineMutation)),
-        types=[Role, Member, Organization, Candidate, Application, Slate, IntakeRevision],
+        mutation=merge_types("Mutation", (Mutation, PipelineMutation, InterviewMutation)),
+        types=[
+            Role,
+            Member,
+            Organization,
+            Candidate,
+            Application,
+            Slate,
+            IntakeRevision,
+            Interview,
+        ],
         extensions=extensions,
     )

@@ -109,6 +109,54 @@ CATALOGUE: dict[str, EventType] = {
             ("slate_id", "role_id", "approved", "rejected", "waitlisted"),
         ),
         EventType(
+            "availability.offered",
+            "The candidate's offered windows were set (by a recruiter or through their link).",
+            ("application_id", "windows", "entered_by"),
+        ),
+        EventType(
+            "interview.scheduled",
+            "An interview was scheduled (or proposed).",
+            (
+                "interview_id",
+                "application_id",
+                "kind",
+                "start_at",
+                "end_at",
+                "interviewer_ids",
+                "status",
+            ),
+        ),
+        EventType(
+            "interview.rescheduled",
+            "An interview moved; its invitation SEQUENCE rose.",
+            ("interview_id", "application_id", "previous_start_at", "start_at", "end_at", "reason"),
+        ),
+        EventType(
+            "interview.cancelled",
+            "An interview was cancelled.",
+            ("interview_id", "application_id", "reason"),
+        ),
+        EventType(
+            "interview.responded",
+            "An interviewer answered the invitation.",
+            ("interview_id", "member_id", "response"),
+        ),
+        EventType(
+            "interview.confirmed",
+            "A proposed interview was confirmed as scheduled.",
+            ("interview_id", "application_id", "status"),
+        ),
+        EventType(
+            "interview.completed",
+            "An interview took place (recorded, or its end passed).",
+            ("interview_id", "application_id", "status"),
+        ),
+        EventType(
+            "interview.missed",
+            "The candidate did not show up.",
+            ("interview_id", "application_id", "status"),
+        ),
+        EventType(
             "external_ref.linked",
             "A record was linked to its id in another system.",
             ("resource_type", "resource_id", "connection_id", "external_id"),

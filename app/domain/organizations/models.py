@@ -20,6 +20,7 @@ class Organization(SQLModel, table=True):
     time_zone: str = Field(default="UTC", max_length=64)
     feedback_due_hours: int = 24
     close_the_loop_days: int = 30
+    culture_notes: str | None = Field(default=None, max_length=4000)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time
 from itertools import pairwise
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
 
 from app.domain.types import (
     ClockTime,
@@ -61,6 +61,7 @@ class OrganizationPublic(PublicModel):
     time_zone: str
     feedback_due_hours: int
     close_the_loop_days: int
+    culture_notes: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -70,6 +71,9 @@ class OrganizationUpdate(StrictModel):
     time_zone: TimeZone | None = None
     feedback_due_hours: int | None = Field(default=None, ge=1, le=720)
     close_the_loop_days: int | None = Field(default=None, ge=1, le=365)
+    culture_notes: (
+        Annotated[str, StringConstraints(max_length=4000, pattern=r"^[^\x00]*$")] | None
+    ) = Field(default=None, description="Shown to candidates in their interview prep")
 
 
 class MemberCreate(StrictModel):

@@ -15,6 +15,7 @@ from app.graphql.ids import to_global_id
 from app.graphql.types.node import Node, PageInfo
 
 if TYPE_CHECKING:
+    from app.graphql.types.interviews import Interview, PanelPacket
     from app.graphql.types.role import Role
 
 
@@ -181,6 +182,31 @@ class Application(Node):
 
         role = await info.context.loaders.role.load(self.role_id)
         return Role.from_public(role) if role else None
+
+    @strawberry.field(
+        description="Interviews of this application (interviewers: the ones they are on)"
+    )
+    async def interviews(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Interview, strawberry.lazy("app.graphql.types.interviews")]]:
+        from app.graphql.types.interviews import Interview
+
+        rows = await info.context.loaders.interviews_by_application.load(self.database_id) or []
+        return [Interview.from_public(i) for i in rows]
+
+    @strawberry.field(
+        description="Everything the panel needs: documents, notes, intake summary, interviews"
+    )
+    async def packet(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[PanelPacket, strawberry.lazy("app.graphql.types.interviews")]:
+        from app.domain.interviews import prep
+        from app.graphql.types.interviews import PanelPacket
+
+        ctx = info.context
+        return PanelPacket.from_public(
+            await prep.panel_packet(ctx.session, ctx.actor, self.database_id)
+        )
 
     @strawberry.field(description="Every move: who, when and why")
     async def history(self, info: strawberry.Info[Context, None]) -> list[Transition]:

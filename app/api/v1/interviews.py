@@ -1,0 +1,196 @@
+"""Slot suggestions, interviews, invitations, candidate prep and the panel packet."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.api.deps import CurrentActor, Paging, ReadSession, Storage, WriteSession, etag
+from app.api.pagination import PagePublic
+from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
+from app.domain.interviews import invites, prep, scheduling, service
+from app.domain.interviews.schemas import (
+    CandidatePrep,
+    InterviewCancel,
+    InterviewFilters,
+    InterviewPublic,
+    InterviewReschedule,
+    InterviewResponseSet,
+    InterviewsCreate,
+    InterviewStatusSet,
+    PanelPacket,
+    SuggestionRequest,
+    SuggestionsPublic,
+)
+from app.errors import NotFound
+
+router = APIRouter(tags=["interviews"], responses=COMMON_RESPONSES)
+
+
+@router.post(
+    "/scheduling/suggestions",
+    summary="Ranked times for one interview or a panel; when nothing fits, what blocked it",
+    responses=WRITE_RESPONSES,
+)
+async def suggestions(
+    data: SuggestionRequest, actor: CurrentActor, session: ReadSession
+) -> SuggestionsPublic:
+    return await scheduling.suggest(session, actor, data)
+
+
+@router.post(
+    "/interviews",
+    status_code=201,
+    summary="Schedule interviews; availability is re-checked and a clash is a 409",
+    responses=WRITE_RESPONSES,
+)
+async def schedule(
+    data: InterviewsCreate, actor: CurrentActor, session: WriteSession
+) -> list[InterviewPublic]:
+    return await service.schedule(session, actor, data)
+
+
+@router.get("/interviews", summary="Interviews you may see (interviewers: the ones they are on)")
+async def list_interviews(
+    actor: CurrentActor,
+    session: ReadSession,
+    page: Paging,
+    filters: Annotated[InterviewFilters, Depends()],
+) -> PagePublic[InterviewPublic]:
+    return PagePublic.of(await service.list_interviews(session, actor, filters, page))
+
+
+@router.get("/interviews/{interview_id}", summary="Read an interview")
+async def read_interview(
+    interview_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
+) -> InterviewPublic:
+    interview = await service.get_interview(session, actor, interview_id)
+    response.headers["ETag"] = etag(interview.version)
+    return interview
+
+
+@router.post(
+    "/interviews/{interview_id}/reschedule", summary="Move an interview", responses=WRITE_RESPONSES
+)
+async def reschedule(
+    interview_id: uuid.UUID, data: InterviewReschedule, actor: CurrentActor, session: WriteSession
+) -> InterviewPublic:
+    return await service.reschedule(session, actor, interview_id, data)
+
+
+@router.post(
+    "/interviews/{interview_id}/cancel", summary="Cancel an interview", responses=WRITE_RESPONSES
+)
+async def cancel(
+    interview_id: uuid.UUID, data: InterviewCancel, actor: CurrentActor, session: WriteSession
+) -> InterviewPublic:
+    return await service.cancel(session, actor, interview_id, data)
+
+
+@router.post(
+    "/interviews/{interview_id}/response",
+    summary="An interviewer answers the invitation",
+    responses=WRITE_RESPONSES,
+)
+async def respond(
+    interview_id: uuid.UUID, data: InterviewResponseSet, actor: CurrentActor, session: WriteSession
+) -> InterviewPublic:
+    return await service.respond(session, actor, interview_id, data)
+
+
+@router.post(
+    "/interviews/{interview_id}/status",
+    summary="Record completed or no-show",
+    responses=WRITE_RESPONSES,
+)
+async def set_status(
+    interview_id: uuid.UUID, data: InterviewStatusSet, actor: CurrentActor, session: WriteSession
+) -> InterviewPublic:
+    return await service.set_status(session, actor, interview_id, data)
+
+
+@router.get(
+    "/interviews/{interview_id}/invite.ics",
+    summary="The invitation as iCalendar (METHOD:REQUEST, or CANCEL once cancelled)",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
+)
+async def invite(interview_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> Response:
+    data = await invites.interview_ics(session, actor, interview_id)
+    return Response(
+        content=data,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="invite.ics"'},
+    )
+
+
+@router.get(
+    "/interviews/{interview_id}/prep",
+    response_model=CandidatePrep,
+    summary="What the candidate should know; ?format=text or html renders it for a message",
+    responses={
+        200: {
+            "content": {
+                "text/plain": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
+async def candidate_prep(
+    interview_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ReadSession,
+    format: Annotated[Literal["json", "text", "html"], Query()] = "json",
+) -> CandidatePrep | Response:
+    result = await prep.candidate_prep(session, actor, interview_id)
+    if format == "json":
+        return result
+    media = "text/html" if format == "html" else "text/plain"
+    return Response(prep.render_prep(result, format), media_type=f"{media}; charset=utf-8")
+
+
+@router.get(
+    "/applications/{application_id}/packet", summary="Everything the panel needs in one answer"
+)
+async def packet(
+    application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> PanelPacket:
+    return await prep.panel_packet(session, actor, application_id)
+
+
+@router.get(
+    "/applications/{application_id}/packet/documents/{document_id}",
+    summary="Download a packet document (interviewers on the application may)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            }
+        }
+    },
+)
+async def packet_document(
+    application_id: uuid.UUID,
+    document_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ReadSession,
+    storage: Storage,
+) -> Response:
+    document = await prep.packet_document(session, actor, application_id, document_id)
+    try:
+        data = await storage.get(document.storage_key)
+    except FileNotFoundError as exc:
+        raise NotFound(f"The stored bytes of document {document_id}") from exc
+    return Response(
+        content=data,
+        media_type=document.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

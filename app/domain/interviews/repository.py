@@ -1,0 +1,242 @@
+"""SQL for interviews and their participants."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, delete, select
+
+from app.domain.interviews.models import Interview, InterviewParticipant
+from app.domain.organizations.models import Member
+from app.domain.pagination import PageRequest, keyset
+from app.domain.roles.models import Role
+from app.domain.roles.repository import roles_managed_by
+
+ACTIVE = ("scheduled", "proposed")
+COUNTED = ("scheduled", "proposed", "completed")
+
+
+async def lock_members(
+    session: AsyncSession, organization_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+) -> Sequence[Member]:
+    """Lock the interviewers' rows (in id order, so two schedulers never deadlock): whoever
+    schedules them next waits for this transaction and then sees its interviews."""
+    stmt = (
+        select(Member)
+        .where(Member.organization_id == organization_id, col(Member.id).in_(member_ids))
+        .order_by(col(Member.id))
+        .with_for_update()
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def overlapping(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    member_ids: Sequence[uuid.UUID],
+    start: datetime,
+    end: datetime,
+    exclude: uuid.UUID | None = None,
+) -> Sequence[tuple[uuid.UUID, Interview]]:
+    stmt = (
+        select(InterviewParticipant.member_id, Interview)
+        .join(Interview, col(Interview.id) == col(InterviewParticipant.interview_id))
+        .where(
+            col(InterviewParticipant.organization_id) == organization_id,
+            col(InterviewParticipant.member_id).in_(member_ids),
+            col(Interview.status).in_(ACTIVE),
+            col(Interview.start_at) < end,
+            col(Interview.end_at) > start,
+        )
+    )
+    if exclude is not None:
+        stmt = stmt.where(col(Interview.id) != exclude)
+    return [(m, i) for m, i in (await session.execute(stmt)).all()]
+
+
+async def member_interviews(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    member_ids: Sequence[uuid.UUID],
+    start: datetime,
+    end: datetime,
+) -> Sequence[tuple[uuid.UUID, datetime, datetime, uuid.UUID]]:
+    """(member, start, end, interview) of interviews that count toward load caps or block time."""
+    if not member_ids:
+        return []
+    stmt = (
+        select(InterviewParticipant.member_id, Interview.start_at, Interview.end_at, Interview.id)
+        .join(Interview, col(Interview.id) == col(InterviewParticipant.interview_id))
+        .where(
+            col(InterviewParticipant.organization_id) == organization_id,
+            col(InterviewParticipant.member_id).in_(member_ids),
+            col(Interview.status).in_(COUNTED),
+            col(Interview.start_at) < end,
+            col(Interview.end_at) > start,
+        )
+    )
+    return [(m, s, e, i) for m, s, e, i in (await session.execute(stmt)).all()]
+
+
+def _visible(organization_id: uuid.UUID, actor_member: uuid.UUID, scope: str) -> Any:
+    stmt = select(Interview).where(Interview.organization_id == organization_id)
+    if scope == "manager":
+        stmt = stmt.join(Role, col(Role.id) == col(Interview.role_id)).where(
+            roles_managed_by(organization_id, actor_member)
+        )
+    elif scope == "participant":
+        stmt = stmt.where(
+            exists(
+                select(InterviewParticipant.id).where(
+                    col(InterviewParticipant.interview_id) == col(Interview.id),
+                    col(InterviewParticipant.member_id) == actor_member,
+                )
+            )
+        )
+    return stmt
+
+
+async def get_interview(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    interview_id: uuid.UUID,
+    *,
+    actor_member: uuid.UUID,
+    scope: str,
+    for_update: bool = False,
+) -> Interview | None:
+    stmt = _visible(organization_id, actor_member, scope).where(Interview.id == interview_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Interview)
+    return (await session.scalars(stmt)).first()
+
+
+async def list_interviews(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    page: PageRequest,
+    *,
+    actor_member: uuid.UUID,
+    scope: str,
+    application_id: uuid.UUID | None,
+    member_id: uuid.UUID | None,
+    status: str | None,
+    starts_after: datetime | None,
+    starts_before: datetime | None,
+) -> Sequence[Interview]:
+    stmt = _visible(organization_id, actor_member, scope)
+    if application_id:
+        stmt = stmt.where(Interview.application_id == application_id)
+    if member_id:
+        stmt = stmt.where(
+            exists(
+                select(InterviewParticipant.id).where(
+                    col(InterviewParticipant.interview_id) == col(Interview.id),
+                    col(InterviewParticipant.member_id) == member_id,
+                )
+            )
+        )
+    if status:
+        stmt = stmt.where(Interview.status == status)
+    if starts_after:
+        stmt = stmt.where(Interview.start_at >= starts_after)
+    if starts_before:
+        stmt = stmt.where(Interview.start_at < starts_before)
+    return (await session.scalars(keyset(stmt, Interview.created_at, Interview.id, page))).all()
+
+
+async def for_applications(
+    session: AsyncSession, organization_id: uuid.UUID, application_ids: Sequence[uuid.UUID]
+) -> Sequence[Interview]:
+    if not application_ids:
+        return []
+    stmt = (
+        select(Interview)
+        .where(
+            Interview.organization_id == organization_id,
+            col(Interview.application_id).in_(application_ids),
+        )
+        .order_by(col(Interview.start_at), col(Interview.id))
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def participants(
+    session: AsyncSession, organization_id: uuid.UUID, interview_ids: Sequence[uuid.UUID]
+) -> Sequence[InterviewParticipant]:
+    if not interview_ids:
+        return []
+    stmt = (
+        select(InterviewParticipant)
+        .where(
+            InterviewParticipant.organization_id == organization_id,
+            col(InterviewParticipant.interview_id).in_(interview_ids),
+        )
+        .order_by(
+            col(InterviewParticipant.interview_id),
+            col(InterviewParticipant.created_at),
+            col(InterviewParticipant.id),
+        )
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def is_participant_of_application(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    member_id: uuid.UUID,
+    application_id: uuid.UUID,
+) -> bool:
+    stmt = select(
+        exists(
+            select(InterviewParticipant.id)
+            .join(Interview, col(Interview.id) == col(InterviewParticipant.interview_id))
+            .where(
+                col(InterviewParticipant.organization_id) == organization_id,
+                col(InterviewParticipant.member_id) == member_id,
+                col(Interview.application_id) == application_id,
+                col(Interview.status) != "cancelled",
+            )
+        )
+    )
+    return bool(await session.scalar(stmt))
+
+
+async def remove_participants_except(
+    session: AsyncSession, interview_id: uuid.UUID, keep: Sequence[uuid.UUID]
+) -> None:
+    await session.execute(
+        delete(InterviewParticipant).where(
+            col(InterviewParticipant.interview_id) == interview_id,
+            col(InterviewParticipant.member_id).not_in(keep),
+        )
+    )
+
+
+async def reset_responses(session: AsyncSession, interview_id: uuid.UUID) -> None:
+    await session.execute(
+        update(InterviewParticipant)
+        .where(col(InterviewParticipant.interview_id) == interview_id)
+        .values(response="needs_action", responded_at=None)
+    )
+
+
+_COMPLETE_PAST = text(
+    """
+    UPDATE interviews SET status = 'completed', updated_at = now(), version = version + 1
+    WHERE status = 'scheduled' AND end_at < :now
+    RETURNING id, organization_id, application_id
+    """
+)
+
+
+async def complete_past(
+    session: AsyncSession, now: datetime
+) -> Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+    """Mark every scheduled interview that has ended as completed; each row changes once."""
+    return [(i, o, a) for i, o, a in (await session.execute(_COMPLETE_PAST, {"now": now})).all()]

@@ -1,0 +1,143 @@
+"""Interviews, scheduling suggestions and the panel packet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import strawberry
+from strawberry.experimental import pydantic as strawberry_pydantic
+
+from app.domain.interviews import schemas
+from app.graphql.context import Context
+from app.graphql.ids import to_global_id
+from app.graphql.types.member import Member
+from app.graphql.types.node import Node
+
+
+@strawberry_pydantic.type(model=schemas.SuggestedInterviewer, all_fields=True)
+class SuggestedInterviewer:
+    pass
+
+
+@strawberry_pydantic.type(model=schemas.SuggestedStage, all_fields=True)
+class SuggestedStage:
+    pass
+
+
+@strawberry_pydantic.type(model=schemas.SuggestionPublic, all_fields=True)
+class SchedulingSuggestion:
+    pass
+
+
+@strawberry_pydantic.type(model=schemas.SuggestionsPublic, all_fields=True)
+class SchedulingSuggestions:
+    pass
+
+
+@strawberry_pydantic.type(model=schemas.PacketDocument, all_fields=True)
+class PacketDocument:
+    pass
+
+
+@strawberry_pydantic.type(model=schemas.PacketIntake, all_fields=True)
+class PacketIntake:
+    pass
+
+
+@strawberry_pydantic.type(model=schemas.PacketInterview, all_fields=True)
+class PacketInterview:
+    status: str
+
+
+@strawberry.type(description="Everything the panel needs about a candidate, in one place")
+class PanelPacket:
+    application_id: uuid.UUID
+    role_title: str
+    candidate_name: str
+    current_title: str | None
+    current_company: str | None
+    years_experience: int | None
+    skills: list[str]
+    github: str | None
+    portfolio: str | None
+    linkedin: str | None
+    screening_notes: str | None
+    recruiter_assessment: str | None
+    documents: list[PacketDocument]
+    intake: PacketIntake | None
+    interviews: list[PacketInterview]
+
+    @classmethod
+    def from_public(cls, p: schemas.PanelPacket) -> PanelPacket:
+        links = p.links
+        return cls(
+            application_id=p.application_id,
+            role_title=p.role_title,
+            candidate_name=p.candidate_name,
+            current_title=p.current_title,
+            current_company=p.current_company,
+            years_experience=p.years_experience,
+            skills=p.skills,
+            github=str(links["github"]) if links.get("github") else None,
+            portfolio=str(links["portfolio"]) if links.get("portfolio") else None,
+            linkedin=str(links["linkedin"]) if links.get("linkedin") else None,
+            screening_notes=p.screening_notes,
+            recruiter_assessment=p.recruiter_assessment,
+            documents=[PacketDocument.from_pydantic(d) for d in p.documents],
+            intake=PacketIntake.from_pydantic(p.intake) if p.intake else None,
+            interviews=[PacketInterview.from_pydantic(i) for i in p.interviews],
+        )
+
+
+@strawberry.type
+class Interviewer:
+    response: str
+    responded_at: dt.datetime | None
+    member_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def member(self, info: strawberry.Info[Context, None]) -> Member | None:
+        member = await info.context.loaders.member.load(self.member_id)
+        return Member.from_public(member) if member else None
+
+
+@strawberry.type
+class Interview(Node):
+    database_id: uuid.UUID
+    kind: str
+    start_at: dt.datetime
+    end_at: dt.datetime
+    time_zone: str
+    location: str | None
+    video_url: str | None
+    status: str
+    status_reason: str | None
+    ical_uid: str
+    ical_sequence: int
+    interviewers: list[Interviewer]
+    version: int
+    application_id: uuid.UUID
+
+    @classmethod
+    def from_public(cls, i: schemas.InterviewPublic) -> Interview:
+        return cls(
+            id=strawberry.ID(to_global_id("Interview", i.id)),
+            database_id=i.id,
+            kind=i.kind,
+            start_at=i.start_at,
+            end_at=i.end_at,
+            time_zone=i.time_zone,
+            location=i.location,
+            video_url=i.video_url,
+            status=i.status,
+            status_reason=i.status_reason,
+            ical_uid=i.ical_uid,
+            ical_sequence=i.ical_sequence,
+            interviewers=[
+                Interviewer(response=p.response, responded_at=p.responded_at, member_id=p.member_id)
+                for p in i.interviewers
+            ],
+            version=i.version,
+            application_id=i.application_id,
+        )
