@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     scheduling_min_notice_hours: int = Field(default=24, ge=0, le=24 * 30)
     scheduling_granularity_minutes: int = Field(default=15, ge=5, le=60)
     availability_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+    feedback_due_soon_hours: int = Field(default=4, ge=0, le=72)
+    close_the_loop_warning_days: int = Field(default=7, ge=1, le=60)
+    outcome_default_delay_hours: int = Field(default=24, ge=0, le=24 * 14)
     slate_max_size: int = Field(default=10, ge=1, le=200)
     document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 

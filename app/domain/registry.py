@@ -10,6 +10,16 @@ from app.domain.availability.models import (
 from app.domain.calibration.models import Slate, SlateDecision, SlateItem
 from app.domain.candidates.models import Candidate, Document
 from app.domain.events.models import Event
+from app.domain.feedback.models import (
+    AwaitingOutcomeFlag,
+    FeedbackReminder,
+    HiringDecision,
+    Offer,
+    OutcomeMessage,
+    RejectionReason,
+    Scorecard,
+    ScorecardRevision,
+)
 from app.domain.idempotency.models import IdempotencyRecord
 from app.domain.integrations.models import Connection, ExternalRef
 from app.domain.interviews.models import Interview, InterviewParticipant
@@ -17,6 +27,14 @@ from app.domain.organizations.models import ApiKey, Member, Organization
 from app.domain.roles.models import IntakeRevision, Role
 
 __all__ = [
+    "AwaitingOutcomeFlag",
+    "FeedbackReminder",
+    "HiringDecision",
+    "Offer",
+    "OutcomeMessage",
+    "RejectionReason",
+    "Scorecard",
+    "ScorecardRevision",
     "ApiKey",
     "Application",
     "ApplicationTransition",

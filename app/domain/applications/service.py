@@ -24,6 +24,7 @@ from app.domain.applications.schemas import (
 )
 from app.domain.candidates.service import visible_candidate
 from app.domain.events import service as events
+from app.domain.feedback import outcomes
 from app.domain.pagination import Page, PageRequest, to_page
 from app.domain.roles import repository as roles_repo
 from app.domain.roles.access import managed_scope
@@ -230,6 +231,9 @@ async def transition(
     application = await visible_application(session, actor, application_id, for_update=True)
     apply_transition(session, actor, application, data.action, data.to_stage, data.reason)
     await session.flush()
+    if data.action == "reject":
+        # An interviewed candidate is owed the outcome; the message waits at its send_at.
+        await outcomes.schedule(session, actor, actor.organization_id, application.id, "rejection")
     return ApplicationPublic.model_validate(application)
 
 

@@ -17,6 +17,8 @@ class EventType:
 
 _MOVE = ("application_id", "role_id", "from_stage", "to_stage", "outcome", "reason")
 
+_OFFER = ("offer_id", "application_id", "status")
+
 CATALOGUE: dict[str, EventType] = {
     e.name: e
     for e in (
@@ -156,6 +158,23 @@ CATALOGUE: dict[str, EventType] = {
             "The candidate did not show up.",
             ("interview_id", "application_id", "status"),
         ),
+        EventType("feedback.submitted", "An interviewer submitted their scorecard.", ("interview_id", "application_id", "scorecard_id", "interviewer_id", "recommendation", "revision")),
+        EventType("feedback.amended", "A submitted scorecard was amended (the earlier version is kept).", ("interview_id", "application_id", "scorecard_id", "interviewer_id", "recommendation", "revision")),
+        EventType("feedback.due_soon", "An interviewer's scorecard is due soon (recorded once).", ("interview_id", "interviewer_id")),
+        EventType("feedback.overdue", "An interviewer's scorecard is overdue (recorded once).", ("interview_id", "interviewer_id")),
+        EventType("rejection_reason.created", "An admin added a rejection reason to the catalogue.", ("rejection_reason_id", "code")),
+        EventType("rejection_reason.updated", "A rejection reason was relabelled or retired.", ("rejection_reason_id", "changed")),
+        EventType("application.decided", "The hiring manager decided after interviews: advance, reject or offer.", ("application_id", "decision", "rejection_reason_id")),
+        EventType("offer.created", "An offer was drafted.", ("offer_id", "application_id", "role_id")),
+        EventType("offer.approved", "An offer was approved.", _OFFER),
+        EventType("offer.sent", "An offer went to the candidate.", _OFFER),
+        EventType("offer.accepted", "The candidate accepted; they are hired.", _OFFER),
+        EventType("offer.declined", "The candidate declined the offer.", _OFFER),
+        EventType("offer.rescinded", "The offer was withdrawn.", _OFFER),
+        EventType("outcome.scheduled", "The candidate is owed an outcome message (rejection or offer), due at send_at.", ("message_id", "application_id", "kind", "send_at")),
+        EventType("outcome.updated", "A recruiter delayed or personalised an outcome message.", ("message_id", "application_id", "send_at", "changed")),
+        EventType("outcome.sent", "The outcome message reached the candidate.", ("message_id", "application_id", "kind")),
+        EventType("candidate.awaiting_outcome", "An interviewed candidate is near the close-the-loop deadline without an outcome (recorded once).", ("application_id",)),
         EventType(
             "external_ref.linked",
             "A record was linked to its id in another system.",
