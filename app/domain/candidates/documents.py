@@ -20,10 +20,18 @@ from app.ids import new_id
 from app.integrations.storage import DocumentStorage
 
 
+def human_size(size: int) -> str:
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
 class PayloadTooLarge(DomainError):
-    def __init__(self, limit: int) -> None:
+    def __init__(self, size: int, limit: int) -> None:
         super().__init__(
-            detail=f"The file is larger than the {limit // (1024 * 1024)} MiB allowed",
+            detail=f"The file is {human_size(size)}, larger than the {human_size(limit)} ({limit} bytes) allowed",
             code="payload_too_large",
             status=413,
             title="Payload too large",
@@ -58,7 +66,7 @@ async def upload_document(
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     candidate = await visible_candidate(session, actor, candidate_id)
     if len(data) > max_bytes:
-        raise PayloadTooLarge(max_bytes)
+        raise PayloadTooLarge(len(data), max_bytes)
     if not data:
         raise InvalidInput.for_field("file", "is empty")
     detected = detect(data)
