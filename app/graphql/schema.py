@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -15,6 +16,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from app.graphql.errors import DomainErrorCodes
 from app.graphql.mutations import Mutation
@@ -22,6 +24,14 @@ from app.graphql.queries import Query
 from app.graphql.types.member import Member, Organization
 from app.graphql.types.role import Role
 from app.settings import Settings
+
+
+class HireloopSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry logs every error at ERROR; a client's bad query or a refused mutation is not
+        ours to alarm on. Unexpected resolver failures are logged by DomainErrorCodes instead."""
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -37,7 +47,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.graphql_introspection_enabled:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return HireloopSchema(
         query=Query,
         mutation=Mutation,
         types=[Role, Member, Organization],
