@@ -81,10 +81,13 @@ class Database:
     def connect(cls, url: str, settings: Settings) -> Database:
         engine = make_engine(url, settings)
         autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Every session carries the service's settings, so a service that needs a limit or a
+        # secret reads the ones this app was built with, not whatever the environment says.
+        info = {"settings": settings}
         return cls(
             engine=engine,
-            write=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
-            read=async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False),
+            write=async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info),
+            read=async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False, info=info),
         )
 
     @asynccontextmanager
@@ -100,6 +103,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def settings_of(session: AsyncSession) -> Settings:
+    """The settings of the app (or worker) that opened this session."""
+    settings = session.info.get("settings")
+    if not isinstance(settings, Settings):
+        raise RuntimeError("this session was not opened through app.db.Database")
+    return settings
 
 
 def after_commit(session: AsyncSession, callback: Any) -> None:

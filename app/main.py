@@ -23,7 +23,7 @@ from app.api.router import api_router
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
 from app.domain.idempotency import repository as idempotency
-from app.graphql.app import graphql_router
+from app.graphql.app import mount_graphql
 from app.integrations.storage import LocalFolderStorage
 from app.observability import Metrics, configure_logging
 from app.settings import Settings, get_settings
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     problems.install(app)
     app.include_router(health_router)
     app.include_router(api_router)
-    app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
+    mount_graphql(app, settings)
     # Outermost first: telemetry sees every answer, the size limit runs before idempotency reads a body.
     app.add_middleware(IdempotencyKeys, settings=settings)
     app.add_middleware(

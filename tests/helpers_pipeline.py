@@ -260,7 +260,8 @@ async def _events_once(
         page = response.json()
         found.extend(page["items"])
         cursor = page["next_cursor"]
-        if not cursor:
+        # The feed keeps a resume cursor on its last page; `has_more` says whether to go on.
+        if not page.get("has_more", cursor is not None):
             return found
 
 

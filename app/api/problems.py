@@ -126,7 +126,12 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
+        {
+            "field": "body"
+            if e.get("type") == "json_invalid"
+            else _field_name(tuple(e.get("loc", ()))),
+            "message": _validation_message(e),
+        }
         for e in exc.errors()
     ]
     named = ", ".join(sorted({e["field"] for e in errors}))

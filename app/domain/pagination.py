@@ -46,7 +46,10 @@ def encode_cursor(first: SortKey, row_id: uuid.UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[SortKey, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        head, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(decoded, list) or len(decoded) != 2 or not isinstance(decoded[1], str):
+            raise ValueError("not a cursor")
+        head, row_id = decoded
         first: SortKey
         if isinstance(head, str):
             first = datetime.fromisoformat(head)
@@ -67,6 +70,11 @@ def keyset(
     """Order by (created_at, id) and start after the cursor; fetch one extra row to see if more follow."""
     if page.cursor:
         created, row_id = decode_cursor(page.cursor)
+        # A cursor of another list (a timestamp where a sequence number belongs, or the reverse)
+        # is refused here rather than reaching PostgreSQL as a type error.
+        expected = getattr(getattr(created_col, "type", None), "python_type", None)
+        if expected is not None and not isinstance(created, expected):
+            raise InvalidInput.for_field("cursor", "belongs to another list")
         if descending:
             stmt = stmt.where(
                 or_(created_col < created, and_(created_col == created, id_col < row_id))

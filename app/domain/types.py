@@ -44,6 +44,13 @@ TimeZone = Annotated[
 ]
 
 
+def refuse_null(value: object) -> object:
+    """For PATCH fields that may be left out but not cleared: an explicit null is a 422."""
+    if value is None:
+        raise ValueError("may not be null")
+    return value
+
+
 class StrictModel(BaseModel):
     """Input schemas refuse unknown fields, so a typo is a 422 instead of silently ignored."""
 

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
+from app.db import settings_of
 from app.domain.applications import repository as applications_repo
 from app.domain.candidates import repository
 from app.domain.candidates.filetypes import ALLOWED_TYPES, claim_matches, detect
@@ -61,10 +62,10 @@ async def upload_document(
     meta: DocumentUpload,
     data: bytes,
     storage: DocumentStorage,
-    max_bytes: int,
 ) -> DocumentPublic:
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     candidate = await visible_candidate(session, actor, candidate_id)
+    max_bytes = settings_of(session).document_max_bytes
     if len(data) > max_bytes:
         raise PayloadTooLarge(len(data), max_bytes)
     if not data:

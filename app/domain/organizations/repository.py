@@ -148,8 +148,9 @@ async def list_api_keys(
 
 async def revoke_member_keys(
     session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
-) -> None:
-    await session.execute(
+) -> list[uuid.UUID]:
+    """Revoke every live key of a member; answer the ids revoked."""
+    result = await session.execute(
         update(ApiKey)
         .where(
             col(ApiKey.organization_id) == organization_id,
@@ -157,7 +158,9 @@ async def revoke_member_keys(
             col(ApiKey.revoked_at).is_(None),
         )
         .values(revoked_at=func.now())
+        .returning(col(ApiKey.id))
     )
+    return list(result.scalars().all())
 
 
 async def count_organizations(session: AsyncSession) -> int:

@@ -19,6 +19,7 @@ from app.domain.types import (
     TimeZone,
     Url,
     Weekday,
+    refuse_null,
 )
 
 PermissionSetName = Literal["admin", "recruiter", "hiring_manager", "interviewer"]
@@ -71,6 +72,10 @@ class OrganizationUpdate(StrictModel):
     feedback_due_hours: int | None = Field(default=None, ge=1, le=720)
     close_the_loop_days: int | None = Field(default=None, ge=1, le=365)
 
+    _required = field_validator(
+        "name", "time_zone", "feedback_due_hours", "close_the_loop_days", mode="before"
+    )(refuse_null)
+
 
 class MemberCreate(StrictModel):
     email: EmailStr
@@ -98,6 +103,9 @@ class MemberUpdate(StrictModel):
     is_active: bool | None = None
 
     _hours = field_validator("working_hours")(_no_overlap)
+    _required = field_validator("name", "permission_set", "time_zone", "is_active", mode="before")(
+        refuse_null
+    )
 
 
 class PreferencesUpdate(StrictModel):
@@ -106,6 +114,10 @@ class PreferencesUpdate(StrictModel):
     update_local_time: time | None = None
     delegate_id: uuid.UUID | None = None
     slack_webhook_url: Url | None = None
+
+    _required = field_validator(
+        "update_cadence", "update_channel", "update_local_time", mode="before"
+    )(refuse_null)
 
 
 class PreferencesPublic(PublicModel):

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select, update
 
@@ -110,7 +111,7 @@ async def current_intakes(
             col(IntakeRevision.role_id).in_(role_ids),
             IntakeRevision.status == "agreed",
         )
-        .distinct(col(IntakeRevision.role_id))
+        .ext(distinct_on(col(IntakeRevision.role_id)))
         .order_by(col(IntakeRevision.role_id), col(IntakeRevision.number).desc())
     )
     return (await session.scalars(stmt)).all()

@@ -106,9 +106,6 @@ async def update_role(
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     check_version(role.version, expected_version)
     values = data.model_dump(exclude_unset=True)
-    for name in ("title", "workplace", "headcount", "status"):
-        if name in values and values[name] is None:
-            raise InvalidInput.for_field(name, "may not be null")
     await _check_members(session, actor, values)
     new_status = values.get("status")
     if new_status is not None and new_status != role.status:
