@@ -7,6 +7,7 @@ BEGIN/COMMIT), which is what keeps the hot read path close to a bare asyncpg rea
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import MetaData, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -97,12 +99,22 @@ class Database:
             try:
                 yield session
                 await session.commit()
+            except DBAPIError:
+                await discard_connection(session)
+                raise
             except BaseException:
                 await session.rollback()
                 raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def discard_connection(session: AsyncSession) -> None:
+    """After a driver error the connection's state is in doubt (asyncpg can leave a statement
+    half-sent, holding locks inside an open transaction), so it is closed, never pooled again."""
+    with contextlib.suppress(Exception):  # it is being thrown away regardless
+        await session.invalidate()
 
 
 def settings_of(session: AsyncSession) -> Settings:

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from app.api import problems
 from app.api.health import router as health_router
 from app.api.middleware import BodySizeLimit, IdempotencyKeys, RequestTelemetry
-from app.api.router import api_router
+from app.api.router import include_api
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
 from app.domain.idempotency import repository as idempotency
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.metrics = metrics
     problems.install(app)
     app.include_router(health_router)
-    app.include_router(api_router)
+    include_api(app)
     mount_graphql(app, settings)
     # Outermost first: telemetry sees every answer, the size limit runs before idempotency reads a body.
     app.add_middleware(IdempotencyKeys, settings=settings)

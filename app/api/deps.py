@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor
-from app.db import Database
+from app.db import Database, discard_connection
 from app.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from app.errors import PreconditionFailed
 
@@ -35,13 +36,20 @@ async def current_actor(request: Request) -> Actor:
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with _db(request).read() as session:
-        yield session
+        try:
+            yield session
+        except DBAPIError:
+            await discard_connection(session)
+            raise
 
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with _db(request).write() as session:
         try:
             yield session
+        except DBAPIError:
+            await discard_connection(session)
+            raise
         except BaseException:
             await session.rollback()
             raise

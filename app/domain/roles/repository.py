@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select, update
 
 from app.domain.organizations.models import Member
 from app.domain.organizations.repository import escape_like
-from app.domain.pagination import PageRequest, keyset
+from app.domain.pagination import PageRequest, keyset, keyset_bound, keyset_params
 from app.domain.roles.models import IntakeRevision, Role
 
 
@@ -48,15 +50,85 @@ async def get_role(
     return (await session.scalars(stmt)).first()
 
 
-async def get_roles(
+# Reads that only answer (no change follows) select plain rows rather than ORM objects: the
+# identity map and attribute instrumentation cost more than the query on the hot read path.
+_ROLE = Role.metadata.tables["roles"]
+_MEMBERS = Member.metadata.tables["members"]
+
+
+@lru_cache(maxsize=64)
+def _role_rows(scoped: bool) -> Any:
+    """All columns of the organization's roles (bind `org`); with `scoped`, only those the
+    member bound as `manager` manages, as hiring manager or as the hiring manager's delegate."""
+    stmt = select(*_ROLE.columns).where(_ROLE.c.organization_id == bindparam("org"))
+    if scoped:
+        delegators = select(_MEMBERS.c.id).where(
+            _MEMBERS.c.organization_id == bindparam("org"),
+            _MEMBERS.c.delegate_id == bindparam("manager"),
+        )
+        stmt = stmt.where(
+            or_(
+                _ROLE.c.hiring_manager_id == bindparam("manager"),
+                _ROLE.c.hiring_manager_id.in_(delegators),
+            )
+        )
+    return stmt
+
+
+@lru_cache(maxsize=8)
+def _read_one(scoped: bool) -> Any:
+    return _role_rows(scoped).where(_ROLE.c.id == bindparam("role_id"))
+
+
+@lru_cache(maxsize=8)
+def _read_many(scoped: bool) -> Any:
+    return _role_rows(scoped).where(_ROLE.c.id.in_(bindparam("role_ids", expanding=True)))
+
+
+@lru_cache(maxsize=128)
+def _list(
+    scoped: bool, status: bool, manager: bool, recruiter: bool, text: bool, after: bool
+) -> Any:
+    stmt = _role_rows(scoped)
+    if status:
+        stmt = stmt.where(_ROLE.c.status == bindparam("status"))
+    if manager:
+        stmt = stmt.where(_ROLE.c.hiring_manager_id == bindparam("hiring_manager_id"))
+    if recruiter:
+        stmt = stmt.where(_ROLE.c.recruiter_id == bindparam("recruiter_id"))
+    if text:
+        stmt = stmt.where(_ROLE.c.title.ilike(bindparam("title_pattern"), escape="\\"))
+    return keyset_bound(stmt, _ROLE.c.created_at, _ROLE.c.id, after=after)
+
+
+def _scope_params(organization_id: uuid.UUID, managed_by: uuid.UUID | None) -> dict[str, Any]:
+    return (
+        {"org": organization_id, "manager": managed_by} if managed_by else {"org": organization_id}
+    )
+
+
+async def read_role(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    role_id: uuid.UUID,
+    *,
+    managed_by: uuid.UUID | None = None,
+) -> RowMapping | None:
+    params = {**_scope_params(organization_id, managed_by), "role_id": role_id}
+    return (await session.execute(_read_one(managed_by is not None), params)).mappings().first()
+
+
+async def read_roles(
     session: AsyncSession,
     organization_id: uuid.UUID,
     role_ids: Sequence[uuid.UUID],
     *,
     managed_by: uuid.UUID | None = None,
-) -> Sequence[Role]:
-    stmt = _roles(organization_id, managed_by).where(col(Role.id).in_(role_ids))
-    return (await session.scalars(stmt)).all()
+) -> Sequence[RowMapping]:
+    if not role_ids:
+        return []
+    params = {**_scope_params(organization_id, managed_by), "role_ids": list(role_ids)}
+    return (await session.execute(_read_many(managed_by is not None), params)).mappings().all()
 
 
 async def list_roles(
@@ -69,17 +141,28 @@ async def list_roles(
     hiring_manager_id: uuid.UUID | None,
     recruiter_id: uuid.UUID | None,
     q: str | None,
-) -> Sequence[Role]:
-    stmt = _roles(organization_id, managed_by)
+) -> Sequence[RowMapping]:
+    params = {
+        **_scope_params(organization_id, managed_by),
+        **keyset_params(page, _ROLE.c.created_at),
+    }
     if status:
-        stmt = stmt.where(Role.status == status)
+        params["status"] = status
     if hiring_manager_id:
-        stmt = stmt.where(Role.hiring_manager_id == hiring_manager_id)
+        params["hiring_manager_id"] = hiring_manager_id
     if recruiter_id:
-        stmt = stmt.where(Role.recruiter_id == recruiter_id)
+        params["recruiter_id"] = recruiter_id
     if q:
-        stmt = stmt.where(col(Role.title).ilike(f"%{escape_like(q)}%", escape="\\"))
-    return (await session.scalars(keyset(stmt, Role.created_at, Role.id, page))).all()
+        params["title_pattern"] = f"%{escape_like(q)}%"
+    stmt = _list(
+        managed_by is not None,
+        bool(status),
+        bool(hiring_manager_id),
+        bool(recruiter_id),
+        bool(q),
+        "after_key" in params,
+    )
+    return (await session.execute(stmt, params)).mappings().all()
 
 
 async def current_intake(

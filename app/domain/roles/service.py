@@ -55,22 +55,22 @@ async def create_role(session: AsyncSession, actor: Actor, data: RoleCreate) -> 
 
 
 async def get_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> RolePublic:
-    role = await repository.get_role(
+    row = await repository.read_role(
         session, actor.organization_id, role_id, managed_by=managed_scope(actor)
     )
-    if role is None:
+    if row is None:
         raise NotFound("role", role_id)
-    return RolePublic.model_validate(role)
+    return RolePublic.model_validate(row)
 
 
 async def get_roles(
     session: AsyncSession, actor: Actor, role_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, RolePublic]:
     """Batch read for GraphQL: roles the actor may see, one statement."""
-    rows = await repository.get_roles(
+    rows = await repository.read_roles(
         session, actor.organization_id, role_ids, managed_by=managed_scope(actor)
     )
-    return {r.id: RolePublic.model_validate(r) for r in rows}
+    return {r["id"]: RolePublic.model_validate(r) for r in rows}
 
 
 async def list_roles(
@@ -86,7 +86,7 @@ async def list_roles(
         recruiter_id=filters.recruiter_id,
         q=filters.q or None,
     )
-    result = to_page(rows, page, lambda r: (r.created_at, r.id))
+    result = to_page(rows, page, lambda r: (r["created_at"], r["id"]))
     return Page([RolePublic.model_validate(r) for r in result.items], result.next_cursor)
 
 

@@ -26,7 +26,7 @@ class WorkingDay:
 class UpdatePreferences:
     cadence: str
     channel: str
-    local_time: dt.time
+    local_time: str = strawberry.field(description="HH:MM on the member's own clock")
     delegate_id: strawberry.ID | None
 
 
@@ -70,7 +70,7 @@ class Member(Node):
             preferences=UpdatePreferences(
                 cadence=m.update_cadence,
                 channel=m.update_channel,
-                local_time=m.update_local_time,
+                local_time=m.update_local_time.strftime("%H:%M"),
                 delegate_id=strawberry.ID(to_global_id("Member", m.delegate_id))
                 if m.delegate_id
                 else None,
