@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.auth import Actor
 from app.db import Database, discard_connection
@@ -57,7 +57,14 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
+async def _rows(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with _db(request).rows() as connection:
+        yield connection
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+# For the hottest reads, whose repositories select rows: a plain connection, no Session.
+ReadRows = Annotated[AsyncConnection, Depends(_rows, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 

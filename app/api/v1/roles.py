@@ -11,6 +11,7 @@ from app.api.deps import (
     CurrentActor,
     IfMatch,
     Paging,
+    ReadRows,
     ReadSession,
     WriteSession,
     etag,
@@ -42,7 +43,7 @@ async def create_role(
 @router.get("", response_model=PagePublic[RolePublic], summary="List roles, newest first")
 async def list_roles(
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReadRows,
     page: Paging,
     filters: Annotated[RoleFilters, Depends()],
 ) -> Response:
@@ -58,7 +59,7 @@ async def list_roles(
 async def read_role(
     role_id: uuid.UUID,
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReadRows,
     request: Request,
 ) -> Response:
     role = await service.get_role(session, actor, role_id)

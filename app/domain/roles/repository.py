@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_
+from sqlalchemy import ColumnElement, any_, bindparam, func, or_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select, update
 
+from app.db import Reader, driver_connection
+from app.domain.columns import UUID_ARRAY
 from app.domain.organizations.models import Member
 from app.domain.organizations.repository import escape_like
 from app.domain.pagination import PageRequest, keyset, keyset_bound, keyset_params
@@ -82,7 +84,7 @@ def _read_one(scoped: bool) -> Any:
 
 @lru_cache(maxsize=8)
 def _read_many(scoped: bool) -> Any:
-    return _role_rows(scoped).where(_ROLE.c.id.in_(bindparam("role_ids", expanding=True)))
+    return _role_rows(scoped).where(_ROLE.c.id == any_(bindparam("role_ids", type_=UUID_ARRAY)))
 
 
 @lru_cache(maxsize=128)
@@ -107,19 +109,40 @@ def _scope_params(organization_id: uuid.UUID, managed_by: uuid.UUID | None) -> d
     )
 
 
+# The single-role read is the API's hottest path, so it goes to the driver with fixed SQL
+# (asyncpg prepares and caches it per connection); the clauses match _role_rows above.
+_ROLE_COLUMNS = ", ".join(c.name for c in _ROLE.columns)
+_READ_ROLE_SQL = f"SELECT {_ROLE_COLUMNS} FROM roles WHERE organization_id = $1 AND id = $2"  # noqa: S608 - column names from the table model, values bound
+_MANAGED_CLAUSE = (
+    " AND (hiring_manager_id = $3 OR hiring_manager_id IN"
+    " (SELECT id FROM members WHERE organization_id = $1 AND delegate_id = $3))"
+)
+_READ_MANAGED_ROLE_SQL = _READ_ROLE_SQL + _MANAGED_CLAUSE
+
+
 async def read_role(
-    session: AsyncSession,
+    session: Reader,
     organization_id: uuid.UUID,
     role_id: uuid.UUID,
     *,
     managed_by: uuid.UUID | None = None,
-) -> RowMapping | None:
-    params = {**_scope_params(organization_id, managed_by), "role_id": role_id}
-    return (await session.execute(_read_one(managed_by is not None), params)).mappings().first()
+) -> dict[str, Any] | None:
+    if isinstance(session, AsyncSession):
+        # A Session may be shared by concurrent resolvers (GraphQL); only SQLAlchemy's own
+        # execution path serialises their use of its connection.
+        params = {**_scope_params(organization_id, managed_by), "role_id": role_id}
+        row = (await session.execute(_read_one(managed_by is not None), params)).mappings().first()
+        return dict(row) if row is not None else None
+    driver = await driver_connection(session)
+    if managed_by is None:
+        record = await driver.fetchrow(_READ_ROLE_SQL, organization_id, role_id)
+    else:
+        record = await driver.fetchrow(_READ_MANAGED_ROLE_SQL, organization_id, role_id, managed_by)
+    return dict(record) if record is not None else None
 
 
 async def read_roles(
-    session: AsyncSession,
+    session: Reader,
     organization_id: uuid.UUID,
     role_ids: Sequence[uuid.UUID],
     *,
@@ -132,7 +155,7 @@ async def read_roles(
 
 
 async def list_roles(
-    session: AsyncSession,
+    session: Reader,
     organization_id: uuid.UUID,
     page: PageRequest,
     *,
@@ -181,23 +204,27 @@ async def current_intake(
     return (await session.scalars(stmt)).first()
 
 
+_INTAKES = IntakeRevision.metadata.tables["intake_revisions"]
+_READ_CURRENT_INTAKES = (
+    select(*_INTAKES.columns)
+    .where(
+        _INTAKES.c.organization_id == bindparam("org"),
+        _INTAKES.c.role_id == any_(bindparam("role_ids", type_=UUID_ARRAY)),
+        _INTAKES.c.status == "agreed",
+    )
+    .ext(distinct_on(_INTAKES.c.role_id))
+    .order_by(_INTAKES.c.role_id, _INTAKES.c.number.desc())
+)
+
+
 async def current_intakes(
     session: AsyncSession, organization_id: uuid.UUID, role_ids: Sequence[uuid.UUID]
-) -> Sequence[IntakeRevision]:
-    """The agreed revision of many roles in one statement (GraphQL loaders)."""
+) -> Sequence[RowMapping]:
+    """The agreed revision of many roles in one prebuilt statement (GraphQL loaders)."""
     if not role_ids:
         return []
-    stmt = (
-        select(IntakeRevision)
-        .where(
-            IntakeRevision.organization_id == organization_id,
-            col(IntakeRevision.role_id).in_(role_ids),
-            IntakeRevision.status == "agreed",
-        )
-        .ext(distinct_on(col(IntakeRevision.role_id)))
-        .order_by(col(IntakeRevision.role_id), col(IntakeRevision.number).desc())
-    )
-    return (await session.scalars(stmt)).all()
+    params = {"org": organization_id, "role_ids": list(role_ids)}
+    return (await session.execute(_READ_CURRENT_INTAKES, params)).mappings().all()
 
 
 async def list_revisions(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.db import Reader
 from app.domain.events import service as events
 from app.domain.organizations import repository as members_repo
 from app.domain.pagination import Page, PageRequest, to_page
@@ -54,7 +55,7 @@ async def create_role(session: AsyncSession, actor: Actor, data: RoleCreate) -> 
     return RolePublic.model_validate(role)
 
 
-async def get_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> RolePublic:
+async def get_role(session: Reader, actor: Actor, role_id: uuid.UUID) -> RolePublic:
     row = await repository.read_role(
         session, actor.organization_id, role_id, managed_by=managed_scope(actor)
     )
@@ -70,11 +71,11 @@ async def get_roles(
     rows = await repository.read_roles(
         session, actor.organization_id, role_ids, managed_by=managed_scope(actor)
     )
-    return {r["id"]: RolePublic.model_validate(r) for r in rows}
+    return {r["id"]: RolePublic.model_validate(dict(r)) for r in rows}
 
 
 async def list_roles(
-    session: AsyncSession, actor: Actor, filters: RoleFilters, page: PageRequest
+    session: Reader, actor: Actor, filters: RoleFilters, page: PageRequest
 ) -> Page[RolePublic]:
     rows = await repository.list_roles(
         session,
@@ -87,7 +88,7 @@ async def list_roles(
         q=filters.q or None,
     )
     result = to_page(rows, page, lambda r: (r["created_at"], r["id"]))
-    return Page([RolePublic.model_validate(r) for r in result.items], result.next_cursor)
+    return Page([RolePublic.model_validate(dict(r)) for r in result.items], result.next_cursor)
 
 
 async def update_role(
