@@ -785,7 +785,7 @@ async def test_update_preferences_mutation(
         input={
             "memberId": me,
             "updateCadence": "weekly",
-            "updateLocalTime": "08:15:00",
+            "updateLocalTime": "08:15",
             "delegateId": global_id("Member", teammate.id),
         },
     )
@@ -793,7 +793,7 @@ async def test_update_preferences_mutation(
     assert prefs == {
         "cadence": "weekly",
         "channel": "email",
-        "localTime": "08:15:00",
+        "localTime": "08:15",
         "delegateId": global_id("Member", teammate.id),
     }
     rest = ok(await client.get(f"{API}/members/{hm.id}/preferences", headers=hm.headers))

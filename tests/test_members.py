@@ -525,7 +525,7 @@ async def test_preferences_default_and_update(client: httpx.AsyncClient, tenant:
     assert defaults == {
         "update_cadence": "daily",
         "update_channel": "email",
-        "update_local_time": "09:00:00",
+        "update_local_time": "09:00",
         "delegate_id": None,
         "slack_webhook_url": None,
     }
@@ -543,7 +543,7 @@ async def test_preferences_default_and_update(client: httpx.AsyncClient, tenant:
     )
     assert changed["update_cadence"] == "weekly"
     assert changed["update_channel"] == "webhook"
-    assert changed["update_local_time"] == "16:30:00"
+    assert changed["update_local_time"] == "16:30"
     assert changed["delegate_id"] == str(teammate.id)
     read = ok(
         await client.get(f"{API}/members/{member.id}/preferences", headers=tenant.admin.headers)

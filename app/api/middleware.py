@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,7 +51,7 @@ class RequestTelemetry:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         counter = [0]
@@ -91,8 +91,7 @@ class RequestTelemetry:
             elapsed = time.perf_counter() - started
             template = _route_template(scope)
             method = scope["method"]
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(elapsed)
+            self.metrics.observe(method, template, status, elapsed)
             if self.access_log:
                 access_log.info(
                     "request",

@@ -7,6 +7,7 @@ nothing needs them. In the IDE, paste `{"Authorization": "Bearer hl_..."}` into 
 
 from __future__ import annotations
 
+import orjson
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
@@ -15,6 +16,12 @@ from strawberry.http.ides import get_graphql_ide_html
 from app.graphql.context import get_context
 from app.graphql.schema import build_schema
 from app.settings import Settings
+
+
+class HireloopGraphQLRouter(GraphQLRouter[object, None]):
+    def encode_json(self, data: object) -> bytes:
+        # orjson: a 50-row page answer is encoded several times faster than with json.dumps.
+        return orjson.dumps(data)
 
 
 def mount_graphql(app: FastAPI, settings: Settings) -> None:
@@ -26,7 +33,7 @@ def mount_graphql(app: FastAPI, settings: Settings) -> None:
 
         # Registered before the GraphQL router so that GET /graphql reaches it first.
         app.add_api_route("/graphql", graphql_ide, methods=["GET"], include_in_schema=False)
-    router: GraphQLRouter[object, None] = GraphQLRouter(
+    router = HireloopGraphQLRouter(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide=None,

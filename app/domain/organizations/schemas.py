@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime
 from itertools import pairwise
 from typing import Literal
 
@@ -11,6 +11,7 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 
 from app.domain.types import (
     ClockTime,
+    LocalTime,
     LongText,
     Name,
     PublicModel,
@@ -111,7 +112,7 @@ class MemberUpdate(StrictModel):
 class PreferencesUpdate(StrictModel):
     update_cadence: Cadence | None = None
     update_channel: Channel | None = None
-    update_local_time: time | None = None
+    update_local_time: LocalTime | None = None
     delegate_id: uuid.UUID | None = None
     slack_webhook_url: Url | None = None
 
@@ -123,7 +124,7 @@ class PreferencesUpdate(StrictModel):
 class PreferencesPublic(PublicModel):
     update_cadence: Cadence
     update_channel: Channel
-    update_local_time: time
+    update_local_time: LocalTime
     delegate_id: uuid.UUID | None
     slack_webhook_url: str | None
 
@@ -142,7 +143,7 @@ class MemberPublic(PublicModel):
     max_interviews_per_week: int | None
     update_cadence: Cadence
     update_channel: Channel
-    update_local_time: time
+    update_local_time: LocalTime
     delegate_id: uuid.UUID | None
     is_active: bool
     version: int

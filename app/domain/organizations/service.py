@@ -118,8 +118,8 @@ async def get_members(
     session: AsyncSession, actor: Actor, member_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, MemberPublic]:
     """Batch read for GraphQL loaders: one statement for any number of ids."""
-    rows = await repository.get_members(session, actor.organization_id, member_ids)
-    return {m.id: MemberPublic.model_validate(m) for m in rows}
+    rows = await repository.read_members(session, actor.organization_id, member_ids)
+    return {m["id"]: MemberPublic.model_validate(dict(m)) for m in rows}
 
 
 async def create_member(session: AsyncSession, actor: Actor, data: MemberCreate) -> MemberPublic:
