@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 import time
 import uuid
@@ -25,6 +26,8 @@ from app.errors import PermissionDenied, Unauthenticated
 from app.settings import Settings
 
 API_KEY_PREFIX = "hl_"
+
+log = logging.getLogger(__name__)
 
 
 class PermissionSet(StrEnum):
@@ -78,14 +81,16 @@ class ActorCache:
     def __init__(self) -> None:
         self._entries: dict[str, tuple[float, Actor]] = {}
 
-    def get(self, credential: str) -> Actor | None:
+    def get(self, credential: str) -> tuple[Actor, float] | None:
+        """The cached actor and the seconds its entry has left, if it has not expired."""
         entry = self._entries.get(credential)
         if entry is None:
             return None
-        if entry[0] < time.monotonic():
+        left = entry[0] - time.monotonic()
+        if left <= 0:
             self._entries.pop(credential, None)
             return None
-        return entry[1]
+        return entry[1], left
 
     def put(self, credential: str, actor: Actor, ttl: float) -> None:
         if ttl <= 0:
@@ -93,6 +98,9 @@ class ActorCache:
         if len(self._entries) > 50_000:
             self._entries.clear()
         self._entries[credential] = (time.monotonic() + ttl, actor)
+
+    def drop(self, credential: str) -> None:
+        self._entries.pop(credential, None)
 
     def forget_api_key(self, api_key_id: uuid.UUID) -> None:
         for credential, (_, actor) in list(self._entries.items()):
@@ -151,6 +159,10 @@ class Authenticator:
         self._settings = settings
         self._db = db
         self._jwks = JwksCache(settings, http)
+        # One verification at a time per credential: when an entry expires under load, the
+        # requests that arrive meanwhile wait for it instead of each updating the key's row.
+        self._inflight: dict[str, asyncio.Future[Actor]] = {}
+        self._background: set[asyncio.Task[None]] = set()
 
     async def authenticate(self, authorization: str | None, organization_hint: str | None) -> Actor:
         if not authorization:
@@ -160,15 +172,46 @@ class Authenticator:
         if scheme.lower() != "bearer" or not credential:
             raise Unauthenticated("Send 'Authorization: Bearer <API key or token>'")
         cache_key = credential if organization_hint is None else f"{credential}|{organization_hint}"
+        ttl = self._settings.auth_cache_seconds
         cached = actor_cache.get(cache_key)
         if cached is not None:
-            return cached
+            actor, left = cached
+            # Re-verify ahead of expiry in the background, so a busy key never waits on it.
+            if left < ttl / 3 and cache_key not in self._inflight:
+                task = asyncio.create_task(self._refresh(cache_key, credential, organization_hint))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+            return actor
+        pending = self._inflight.get(cache_key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._verify(cache_key, credential, organization_hint))
+            self._inflight[cache_key] = pending
+            pending.add_done_callback(lambda _: self._inflight.pop(cache_key, None))
+        return await asyncio.shield(pending)
+
+    async def _verify(
+        self, cache_key: str, credential: str, organization_hint: str | None
+    ) -> Actor:
         if credential.startswith(API_KEY_PREFIX):
             actor = await self._from_api_key(credential)
         else:
             actor = await self._from_token(credential, organization_hint)
         actor_cache.put(cache_key, actor, self._settings.auth_cache_seconds)
         return actor
+
+    async def _refresh(
+        self, cache_key: str, credential: str, organization_hint: str | None
+    ) -> None:
+        pending = asyncio.ensure_future(self._verify(cache_key, credential, organization_hint))
+        self._inflight[cache_key] = pending
+        try:
+            await pending
+        except Unauthenticated:
+            actor_cache.drop(cache_key)
+        except Exception:
+            log.warning("could not re-verify a cached credential", exc_info=True)
+        finally:
+            self._inflight.pop(cache_key, None)
 
     async def _from_api_key(self, key: str) -> Actor:
         async with self._db.read() as session:

@@ -5,11 +5,20 @@ Loaded through the same services as the API, so the demo's events and rules are 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
+from app.clock import utcnow
+from app.domain.applications import service as applications
+from app.domain.applications.schemas import ApplicationCreate
+from app.domain.calibration import slates
+from app.domain.calibration.schemas import DecisionCreate, SlateCreate, SlateSend
+from app.domain.candidates import service as candidates
+from app.domain.candidates.schemas import CandidateCreate
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate, MemberPublic, PreferencesUpdate
 from app.domain.roles import intake
@@ -253,6 +262,7 @@ async def load_demo(session: AsyncSession) -> DemoResult:
             }
         ),
     )
+    await _calibration_demo(session, recruiter, hm_hana, backend.id)
     return DemoResult(
         organization_name="Acme Robotics",
         admin_email=admin.email,
@@ -262,3 +272,148 @@ async def load_demo(session: AsyncSession) -> DemoResult:
 
 
 __all__ = ["load_demo"]
+
+
+DEMO_CANDIDATES = [
+    # name, skills, years, title, company, source
+    (
+        "Lena Vogel",
+        ["Python", "PostgreSQL", "Mentoring", "Kubernetes"],
+        7,
+        "Senior Engineer",
+        "Zalando",
+        "sourced",
+    ),
+    ("Marco Rossi", ["Python", "Django"], 3, "Backend Developer", "Agency Nord", "inbound"),
+    (
+        "Aisha Khan",
+        ["Python", "PostgreSQL", "Distributed systems"],
+        6,
+        "Staff Engineer",
+        "Datadog",
+        "referral",
+    ),
+    ("Tom Becker", ["Java", "PostgreSQL"], 8, "Tech Lead", "SAP", "agency"),
+    ("Yuki Tanaka", ["Python", "Go", "Mentoring"], 5, "Engineer", "Mercari", "sourced"),
+    ("Sam Okafor", ["Python"], 2, "Junior Developer", "Startup X", "inbound"),
+    (
+        "Nora Berg",
+        ["Python", "PostgreSQL", "Mentoring"],
+        9,
+        "Principal Engineer",
+        "Klarna",
+        "referral",
+    ),
+    (
+        "Ravi Patel",
+        ["Go", "PostgreSQL", "Distributed systems"],
+        6,
+        "Senior Engineer",
+        "Stripe",
+        "sourced",
+    ),
+]
+
+# Per candidate: the hiring manager's decision and its reasons on the slate they are sent on.
+DEMO_DECISIONS: dict[str, dict[str, object]] = {
+    "Lena Vogel": {
+        "decision": "approve",
+        "reasons": {"note": "Led a Postgres migration at scale; mentors two"},
+    },
+    "Marco Rossi": {
+        "decision": "reject",
+        "reasons": {
+            "missing_skills": ["PostgreSQL", "Mentoring"],
+            "categories": ["skills", "experience"],
+            "red_flags": ["agency-only experience"],
+            "note": "Too junior for the on-call rotation",
+        },
+    },
+    "Aisha Khan": {
+        "decision": "approve",
+        "reasons": {"note": "Exactly the telemetry background we need"},
+        "answer": "Nothing missed; move fast, she has other offers",
+    },
+    "Tom Becker": {
+        "decision": "reject",
+        "reasons": {
+            "missing_skills": ["Python", "Mentoring"],
+            "categories": ["skills"],
+            "note": "Strong, but a Java shop for ten years",
+        },
+    },
+    "Yuki Tanaka": {
+        "decision": "waitlist",
+        "reasons": {"note": "Good mentor; unclear on Postgres depth"},
+        "waitlist_question": "Has he tuned PostgreSQL queries in production?",
+    },
+    "Sam Okafor": {
+        "decision": "reject",
+        "reasons": {
+            "missing_skills": ["PostgreSQL", "Mentoring"],
+            "categories": ["experience"],
+            "red_flags": ["short tenure"],
+        },
+    },
+}
+
+
+async def _calibration_demo(
+    session: AsyncSession, recruiter: Actor, manager: Actor, role_id: object
+) -> None:
+    """Two slates for the backend role, decided with reasons, so insights and fit checks have data."""
+    assert isinstance(role_id, uuid.UUID)
+    apps: dict[str, uuid.UUID] = {}
+    for name, skills, years, title, company, source in DEMO_CANDIDATES:
+        candidate = await candidates.create_candidate(
+            session,
+            recruiter,
+            CandidateCreate.model_validate(
+                {
+                    "name": name,
+                    "email": f"{name.lower().replace(' ', '.')}@candidates.example",
+                    "skills": skills,
+                    "years_experience": years,
+                    "current_title": title,
+                    "current_company": company,
+                    "source": source,
+                    "consent_given": True,
+                    "location": "Berlin",
+                    "time_zone": "Europe/Berlin",
+                }
+            ),
+        )
+        application = await applications.create_application(
+            session,
+            recruiter,
+            ApplicationCreate(candidate_id=candidate.id, role_id=role_id, stage="screening"),
+        )
+        apps[name] = application.id
+    due = utcnow() + timedelta(days=3)
+    for batch in (
+        ["Marco Rossi", "Tom Becker", "Sam Okafor"],
+        ["Lena Vogel", "Aisha Khan", "Yuki Tanaka"],
+    ):
+        slate = await slates.create_slate(
+            session,
+            recruiter,
+            SlateCreate.model_validate(
+                {
+                    "role_id": str(role_id),
+                    "items": [
+                        {"application_id": str(apps[n]), "question": "What have I missed?"}
+                        for n in batch
+                    ],
+                }
+            ),
+        )
+        await slates.send_slate(session, recruiter, slate.id, SlateSend(due_at=due))
+        for item in slate.items:
+            name = next(n for n, a in apps.items() if a == item.application_id)
+            await slates.decide(
+                session,
+                manager,
+                slate.id,
+                item.id,
+                DecisionCreate.model_validate(DEMO_DECISIONS[name]),
+            )

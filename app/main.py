@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,12 +20,13 @@ from app.api.middleware import (
     IdempotencyKeys,
     RequestTelemetry,
 )
-from app.api.router import api_router
+from app.api.router import include_api
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
+from app.domain.feedback import closing, scorecards
 from app.domain.idempotency import repository as idempotency
 from app.domain.interviews import service as interviews
-from app.graphql.app import graphql_router
+from app.graphql.app import mount_graphql
 from app.integrations.storage import LocalFolderStorage
 from app.observability import Metrics, configure_logging
 from app.settings import Settings, get_settings
@@ -55,7 +57,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             housekeeping = [
                 asyncio.create_task(_purge_idempotency_records(db)),
                 asyncio.create_task(_complete_past_interviews(db)),
+                asyncio.create_task(_feedback_and_close_the_loop(db)),
             ]
+            # Objects alive after start-up live as long as the process: moving them out of the
+            # garbage collector's reach keeps its pauses short under load.
+            gc.freeze()
             try:
                 yield
             finally:
@@ -77,8 +83,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.metrics = metrics
     problems.install(app)
     app.include_router(health_router)
-    app.include_router(api_router)
-    app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
+    include_api(app)
+    mount_graphql(app, settings)
     # Outermost first: telemetry sees every answer, the size limit runs before idempotency reads a body.
     app.add_middleware(IdempotencyKeys, settings=settings)
     app.add_middleware(
@@ -114,6 +120,17 @@ async def _complete_past_interviews(db: Database, every_seconds: float = 60) -> 
         with contextlib.suppress(Exception):
             async with db.transaction() as session:
                 await interviews.complete_past_interviews(session)
+
+
+async def _feedback_and_close_the_loop(db: Database, every_seconds: float = 60) -> None:
+    """Feedback reminders and close-the-loop flags: each is recorded once (unique keys), so any
+    number of instances may run this; the worker takes it over when it exists."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        with contextlib.suppress(Exception):
+            async with db.transaction() as session:
+                await scorecards.feedback_reminders(session)
+                await closing.flag_at_risk(session)
 
 
 def _register_problem_schema(app: FastAPI) -> None:

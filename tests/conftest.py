@@ -6,6 +6,7 @@ tests may commit, race and use several connections, as the service really does.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ from app.settings import Settings
 from tests.dbserver import fresh_database, server_url
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-1234567890"
+
+# One line per request from httpx drowns the useful part of a failure report.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def make_settings(**overrides: Any) -> Settings:

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.auth import Actor
-from app.db import Database
+from app.db import Database, discard_connection
 from app.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from app.errors import PreconditionFailed
 from app.integrations.storage import DocumentStorage
@@ -36,13 +37,20 @@ async def current_actor(request: Request) -> Actor:
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with _db(request).read() as session:
-        yield session
+        try:
+            yield session
+        except DBAPIError:
+            await discard_connection(session)
+            raise
 
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with _db(request).write() as session:
         try:
             yield session
+        except DBAPIError:
+            await discard_connection(session)
+            raise
         except BaseException:
             await session.rollback()
             raise
@@ -55,8 +63,15 @@ def _storage(request: Request) -> DocumentStorage:
     return storage
 
 
+async def _rows(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with _db(request).rows() as connection:
+        yield connection
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 Storage = Annotated[DocumentStorage, Depends(_storage)]
+# For the hottest reads, whose repositories select rows: a plain connection, no Session.
+ReadRows = Annotated[AsyncConnection, Depends(_rows, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.problems import problem_response
@@ -26,6 +27,9 @@ from app.settings import Settings
 
 access_log = logging.getLogger("hireloop.access")
 DOCUMENT_UPLOAD_PATH = re.compile(r"^/api/v1/candidates/[^/]+/documents$")
+_UUID_SEGMENT = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
 
@@ -47,7 +51,7 @@ class RequestTelemetry:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         counter = [0]
@@ -55,10 +59,12 @@ class RequestTelemetry:
         started = time.perf_counter()
         status = 500
         expose = self.expose_count
+        response_started = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
@@ -69,12 +75,23 @@ class RequestTelemetry:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Answered here rather than by Starlette's outermost handler so that even a 500
+            # carries its request id (in the body and in X-Request-ID) and is counted.
+            access_log.exception("unhandled error")
+            if not response_started:
+                await problem_response(
+                    scope,
+                    status=500,
+                    title="Internal server error",
+                    code="internal",
+                    detail="Something went wrong on our side; the request id helps us find it",
+                )(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             template = _route_template(scope)
             method = scope["method"]
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(elapsed)
+            self.metrics.observe(method, template, status, elapsed)
             if self.access_log:
                 access_log.info(
                     "request",
@@ -98,7 +115,9 @@ def _route_template(scope: Scope) -> str:
         return "/graphql"
     route_path = getattr(scope.get("route"), "path", None)
     if route_path is None:
-        return "unmatched"
+        # Answered before routing (an idempotent replay, a 413): name ids generically so the
+        # label stays bounded.
+        return _UUID_SEGMENT.sub("{id}", path) if path.startswith(API_PREFIX) else "unmatched"
     if path.startswith(API_PREFIX) and not route_path.startswith(API_PREFIX):
         return API_PREFIX + str(route_path)
     return str(route_path)
@@ -136,27 +155,37 @@ class BodySizeLimit:
                     return
         received = 0
         started = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    # Answer 413 now; the app then sees the client gone, and whatever it still
+                    # tries to send (a 400 for the cut-off body) is dropped.
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, send, limit)
+        except Exception:
+            if not refused:
+                raise
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         response = problem_response(
@@ -167,10 +196,6 @@ class BodySizeLimit:
             code="payload_too_large",
         )
         await response(scope, _empty_receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 async def _empty_receive() -> Message:
@@ -294,14 +319,34 @@ class IdempotencyKeys:
                 if captured["status"] >= 500:
                     await idem_repo.release(session, claim.record_id)
                 else:
-                    kept = [
-                        [n.decode("latin-1"), v.decode("latin-1")]
-                        for n, v in captured["headers"]
-                        if n.lower() in (b"content-type", b"location", b"etag")
-                    ]
-                    await idem_repo.complete(
-                        session, claim.record_id, captured["status"], kept, bytes(captured["body"])
-                    )
+                    status, kept, stored = _replayable(captured, scope)
+                    await idem_repo.complete(session, claim.record_id, status, kept, stored)
+
+
+def _replayable(captured: dict[str, Any], scope: Scope) -> tuple[int, list[list[str]], bytes]:
+    """What to keep for replays. An answer marked `Cache-Control: no-store` holds a secret shown
+    once (an API key, a signing secret): it is not kept; a replay says so instead."""
+    headers = {n.lower(): v for n, v in captured["headers"]}
+    kept = [
+        [n.decode("latin-1"), v.decode("latin-1")]
+        for n, v in captured["headers"]
+        if n.lower() in (b"content-type", b"location", b"etag")
+    ]
+    if b"no-store" not in headers.get(b"cache-control", b"") or captured["status"] >= 400:
+        return captured["status"], kept, bytes(captured["body"])
+    body = orjson.dumps(
+        {
+            "type": "https://hireloop.dev/problems/idempotency-secret-not-replayed",
+            "title": "Conflict",
+            "status": 409,
+            "detail": "This request already succeeded, and its answer held a secret that is shown only "
+            "once, so it is not replayed. Revoke what was created and ask again if the secret was lost.",
+            "instance": scope["path"],
+            "code": "idempotency_secret_not_replayed",
+        }
+    )
+    location = [h for h in kept if h[0].lower() == "location"]
+    return 409, [["content-type", "application/problem+json"], *location], body
 
 
 async def _read_body(receive: Receive) -> bytes:

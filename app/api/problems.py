@@ -126,7 +126,12 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
+        {
+            "field": "body"
+            if e.get("type") == "json_invalid"
+            else _field_name(tuple(e.get("loc", ()))),
+            "message": _validation_message(e),
+        }
         for e in exc.errors()
     ]
     named = ", ".join(sorted({e["field"] for e in errors}))
@@ -142,6 +147,16 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and request.method in ("POST", "PUT", "PATCH"):
+        # FastAPI's answer to a body it cannot decode (not UTF-8, broken multipart): name the body.
+        return problem_response(
+            request.scope,
+            status=422,
+            title="Invalid input",
+            detail="Invalid input: body",
+            code="invalid_input",
+            errors=[{"field": "body", "message": "the body could not be decoded"}],
+        )
     titles = {
         404: "Not found",
         405: "Method not allowed",

@@ -8,10 +8,10 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, bindparam, or_, tuple_
 
 from app.errors import InvalidInput
 
@@ -46,13 +46,18 @@ def encode_cursor(first: SortKey, row_id: uuid.UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[SortKey, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        head, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(decoded, list) or len(decoded) != 2 or not isinstance(decoded[1], str):
+            raise ValueError("not a cursor")
+        head, row_id = decoded
         first: SortKey
         if isinstance(head, str):
             first = datetime.fromisoformat(head)
             if first.tzinfo is None:
                 raise ValueError("naive timestamp")
-        elif isinstance(head, int) and not isinstance(head, bool):
+            # Out-of-range instants (year 1 at +14:00) cannot be sent to PostgreSQL.
+            first = first.astimezone(UTC)
+        elif isinstance(head, int) and not isinstance(head, bool) and -(2**63) <= head < 2**63:
             first = head
         else:
             raise ValueError("bad cursor head")
@@ -67,6 +72,11 @@ def keyset(
     """Order by (created_at, id) and start after the cursor; fetch one extra row to see if more follow."""
     if page.cursor:
         created, row_id = decode_cursor(page.cursor)
+        # A cursor of another list (a timestamp where a sequence number belongs, or the reverse)
+        # is refused here rather than reaching PostgreSQL as a type error.
+        expected = getattr(getattr(created_col, "type", None), "python_type", None)
+        if expected is not None and not isinstance(created, expected):
+            raise InvalidInput.for_field("cursor", "belongs to another list")
         if descending:
             stmt = stmt.where(
                 or_(created_col < created, and_(created_col == created, id_col < row_id))
@@ -77,6 +87,30 @@ def keyset(
             )
     order = (created_col.desc(), id_col.desc()) if descending else (created_col.asc(), id_col.asc())
     return stmt.order_by(*order).limit(page.limit + 1)
+
+
+def keyset_bound(
+    stmt: S, created_col: Any, id_col: Any, *, after: bool, descending: bool = True
+) -> S:
+    """Like `keyset`, with the cursor and limit as bind parameters, so the statement can be built
+    once and reused (building and cache-keying a statement costs more than running it)."""
+    if after:
+        position = tuple_(created_col, id_col)
+        bound = tuple_(bindparam("after_key"), bindparam("after_id"))
+        stmt = stmt.where(position < bound if descending else position > bound)
+    order = (created_col.desc(), id_col.desc()) if descending else (created_col.asc(), id_col.asc())
+    return stmt.order_by(*order).limit(bindparam("page_limit"))
+
+
+def keyset_params(page: PageRequest, created_col: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {"page_limit": page.limit + 1}
+    if page.cursor:
+        created, row_id = decode_cursor(page.cursor)
+        expected = getattr(getattr(created_col, "type", None), "python_type", None)
+        if expected is not None and not isinstance(created, expected):
+            raise InvalidInput.for_field("cursor", "belongs to another list")
+        params["after_key"], params["after_id"] = created, row_id
+    return params
 
 
 def to_page(rows: Sequence[T], page: PageRequest, key: Any) -> Page[T]:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
+from datetime import time
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 # PostgreSQL text cannot hold NUL; refusing it here turns a would-be 500 into a 422.
 NO_NUL = r"^[^\x00]*$"
@@ -39,9 +49,36 @@ def _check_zone(value: str) -> str:
     return value
 
 
+def _wall_clock(value: object) -> object:
+    """A time of day on the member's own clock: "HH:MM", no offset (the member's zone applies)."""
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise ValueError("a local time of day takes no offset; the member's time zone applies")
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, str) and re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+        return time(int(value[:2]), int(value[3:]))
+    raise ValueError('expected a local time of day as "HH:MM"')
+
+
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_wall_clock),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["09:00"]}
+    ),
+]
+
 TimeZone = Annotated[
     str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_zone)
 ]
+
+
+def refuse_null(value: object) -> object:
+    """For PATCH fields that may be left out but not cleared: an explicit null is a 422."""
+    if value is None:
+        raise ValueError("may not be null")
+    return value
 
 
 class StrictModel(BaseModel):

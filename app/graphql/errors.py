@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import strawberry
 from graphql import GraphQLError
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 from strawberry.extensions import SchemaExtension
 
 from app.errors import DomainError, FieldError, InvalidInput
@@ -72,6 +73,14 @@ async def run_mutation(work: Callable[[], Awaitable[T]]) -> T | MutationError:
         return await work()
     except DomainError as exc:
         return MutationError.from_domain(exc)
+    except IntegrityError:
+        log.info("integrity error in a mutation turned into a conflict", exc_info=True)
+        return MutationError(
+            code="conflict",
+            status=409,
+            message="The change conflicts with a concurrent change or an existing record; read and retry",
+            fields=[],
+        )
 
 
 class DomainErrorCodes(SchemaExtension):
@@ -88,7 +97,14 @@ class DomainErrorCodes(SchemaExtension):
             if isinstance(original, DomainError):
                 error.extensions = {"code": original.code, "status": original.status}
                 error.message = original.detail
-            elif original is not None:
+            elif original is None:
+                # Parse and validation errors, the depth, token and alias limits among them.
+                error.extensions = {
+                    "code": "invalid_query",
+                    "status": 400,
+                    **(error.extensions or {}),
+                }
+            else:
                 log.error("unhandled error in GraphQL resolver", exc_info=original)
                 error = GraphQLError(
                     "Internal error",

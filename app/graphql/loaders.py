@@ -44,6 +44,21 @@ def _loader(
     return DataLoader(load_fn=load)
 
 
+MISSING = object()
+
+
+def peek(loader: DataLoader[K, V], key: K) -> V | object:
+    """The loaded value if this request already has it, else MISSING.
+
+    Lets an edge resolver answer synchronously after the page's resolver prefetched the edge for
+    all its rows: graphql-core then completes the whole list without a task per row.
+    """
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is None or not future.done() or future.exception() is not None:
+        return MISSING
+    return future.result()
+
+
 class Loaders:
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.member: DataLoader[K, MemberPublic | None] = _loader(

@@ -153,7 +153,9 @@ class UpdatePreferencesInput:
     member_id: strawberry.ID
     update_cadence: str | None = strawberry.UNSET
     update_channel: str | None = strawberry.UNSET
-    update_local_time: dt.time | None = strawberry.UNSET
+    update_local_time: str | None = strawberry.field(
+        default=strawberry.UNSET, description="HH:MM on the member's clock"
+    )
     delegate_id: strawberry.ID | None = strawberry.UNSET
     slack_webhook_url: str | None = strawberry.UNSET
 

@@ -18,6 +18,7 @@ from app.domain.roles import intake
 from app.domain.roles import service as roles
 from app.domain.roles.schemas import RoleFilters
 from app.errors import NotFound, PermissionDenied
+from app.graphql import prefetch
 from app.graphql.context import Context
 from app.graphql.errors import validate
 from app.graphql.ids import from_global_id, parse_id
@@ -148,6 +149,7 @@ class Query:
             },
         )
         page = await roles.list_roles(ctx.session, ctx.actor, filters, page_request(first, after))
+        await prefetch.role_edges(ctx.loaders, page.items, prefetch.selected(info, "edges", "node"))
         edges = [RoleEdge(cursor=cursor_of(r), node=Role.from_public(r)) for r in page.items]
         return RoleConnection(
             edges=edges,

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from app.graphql.errors import DomainErrorCodes
 from app.graphql.mutations import InterviewMutation, Mutation, PipelineMutation
@@ -29,20 +31,33 @@ from app.graphql.types.role import Role
 from app.settings import Settings
 
 
+class HireloopSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry logs every error at ERROR; a client's bad query or a refused mutation is not
+        ours to alarm on. Unexpected resolver failures are logged by DomainErrorCodes instead."""
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The rule classes are made once: the validation cache keys on them, so rules made anew per
+    # request (as the limiter extensions do) would make every request a cache miss.
+    rules: list[type[ASTValidationRule]] = [
+        depth_validator(settings.graphql_max_depth, None),
+        aliases_validator(settings.graphql_max_aliases),
+    ]
+    if not settings.graphql_introspection_enabled:
+        rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         DomainErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: AddValidationRules(rules),
         # Parsing and validating the same document again is most of a small query's cost;
         # both caches live at module level, shared by every request.
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
-    if not settings.graphql_introspection_enabled:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return HireloopSchema(
         query=Query,
         mutation=merge_types("Mutation", (Mutation, PipelineMutation, InterviewMutation)),
         types=[

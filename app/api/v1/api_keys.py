@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.api.deps import CurrentActor, Paging, ReadSession, WriteSession
 from app.api.pagination import PagePublic
@@ -22,8 +22,10 @@ router = APIRouter(prefix="/api-keys", tags=["api keys"], responses=COMMON_RESPO
     responses=WRITE_RESPONSES,
 )
 async def create_api_key(
-    data: ApiKeyCreate, actor: CurrentActor, session: WriteSession
+    data: ApiKeyCreate, actor: CurrentActor, session: WriteSession, response: Response
 ) -> ApiKeyCreated:
+    # The key is in this answer only: no cache, proxy or idempotency record may keep it.
+    response.headers["Cache-Control"] = "no-store"
     return await service.create_api_key(session, actor, data)
 
 

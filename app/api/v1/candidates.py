@@ -110,7 +110,6 @@ async def upload_document(
     actor: CurrentActor,
     session: WriteSession,
     storage: Storage,
-    request: Request,
     file: Annotated[UploadFile, File(description="The document")],
     kind: Annotated[DocumentKind, Form()],
     application_id: Annotated[uuid.UUID | None, Form()] = None,
@@ -126,15 +125,7 @@ async def upload_document(
         application_id=application_id,
     )
     data = await file.read()
-    return await documents.upload_document(
-        session,
-        actor,
-        candidate_id,
-        meta,
-        data,
-        storage,
-        request.app.state.settings.document_max_bytes,
-    )
+    return await documents.upload_document(session, actor, candidate_id, meta, data, storage)
 
 
 @router.get("/{candidate_id}/documents", summary="The candidate's documents")

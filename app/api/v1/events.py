@@ -7,15 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import CurrentActor, Paging, ReadSession
-from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES
 from app.domain.events import service
-from app.domain.events.schemas import EventPublic
+from app.domain.events.schemas import EventPagePublic
 
 router = APIRouter(prefix="/events", tags=["events"], responses=COMMON_RESPONSES)
 
 
-@router.get("", summary="Events in commit order (admins, recruiters)")
+@router.get(
+    "",
+    summary="Events in commit order (admins, recruiters); poll with next_cursor to receive only newer ones",
+)
 async def list_events(
     actor: CurrentActor,
     session: ReadSession,
@@ -23,5 +25,5 @@ async def list_events(
     type: Annotated[
         list[str] | None, Query(max_length=20, description="Only these event types")
     ] = None,
-) -> PagePublic[EventPublic]:
-    return PagePublic.of(await service.list_events(session, actor, type or [], page))
+) -> EventPagePublic:
+    return await service.list_events(session, actor, type or [], page)

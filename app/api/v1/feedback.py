@@ -49,7 +49,9 @@ async def write_scorecard(
     "/interviews/{interview_id}/scorecards",
     summary="The interview's scorecards (interviewers see the others' once they submitted their own)",
 )
-async def interview_scorecards(interview_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> list[ScorecardPublic]:
+async def interview_scorecards(
+    interview_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> list[ScorecardPublic]:
     return await scorecards.interview_scorecards(session, actor, interview_id)
 
 
@@ -63,8 +65,13 @@ async def scorecard_history(
     return await scorecards.scorecard_history(session, actor, interview_id, interviewer_id)
 
 
-@router.get("/applications/{application_id}/scorecard-summary", summary="All scorecards, their spread, who is overdue")
-async def scorecard_summary(application_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> ScorecardSummary:
+@router.get(
+    "/applications/{application_id}/scorecard-summary",
+    summary="All scorecards, their spread, who is overdue",
+)
+async def scorecard_summary(
+    application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> ScorecardSummary:
     return await scorecards.summary(session, actor, application_id)
 
 
@@ -84,7 +91,9 @@ async def decide(
     "/applications/{application_id}/decision",
     summary="The latest decision after interviews (null when none)",
 )
-async def latest_decision(application_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> DecisionPublic | None:
+async def latest_decision(
+    application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> DecisionPublic | None:
     return await decisions.latest_decision(session, actor, application_id)
 
 
@@ -95,20 +104,38 @@ async def list_reasons(
     return await decisions.list_reasons(session, actor, include_inactive)
 
 
-@router.post("/rejection-reasons", status_code=201, summary="Add a rejection reason (admins)", responses=WRITE_RESPONSES)
-async def create_reason(data: RejectionReasonCreate, actor: CurrentActor, session: WriteSession) -> RejectionReasonPublic:
+@router.post(
+    "/rejection-reasons",
+    status_code=201,
+    summary="Add a rejection reason (admins)",
+    responses=WRITE_RESPONSES,
+)
+async def create_reason(
+    data: RejectionReasonCreate, actor: CurrentActor, session: WriteSession
+) -> RejectionReasonPublic:
     return await decisions.create_reason(session, actor, data)
 
 
-@router.patch("/rejection-reasons/{reason_id}", summary="Relabel or retire a rejection reason (admins)", responses=WRITE_RESPONSES)
+@router.patch(
+    "/rejection-reasons/{reason_id}",
+    summary="Relabel or retire a rejection reason (admins)",
+    responses=WRITE_RESPONSES,
+)
 async def update_reason(
     reason_id: uuid.UUID, data: RejectionReasonUpdate, actor: CurrentActor, session: WriteSession
 ) -> RejectionReasonPublic:
     return await decisions.update_reason(session, actor, reason_id, data)
 
 
-@router.post("/offers", status_code=201, summary="Draft an offer for an application at the offer stage", responses=WRITE_RESPONSES)
-async def create_offer(data: OfferCreate, actor: CurrentActor, session: WriteSession) -> OfferPublic:
+@router.post(
+    "/offers",
+    status_code=201,
+    summary="Draft an offer for an application at the offer stage",
+    responses=WRITE_RESPONSES,
+)
+async def create_offer(
+    data: OfferCreate, actor: CurrentActor, session: WriteSession
+) -> OfferPublic:
     return await offers.create_offer(session, actor, data)
 
 
@@ -118,7 +145,9 @@ async def read_offer(offer_id: uuid.UUID, actor: CurrentActor, session: ReadSess
 
 
 @router.patch("/offers/{offer_id}", summary="Change a draft offer", responses=WRITE_RESPONSES)
-async def update_offer(offer_id: uuid.UUID, data: OfferUpdate, actor: CurrentActor, session: WriteSession) -> OfferPublic:
+async def update_offer(
+    offer_id: uuid.UUID, data: OfferUpdate, actor: CurrentActor, session: WriteSession
+) -> OfferPublic:
     return await offers.update_offer(session, actor, offer_id, data)
 
 
@@ -127,16 +156,23 @@ async def update_offer(offer_id: uuid.UUID, data: OfferUpdate, actor: CurrentAct
     summary="Approve, send, record acceptance or decline, or rescind; an illegal move is a 409 listing the legal ones",
     responses=WRITE_RESPONSES,
 )
-async def move_offer(offer_id: uuid.UUID, data: OfferTransition, actor: CurrentActor, session: WriteSession) -> OfferPublic:
+async def move_offer(
+    offer_id: uuid.UUID, data: OfferTransition, actor: CurrentActor, session: WriteSession
+) -> OfferPublic:
     return await offers.move_offer(session, actor, offer_id, data)
 
 
 @router.get("/roles/{role_id}/offers", summary="A role's offers, newest first")
-async def role_offers(role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, page: Paging) -> PagePublic[OfferPublic]:
+async def role_offers(
+    role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, page: Paging
+) -> PagePublic[OfferPublic]:
     return PagePublic.of(await offers.list_offers(session, actor, role_id, page))
 
 
-@router.get("/applications/{application_id}/outcome-messages", summary="The outcome messages owed to the candidate")
+@router.get(
+    "/applications/{application_id}/outcome-messages",
+    summary="The outcome messages owed to the candidate",
+)
 async def outcome_messages(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> list[OutcomeMessagePublic]:

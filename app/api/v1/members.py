@@ -100,7 +100,7 @@ async def read_preferences(
 @router.patch(
     "/{member_id}/preferences",
     summary="Change update preferences: cadence, channel, local time, delegate",
-    responses=PATCH_RESPONSES,
+    responses=WRITE_RESPONSES,
 )
 async def update_preferences(
     member_id: uuid.UUID, data: PreferencesUpdate, actor: CurrentActor, session: WriteSession

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import CurrentActor, ReadSession, WriteSession
-from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES
+from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
 from app.domain.organizations import service
 from app.domain.organizations.schemas import OrganizationPublic, OrganizationUpdate
 
@@ -17,7 +17,7 @@ async def read_organization(actor: CurrentActor, session: ReadSession) -> Organi
     return await service.get_organization(session, actor)
 
 
-@router.patch("", summary="Change your organization's settings (admins)", responses=PATCH_RESPONSES)
+@router.patch("", summary="Change your organization's settings (admins)", responses=WRITE_RESPONSES)
 async def update_organization(
     data: OrganizationUpdate, actor: CurrentActor, session: WriteSession
 ) -> OrganizationPublic:

@@ -11,6 +11,7 @@ from app.api.deps import (
     CurrentActor,
     IfMatch,
     Paging,
+    ReadRows,
     ReadSession,
     WriteSession,
     etag,
@@ -18,6 +19,7 @@ from app.api.deps import (
 )
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
+from app.api.responses import json_response
 from app.domain.integrations import service as integrations
 from app.domain.integrations.schemas import ExternalRefLink, ExternalRefPublic
 from app.domain.roles import service
@@ -38,14 +40,14 @@ async def create_role(
     return role
 
 
-@router.get("", summary="List roles, newest first")
+@router.get("", response_model=PagePublic[RolePublic], summary="List roles, newest first")
 async def list_roles(
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReadRows,
     page: Paging,
     filters: Annotated[RoleFilters, Depends()],
-) -> PagePublic[RolePublic]:
-    return PagePublic.of(await service.list_roles(session, actor, filters, page))
+) -> Response:
+    return json_response(PagePublic.of(await service.list_roles(session, actor, filters, page)))
 
 
 @router.get(
@@ -57,16 +59,14 @@ async def list_roles(
 async def read_role(
     role_id: uuid.UUID,
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReadRows,
     request: Request,
-    response: Response,
-) -> RolePublic | Response:
+) -> Response:
     role = await service.get_role(session, actor, role_id)
     tag = etag(role.version)
     if not_modified(request, tag):
         return Response(status_code=304, headers={"ETag": tag})
-    response.headers["ETag"] = tag
-    return role
+    return json_response(role, headers={"ETag": tag})
 
 
 @router.patch("/{role_id}", summary="Change a role (admins, recruiters)", responses=PATCH_RESPONSES)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.db import settings_of
 from app.domain.applications import repository as applications_repo
 from app.domain.applications.models import Application
 from app.domain.applications.service import visible_application
@@ -35,7 +36,6 @@ from app.domain.events import service as events
 from app.domain.organizations import repository as members_repo
 from app.domain.roles import repository as roles_repo
 from app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from app.settings import get_settings
 
 
 class Gone(DomainError):
@@ -177,7 +177,7 @@ async def create_link(
     application = await visible_application(session, actor, application_id)
     if application.outcome != "active":
         raise Conflict(f"The application is {application.outcome}")
-    settings = get_settings()
+    settings = settings_of(session)
     hours = data.expires_in_hours or settings.availability_link_hours
     link = AvailabilityLink(
         organization_id=actor.organization_id,
@@ -199,7 +199,7 @@ async def create_link(
 
 
 async def _open_link(session: AsyncSession, token: str, *, for_update: bool) -> AvailabilityLink:
-    link_id = tokens.verify(get_settings().secret_key, token)
+    link_id = tokens.verify(settings_of(session).secret_key, token)
     if link_id is None:
         raise NotFound(
             "This availability link is not valid or has expired; ask your recruiter for a new one"

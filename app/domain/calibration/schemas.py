@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from app.domain.types import LongText, Name, PublicModel, ShortText, StrictModel
+from app.domain.types import LongText, Name, PublicModel, ShortText, StrictModel, refuse_null
 
 Decision = Literal["approve", "reject", "waitlist"]
 ReasonCategory = Literal[
@@ -35,6 +35,8 @@ class SlateUpdate(StrictModel):
     items: list[SlateItemCreate] | None = Field(default=None, min_length=1, max_length=200)
     note: LongText | None = None
     due_at: datetime | None = None
+
+    _required = field_validator("items", mode="before")(refuse_null)
 
 
 class SlateSend(StrictModel):

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.db import settings_of
 from app.domain.applications import repository as applications_repo
 from app.domain.applications.models import Application
 from app.domain.applications.service import apply_transition
@@ -39,7 +40,6 @@ from app.domain.roles.access import managed_scope
 from app.domain.roles.models import Role
 from app.domain.roles.schemas import IntakeContent
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from app.settings import get_settings
 
 SENDABLE_STAGES = ("sourced", "screening", "submitted")
 
@@ -78,7 +78,7 @@ async def _check_items(
     items: Sequence[SlateItemCreate],
     slate_id: uuid.UUID | None,
 ) -> None:
-    limit = get_settings().slate_max_size
+    limit = settings_of(session).slate_max_size
     if len(items) > limit:
         raise InvalidInput.for_field(
             "items", f"a slate holds at most {limit} candidates; send early, send small"

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
+from app.db import settings_of
 from app.domain.applications import repository as applications_repo
 from app.domain.candidates import repository
 from app.domain.candidates.filetypes import ALLOWED_TYPES, claim_matches, detect
@@ -20,10 +21,18 @@ from app.ids import new_id
 from app.integrations.storage import DocumentStorage
 
 
+def human_size(size: int) -> str:
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
 class PayloadTooLarge(DomainError):
-    def __init__(self, limit: int) -> None:
+    def __init__(self, size: int, limit: int) -> None:
         super().__init__(
-            detail=f"The file is larger than the {limit // (1024 * 1024)} MiB allowed",
+            detail=f"The file is {human_size(size)}, larger than the {human_size(limit)} ({limit} bytes) allowed",
             code="payload_too_large",
             status=413,
             title="Payload too large",
@@ -53,12 +62,12 @@ async def upload_document(
     meta: DocumentUpload,
     data: bytes,
     storage: DocumentStorage,
-    max_bytes: int,
 ) -> DocumentPublic:
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     candidate = await visible_candidate(session, actor, candidate_id)
+    max_bytes = settings_of(session).document_max_bytes
     if len(data) > max_bytes:
-        raise PayloadTooLarge(max_bytes)
+        raise PayloadTooLarge(len(data), max_bytes)
     if not data:
         raise InvalidInput.for_field("file", "is empty")
     detected = detect(data)

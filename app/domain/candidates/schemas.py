@@ -17,6 +17,7 @@ from app.domain.types import (
     StrictModel,
     TimeZone,
     Url,
+    refuse_null,
 )
 
 Source = Literal["sourced", "referral", "inbound", "agency", "ats", "event", "other"]
@@ -86,6 +87,9 @@ class CandidateUpdate(StrictModel):
     consent_note: LongText | None = None
 
     _skills = field_validator("skills")(_unique_skills)
+    _required = field_validator(
+        "name", "email", "source", "consent_given", "links", "skills", mode="before"
+    )(refuse_null)
 
 
 class CandidateFilters(StrictModel):

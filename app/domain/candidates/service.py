@@ -22,7 +22,7 @@ from app.domain.events import service as events
 from app.domain.pagination import Page, PageRequest, to_page
 from app.domain.roles.access import managed_scope
 from app.domain.versioning import apply_changes, check_version
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, NotFound
 
 
 async def visible_candidate(
@@ -130,9 +130,6 @@ async def update_candidate(
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     check_version(candidate.version, expected_version)
     values: dict[str, Any] = data.model_dump(exclude_unset=True)
-    for name in ("name", "email", "source", "consent_given", "links", "skills"):
-        if name in values and values[name] is None:
-            raise InvalidInput.for_field(name, "may not be null")
     if "email" in values:
         values["email"] = str(values["email"]).lower()
         if values["email"] != candidate.email:

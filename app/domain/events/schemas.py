@@ -16,3 +16,13 @@ class EventPublic(PublicModel):
     resource_type: str
     resource_id: uuid.UUID
     data: dict[str, Any]
+
+
+class EventPagePublic(PublicModel):
+    """A page of the feed. `next_cursor` is set even on the last page, so a consumer that has
+    caught up polls with it and receives only newer events; `has_more` says whether to fetch
+    again at once."""
+
+    items: list[EventPublic]
+    next_cursor: str | None
+    has_more: bool

@@ -12,8 +12,8 @@ from app.auth import Actor, PermissionSet
 from app.domain.events import repository
 from app.domain.events.catalogue import CATALOGUE
 from app.domain.events.models import Event
-from app.domain.events.schemas import EventPublic
-from app.domain.pagination import Page, PageRequest, to_page
+from app.domain.events.schemas import EventPagePublic, EventPublic
+from app.domain.pagination import PageRequest, encode_cursor, to_page
 from app.errors import FieldError, InvalidInput
 
 
@@ -43,7 +43,7 @@ def record(
 
 async def list_events(
     session: AsyncSession, actor: Actor, types: Sequence[str], page: PageRequest
-) -> Page[EventPublic]:
+) -> EventPagePublic:
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     unknown = [t for t in types if t not in CATALOGUE]
     if unknown:
@@ -53,4 +53,15 @@ async def list_events(
         )
     rows = await repository.list_events(session, actor.organization_id, types, page)
     result = to_page(rows, page, lambda e: (e.tx_seq, e.id))
-    return Page([EventPublic.model_validate(e) for e in result.items], result.next_cursor)
+    resume = result.next_cursor
+    if resume is None:
+        resume = (
+            encode_cursor(result.items[-1].tx_seq, result.items[-1].id)
+            if result.items
+            else page.cursor
+        )
+    return EventPagePublic(
+        items=[EventPublic.model_validate(e) for e in result.items],
+        next_cursor=resume,
+        has_more=result.next_cursor is not None,
+    )

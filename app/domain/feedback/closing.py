@@ -30,15 +30,25 @@ async def close_the_loop(
     session: AsyncSession, actor: Actor, role_id: uuid.UUID | None = None, limit: int = 100
 ) -> CloseTheLoop:
     scope = managed_scope(actor)
-    if role_id is not None and await roles_repo.get_role(session, actor.organization_id, role_id, managed_by=scope) is None:
+    if (
+        role_id is not None
+        and await roles_repo.get_role(session, actor.organization_id, role_id, managed_by=scope)
+        is None
+    ):
         raise NotFound("role", role_id)
     org = await members_repo.get_organization(session, actor.organization_id)
     assert org is not None
     settings = settings_of(session)
     now = utcnow()
     counts, rows = await repository.waiting(
-        session, actor.organization_id, role_id=role_id, manager_id=scope, now=now,
-        deadline_days=org.close_the_loop_days, warning_days=settings.close_the_loop_warning_days, limit=limit,
+        session,
+        actor.organization_id,
+        role_id=role_id,
+        manager_id=scope,
+        now=now,
+        deadline_days=org.close_the_loop_days,
+        warning_days=settings.close_the_loop_warning_days,
+        limit=limit,
     )
     candidates = []
     for row in rows:
@@ -57,33 +67,53 @@ async def close_the_loop(
             )
         )
     return CloseTheLoop(
-        waiting=counts.waiting, at_risk=counts.at_risk, deadline_days=org.close_the_loop_days, candidates=candidates
+        waiting=counts.waiting,
+        at_risk=counts.at_risk,
+        deadline_days=org.close_the_loop_days,
+        candidates=candidates,
     )
 
 
 async def flag_at_risk(session: AsyncSession) -> int:
     """The periodic job: record candidate.awaiting_outcome once for each candidate near the deadline."""
-    flagged = await repository.claim_at_risk(session, utcnow(), settings_of(session).close_the_loop_warning_days)
+    flagged = await repository.claim_at_risk(
+        session, utcnow(), settings_of(session).close_the_loop_warning_days
+    )
     for organization_id, application_id in flagged:
         events.record(
-            session, organization_id, None, "candidate.awaiting_outcome", "application", application_id,
+            session,
+            organization_id,
+            None,
+            "candidate.awaiting_outcome",
+            "application",
+            application_id,
             {"application_id": str(application_id)},
         )
     return len(flagged)
 
 
 async def dashboard(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> RoleDashboard:
-    if await roles_repo.get_role(session, actor.organization_id, role_id, managed_by=managed_scope(actor)) is None:
+    if (
+        await roles_repo.get_role(
+            session, actor.organization_id, role_id, managed_by=managed_scope(actor)
+        )
+        is None
+    ):
         raise NotFound("role", role_id)
     rows = await repository.dashboard_rows(session, actor.organization_id, role_id, utcnow())
     offers = rows["offers"]
     accepted, declined = offers.get("accepted", 0), offers.get("declined", 0)
     return RoleDashboard(
         role_id=role_id,
-        time_in_stage=[StageTime(stage=s, applications=n, average_days=round(float(d), 2)) for s, n, d in rows["stages"]],
+        time_in_stage=[
+            StageTime(stage=s, applications=n, average_days=round(float(d), 2))
+            for s, n, d in rows["stages"]
+        ],
         time_to_feedback=[
             InterviewerFeedbackTime(
-                interviewer_id=i, interviewer_name=name, submitted=n,
+                interviewer_id=i,
+                interviewer_name=name,
+                submitted=n,
                 median_hours=round(float(h), 2) if h is not None else None,
             )
             for i, name, n, h in rows["feedback"]

@@ -31,14 +31,20 @@ from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 DECIDABLE_STAGES = ("interviewing", "decision")
 
 
-async def list_reasons(session: AsyncSession, actor: Actor, include_inactive: bool) -> list[RejectionReasonPublic]:
+async def list_reasons(
+    session: AsyncSession, actor: Actor, include_inactive: bool
+) -> list[RejectionReasonPublic]:
     rows = await repository.list_reasons(session, actor.organization_id, include_inactive)
     return [RejectionReasonPublic.model_validate(r) for r in rows]
 
 
-async def create_reason(session: AsyncSession, actor: Actor, data: RejectionReasonCreate) -> RejectionReasonPublic:
+async def create_reason(
+    session: AsyncSession, actor: Actor, data: RejectionReasonCreate
+) -> RejectionReasonPublic:
     actor.require(PermissionSet.admin)
-    reason = RejectionReason(organization_id=actor.organization_id, code=data.code, label=data.label)
+    reason = RejectionReason(
+        organization_id=actor.organization_id, code=data.code, label=data.label
+    )
     try:
         async with session.begin_nested():
             session.add(reason)
@@ -46,7 +52,12 @@ async def create_reason(session: AsyncSession, actor: Actor, data: RejectionReas
     except IntegrityError as exc:
         raise Conflict(f"A rejection reason with the code {data.code} already exists") from exc
     events.record(
-        session, actor.organization_id, actor, "rejection_reason.created", "rejection_reason", reason.id,
+        session,
+        actor.organization_id,
+        actor,
+        "rejection_reason.created",
+        "rejection_reason",
+        reason.id,
         {"rejection_reason_id": str(reason.id), "code": reason.code},
     )
     return RejectionReasonPublic.model_validate(reason)
@@ -66,24 +77,35 @@ async def update_reason(
         setattr(reason, name, value)
     if values:
         events.record(
-            session, actor.organization_id, actor, "rejection_reason.updated", "rejection_reason", reason.id,
+            session,
+            actor.organization_id,
+            actor,
+            "rejection_reason.updated",
+            "rejection_reason",
+            reason.id,
             {"rejection_reason_id": str(reason.id), "changed": sorted(values)},
         )
     await session.flush()
     return RejectionReasonPublic.model_validate(reason)
 
 
-async def _may_decide(session: AsyncSession, actor: Actor, hiring_manager_id: uuid.UUID | None) -> None:
+async def _may_decide(
+    session: AsyncSession, actor: Actor, hiring_manager_id: uuid.UUID | None
+) -> None:
     if hiring_manager_id is not None and actor.member_id == hiring_manager_id:
         return
     if hiring_manager_id is not None:
         manager = await members_repo.get_member(session, actor.organization_id, hiring_manager_id)
         if manager is not None and manager.delegate_id == actor.member_id:
             return
-    raise PermissionDenied("Only the role's hiring manager or their delegate decides after interviews")
+    raise PermissionDenied(
+        "Only the role's hiring manager or their delegate decides after interviews"
+    )
 
 
-async def decide(session: AsyncSession, actor: Actor, application_id: uuid.UUID, data: DecisionCreate) -> DecisionPublic:
+async def decide(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID, data: DecisionCreate
+) -> DecisionPublic:
     application = await visible_application(session, actor, application_id, for_update=True)
     role = await roles_repo.get_role(session, actor.organization_id, application.role_id)
     assert role is not None
@@ -96,9 +118,13 @@ async def decide(session: AsyncSession, actor: Actor, application_id: uuid.UUID,
     if not await repository.was_interviewed(session, actor.organization_id, application.id):
         raise Conflict("No interview of this application has taken place yet")
     if data.rejection_reason_id is not None:
-        reason = await repository.get_reason(session, actor.organization_id, data.rejection_reason_id)
+        reason = await repository.get_reason(
+            session, actor.organization_id, data.rejection_reason_id
+        )
         if reason is None or not reason.is_active:
-            raise InvalidInput.for_field("rejection_reason_id", "is not an active reason of your organization's catalogue")
+            raise InvalidInput.for_field(
+                "rejection_reason_id", "is not an active reason of your organization's catalogue"
+            )
     why = f"Hiring manager decided {data.decision}: {data.note}"
     if data.decision == "advance" and application.stage == "decision":
         apply_transition(session, actor, application, "move", "interviewing", why)
@@ -120,9 +146,19 @@ async def decide(session: AsyncSession, actor: Actor, application_id: uuid.UUID,
     session.add(decision)
     await session.flush()
     events.record(
-        session, actor.organization_id, actor, "application.decided", "application", application.id,
-        {"application_id": str(application.id), "decision": data.decision,
-         "rejection_reason_id": str(data.rejection_reason_id) if data.rejection_reason_id else None},
+        session,
+        actor.organization_id,
+        actor,
+        "application.decided",
+        "application",
+        application.id,
+        {
+            "application_id": str(application.id),
+            "decision": data.decision,
+            "rejection_reason_id": str(data.rejection_reason_id)
+            if data.rejection_reason_id
+            else None,
+        },
     )
     if data.decision == "reject":
         await outcomes.schedule(session, actor, actor.organization_id, application.id, "rejection")
@@ -136,6 +172,8 @@ async def latest_decisions(
     return {d.application_id: DecisionPublic.model_validate(d) for d in rows}
 
 
-async def latest_decision(session: AsyncSession, actor: Actor, application_id: uuid.UUID) -> DecisionPublic | None:
+async def latest_decision(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID
+) -> DecisionPublic | None:
     await visible_application(session, actor, application_id)
     return (await latest_decisions(session, actor, [application_id])).get(application_id)

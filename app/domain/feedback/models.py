@@ -23,7 +23,9 @@ class Scorecard(SQLModel, table=True):
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = org_field()
     interview_id: uuid.UUID = fk("interviews.id", nullable=False, ondelete="CASCADE", index=False)
-    application_id: uuid.UUID = fk("applications.id", nullable=False, ondelete="CASCADE", index=False)
+    application_id: uuid.UUID = fk(
+        "applications.id", nullable=False, ondelete="CASCADE", index=False
+    )
     role_id: uuid.UUID = fk("roles.id", nullable=False, ondelete="CASCADE", index=False)
     interviewer_id: uuid.UUID = fk("members.id", nullable=False, ondelete="CASCADE", index=False)
     status: str = Field(default="draft", max_length=16)
@@ -83,14 +85,20 @@ class RejectionReason(SQLModel, table=True):
 
 class HiringDecision(SQLModel, table=True):
     __tablename__ = "hiring_decisions"
-    __table_args__ = (Index("ix_hiring_decisions_application", "organization_id", "application_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_hiring_decisions_application", "organization_id", "application_id", "created_at"),
+    )
 
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = org_field()
-    application_id: uuid.UUID = fk("applications.id", nullable=False, ondelete="CASCADE", index=False)
+    application_id: uuid.UUID = fk(
+        "applications.id", nullable=False, ondelete="CASCADE", index=False
+    )
     role_id: uuid.UUID = fk("roles.id", nullable=False, ondelete="CASCADE", index=False)
     decision: str = Field(max_length=16)
-    rejection_reason_id: uuid.UUID | None = fk("rejection_reasons.id", ondelete="RESTRICT", index=False)
+    rejection_reason_id: uuid.UUID | None = fk(
+        "rejection_reasons.id", ondelete="RESTRICT", index=False
+    )
     note: str = Field(max_length=4000)
     decided_by_id: uuid.UUID | None = fk("members.id", ondelete="SET NULL", index=False)
     created_at: datetime = created_field()
@@ -102,7 +110,9 @@ class Offer(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = org_field()
-    application_id: uuid.UUID = fk("applications.id", nullable=False, ondelete="CASCADE", index=False)
+    application_id: uuid.UUID = fk(
+        "applications.id", nullable=False, ondelete="CASCADE", index=False
+    )
     role_id: uuid.UUID = fk("roles.id", nullable=False, ondelete="CASCADE", index=False)
     status: str = Field(default="draft", max_length=16)
     compensation: dict[str, Any] = json_field()
@@ -131,7 +141,9 @@ class OutcomeMessage(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = org_field()
-    application_id: uuid.UUID = fk("applications.id", nullable=False, ondelete="CASCADE", index=False)
+    application_id: uuid.UUID = fk(
+        "applications.id", nullable=False, ondelete="CASCADE", index=False
+    )
     kind: str = Field(max_length=16)
     status: str = Field(default="scheduled", max_length=16)
     send_at: datetime = timestamp_field(nullable=False)
@@ -151,5 +163,7 @@ class AwaitingOutcomeFlag(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = org_field()
-    application_id: uuid.UUID = fk("applications.id", nullable=False, ondelete="CASCADE", index=False)
+    application_id: uuid.UUID = fk(
+        "applications.id", nullable=False, ondelete="CASCADE", index=False
+    )
     created_at: datetime = created_field()

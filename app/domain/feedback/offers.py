@@ -34,11 +34,19 @@ def _public(offer: Offer) -> OfferPublic:
     return OfferPublic.model_validate(offer)
 
 
-async def _visible_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID, *, for_update: bool = False) -> Offer:
-    offer = await repository.get_offer(session, actor.organization_id, offer_id, for_update=for_update)
-    if offer is None or await roles_repo.get_role(
-        session, actor.organization_id, offer.role_id, managed_by=managed_scope(actor)
-    ) is None:
+async def _visible_offer(
+    session: AsyncSession, actor: Actor, offer_id: uuid.UUID, *, for_update: bool = False
+) -> Offer:
+    offer = await repository.get_offer(
+        session, actor.organization_id, offer_id, for_update=for_update
+    )
+    if (
+        offer is None
+        or await roles_repo.get_role(
+            session, actor.organization_id, offer.role_id, managed_by=managed_scope(actor)
+        )
+        is None
+    ):
         raise NotFound("offer", offer_id)
     return offer
 
@@ -47,7 +55,9 @@ async def create_offer(session: AsyncSession, actor: Actor, data: OfferCreate) -
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     application = await visible_application(session, actor, data.application_id, for_update=True)
     if application.outcome != "active" or application.stage != "offer":
-        raise Conflict(f"The application is at {application.stage} ({application.outcome}); the hiring manager decides to offer first")
+        raise Conflict(
+            f"The application is at {application.stage} ({application.outcome}); the hiring manager decides to offer first"
+        )
     if await repository.open_offer_for(session, actor.organization_id, application.id) is not None:
         raise Conflict("The application already has an open offer")
     if data.expires_at is not None and data.expires_at <= utcnow():
@@ -65,8 +75,17 @@ async def create_offer(session: AsyncSession, actor: Actor, data: OfferCreate) -
     session.add(offer)
     await session.flush()
     events.record(
-        session, actor.organization_id, actor, "offer.created", "offer", offer.id,
-        {"offer_id": str(offer.id), "application_id": str(application.id), "role_id": str(application.role_id)},
+        session,
+        actor.organization_id,
+        actor,
+        "offer.created",
+        "offer",
+        offer.id,
+        {
+            "offer_id": str(offer.id),
+            "application_id": str(application.id),
+            "role_id": str(application.role_id),
+        },
     )
     return _public(offer)
 
@@ -75,7 +94,9 @@ async def get_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) ->
     return _public(await _visible_offer(session, actor, offer_id))
 
 
-async def update_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID, data: OfferUpdate) -> OfferPublic:
+async def update_offer(
+    session: AsyncSession, actor: Actor, offer_id: uuid.UUID, data: OfferUpdate
+) -> OfferPublic:
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     offer = await _visible_offer(session, actor, offer_id, for_update=True)
     if offer.status != "draft":
@@ -99,7 +120,9 @@ async def update_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID,
     return _public(offer)
 
 
-async def move_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID, data: OfferTransition) -> OfferPublic:
+async def move_offer(
+    session: AsyncSession, actor: Actor, offer_id: uuid.UUID, data: OfferTransition
+) -> OfferPublic:
     offer = await _visible_offer(session, actor, offer_id, for_update=True)
     allowed = MOVES[offer.status]
     if data.to not in allowed:
@@ -107,7 +130,9 @@ async def move_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID, d
             f"An offer that is {offer.status} cannot become {data.to}; allowed: {', '.join(sorted(allowed)) or 'none'}",
             allowed=sorted(allowed),
         )
-    role = await roles_repo.get_role(session, actor.organization_id, offer.role_id, for_update=data.to == "accepted")
+    role = await roles_repo.get_role(
+        session, actor.organization_id, offer.role_id, for_update=data.to == "accepted"
+    )
     assert role is not None
     if data.to == "approved":
         if not (actor.is_admin or actor.member_id == role.hiring_manager_id):
@@ -115,7 +140,9 @@ async def move_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID, d
     else:
         actor.require(PermissionSet.admin, PermissionSet.recruiter, PermissionSet.hiring_manager)
     now = utcnow()
-    application = await applications_repo.get_application(session, actor.organization_id, offer.application_id, for_update=True)
+    application = await applications_repo.get_application(
+        session, actor.organization_id, offer.application_id, for_update=True
+    )
     assert application is not None
     if data.to == "approved":
         offer.approved_by_id, offer.approved_at = actor.member_id, now
@@ -123,12 +150,22 @@ async def move_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID, d
         if offer.expires_at is not None and offer.expires_at <= now:
             raise Conflict("The offer's expiry has passed; change it before sending")
         offer.sent_at = now
-        await outcomes.schedule(session, actor, actor.organization_id, application.id, "offer", offer_id=offer.id, immediately=True)
+        await outcomes.schedule(
+            session,
+            actor,
+            actor.organization_id,
+            application.id,
+            "offer",
+            offer_id=offer.id,
+            immediately=True,
+        )
     elif data.to == "accepted":
         if offer.expires_at is not None and offer.expires_at <= now:
             raise Conflict("The offer expired before it was accepted")
         if role.filled_count >= role.headcount:
-            raise Conflict(f"The role has no opening left ({role.filled_count} of {role.headcount} hired)")
+            raise Conflict(
+                f"The role has no opening left ({role.filled_count} of {role.headcount} hired)"
+            )
         role.filled_count += 1
         role.version += 1
         role.updated_at = now
@@ -137,38 +174,64 @@ async def move_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID, d
             role.status = "filled"
             changed.append("status")
         events.record(
-            session, actor.organization_id, actor, "role.updated", "role", role.id,
+            session,
+            actor.organization_id,
+            actor,
+            "role.updated",
+            "role",
+            role.id,
             {"role_id": str(role.id), "changed": changed},
         )
         offer.responded_at = now
-        apply_transition(session, actor, application, "move", "hired", data.reason or "Offer accepted")
+        apply_transition(
+            session, actor, application, "move", "hired", data.reason or "Offer accepted"
+        )
     elif data.to == "declined":
         offer.responded_at = now
-        apply_transition(session, actor, application, "withdraw", None, data.reason or "Offer declined")
-    elif data.to == "rescinded":
-        if application.outcome == "active" and application.stage == "offer":
-            apply_transition(session, actor, application, "move", "decision", data.reason or "Offer rescinded")
+        apply_transition(
+            session, actor, application, "withdraw", None, data.reason or "Offer declined"
+        )
+    elif (
+        data.to == "rescinded" and application.outcome == "active" and application.stage == "offer"
+    ):
+        apply_transition(
+            session, actor, application, "move", "decision", data.reason or "Offer rescinded"
+        )
     offer.status = data.to
     offer.status_reason = data.reason
     offer.version += 1
     offer.updated_at = now
     events.record(
-        session, actor.organization_id, actor, f"offer.{data.to}", "offer", offer.id,
+        session,
+        actor.organization_id,
+        actor,
+        f"offer.{data.to}",
+        "offer",
+        offer.id,
         {"offer_id": str(offer.id), "application_id": str(offer.application_id), "status": data.to},
     )
     await session.flush()
     return _public(offer)
 
 
-async def list_offers(session: AsyncSession, actor: Actor, role_id: uuid.UUID, page: PageRequest) -> Page[OfferPublic]:
-    if await roles_repo.get_role(session, actor.organization_id, role_id, managed_by=managed_scope(actor)) is None:
+async def list_offers(
+    session: AsyncSession, actor: Actor, role_id: uuid.UUID, page: PageRequest
+) -> Page[OfferPublic]:
+    if (
+        await roles_repo.get_role(
+            session, actor.organization_id, role_id, managed_by=managed_scope(actor)
+        )
+        is None
+    ):
         raise NotFound("role", role_id)
     rows = await repository.list_offers(session, actor.organization_id, [role_id], page)
     result = to_page(rows, page, lambda o: (o.created_at, o.id))
     return Page([_public(o) for o in result.items], result.next_cursor)
 
 
-async def offers_for_roles(session: AsyncSession, actor: Actor, role_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[OfferPublic]]:
+async def offers_for_roles(
+    session: AsyncSession, actor: Actor, role_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[OfferPublic]]:
     rows = await repository.list_offers(session, actor.organization_id, role_ids)
     result: dict[uuid.UUID, list[OfferPublic]] = {r: [] for r in role_ids}
     for row in rows:

@@ -33,7 +33,9 @@ async def schedule(
     """Owe the candidate a rejection or an offer message. A rejection is owed only to a
     candidate who was interviewed; it goes out after the default delay, so a recruiter can
     personalise or postpone it."""
-    if kind == "rejection" and not await repository.was_interviewed(session, organization_id, application_id):
+    if kind == "rejection" and not await repository.was_interviewed(
+        session, organization_id, application_id
+    ):
         return None
     await repository.cancel_scheduled_messages(session, organization_id, application_id)
     delay = 0 if immediately else settings_of(session).outcome_default_delay_hours
@@ -48,14 +50,25 @@ async def schedule(
     session.add(message)
     await session.flush()
     events.record(
-        session, organization_id, actor, "outcome.scheduled", "application", application_id,
-        {"message_id": str(message.id), "application_id": str(application_id), "kind": kind,
-         "send_at": message.send_at.isoformat()},
+        session,
+        organization_id,
+        actor,
+        "outcome.scheduled",
+        "application",
+        application_id,
+        {
+            "message_id": str(message.id),
+            "application_id": str(application_id),
+            "kind": kind,
+            "send_at": message.send_at.isoformat(),
+        },
     )
     return message
 
 
-async def list_for_application(session: AsyncSession, actor: Actor, application_id: uuid.UUID) -> list[OutcomeMessagePublic]:
+async def list_for_application(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID
+) -> list[OutcomeMessagePublic]:
     application = await applications_repo.get_application(
         session, actor.organization_id, application_id, manager_id=managed_scope(actor)
     )
@@ -69,7 +82,9 @@ async def update(
     session: AsyncSession, actor: Actor, message_id: uuid.UUID, data: OutcomeMessageUpdate
 ) -> OutcomeMessagePublic:
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
-    message = await repository.get_message(session, actor.organization_id, message_id, for_update=True)
+    message = await repository.get_message(
+        session, actor.organization_id, message_id, for_update=True
+    )
     if message is None:
         raise NotFound("outcome message", message_id)
     if message.status != "scheduled":
@@ -83,15 +98,26 @@ async def update(
         message.personal_note = data.personal_note
     message.version += 1
     events.record(
-        session, actor.organization_id, actor, "outcome.updated", "application", message.application_id,
-        {"message_id": str(message.id), "application_id": str(message.application_id),
-         "send_at": message.send_at.isoformat(), "changed": sorted(values)},
+        session,
+        actor.organization_id,
+        actor,
+        "outcome.updated",
+        "application",
+        message.application_id,
+        {
+            "message_id": str(message.id),
+            "application_id": str(message.application_id),
+            "send_at": message.send_at.isoformat(),
+            "changed": sorted(values),
+        },
     )
     await session.flush()
     return OutcomeMessagePublic.model_validate(message)
 
 
-async def mark_sent(session: AsyncSession, organization_id: uuid.UUID, message_id: uuid.UUID) -> OutcomeMessagePublic:
+async def mark_sent(
+    session: AsyncSession, organization_id: uuid.UUID, message_id: uuid.UUID
+) -> OutcomeMessagePublic:
     """For the delivery worker: record that the message reached the candidate."""
     message = await repository.get_message(session, organization_id, message_id, for_update=True)
     if message is None:
@@ -101,8 +127,17 @@ async def mark_sent(session: AsyncSession, organization_id: uuid.UUID, message_i
     message.status, message.sent_at = "sent", utcnow()
     message.version += 1
     events.record(
-        session, organization_id, None, "outcome.sent", "application", message.application_id,
-        {"message_id": str(message.id), "application_id": str(message.application_id), "kind": message.kind},
+        session,
+        organization_id,
+        None,
+        "outcome.sent",
+        "application",
+        message.application_id,
+        {
+            "message_id": str(message.id),
+            "application_id": str(message.application_id),
+            "kind": message.kind,
+        },
     )
     await session.flush()
     return OutcomeMessagePublic.model_validate(message)

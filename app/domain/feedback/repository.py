@@ -24,8 +24,12 @@ from app.domain.pagination import PageRequest, keyset
 
 
 async def get_scorecard(
-    session: AsyncSession, organization_id: uuid.UUID, interview_id: uuid.UUID, interviewer_id: uuid.UUID,
-    *, for_update: bool = False,
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    interview_id: uuid.UUID,
+    interviewer_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Scorecard | None:
     stmt = select(Scorecard).where(
         Scorecard.organization_id == organization_id,
@@ -44,27 +48,42 @@ async def scorecards_for_interviews(
         return []
     stmt = (
         select(Scorecard)
-        .where(Scorecard.organization_id == organization_id, col(Scorecard.interview_id).in_(interview_ids))
+        .where(
+            Scorecard.organization_id == organization_id,
+            col(Scorecard.interview_id).in_(interview_ids),
+        )
         .order_by(col(Scorecard.interview_id), col(Scorecard.created_at))
     )
     return (await session.scalars(stmt)).all()
 
 
 async def scorecards_for_applications(
-    session: AsyncSession, organization_id: uuid.UUID, application_ids: Sequence[uuid.UUID], *, submitted_only: bool
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    application_ids: Sequence[uuid.UUID],
+    *,
+    submitted_only: bool,
 ) -> Sequence[Scorecard]:
     if not application_ids:
         return []
     stmt = select(Scorecard).where(
-        Scorecard.organization_id == organization_id, col(Scorecard.application_id).in_(application_ids)
+        Scorecard.organization_id == organization_id,
+        col(Scorecard.application_id).in_(application_ids),
     )
     if submitted_only:
         stmt = stmt.where(Scorecard.status == "submitted")
-    return (await session.scalars(stmt.order_by(col(Scorecard.application_id), col(Scorecard.submitted_at)))).all()
+    return (
+        await session.scalars(
+            stmt.order_by(col(Scorecard.application_id), col(Scorecard.submitted_at))
+        )
+    ).all()
 
 
 async def has_submitted_for_application(
-    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID, interviewer_id: uuid.UUID
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    application_id: uuid.UUID,
+    interviewer_id: uuid.UUID,
 ) -> bool:
     stmt = select(Scorecard.id).where(
         Scorecard.organization_id == organization_id,
@@ -75,10 +94,15 @@ async def has_submitted_for_application(
     return (await session.scalars(stmt.limit(1))).first() is not None
 
 
-async def revisions(session: AsyncSession, organization_id: uuid.UUID, scorecard_id: uuid.UUID) -> Sequence[ScorecardRevision]:
+async def revisions(
+    session: AsyncSession, organization_id: uuid.UUID, scorecard_id: uuid.UUID
+) -> Sequence[ScorecardRevision]:
     stmt = (
         select(ScorecardRevision)
-        .where(ScorecardRevision.organization_id == organization_id, ScorecardRevision.scorecard_id == scorecard_id)
+        .where(
+            ScorecardRevision.organization_id == organization_id,
+            ScorecardRevision.scorecard_id == scorecard_id,
+        )
         .order_by(col(ScorecardRevision.revision))
     )
     return (await session.scalars(stmt)).all()
@@ -126,7 +150,9 @@ _OVERDUE_FOR_APPLICATION = text(
 )
 
 
-async def summary_rows(session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+async def summary_rows(
+    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
     params = {"org": organization_id, "app": application_id, "now": now}
     return {
         "counts": (await session.execute(_SUMMARY_COUNTS, params)).all(),
@@ -157,15 +183,21 @@ async def claim_reminders(
     return [(o, i, m) for o, i, m in rows.all()]
 
 
-async def list_reasons(session: AsyncSession, organization_id: uuid.UUID, include_inactive: bool) -> Sequence[RejectionReason]:
+async def list_reasons(
+    session: AsyncSession, organization_id: uuid.UUID, include_inactive: bool
+) -> Sequence[RejectionReason]:
     stmt = select(RejectionReason).where(RejectionReason.organization_id == organization_id)
     if not include_inactive:
         stmt = stmt.where(col(RejectionReason.is_active))
     return (await session.scalars(stmt.order_by(col(RejectionReason.code)))).all()
 
 
-async def get_reason(session: AsyncSession, organization_id: uuid.UUID, reason_id: uuid.UUID) -> RejectionReason | None:
-    stmt = select(RejectionReason).where(RejectionReason.organization_id == organization_id, RejectionReason.id == reason_id)
+async def get_reason(
+    session: AsyncSession, organization_id: uuid.UUID, reason_id: uuid.UUID
+) -> RejectionReason | None:
+    stmt = select(RejectionReason).where(
+        RejectionReason.organization_id == organization_id, RejectionReason.id == reason_id
+    )
     return (await session.scalars(stmt)).first()
 
 
@@ -181,14 +213,25 @@ async def latest_decisions(
         ORDER BY application_id, created_at DESC, id DESC
         """
     )
-    ids = [r[0] for r in (await session.execute(stmt, {"org": organization_id, "apps": list(application_ids)})).all()]
+    ids = [
+        r[0]
+        for r in (
+            await session.execute(stmt, {"org": organization_id, "apps": list(application_ids)})
+        ).all()
+    ]
     if not ids:
         return []
-    return (await session.scalars(select(HiringDecision).where(col(HiringDecision.id).in_(ids)))).all()
+    return (
+        await session.scalars(select(HiringDecision).where(col(HiringDecision.id).in_(ids)))
+    ).all()
 
 
 async def get_offer(
-    session: AsyncSession, organization_id: uuid.UUID, offer_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    offer_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Offer | None:
     stmt = select(Offer).where(Offer.organization_id == organization_id, Offer.id == offer_id)
     if for_update:
@@ -196,7 +239,9 @@ async def get_offer(
     return (await session.scalars(stmt)).first()
 
 
-async def open_offer_for(session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID) -> Offer | None:
+async def open_offer_for(
+    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID
+) -> Offer | None:
     stmt = select(Offer).where(
         Offer.organization_id == organization_id,
         Offer.application_id == application_id,
@@ -206,18 +251,31 @@ async def open_offer_for(session: AsyncSession, organization_id: uuid.UUID, appl
 
 
 async def list_offers(
-    session: AsyncSession, organization_id: uuid.UUID, role_ids: Sequence[uuid.UUID], page: PageRequest | None = None
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    role_ids: Sequence[uuid.UUID],
+    page: PageRequest | None = None,
 ) -> Sequence[Offer]:
-    stmt = select(Offer).where(Offer.organization_id == organization_id, col(Offer.role_id).in_(role_ids))
+    stmt = select(Offer).where(
+        Offer.organization_id == organization_id, col(Offer.role_id).in_(role_ids)
+    )
     if page is not None:
         return (await session.scalars(keyset(stmt, Offer.created_at, Offer.id, page))).all()
-    return (await session.scalars(stmt.order_by(col(Offer.created_at).desc(), col(Offer.id).desc()))).all()
+    return (
+        await session.scalars(stmt.order_by(col(Offer.created_at).desc(), col(Offer.id).desc()))
+    ).all()
 
 
 async def get_message(
-    session: AsyncSession, organization_id: uuid.UUID, message_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    message_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> OutcomeMessage | None:
-    stmt = select(OutcomeMessage).where(OutcomeMessage.organization_id == organization_id, OutcomeMessage.id == message_id)
+    stmt = select(OutcomeMessage).where(
+        OutcomeMessage.organization_id == organization_id, OutcomeMessage.id == message_id
+    )
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.scalars(stmt)).first()
@@ -228,13 +286,18 @@ async def messages_for(
 ) -> Sequence[OutcomeMessage]:
     stmt = (
         select(OutcomeMessage)
-        .where(OutcomeMessage.organization_id == organization_id, OutcomeMessage.application_id == application_id)
+        .where(
+            OutcomeMessage.organization_id == organization_id,
+            OutcomeMessage.application_id == application_id,
+        )
         .order_by(col(OutcomeMessage.created_at))
     )
     return (await session.scalars(stmt)).all()
 
 
-async def cancel_scheduled_messages(session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID) -> None:
+async def cancel_scheduled_messages(
+    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID
+) -> None:
     await session.execute(
         text(
             "UPDATE outcome_messages SET status = 'cancelled', version = version + 1 "
@@ -244,7 +307,9 @@ async def cancel_scheduled_messages(session: AsyncSession, organization_id: uuid
     )
 
 
-async def was_interviewed(session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID) -> bool:
+async def was_interviewed(
+    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID
+) -> bool:
     stmt = text(
         "SELECT EXISTS (SELECT 1 FROM interviews WHERE organization_id = :org AND application_id = :app "
         "AND status IN ('completed', 'no_show'))"
@@ -286,18 +351,32 @@ _WAITING_LIST = text(
 
 
 async def waiting(
-    session: AsyncSession, organization_id: uuid.UUID, *, role_id: uuid.UUID | None, manager_id: uuid.UUID | None,
-    now: datetime, deadline_days: int, warning_days: int, limit: int,
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    role_id: uuid.UUID | None,
+    manager_id: uuid.UUID | None,
+    now: datetime,
+    deadline_days: int,
+    warning_days: int,
+    limit: int,
 ) -> tuple[Any, Sequence[Any]]:
-    params = {"org": organization_id, "role": role_id, "manager": manager_id, "now": now, "days": deadline_days,
-              "warn": warning_days, "limit": limit}
+    params = {
+        "org": organization_id,
+        "role": role_id,
+        "manager": manager_id,
+        "now": now,
+        "days": deadline_days,
+        "warn": warning_days,
+        "limit": limit,
+    }
     counts = (await session.execute(_WAITING_COUNTS, params)).one()
     rows = (await session.execute(_WAITING_LIST, params)).all()
     return counts, rows
 
 
 _AT_RISK_CLAIM = text(
-    f"""
+    """
     WITH waiting AS (
         SELECT a.id AS application_id, a.organization_id, a.candidate_id, a.role_id, max(i.end_at) AS last_interview_at,
                o.close_the_loop_days
@@ -317,7 +396,9 @@ _AT_RISK_CLAIM = text(
 )
 
 
-async def claim_at_risk(session: AsyncSession, now: datetime, warning_days: int) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
+async def claim_at_risk(
+    session: AsyncSession, now: datetime, warning_days: int
+) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
     rows = await session.execute(_AT_RISK_CLAIM, {"now": now, "warn": warning_days})
     return [(o, a) for o, a in rows.all()]
 
@@ -350,7 +431,9 @@ _OFFER_COUNTS = text(
 )
 
 
-async def dashboard_rows(session: AsyncSession, organization_id: uuid.UUID, role_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+async def dashboard_rows(
+    session: AsyncSession, organization_id: uuid.UUID, role_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
     params = {"org": organization_id, "role": role_id, "now": now}
     return {
         "stages": (await session.execute(_STAGE_TIMES, params)).all(),

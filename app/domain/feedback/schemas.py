@@ -15,7 +15,10 @@ Recommendation = Literal["strong_yes", "yes", "no", "definitely_not", "no_decisi
 Rating = Literal["strong_no", "no", "mixed", "yes", "strong_yes"]
 DecisionKind = Literal["advance", "reject", "offer"]
 OfferStatus = Literal["draft", "approved", "sent", "accepted", "declined", "rescinded"]
-Reasons = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=r"^[^\x00]*$")]
+Reasons = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=r"^[^\x00]*$"),
+]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 
 
@@ -112,7 +115,9 @@ class DecisionCreate(StrictModel):
     @model_validator(mode="after")
     def _reject_reason(self) -> DecisionCreate:
         if self.decision == "reject" and self.rejection_reason_id is None:
-            raise ValueError("a rejection needs rejection_reason_id from the organization's catalogue")
+            raise ValueError(
+                "a rejection needs rejection_reason_id from the organization's catalogue"
+            )
         if self.decision != "reject" and self.rejection_reason_id is not None:
             raise ValueError("rejection_reason_id is only for a rejection")
         return self

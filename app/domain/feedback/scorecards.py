@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Actor
 from app.clock import utcnow
 from app.db import settings_of
+from app.domain.applications.service import visible_application
 from app.domain.events import service as events
 from app.domain.feedback import repository
 from app.domain.feedback.models import Scorecard, ScorecardRevision
@@ -31,7 +33,6 @@ from app.domain.feedback.schemas import (
 from app.domain.interviews import repository as interviews_repo
 from app.domain.interviews.access import interview_scope
 from app.domain.interviews.service import visible_interview
-from app.domain.applications.service import visible_application
 from app.domain.organizations import repository as members_repo
 from app.domain.roles import repository as roles_repo
 from app.domain.roles.schemas import IntakeContent
@@ -95,7 +96,8 @@ async def write_scorecard(
         card.first_submitted_at = card.first_submitted_at or now
         card.revision += 1
         await session.flush()
-        assert data.recommendation is not None and data.reasons is not None
+        assert data.recommendation is not None
+        assert data.reasons is not None
         session.add(
             ScorecardRevision(
                 organization_id=actor.organization_id,
@@ -108,17 +110,28 @@ async def write_scorecard(
             )
         )
         events.record(
-            session, actor.organization_id, actor, "feedback.amended" if amended else "feedback.submitted",
-            "interview", interview.id,
-            {"interview_id": str(interview.id), "application_id": str(interview.application_id),
-             "scorecard_id": str(card.id), "interviewer_id": str(actor.member_id),
-             "recommendation": data.recommendation, "revision": card.revision},
+            session,
+            actor.organization_id,
+            actor,
+            "feedback.amended" if amended else "feedback.submitted",
+            "interview",
+            interview.id,
+            {
+                "interview_id": str(interview.id),
+                "application_id": str(interview.application_id),
+                "scorecard_id": str(card.id),
+                "interviewer_id": str(actor.member_id),
+                "recommendation": data.recommendation,
+                "revision": card.revision,
+            },
         )
     await session.flush()
     return _public(card, await _due_hours(session, actor.organization_id), interview.end_at)
 
 
-def _check_ratings(intake: IntakeContent | None, ratings: dict[str, str | None]) -> dict[str, str | None]:
+def _check_ratings(
+    intake: IntakeContent | None, ratings: Mapping[str, str | None]
+) -> dict[str, str | None]:
     """Ratings are per skill of the agreed intake, stored in the intake's spelling."""
     if not ratings:
         return {}
@@ -127,7 +140,10 @@ def _check_ratings(intake: IntakeContent | None, ratings: dict[str, str | None])
     if unknown:
         raise InvalidInput(
             f"Not skills of the role's agreed intake: {', '.join(unknown)}",
-            [FieldError(f"ratings.{name}", "is not a skill of the role's agreed intake") for name in unknown],
+            [
+                FieldError(f"ratings.{name}", "is not a skill of the role's agreed intake")
+                for name in unknown
+            ],
         )
     return {known[name.casefold()]: value for name, value in ratings.items()}
 
@@ -144,7 +160,9 @@ async def interview_scorecards(
     session: AsyncSession, actor: Actor, interview_id: uuid.UUID
 ) -> list[ScorecardPublic]:
     interview = await visible_interview(session, actor, interview_id)
-    cards = await repository.scorecards_for_interviews(session, actor.organization_id, [interview.id])
+    cards = await repository.scorecards_for_interviews(
+        session, actor.organization_id, [interview.id]
+    )
     others_ok = await _may_read_others(session, actor, interview.application_id)
     hours = await _due_hours(session, actor.organization_id)
     return [
@@ -158,7 +176,9 @@ async def scorecards_for_interviews(
     session: AsyncSession, actor: Actor, interview_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[ScorecardPublic]]:
     """GraphQL edge: the same visibility rule, batched."""
-    cards = await repository.scorecards_for_interviews(session, actor.organization_id, interview_ids)
+    cards = await repository.scorecards_for_interviews(
+        session, actor.organization_id, interview_ids
+    )
     rows = await interviews_repo.by_ids(session, actor.organization_id, interview_ids)
     ends = {i.id: i for i in rows}
     hours = await _due_hours(session, actor.organization_id)
@@ -166,8 +186,12 @@ async def scorecards_for_interviews(
     result: dict[uuid.UUID, list[ScorecardPublic]] = defaultdict(list)
     for card in cards:
         if card.application_id not in allowed:
-            allowed[card.application_id] = await _may_read_others(session, actor, card.application_id)
-        if card.interviewer_id == actor.member_id or (allowed[card.application_id] and card.status == "submitted"):
+            allowed[card.application_id] = await _may_read_others(
+                session, actor, card.application_id
+            )
+        if card.interviewer_id == actor.member_id or (
+            allowed[card.application_id] and card.status == "submitted"
+        ):
             result[card.interview_id].append(_public(card, hours, ends[card.interview_id].end_at))
     return {i: result.get(i, []) for i in interview_ids}
 
@@ -176,15 +200,24 @@ async def scorecard_history(
     session: AsyncSession, actor: Actor, interview_id: uuid.UUID, interviewer_id: uuid.UUID
 ) -> list[ScorecardRevisionPublic]:
     interview = await visible_interview(session, actor, interview_id)
-    if interviewer_id != actor.member_id and not await _may_read_others(session, actor, interview.application_id):
+    if interviewer_id != actor.member_id and not await _may_read_others(
+        session, actor, interview.application_id
+    ):
         raise PermissionDenied("Submit your own scorecard before reading the others'")
-    card = await repository.get_scorecard(session, actor.organization_id, interview.id, interviewer_id)
+    card = await repository.get_scorecard(
+        session, actor.organization_id, interview.id, interviewer_id
+    )
     if card is None:
         raise NotFound("scorecard")
-    return [ScorecardRevisionPublic.model_validate(r) for r in await repository.revisions(session, actor.organization_id, card.id)]
+    return [
+        ScorecardRevisionPublic.model_validate(r)
+        for r in await repository.revisions(session, actor.organization_id, card.id)
+    ]
 
 
-async def summary(session: AsyncSession, actor: Actor, application_id: uuid.UUID) -> ScorecardSummary:
+async def summary(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID
+) -> ScorecardSummary:
     if interview_scope(actor) == "participant":
         if not await interviews_repo.is_participant_of_application(
             session, actor.organization_id, actor.member_id, application_id
@@ -199,7 +232,12 @@ async def summary(session: AsyncSession, actor: Actor, application_id: uuid.UUID
     cards = await repository.scorecards_for_applications(
         session, actor.organization_id, [application_id], submitted_only=True
     )
-    interviews = {i.id: i for i in await interviews_repo.for_applications(session, actor.organization_id, [application_id])}
+    interviews = {
+        i.id: i
+        for i in await interviews_repo.for_applications(
+            session, actor.organization_id, [application_id]
+        )
+    }
     hours = await _due_hours(session, actor.organization_id)
     skills: dict[str, dict[str, int]] = defaultdict(dict)
     for skill, rating, n in rows["skills"]:
@@ -213,7 +251,10 @@ async def summary(session: AsyncSession, actor: Actor, application_id: uuid.UUID
         skills=[SkillRatings(skill=s, ratings=r) for s, r in sorted(skills.items())],
         overdue=[
             OverdueFeedback(
-                interview_id=i, interviewer_id=m, interviewer_name=name, due_at=due,
+                interview_id=i,
+                interviewer_id=m,
+                interviewer_name=name,
+                due_at=due,
                 hours_overdue=round((now - due).total_seconds() / 3600, 1),
             )
             for i, m, name, due in rows["owed"]
@@ -233,9 +274,13 @@ async def feedback_reminders(session: AsyncSession) -> int:
             session, kind, now, settings.feedback_due_soon_hours
         ):
             events.record(
-                session, organization_id, None, event, "interview", interview_id,
+                session,
+                organization_id,
+                None,
+                event,
+                "interview",
+                interview_id,
                 {"interview_id": str(interview_id), "interviewer_id": str(member_id)},
             )
             recorded += 1
     return recorded
-

@@ -150,10 +150,14 @@ async def list_interviews(
     return (await session.scalars(keyset(stmt, Interview.created_at, Interview.id, page))).all()
 
 
-async def by_ids(session: AsyncSession, organization_id: uuid.UUID, interview_ids: Sequence[uuid.UUID]) -> Sequence[Interview]:
+async def by_ids(
+    session: AsyncSession, organization_id: uuid.UUID, interview_ids: Sequence[uuid.UUID]
+) -> Sequence[Interview]:
     if not interview_ids:
         return []
-    stmt = select(Interview).where(Interview.organization_id == organization_id, col(Interview.id).in_(interview_ids))
+    stmt = select(Interview).where(
+        Interview.organization_id == organization_id, col(Interview.id).in_(interview_ids)
+    )
     return (await session.scalars(stmt)).all()
 
 

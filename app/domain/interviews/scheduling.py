@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.db import settings_of
 from app.domain.applications.service import visible_application
 from app.domain.availability import repository as availability_repo
 from app.domain.candidates import repository as candidates_repo
@@ -26,7 +27,6 @@ from app.domain.interviews.slots import Person, SlotRequest, Stage, find_slots
 from app.domain.organizations import repository as members_repo
 from app.domain.organizations.models import Member
 from app.errors import FieldError, InvalidInput
-from app.settings import get_settings
 
 
 async def load_people(
@@ -106,7 +106,7 @@ async def suggest(
     ]
     if errors:
         raise InvalidInput("Unknown interviewers", errors)
-    settings = get_settings()
+    settings = settings_of(session)
     notice = (
         data.min_notice_hours
         if data.min_notice_hours is not None

@@ -420,11 +420,15 @@ def _diagnose(
     if request.candidate_windows is not None and not any(
         candidate[i] and len(free_at[0][i]) >= request.stages[0].required for i in range(grid.n)
     ):
-        return ("the candidate's windows never overlap a time when the first stage's interviewers are free",)
+        return (
+            "the candidate's windows never overlap a time when the first stage's interviewers are free",
+        )
     if len(request.stages) > 1:
         return (
             f"the stages cannot be chained with at most {request.max_gap_minutes} minutes between them"
             + ("" if request.allow_back_to_back else " and no back-to-back stages")
-            + (" while the candidate is available" if request.candidate_windows is not None else ""),
+            + (
+                " while the candidate is available" if request.candidate_windows is not None else ""
+            ),
         )
     return ("the candidate's windows are too short for the interview",)

@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import func, text
+from sqlalchemy import any_, bindparam, func, text
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select, update
 
+from app.domain.columns import UUID_ARRAY
 from app.domain.organizations.models import ApiKey, Member, Organization
 from app.domain.pagination import PageRequest, keyset
 
@@ -80,6 +82,26 @@ async def get_members(
     return (await session.scalars(stmt)).all()
 
 
+_MEMBERS = Member.metadata.tables["members"]
+_READ_MEMBERS = select(*_MEMBERS.columns).where(
+    _MEMBERS.c.organization_id == bindparam("org"),
+    _MEMBERS.c.id == any_(bindparam("ids", type_=UUID_ARRAY)),
+)
+
+
+async def read_members(
+    session: AsyncSession, organization_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+) -> Sequence[RowMapping]:
+    """Plain rows for answers (GraphQL edges): one prebuilt statement for any number of ids."""
+    if not member_ids:
+        return []
+    return (
+        (await session.execute(_READ_MEMBERS, {"org": organization_id, "ids": list(member_ids)}))
+        .mappings()
+        .all()
+    )
+
+
 async def member_email_taken(
     session: AsyncSession, organization_id: uuid.UUID, email: str
 ) -> Member | None:
@@ -148,8 +170,9 @@ async def list_api_keys(
 
 async def revoke_member_keys(
     session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
-) -> None:
-    await session.execute(
+) -> list[uuid.UUID]:
+    """Revoke every live key of a member; answer the ids revoked."""
+    result = await session.execute(
         update(ApiKey)
         .where(
             col(ApiKey.organization_id) == organization_id,
@@ -157,7 +180,9 @@ async def revoke_member_keys(
             col(ApiKey.revoked_at).is_(None),
         )
         .values(revoked_at=func.now())
+        .returning(col(ApiKey.id))
     )
+    return list(result.scalars().all())
 
 
 async def count_organizations(session: AsyncSession) -> int:

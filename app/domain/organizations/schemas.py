@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime
 from itertools import pairwise
 from typing import Annotated, Literal
 
@@ -11,6 +11,7 @@ from pydantic import EmailStr, Field, StringConstraints, field_validator, model_
 
 from app.domain.types import (
     ClockTime,
+    LocalTime,
     LongText,
     Name,
     PublicModel,
@@ -19,6 +20,7 @@ from app.domain.types import (
     TimeZone,
     Url,
     Weekday,
+    refuse_null,
 )
 
 PermissionSetName = Literal["admin", "recruiter", "hiring_manager", "interviewer"]
@@ -75,6 +77,10 @@ class OrganizationUpdate(StrictModel):
         Annotated[str, StringConstraints(max_length=4000, pattern=r"^[^\x00]*$")] | None
     ) = Field(default=None, description="Shown to candidates in their interview prep")
 
+    _required = field_validator(
+        "name", "time_zone", "feedback_due_hours", "close_the_loop_days", mode="before"
+    )(refuse_null)
+
 
 class MemberCreate(StrictModel):
     email: EmailStr
@@ -102,20 +108,27 @@ class MemberUpdate(StrictModel):
     is_active: bool | None = None
 
     _hours = field_validator("working_hours")(_no_overlap)
+    _required = field_validator("name", "permission_set", "time_zone", "is_active", mode="before")(
+        refuse_null
+    )
 
 
 class PreferencesUpdate(StrictModel):
     update_cadence: Cadence | None = None
     update_channel: Channel | None = None
-    update_local_time: time | None = None
+    update_local_time: LocalTime | None = None
     delegate_id: uuid.UUID | None = None
     slack_webhook_url: Url | None = None
+
+    _required = field_validator(
+        "update_cadence", "update_channel", "update_local_time", mode="before"
+    )(refuse_null)
 
 
 class PreferencesPublic(PublicModel):
     update_cadence: Cadence
     update_channel: Channel
-    update_local_time: time
+    update_local_time: LocalTime
     delegate_id: uuid.UUID | None
     slack_webhook_url: str | None
 
@@ -134,7 +147,7 @@ class MemberPublic(PublicModel):
     max_interviews_per_week: int | None
     update_cadence: Cadence
     update_channel: Channel
-    update_local_time: time
+    update_local_time: LocalTime
     delegate_id: uuid.UUID | None
     is_active: bool
     version: int

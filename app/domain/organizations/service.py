@@ -118,8 +118,8 @@ async def get_members(
     session: AsyncSession, actor: Actor, member_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, MemberPublic]:
     """Batch read for GraphQL loaders: one statement for any number of ids."""
-    rows = await repository.get_members(session, actor.organization_id, member_ids)
-    return {m.id: MemberPublic.model_validate(m) for m in rows}
+    rows = await repository.read_members(session, actor.organization_id, member_ids)
+    return {m["id"]: MemberPublic.model_validate(dict(m)) for m in rows}
 
 
 async def create_member(session: AsyncSession, actor: Actor, data: MemberCreate) -> MemberPublic:
@@ -196,7 +196,18 @@ async def update_member(
         )
         if {"permission_set", "is_active"} & set(changed):
             if member.is_active is False:
-                await repository.revoke_member_keys(session, actor.organization_id, member.id)
+                for key_id in await repository.revoke_member_keys(
+                    session, actor.organization_id, member.id
+                ):
+                    events.record(
+                        session,
+                        actor.organization_id,
+                        actor,
+                        "api_key.revoked",
+                        "api_key",
+                        key_id,
+                        {"api_key_id": str(key_id), "member_id": str(member.id)},
+                    )
             after_commit(session, lambda: actor_cache.forget_member(member_id))
     await session.flush()
     return MemberPublic.model_validate(member)

@@ -12,6 +12,8 @@ from app.domain.roles.schemas import IntakeChange, IntakeContent
 
 
 def _flatten(content: IntakeContent) -> dict[str, Any]:
+    """Dotted paths to values; a null or absent value has no path, so setting one reads as
+    `added` and clearing one as `removed`."""
     flat: dict[str, Any] = {}
     for key, value in content.model_dump(mode="json").items():
         if key == "skills":
@@ -19,10 +21,9 @@ def _flatten(content: IntakeContent) -> dict[str, Any]:
                 flat[f"skills.{skill['name']}"] = {k: v for k, v in skill.items() if k != "name"}
         elif isinstance(value, dict):
             for sub, sub_value in value.items():
-                flat[f"{key}.{sub}"] = sub_value
-        elif value is None and key == "compensation":
-            flat[key] = None
-        else:
+                if sub_value is not None:
+                    flat[f"{key}.{sub}"] = sub_value
+        elif value is not None:
             flat[key] = value
     return flat
 

@@ -8,7 +8,9 @@ becomes `superseded`, so "the current intake" is always the newest agreed one.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor
@@ -43,8 +45,25 @@ async def _visible_role(
     return role
 
 
-def _public(revision: IntakeRevision) -> IntakeRevisionPublic:
-    return IntakeRevisionPublic.model_validate(revision)
+# A revision's content never changes once proposed (renegotiating makes a new revision), so
+# its validated form can be kept per revision id and reused by every later read.
+_CONTENT_CACHE: dict[uuid.UUID, IntakeContent] = {}
+_CONTENT_CACHE_SIZE = 10_000
+
+
+def _content(revision_id: uuid.UUID, raw: dict[str, Any]) -> IntakeContent:
+    content = _CONTENT_CACHE.get(revision_id)
+    if content is None:
+        if len(_CONTENT_CACHE) >= _CONTENT_CACHE_SIZE:
+            _CONTENT_CACHE.clear()
+        content = _CONTENT_CACHE[revision_id] = IntakeContent.model_validate(raw)
+    return content
+
+
+def _public(revision: IntakeRevision | RowMapping) -> IntakeRevisionPublic:
+    values = dict(revision) if isinstance(revision, RowMapping) else revision.model_dump()
+    values["content"] = _content(values["id"], values["content"])
+    return IntakeRevisionPublic.model_validate(values)
 
 
 async def get_current_intake(
@@ -63,7 +82,7 @@ async def current_intakes(
     """Agreed intakes of roles the caller has already been allowed to see (GraphQL edges)."""
     managed_scope(actor)
     rows = await repository.current_intakes(session, actor.organization_id, role_ids)
-    return {r.role_id: _public(r) for r in rows}
+    return {r["role_id"]: _public(r) for r in rows}
 
 
 async def revisions_for_roles(

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, any_, bindparam, func, or_
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select, update
 
+from app.db import Reader, driver_connection
+from app.domain.columns import UUID_ARRAY
 from app.domain.organizations.models import Member
 from app.domain.organizations.repository import escape_like
-from app.domain.pagination import PageRequest, keyset
+from app.domain.pagination import PageRequest, keyset, keyset_bound, keyset_params
 from app.domain.roles.models import IntakeRevision, Role
 
 
@@ -47,19 +52,110 @@ async def get_role(
     return (await session.scalars(stmt)).first()
 
 
-async def get_roles(
-    session: AsyncSession,
+# Reads that only answer (no change follows) select plain rows rather than ORM objects: the
+# identity map and attribute instrumentation cost more than the query on the hot read path.
+_ROLE = Role.metadata.tables["roles"]
+_MEMBERS = Member.metadata.tables["members"]
+
+
+@lru_cache(maxsize=64)
+def _role_rows(scoped: bool) -> Any:
+    """All columns of the organization's roles (bind `org`); with `scoped`, only those the
+    member bound as `manager` manages, as hiring manager or as the hiring manager's delegate."""
+    stmt = select(*_ROLE.columns).where(_ROLE.c.organization_id == bindparam("org"))
+    if scoped:
+        delegators = select(_MEMBERS.c.id).where(
+            _MEMBERS.c.organization_id == bindparam("org"),
+            _MEMBERS.c.delegate_id == bindparam("manager"),
+        )
+        stmt = stmt.where(
+            or_(
+                _ROLE.c.hiring_manager_id == bindparam("manager"),
+                _ROLE.c.hiring_manager_id.in_(delegators),
+            )
+        )
+    return stmt
+
+
+@lru_cache(maxsize=8)
+def _read_one(scoped: bool) -> Any:
+    return _role_rows(scoped).where(_ROLE.c.id == bindparam("role_id"))
+
+
+@lru_cache(maxsize=8)
+def _read_many(scoped: bool) -> Any:
+    return _role_rows(scoped).where(_ROLE.c.id == any_(bindparam("role_ids", type_=UUID_ARRAY)))
+
+
+@lru_cache(maxsize=128)
+def _list(
+    scoped: bool, status: bool, manager: bool, recruiter: bool, text: bool, after: bool
+) -> Any:
+    stmt = _role_rows(scoped)
+    if status:
+        stmt = stmt.where(_ROLE.c.status == bindparam("status"))
+    if manager:
+        stmt = stmt.where(_ROLE.c.hiring_manager_id == bindparam("hiring_manager_id"))
+    if recruiter:
+        stmt = stmt.where(_ROLE.c.recruiter_id == bindparam("recruiter_id"))
+    if text:
+        stmt = stmt.where(_ROLE.c.title.ilike(bindparam("title_pattern"), escape="\\"))
+    return keyset_bound(stmt, _ROLE.c.created_at, _ROLE.c.id, after=after)
+
+
+def _scope_params(organization_id: uuid.UUID, managed_by: uuid.UUID | None) -> dict[str, Any]:
+    return (
+        {"org": organization_id, "manager": managed_by} if managed_by else {"org": organization_id}
+    )
+
+
+# The single-role read is the API's hottest path, so it goes to the driver with fixed SQL
+# (asyncpg prepares and caches it per connection); the clauses match _role_rows above.
+_ROLE_COLUMNS = ", ".join(c.name for c in _ROLE.columns)
+_READ_ROLE_SQL = f"SELECT {_ROLE_COLUMNS} FROM roles WHERE organization_id = $1 AND id = $2"
+_MANAGED_CLAUSE = (
+    " AND (hiring_manager_id = $3 OR hiring_manager_id IN"
+    " (SELECT id FROM members WHERE organization_id = $1 AND delegate_id = $3))"
+)
+_READ_MANAGED_ROLE_SQL = _READ_ROLE_SQL + _MANAGED_CLAUSE
+
+
+async def read_role(
+    session: Reader,
+    organization_id: uuid.UUID,
+    role_id: uuid.UUID,
+    *,
+    managed_by: uuid.UUID | None = None,
+) -> dict[str, Any] | None:
+    if isinstance(session, AsyncSession):
+        # A Session may be shared by concurrent resolvers (GraphQL); only SQLAlchemy's own
+        # execution path serialises their use of its connection.
+        params = {**_scope_params(organization_id, managed_by), "role_id": role_id}
+        row = (await session.execute(_read_one(managed_by is not None), params)).mappings().first()
+        return dict(row) if row is not None else None
+    driver = await driver_connection(session)
+    if managed_by is None:
+        record = await driver.fetchrow(_READ_ROLE_SQL, organization_id, role_id)
+    else:
+        record = await driver.fetchrow(_READ_MANAGED_ROLE_SQL, organization_id, role_id, managed_by)
+    return dict(record) if record is not None else None
+
+
+async def read_roles(
+    session: Reader,
     organization_id: uuid.UUID,
     role_ids: Sequence[uuid.UUID],
     *,
     managed_by: uuid.UUID | None = None,
-) -> Sequence[Role]:
-    stmt = _roles(organization_id, managed_by).where(col(Role.id).in_(role_ids))
-    return (await session.scalars(stmt)).all()
+) -> Sequence[RowMapping]:
+    if not role_ids:
+        return []
+    params = {**_scope_params(organization_id, managed_by), "role_ids": list(role_ids)}
+    return (await session.execute(_read_many(managed_by is not None), params)).mappings().all()
 
 
 async def list_roles(
-    session: AsyncSession,
+    session: Reader,
     organization_id: uuid.UUID,
     page: PageRequest,
     *,
@@ -68,17 +164,28 @@ async def list_roles(
     hiring_manager_id: uuid.UUID | None,
     recruiter_id: uuid.UUID | None,
     q: str | None,
-) -> Sequence[Role]:
-    stmt = _roles(organization_id, managed_by)
+) -> Sequence[RowMapping]:
+    params = {
+        **_scope_params(organization_id, managed_by),
+        **keyset_params(page, _ROLE.c.created_at),
+    }
     if status:
-        stmt = stmt.where(Role.status == status)
+        params["status"] = status
     if hiring_manager_id:
-        stmt = stmt.where(Role.hiring_manager_id == hiring_manager_id)
+        params["hiring_manager_id"] = hiring_manager_id
     if recruiter_id:
-        stmt = stmt.where(Role.recruiter_id == recruiter_id)
+        params["recruiter_id"] = recruiter_id
     if q:
-        stmt = stmt.where(col(Role.title).ilike(f"%{escape_like(q)}%", escape="\\"))
-    return (await session.scalars(keyset(stmt, Role.created_at, Role.id, page))).all()
+        params["title_pattern"] = f"%{escape_like(q)}%"
+    stmt = _list(
+        managed_by is not None,
+        bool(status),
+        bool(hiring_manager_id),
+        bool(recruiter_id),
+        bool(q),
+        "after_key" in params,
+    )
+    return (await session.execute(stmt, params)).mappings().all()
 
 
 async def current_intake(
@@ -97,23 +204,27 @@ async def current_intake(
     return (await session.scalars(stmt)).first()
 
 
+_INTAKES = IntakeRevision.metadata.tables["intake_revisions"]
+_READ_CURRENT_INTAKES = (
+    select(*_INTAKES.columns)
+    .where(
+        _INTAKES.c.organization_id == bindparam("org"),
+        _INTAKES.c.role_id == any_(bindparam("role_ids", type_=UUID_ARRAY)),
+        _INTAKES.c.status == "agreed",
+    )
+    .ext(distinct_on(_INTAKES.c.role_id))
+    .order_by(_INTAKES.c.role_id, _INTAKES.c.number.desc())
+)
+
+
 async def current_intakes(
     session: AsyncSession, organization_id: uuid.UUID, role_ids: Sequence[uuid.UUID]
-) -> Sequence[IntakeRevision]:
-    """The agreed revision of many roles in one statement (GraphQL loaders)."""
+) -> Sequence[RowMapping]:
+    """The agreed revision of many roles in one prebuilt statement (GraphQL loaders)."""
     if not role_ids:
         return []
-    stmt = (
-        select(IntakeRevision)
-        .where(
-            IntakeRevision.organization_id == organization_id,
-            col(IntakeRevision.role_id).in_(role_ids),
-            IntakeRevision.status == "agreed",
-        )
-        .distinct(col(IntakeRevision.role_id))
-        .order_by(col(IntakeRevision.role_id), col(IntakeRevision.number).desc())
-    )
-    return (await session.scalars(stmt)).all()
+    params = {"org": organization_id, "role_ids": list(role_ids)}
+    return (await session.execute(_READ_CURRENT_INTAKES, params)).mappings().all()
 
 
 async def list_revisions(

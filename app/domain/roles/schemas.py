@@ -8,7 +8,15 @@ from typing import Any, Literal
 
 from pydantic import Field, computed_field, field_validator, model_validator
 
-from app.domain.types import LongText, Name, PublicModel, SearchText, ShortText, StrictModel
+from app.domain.types import (
+    LongText,
+    Name,
+    PublicModel,
+    SearchText,
+    ShortText,
+    StrictModel,
+    refuse_null,
+)
 
 Workplace = Literal["onsite", "hybrid", "remote"]
 RoleStatus = Literal["draft", "open", "on_hold", "filled", "closed"]
@@ -121,6 +129,10 @@ class RoleUpdate(StrictModel):
     recruiter_id: uuid.UUID | None = None
     hiring_manager_id: uuid.UUID | None = None
     target_start: date | None = None
+
+    _required = field_validator("title", "workplace", "headcount", "status", mode="before")(
+        refuse_null
+    )
 
 
 class RoleFilters(StrictModel):

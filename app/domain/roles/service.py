@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.db import Reader
 from app.domain.events import service as events
 from app.domain.organizations import repository as members_repo
 from app.domain.pagination import Page, PageRequest, to_page
@@ -54,27 +55,27 @@ async def create_role(session: AsyncSession, actor: Actor, data: RoleCreate) -> 
     return RolePublic.model_validate(role)
 
 
-async def get_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> RolePublic:
-    role = await repository.get_role(
+async def get_role(session: Reader, actor: Actor, role_id: uuid.UUID) -> RolePublic:
+    row = await repository.read_role(
         session, actor.organization_id, role_id, managed_by=managed_scope(actor)
     )
-    if role is None:
+    if row is None:
         raise NotFound("role", role_id)
-    return RolePublic.model_validate(role)
+    return RolePublic.model_validate(row)
 
 
 async def get_roles(
     session: AsyncSession, actor: Actor, role_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, RolePublic]:
     """Batch read for GraphQL: roles the actor may see, one statement."""
-    rows = await repository.get_roles(
+    rows = await repository.read_roles(
         session, actor.organization_id, role_ids, managed_by=managed_scope(actor)
     )
-    return {r.id: RolePublic.model_validate(r) for r in rows}
+    return {r["id"]: RolePublic.model_validate(dict(r)) for r in rows}
 
 
 async def list_roles(
-    session: AsyncSession, actor: Actor, filters: RoleFilters, page: PageRequest
+    session: Reader, actor: Actor, filters: RoleFilters, page: PageRequest
 ) -> Page[RolePublic]:
     rows = await repository.list_roles(
         session,
@@ -86,8 +87,8 @@ async def list_roles(
         recruiter_id=filters.recruiter_id,
         q=filters.q or None,
     )
-    result = to_page(rows, page, lambda r: (r.created_at, r.id))
-    return Page([RolePublic.model_validate(r) for r in result.items], result.next_cursor)
+    result = to_page(rows, page, lambda r: (r["created_at"], r["id"]))
+    return Page([RolePublic.model_validate(dict(r)) for r in result.items], result.next_cursor)
 
 
 async def update_role(
@@ -106,9 +107,6 @@ async def update_role(
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     check_version(role.version, expected_version)
     values = data.model_dump(exclude_unset=True)
-    for name in ("title", "workplace", "headcount", "status"):
-        if name in values and values[name] is None:
-            raise InvalidInput.for_field(name, "may not be null")
     await _check_members(session, actor, values)
     new_status = values.get("status")
     if new_status is not None and new_status != role.status:

@@ -35,68 +35,100 @@ class Negotiable:
 
 @strawberry.type
 class IntakeRevision(Node):
+    """Scalars are copied; the intake's parts are resolved only when a query asks for them."""
+
     database_id: uuid.UUID
     number: int
     status: str
     change_note: str
-    summary: str | None
-    must_have_skills: list[str]
-    skills: list[Skill]
-    qualifications: list[str]
-    min_years: int | None
-    max_years: int | None
-    source_organizations: list[str]
-    success_metrics: list[str]
-    must_not_haves: list[str]
-    suitability_evidence: list[str]
-    screening_questions: list[ScreeningQuestion]
-    benchmark_performer: str | None
-    negotiables: list[Negotiable]
-    content: JSON = strawberry.field(description="The whole intake, in the REST shape")
     recruiter_signed_off_at: dt.datetime | None
     hiring_manager_signed_off_at: dt.datetime | None
     agreed_at: dt.datetime | None
     created_at: dt.datetime
+    revision: strawberry.Private[IntakeRevisionPublic]
 
     @classmethod
     def from_public(cls, r: IntakeRevisionPublic) -> IntakeRevision:
-        c = r.content
         return cls(
             id=strawberry.ID(to_global_id("IntakeRevision", r.id)),
             database_id=r.id,
             number=r.number,
             status=r.status,
             change_note=r.change_note,
-            summary=c.summary,
-            must_have_skills=r.must_have_skills,
-            skills=[
-                Skill(
-                    name=s.name,
-                    category=s.category,
-                    priority=s.priority,
-                    why=s.why,
-                    alternatives=s.alternatives,
-                )
-                for s in c.skills
-            ],
-            qualifications=c.qualifications,
-            min_years=c.experience.min_years,
-            max_years=c.experience.max_years,
-            source_organizations=c.source_organizations,
-            success_metrics=c.success_metrics,
-            must_not_haves=c.must_not_haves,
-            suitability_evidence=c.suitability_evidence,
-            screening_questions=[
-                ScreeningQuestion(question=q.question, good_answer=q.good_answer)
-                for q in c.screening_questions
-            ],
-            benchmark_performer=c.benchmark_performer,
-            negotiables=[
-                Negotiable(variable=n.variable, flexibility=n.flexibility) for n in c.negotiables
-            ],
-            content=cast(JSON, c.model_dump(mode="json")),
             recruiter_signed_off_at=r.recruiter_signed_off_at,
             hiring_manager_signed_off_at=r.hiring_manager_signed_off_at,
             agreed_at=r.agreed_at,
             created_at=r.created_at,
+            revision=r,
         )
+
+    @strawberry.field
+    def summary(self) -> str | None:
+        return self.revision.content.summary
+
+    @strawberry.field
+    def must_have_skills(self) -> list[str]:
+        return self.revision.must_have_skills
+
+    @strawberry.field
+    def skills(self) -> list[Skill]:
+        return [
+            Skill(
+                name=s.name,
+                category=s.category,
+                priority=s.priority,
+                why=s.why,
+                alternatives=s.alternatives,
+            )
+            for s in self.revision.content.skills
+        ]
+
+    @strawberry.field
+    def qualifications(self) -> list[str]:
+        return self.revision.content.qualifications
+
+    @strawberry.field
+    def min_years(self) -> int | None:
+        return self.revision.content.experience.min_years
+
+    @strawberry.field
+    def max_years(self) -> int | None:
+        return self.revision.content.experience.max_years
+
+    @strawberry.field
+    def source_organizations(self) -> list[str]:
+        return self.revision.content.source_organizations
+
+    @strawberry.field
+    def success_metrics(self) -> list[str]:
+        return self.revision.content.success_metrics
+
+    @strawberry.field
+    def must_not_haves(self) -> list[str]:
+        return self.revision.content.must_not_haves
+
+    @strawberry.field
+    def suitability_evidence(self) -> list[str]:
+        return self.revision.content.suitability_evidence
+
+    @strawberry.field
+    def screening_questions(self) -> list[ScreeningQuestion]:
+        return [
+            ScreeningQuestion(question=q.question, good_answer=q.good_answer)
+            for q in self.revision.content.screening_questions
+        ]
+
+    @strawberry.field
+    def benchmark_performer(self) -> str | None:
+        return self.revision.content.benchmark_performer
+
+    @strawberry.field
+    def negotiables(self) -> list[Negotiable]:
+        return [
+            Negotiable(variable=n.variable, flexibility=n.flexibility)
+            for n in self.revision.content.negotiables
+        ]
+
+    @strawberry.field(description="The whole intake, in the REST shape")
+    def content(self) -> JSON:
+        return cast(JSON, self.revision.content.model_dump(mode="json"))

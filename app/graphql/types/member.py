@@ -26,7 +26,7 @@ class WorkingDay:
 class UpdatePreferences:
     cadence: str
     channel: str
-    local_time: dt.time
+    local_time: str = strawberry.field(description="HH:MM on the member's own clock")
     delegate_id: strawberry.ID | None
 
 
@@ -39,14 +39,13 @@ class Member(Node):
     bio: str | None
     permission_set: str
     time_zone: str
-    working_hours: list[WorkingDay]
     max_interviews_per_day: int | None
     max_interviews_per_week: int | None
-    preferences: UpdatePreferences
     is_active: bool
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    member: strawberry.Private[MemberPublic]
 
     @classmethod
     def from_public(cls, m: MemberPublic) -> Member:
@@ -59,26 +58,32 @@ class Member(Node):
             bio=m.bio,
             permission_set=m.permission_set,
             time_zone=m.time_zone,
-            working_hours=[
-                WorkingDay(
-                    day=day, hours=[TimeRange(start=r["start"], end=r["end"]) for r in ranges]
-                )
-                for day, ranges in m.working_hours.items()
-            ],
             max_interviews_per_day=m.max_interviews_per_day,
             max_interviews_per_week=m.max_interviews_per_week,
-            preferences=UpdatePreferences(
-                cadence=m.update_cadence,
-                channel=m.update_channel,
-                local_time=m.update_local_time,
-                delegate_id=strawberry.ID(to_global_id("Member", m.delegate_id))
-                if m.delegate_id
-                else None,
-            ),
             is_active=m.is_active,
             version=m.version,
             created_at=m.created_at,
             updated_at=m.updated_at,
+            member=m,
+        )
+
+    @strawberry.field(description="Weekly working hours in the member's own time zone")
+    def working_hours(self) -> list[WorkingDay]:
+        return [
+            WorkingDay(day=day, hours=[TimeRange(start=r["start"], end=r["end"]) for r in ranges])
+            for day, ranges in self.member.working_hours.items()
+        ]
+
+    @strawberry.field
+    def preferences(self) -> UpdatePreferences:
+        m = self.member
+        return UpdatePreferences(
+            cadence=m.update_cadence,
+            channel=m.update_channel,
+            local_time=m.update_local_time.strftime("%H:%M"),
+            delegate_id=strawberry.ID(to_global_id("Member", m.delegate_id))
+            if m.delegate_id
+            else None,
         )
 
 

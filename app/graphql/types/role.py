@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import strawberry
 
@@ -9,11 +11,15 @@ from app.domain.calibration import insights
 from app.domain.roles.schemas import RolePublic
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
+from app.graphql.loaders import MISSING, peek
 from app.graphql.types.calibration import RoleInsights, Slate
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.member import Member
 from app.graphql.types.node import Node, PageInfo
 from app.graphql.types.pipeline import Application
+
+P = TypeVar("P")
+T = TypeVar("T")
 
 
 @strawberry.type
@@ -60,23 +66,20 @@ class Role(Node):
         )
 
     @strawberry.field
-    async def recruiter(self, info: strawberry.Info[Context, None]) -> Member | None:
-        if self.recruiter_id is None:
-            return None
-        member = await info.context.loaders.member.load(self.recruiter_id)
-        return Member.from_public(member) if member else None
+    def recruiter(self, info: strawberry.Info[Context, None]) -> Member | None:
+        return _member(info, self.recruiter_id)  # type: ignore[return-value]
 
     @strawberry.field
-    async def hiring_manager(self, info: strawberry.Info[Context, None]) -> Member | None:
-        if self.hiring_manager_id is None:
-            return None
-        member = await info.context.loaders.member.load(self.hiring_manager_id)
-        return Member.from_public(member) if member else None
+    def hiring_manager(self, info: strawberry.Info[Context, None]) -> Member | None:
+        return _member(info, self.hiring_manager_id)  # type: ignore[return-value]
 
     @strawberry.field(description="The current agreed intake; null until both sides sign one off")
-    async def intake(self, info: strawberry.Info[Context, None]) -> IntakeRevision | None:
-        revision = await info.context.loaders.current_intake.load(self.database_id)
-        return IntakeRevision.from_public(revision) if revision else None
+    def intake(self, info: strawberry.Info[Context, None]) -> IntakeRevision | None:
+        loader = info.context.loaders.current_intake
+        found = peek(loader, self.database_id)
+        if found is MISSING:
+            return _later(loader.load(self.database_id), IntakeRevision.from_public)  # type: ignore[return-value]
+        return IntakeRevision.from_public(found) if found else None  # type: ignore[arg-type]
 
     @strawberry.field(description="Every intake revision, oldest first")
     async def intake_revisions(self, info: strawberry.Info[Context, None]) -> list[IntakeRevision]:
@@ -113,6 +116,25 @@ class Role(Node):
         return RoleInsights.from_pydantic(
             await insights.role_insights(ctx.session, ctx.actor, self.database_id)
         )
+
+
+def _member(
+    info: strawberry.Info[Context, None], member_id: uuid.UUID | None
+) -> Member | Awaitable[Member | None] | None:
+    """Synchronous when the page prefetched its members, an awaitable otherwise (graphql-core
+    awaits whatever a resolver returns that is awaitable)."""
+    if member_id is None:
+        return None
+    loader = info.context.loaders.member
+    found = peek(loader, member_id)
+    if found is MISSING:
+        return _later(loader.load(member_id), Member.from_public)
+    return Member.from_public(found) if found else None  # type: ignore[arg-type]
+
+
+async def _later(pending: Awaitable[P | None], shape: Callable[[P], T]) -> T | None:
+    value = await pending
+    return shape(value) if value is not None else None
 
 
 @strawberry.type

@@ -1,0 +1,53 @@
+"""Loading a page's edges before its rows are resolved.
+
+A list resolver that knows which edges the query selects loads them for the whole page (one
+statement per edge, as the DataLoaders would) before returning. The edge resolvers then find
+their values already loaded and answer synchronously, so graphql-core completes the list without
+scheduling a task per row, which is most of the cost of a large page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import Any
+
+import strawberry
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+
+from app.domain.roles.schemas import RolePublic
+from app.graphql.loaders import Loaders
+
+
+def _names(selections: Iterable[Any], path: Sequence[str]) -> set[str]:
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            names |= _names(selection.selections, path)
+        elif isinstance(selection, SelectedField):
+            if not path:
+                names.add(selection.name)
+            elif selection.name == path[0]:
+                names |= _names(selection.selections, path[1:])
+    return names
+
+
+def selected(info: strawberry.Info[Any, Any], *path: str) -> set[str]:
+    """Field names selected under `path` within the field being resolved (fragments included)."""
+    return _names(info.selected_fields[0].selections, path) if info.selected_fields else set()
+
+
+async def role_edges(loaders: Loaders, roles: Sequence[RolePublic], wanted: set[str]) -> None:
+    work: list[Awaitable[Any]] = []
+    if "intake" in wanted:
+        work.append(loaders.current_intake.load_many([r.id for r in roles]))
+    members: set[uuid.UUID] = set()
+    if "hiringManager" in wanted:
+        members.update(r.hiring_manager_id for r in roles if r.hiring_manager_id)
+    if "recruiter" in wanted:
+        members.update(r.recruiter_id for r in roles if r.recruiter_id)
+    if members:
+        work.append(loaders.member.load_many(sorted(members)))
+    if work:
+        await asyncio.gather(*work)

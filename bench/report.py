@@ -1,0 +1,289 @@
+"""Results: targets judged, the printed table, and bench/results/latest.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import Scenario
+from bench.wrk import WrkResult
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Target:
+    name: str
+    limit: str
+    value: str
+    passed: bool
+
+
+@dataclass
+class Measured:
+    """One scenario's rounds of load; its figures are the medians over the rounds."""
+
+    scenario: Scenario
+    rounds: list[WrkResult]
+    statements: int | None = None  # the steady state: credential already cached
+    statements_first: int | None = None  # the probe before it (may include the key look-up)
+    ratio: float | None = None  # median over rounds of (this round's req/s / baseline's)
+    round_ratios: list[float] = field(default_factory=list)
+    # The service process's CPU time per request in each round: unlike req/s, barely moved by
+    # other work on the machine, so it shows what a request costs even on a busy machine.
+    cpu_ms: list[float] = field(default_factory=list)
+    cpu_ratio: float | None = None  # the baseline's CPU per request over this one's
+    targets: list[Target] = field(default_factory=list)
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        return statistics.median(self.cpu_ms) if self.cpu_ms else None
+
+    @property
+    def requests_per_s(self) -> float:
+        return statistics.median(r.requests_per_s for r in self.rounds)
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(r.p50_ms for r in self.rounds)
+
+    @property
+    def p99_ms(self) -> float:
+        return statistics.median(r.p99_ms for r in self.rounds)
+
+    @property
+    def tail_ratio(self) -> float:
+        return self.p99_ms / self.p50_ms if self.p50_ms > 0 else float("inf")
+
+    @property
+    def non_2xx_3xx(self) -> int:
+        return sum(r.non_2xx_3xx for r in self.rounds)
+
+    @property
+    def socket_errors(self) -> int:
+        return sum(r.socket_errors for r in self.rounds)
+
+    @property
+    def passed(self) -> bool:
+        return all(t.passed for t in self.targets)
+
+
+def judge(measured: list[Measured]) -> None:
+    by_key = {m.scenario.key: m for m in measured}
+    for m in measured:
+        s = m.scenario
+        m.targets = []
+        base = by_key.get(s.baseline) if s.baseline is not None else None
+        if base is not None:
+            m.round_ratios = [
+                mine.requests_per_s / theirs.requests_per_s if theirs.requests_per_s > 0 else 0.0
+                for mine, theirs in zip(m.rounds, base.rounds, strict=True)
+            ]
+            m.ratio = statistics.median(m.round_ratios)
+            mine, theirs = m.cpu_ms_per_request, base.cpu_ms_per_request
+            m.cpu_ratio = theirs / mine if mine and theirs else None
+            if s.min_ratio is not None:
+                m.targets.append(
+                    Target(
+                        "ratio",
+                        f">= {s.min_ratio:g}",
+                        f"{m.ratio:.3f}",
+                        m.ratio >= s.min_ratio,
+                    )
+                )
+        if s.max_statements is not None:
+            ok = m.statements is not None and m.statements <= s.max_statements
+            m.targets.append(Target("stmts", f"<= {s.max_statements}", str(m.statements), ok))
+        m.targets.append(
+            Target(
+                "p99/p50",
+                f"<= {s.max_tail_ratio:g}",
+                f"{m.tail_ratio:.2f}",
+                m.tail_ratio <= s.max_tail_ratio,
+            )
+        )
+        if m.non_2xx_3xx or m.socket_errors:
+            # Failed or timed-out requests are missing from wrk's latency figures.
+            m.targets.append(
+                Target(
+                    "errors",
+                    "0",
+                    f"{m.non_2xx_3xx} non-2xx/3xx, {m.socket_errors} socket",
+                    False,
+                )
+            )
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields), idle
+
+
+def cpu_busy(seconds: float = 1.0) -> float | None:
+    """The share of all CPUs in use over `seconds` (None where /proc/stat is missing)."""
+    before = _cpu_times()
+    time.sleep(seconds)
+    after = _cpu_times()
+    if before is None or after is None or after[0] == before[0]:
+        return None
+    total, idle = after[0] - before[0], after[1] - before[1]
+    return 1.0 - idle / total
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=5,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
+def machine(postgres_version: str, database_kind: str, wrk_version: str) -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "load_average_at_start": list(os.getloadavg()),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "postgresql": postgres_version,
+        "database": database_kind,
+        "wrk": wrk_version,
+    }
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(measured: list[Measured]) -> str:
+    headers = [
+        "endpoint",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "ratio",
+        "vs",
+        "p99/p50",
+        "stmts",
+        "cpu ms/req",
+        "cpu ratio",
+        "targets",
+    ]
+    rows = []
+    for m in measured:
+        verdicts = "; ".join(
+            f"{t.name}{t.limit.replace(' ', '')} {'PASS' if t.passed else 'FAIL'}"
+            for t in m.targets
+        )
+        rows.append(
+            [
+                m.scenario.label,
+                f"{m.requests_per_s:.0f}",
+                _fmt(m.p50_ms),
+                _fmt(m.p99_ms),
+                _fmt(m.ratio, 3),
+                m.scenario.baseline or "-",
+                _fmt(m.tail_ratio),
+                "-" if m.statements is None else str(m.statements),
+                _fmt(m.cpu_ms_per_request, 3),
+                _fmt(m.cpu_ratio, 3),
+                verdicts,
+            ]
+        )
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    right = {1, 2, 3, 4, 6, 7, 8, 9}
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out.extend(line(r) for r in rows)
+    return "\n".join(out)
+
+
+def write_json(
+    path: Path, measured: list[Measured], info: dict[str, Any], settings: dict[str, Any]
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scenarios = []
+    for m in measured:
+        s = m.scenario
+        scenarios.append(
+            {
+                "key": s.key,
+                "label": s.label,
+                "service": s.service,
+                "method": s.method,
+                "path": s.path,
+                "baseline": s.baseline,
+                "requests_per_s": m.requests_per_s,
+                "p50_ms": m.p50_ms,
+                "p99_ms": m.p99_ms,
+                "p99_over_p50": m.tail_ratio,
+                "ratio": m.ratio,
+                "cpu_ms_per_request": m.cpu_ms_per_request,
+                "cpu_ratio": m.cpu_ratio,
+                "statements": m.statements,
+                "statements_first_probe": m.statements_first,
+                "non_2xx_3xx": m.non_2xx_3xx,
+                "socket_errors": m.socket_errors,
+                "rounds": [
+                    {
+                        "requests_per_s": r.requests_per_s,
+                        "requests": r.requests,
+                        "p50_ms": r.p50_ms,
+                        "p75_ms": r.p75_ms,
+                        "p90_ms": r.p90_ms,
+                        "p99_ms": r.p99_ms,
+                        "non_2xx_3xx": r.non_2xx_3xx,
+                        "socket_errors": r.socket_errors,
+                        "ratio": m.round_ratios[i] if i < len(m.round_ratios) else None,
+                        "cpu_ms_per_request": m.cpu_ms[i] if i < len(m.cpu_ms) else None,
+                    }
+                    for i, r in enumerate(m.rounds)
+                ],
+                "targets": [asdict(t) for t in m.targets],
+                "passed": m.passed,
+            }
+        )
+    document = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": _git_commit(),
+        "machine": info,
+        "settings": settings,
+        "scenarios": scenarios,
+        "passed": all(m.passed for m in measured),
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n")

@@ -1,0 +1,740 @@
+"""Tenant isolation: another organization's ids answer 404 everywhere and change nothing there.
+
+Two organizations are seeded alike (members of every permission set, roles with agreed and
+draft intake revisions, API keys, a connection and external refs). The first one's admin then
+aims every request at the second one's records, and every table's rows of the second
+organization are compared (count and digest) before and after.
+
+The REST walk reads the app's own OpenAPI document, so a new route is walked as soon as it
+exists; a route whose path parameter, required query parameter or request body the walker
+cannot fill fails the test until the walker is taught it (see FILLERS, QUERY_FILLERS, BODIES).
+GraphQL is walked the same way from its SDL: every type implementing Node must be known to
+`_node_ids`, and every mutation must be catalogued in MUTATIONS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import graphql
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.db import Database
+from app.graphql.ids import to_global_id
+from app.graphql.schema import build_schema
+from tests.conftest import Tenant, make_settings
+from tests.helpers_safety import INTAKE_V2, SeededOrg, seed_organization
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+
+Chosen = dict[str, str]
+
+
+async def _api_key_ids(client: httpx.AsyncClient, org: SeededOrg) -> list[str]:
+    response = await client.get(
+        "/api/v1/api-keys", headers=org.admin.headers, params={"limit": 100}
+    )
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+@dataclass
+class Ids:
+    """What the walker fills path parameters with: one organization's real ids."""
+
+    role_ids: list[str]
+    member_ids: list[str]
+    key_ids: list[str]
+    revisions: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, org: SeededOrg, key_ids: list[str]) -> Ids:
+        return cls(
+            role_ids=[str(r) for r in org.role_ids],
+            member_ids=[str(m) for m in org.member_ids],
+            key_ids=key_ids,
+            revisions={str(r): numbers for r, numbers in org.revisions.items()},
+        )
+
+    @classmethod
+    def of_nobody(cls) -> Ids:
+        role_id = str(uuid.uuid4())
+        return cls([role_id], [str(uuid.uuid4())], [str(uuid.uuid4())], {role_id: [1, 2]})
+
+
+# How to fill each path parameter, given the values already chosen for the ones left of it.
+FILLERS: dict[str, Callable[[Ids, Chosen], list[str]]] = {
+    "role_id": lambda ids, chosen: ids.role_ids,
+    "member_id": lambda ids, chosen: ids.member_ids,
+    "key_id": lambda ids, chosen: ids.key_ids,
+    "number": lambda ids, chosen: [str(n) for n in ids.revisions[chosen["role_id"]]],
+}
+
+# Required query parameters, filled from the path's chosen values.
+QUERY_FILLERS: dict[str, Callable[[Ids, Chosen], str]] = {
+    "from": lambda ids, chosen: str(ids.revisions[chosen["role_id"]][0]),
+    "to": lambda ids, chosen: str(ids.revisions[chosen["role_id"]][-1]),
+}
+
+# A minimal valid body per request schema, built from the caller's own organization, so that
+# the only thing wrong with the request is whose resource the path names.
+BODIES: dict[str, Callable[[SeededOrg], dict[str, Any]]] = {
+    "RoleUpdate": lambda me: {"title": "Taken over"},
+    "MemberUpdate": lambda me: {"name": "Taken over"},
+    "PreferencesUpdate": lambda me: {"update_cadence": "weekly"},
+    "IntakeRevisionCreate": lambda me: {"content": INTAKE_V2, "change_note": "Taken over"},
+    "ExternalRefLink": lambda me: {
+        "connection_id": str(me.connection_id),
+        "external_id": "taken-over",
+    },
+}
+
+
+@dataclass
+class Call:
+    method: str
+    template: str
+    url: str
+    query: dict[str, str]
+    body: dict[str, Any] | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.url}"
+
+
+def _path_params(template: str) -> list[str]:
+    return re.findall(r"{([^}]+)}", template)
+
+
+def _body_schema_name(operation: dict[str, Any]) -> str | None:
+    body = operation.get("requestBody")
+    if body is None:
+        return None
+    ref: str = body.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    name = ref.rsplit("/", 1)[-1]
+    if name not in BODIES:
+        pytest.fail(
+            f"{operation.get('operationId')}: no minimal body for request schema {name or body!r}; add it to BODIES"
+        )
+    return name
+
+
+def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
+    """Every method of every path with a path parameter, once per combination of `ids`."""
+    calls: list[Call] = []
+    for template, item in openapi["paths"].items():
+        params = _path_params(template)
+        if not params:
+            continue
+        unknown = [p for p in params if p not in FILLERS]
+        if unknown:
+            pytest.fail(f"{template}: the walker cannot fill {unknown}; teach it in FILLERS")
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            body_name = _body_schema_name(operation)
+            required_query = [
+                p["name"]
+                for p in operation.get("parameters", [])
+                if p["in"] == "query" and p.get("required")
+            ]
+            missing = [q for q in required_query if q not in QUERY_FILLERS]
+            if missing:
+                pytest.fail(
+                    f"{method.upper()} {template}: no value for required query {missing}; teach QUERY_FILLERS"
+                )
+            for chosen in _combinations(params, ids):
+                calls.append(
+                    Call(
+                        method=method,
+                        template=template,
+                        url=template.format(**chosen),
+                        query={q: QUERY_FILLERS[q](ids, chosen) for q in required_query},
+                        body=BODIES[body_name](me) if body_name else None,
+                    )
+                )
+    return calls
+
+
+def _combinations(params: list[str], ids: Ids) -> list[Chosen]:
+    combos: list[Chosen] = [{}]
+    for name in params:
+        combos = [
+            {**chosen, name: value} for chosen in combos for value in FILLERS[name](ids, chosen)
+        ]
+    assert combos, f"no values for {params}"
+    return combos
+
+
+async def _send(client: httpx.AsyncClient, call: Call, headers: dict[str, str]) -> httpx.Response:
+    return await client.request(
+        call.method.upper(),
+        call.url,
+        params=call.query,
+        headers=headers,
+        json=call.body if call.body is not None else None,
+    )
+
+
+async def _snapshot(db: Database, organization_id: uuid.UUID) -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row, per table, of one organization."""
+    async with db.read() as session:
+        tables = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT table_name FROM information_schema.columns "
+                        "WHERE table_schema = 'public' AND column_name = 'organization_id' ORDER BY table_name"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert {"roles", "members", "api_keys", "intake_revisions", "events"} <= set(tables), tables
+        result: dict[str, tuple[int, str]] = {}
+        for table in [*tables, "organizations"]:
+            column = "id" if table == "organizations" else "organization_id"
+            row = (
+                await session.execute(
+                    text(
+                        f"SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') "
+                        f'FROM "{table}" t WHERE t.{column} = :org'
+                    ),
+                    {"org": organization_id},
+                )
+            ).one()
+            result[table] = (int(row[0]), str(row[1]))
+    return result
+
+
+def _changed(
+    before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]
+) -> dict[str, str]:
+    return {
+        table: f"{before.get(table, (0, ''))[0]} rows -> {after.get(table, (0, ''))[0]} rows"
+        + ("" if before.get(table) == after.get(table) else " (contents differ)")
+        for table in sorted(set(before) | set(after))
+        if before.get(table) != after.get(table)
+    }
+
+
+def _their_strings(theirs: SeededOrg, key_ids: list[str]) -> set[str]:
+    values = {str(theirs.tenant.organization_id), str(theirs.connection_id)}
+    values |= {str(i) for i in theirs.role_ids + theirs.member_ids}
+    values |= set(key_ids) | set(theirs.external_ids.values())
+    values |= {
+        p.member.email
+        for p in (theirs.admin, theirs.recruiter, theirs.hiring_manager, theirs.interviewer)
+    }
+    return values
+
+
+def _leaks(payload: Any, forbidden: set[str]) -> set[str]:
+    body = json.dumps(payload)
+    return {value for value in forbidden if value in body}
+
+
+@pytest.fixture
+async def orgs(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> tuple[SeededOrg, SeededOrg]:
+    mine = await seed_organization(client, tenant, "Acme")
+    theirs = await seed_organization(client, other_tenant, "Globex")
+    return mine, theirs
+
+
+async def test_every_route_answers_404_for_another_tenants_ids(
+    app: FastAPI, client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
+) -> None:
+    mine, theirs = orgs
+    openapi = app.openapi()
+    their_ids = Ids.of(theirs, await _api_key_ids(client, theirs))
+    calls = _calls(openapi, their_ids, mine)
+    walked = {(c.method, c.template) for c in calls}
+    declared = {
+        (method, template)
+        for template, item in openapi["paths"].items()
+        if _path_params(template)
+        for method in item
+        if method in HTTP_METHODS
+    }
+    assert walked == declared, declared - walked
+
+    before = await _snapshot(db, theirs.tenant.organization_id)
+    wrong: list[str] = []
+    for call in calls:
+        response = await _send(client, call, mine.admin.headers)
+        problem = (
+            response.json()
+            if response.headers.get("content-type") == "application/problem+json"
+            else None
+        )
+        if response.status_code != 404 or problem is None or problem.get("code") != "not_found":
+            wrong.append(f"{call.label} -> {response.status_code} {response.text[:300]}")
+            continue
+        if _leaks(problem, {str(theirs.tenant.organization_id), *theirs.external_ids.values()}):
+            wrong.append(f"{call.label}: the 404 names more than the id asked for: {problem}")
+    after = await _snapshot(db, theirs.tenant.organization_id)
+
+    assert not wrong, "another tenant's ids must answer 404 not_found:\n" + "\n".join(wrong)
+    assert not _changed(before, after), f"the other organization changed: {_changed(before, after)}"
+
+
+async def test_another_tenants_id_gets_the_same_404_as_a_missing_one(
+    app: FastAPI, client: httpx.AsyncClient, orgs: tuple[SeededOrg, SeededOrg]
+) -> None:
+    """No existence oracle: the answer to their id matches the answer to an id nobody has."""
+    mine, theirs = orgs
+    openapi = app.openapi()
+    theirs_ids = Ids.of(theirs, await _api_key_ids(client, theirs))
+    nobody_ids = Ids.of_nobody()
+    first_of_each: dict[tuple[str, str], Call] = {}
+    for call in _calls(openapi, theirs_ids, mine):
+        first_of_each.setdefault((call.method, call.template), call)
+    unknown_of_each: dict[tuple[str, str], Call] = {}
+    for call in _calls(openapi, nobody_ids, mine):
+        unknown_of_each.setdefault((call.method, call.template), call)
+
+    def shape(call: Call, response: httpx.Response) -> tuple[int, str, str, str]:
+        problem = response.json()
+        detail = str(problem.get("detail", ""))
+        for value in re.findall(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", detail
+        ):
+            detail = detail.replace(value, "<id>")
+        return response.status_code, str(problem.get("code")), str(problem.get("title")), detail
+
+    different = []
+    for key, call in first_of_each.items():
+        theirs_answer = shape(call, await _send(client, call, mine.admin.headers))
+        unknown = unknown_of_each[key]
+        unknown_answer = shape(unknown, await _send(client, unknown, mine.admin.headers))
+        if theirs_answer != unknown_answer:
+            different.append(
+                f"{call.method.upper()} {call.template}: theirs {theirs_answer} vs unknown {unknown_answer}"
+            )
+    assert not different, "\n".join(different)
+
+
+async def test_the_walk_with_ones_own_ids_reaches_the_resources(
+    app: FastAPI, client: httpx.AsyncClient, orgs: tuple[SeededOrg, SeededOrg]
+) -> None:
+    """The control: the very same requests with the caller's own ids are not 404, so the walk's
+    404s are the tenancy check and not a malformed request."""
+    mine, _ = orgs
+    # Never the admin's own key: revoking it would end the test.
+    own = Ids.of(mine, [str(mine.spare_key_id)])
+    answered: dict[tuple[str, str], list[int]] = {}
+    for call in _calls(app.openapi(), own, mine):
+        response = await _send(client, call, mine.admin.headers)
+        assert response.status_code < 500, f"{call.label}: {response.text}"
+        answered.setdefault((call.method, call.template), []).append(response.status_code)
+    unreached = {
+        f"{m.upper()} {t}": codes
+        for (m, t), codes in answered.items()
+        if all(c in (404, 422) for c in codes)
+    }
+    assert not unreached, f"these never reached a resource with the caller's own ids: {unreached}"
+
+
+async def test_lists_never_include_another_tenants_rows(
+    app: FastAPI, client: httpx.AsyncClient, orgs: tuple[SeededOrg, SeededOrg]
+) -> None:
+    mine, theirs = orgs
+    forbidden = _their_strings(theirs, await _api_key_ids(client, theirs))
+    openapi = app.openapi()
+    lists = [
+        template
+        for template, item in openapi["paths"].items()
+        if "get" in item and not _path_params(template) and template.startswith("/api/")
+    ]
+    assert "/api/v1/roles" in lists, lists
+    assert "/api/v1/events" in lists, lists
+    for template in lists:
+        pages = 0
+        params: dict[str, Any] = {"limit": 2}
+        while True:
+            response = await client.get(template, headers=mine.admin.headers, params=params)
+            assert response.status_code == 200, f"{template}: {response.text}"
+            payload = response.json()
+            assert not _leaks(payload, forbidden), (
+                f"{template} shows another tenant's {_leaks(payload, forbidden)}"
+            )
+            pages += 1
+            cursor = payload.get("next_cursor") if isinstance(payload, dict) else None
+            # A feed may always hand back a cursor to resume from, saying `has_more` when it can.
+            if not cursor or not payload.get("has_more", True):
+                break
+            assert pages < 100, f"{template} never ends"
+            params = {"limit": 2, "cursor": cursor}
+
+    # Their ids as filters find nothing of theirs, and their cursor does not open their rows.
+    for name, value in (
+        ("hiring_manager_id", theirs.hiring_manager.id),
+        ("recruiter_id", theirs.recruiter.id),
+    ):
+        response = await client.get(
+            "/api/v1/roles", headers=mine.admin.headers, params={name: str(value)}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["items"] == [], response.text
+    their_page = await client.get(
+        "/api/v1/roles", headers=theirs.admin.headers, params={"limit": 1}
+    )
+    their_cursor = their_page.json()["next_cursor"]
+    assert their_cursor
+    response = await client.get(
+        "/api/v1/roles", headers=mine.admin.headers, params={"cursor": their_cursor}
+    )
+    assert response.status_code in (200, 422), response.text
+    assert not _leaks(response.json(), forbidden), response.text
+
+    # Naming their organization beside one's own key changes nothing.
+    response = await client.get(
+        "/api/v1/organization",
+        headers={**mine.admin.headers, "X-Organization-Id": str(theirs.tenant.organization_id)},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == str(mine.tenant.organization_id)
+
+
+async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
+) -> None:
+    mine, theirs = orgs
+    headers = mine.admin.headers
+    my_role = mine.role_ids[0]
+    cases: list[tuple[str, str, dict[str, Any], str]] = [
+        (
+            "POST",
+            "/api/v1/roles",
+            {"title": "X", "recruiter_id": str(theirs.recruiter.id)},
+            "recruiter_id",
+        ),
+        (
+            "POST",
+            "/api/v1/roles",
+            {"title": "X", "hiring_manager_id": str(theirs.hiring_manager.id)},
+            "hiring_manager_id",
+        ),
+        (
+            "PATCH",
+            f"/api/v1/roles/{my_role}",
+            {"recruiter_id": str(theirs.recruiter.id)},
+            "recruiter_id",
+        ),
+        (
+            "PATCH",
+            f"/api/v1/roles/{my_role}",
+            {"hiring_manager_id": str(theirs.admin.id)},
+            "hiring_manager_id",
+        ),
+        (
+            "PATCH",
+            f"/api/v1/members/{mine.admin.id}/preferences",
+            {"delegate_id": str(theirs.recruiter.id)},
+            "delegate_id",
+        ),
+        (
+            "POST",
+            "/api/v1/api-keys",
+            {"name": "X", "member_id": str(theirs.interviewer.id)},
+            "member_id",
+        ),
+        (
+            "PUT",
+            f"/api/v1/roles/{my_role}/external-refs",
+            {"connection_id": str(theirs.connection_id), "external_id": "x-1"},
+            "connection_id",
+        ),
+    ]
+    before = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    for method, url, body, field in cases:
+        response = await client.request(method, url, headers=headers, json=body)
+        assert response.status_code == 422, (
+            f"{method} {url} {body}: {response.status_code} {response.text}"
+        )
+        problem = response.json()
+        assert problem["code"] == "invalid_input", problem
+        assert [e["field"] for e in problem["errors"]] == [field], problem
+    after = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    assert not _changed(before[0], after[0]), (
+        f"the caller's organization changed: {_changed(before[0], after[0])}"
+    )
+    assert not _changed(before[1], after[1]), (
+        f"the other organization changed: {_changed(before[1], after[1])}"
+    )
+
+    # An email the other tenant uses is free in the caller's organization (no oracle, no clash).
+    response = await client.post(
+        "/api/v1/members",
+        headers=headers,
+        json={
+            "email": theirs.interviewer.member.email,
+            "name": "Namesake",
+            "permission_set": "interviewer",
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["organization_id"] == str(mine.tenant.organization_id)
+    assert not _changed(before[1], await _snapshot(db, theirs.tenant.organization_id))
+
+
+# --- GraphQL -------------------------------------------------------------------------------
+
+QUERY_BY_ID = """
+query($role: ID!, $member: ID!, $rawRole: ID!, $rawMember: ID!) {
+  role(id: $role) { id }
+  rawRole: role(id: $rawRole) { id }
+  member(id: $member) { id }
+  rawMember: member(id: $rawMember) { id }
+}
+"""
+
+
+async def _node_ids(client: httpx.AsyncClient, org: SeededOrg) -> dict[str, list[uuid.UUID]]:
+    """The database ids of every Node type's records in one organization."""
+    revisions: list[uuid.UUID] = []
+    for role_id in org.role_ids:
+        response = await client.get(
+            f"/api/v1/roles/{role_id}/intake/revisions", headers=org.admin.headers
+        )
+        assert response.status_code == 200, response.text
+        revisions += [uuid.UUID(item["id"]) for item in response.json()["items"]]
+    return {
+        "Role": org.role_ids,
+        "Member": org.member_ids,
+        "Organization": [org.tenant.organization_id],
+        "IntakeRevision": revisions,
+    }
+
+
+RESULT = "__typename ... on MutationError { code status fields { field } }"
+
+CREATED = "created"
+
+# Every mutation, with its input built from the other organization's ids, and the MutationError
+# code due (or CREATED when it rightly succeeds in the caller's own organization).
+MutationCase = Callable[["GraphIds"], tuple[str, dict[str, Any], str]]
+
+
+@dataclass
+class GraphIds:
+    mine: SeededOrg
+    theirs: SeededOrg
+    their_key_id: str
+
+    def role(self, org: SeededOrg, index: int = 0) -> str:
+        return to_global_id("Role", org.role_ids[index])
+
+    def member(self, person_id: uuid.UUID) -> str:
+        return to_global_id("Member", person_id)
+
+
+MUTATIONS: dict[str, MutationCase] = {
+    "updateRole": lambda g: (
+        'mutation($id: ID!) { r: updateRole(input: {id: $id, title: "Taken over"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.role(g.theirs)},
+        "not_found",
+    ),
+    "proposeIntakeRevision": lambda g: (
+        "mutation($id: ID!, $c: JSON!) { r: proposeIntakeRevision(input: {roleId: $id, content: $c, "
+        'changeNote: "Taken over"}) { ' + RESULT + " } }",
+        {"id": g.role(g.theirs), "c": INTAKE_V2},
+        "not_found",
+    ),
+    "signOffIntakeRevision": lambda g: (
+        "mutation($id: ID!) { r: signOffIntakeRevision(input: {roleId: $id, number: 2}) { "
+        + RESULT
+        + " } }",
+        {"id": g.role(g.theirs)},
+        "not_found",
+    ),
+    "updateMember": lambda g: (
+        'mutation($id: ID!) { r: updateMember(input: {id: $id, name: "Taken over"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.member(g.theirs.recruiter.id)},
+        "not_found",
+    ),
+    "updatePreferences": lambda g: (
+        'mutation($id: ID!) { r: updatePreferences(input: {memberId: $id, updateCadence: "weekly"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.member(g.theirs.hiring_manager.id)},
+        "not_found",
+    ),
+    "revokeApiKey": lambda g: (
+        "mutation($id: UUID!) { r: revokeApiKey(id: $id) { " + RESULT + " } }",
+        {"id": g.their_key_id},
+        "not_found",
+    ),
+    "linkRoleExternalRef": lambda g: (
+        "mutation($id: ID!, $conn: UUID!) { r: linkRoleExternalRef(input: {roleId: $id, connectionId: $conn, "
+        'externalId: "taken-over"}) { ' + RESULT + " } }",
+        {"id": g.role(g.theirs), "conn": str(g.mine.connection_id)},
+        "not_found",
+    ),
+    # These name no existing record to act on; their references to the other tenant are refused.
+    "createRole": lambda g: (
+        'mutation($m: ID!) { r: createRole(input: {title: "X", hiringManagerId: $m}) { '
+        + RESULT
+        + " } }",
+        {"m": g.member(g.theirs.hiring_manager.id)},
+        "invalid_input",
+    ),
+    "createApiKey": lambda g: (
+        'mutation($m: ID!) { r: createApiKey(input: {name: "X", memberId: $m}) { '
+        + RESULT
+        + " } }",
+        {"m": g.member(g.theirs.interviewer.id)},
+        "invalid_input",
+    ),
+    # Emails are unique per organization: one the other tenant uses is free here, and saying
+    # otherwise would tell the caller who works there.
+    "createMember": lambda g: (
+        'mutation($e: String!) { r: createMember(input: {email: $e, name: "X", permissionSet: "interviewer"})'
+        " { " + RESULT + " } }",
+        {"e": g.theirs.recruiter.member.email},
+        CREATED,
+    ),
+}
+
+
+async def _graphql(
+    client: httpx.AsyncClient, headers: dict[str, str], query: str, variables: dict[str, Any]
+) -> Any:
+    response = await client.post(
+        "/graphql", headers=headers, json={"query": query, "variables": variables}
+    )
+    assert response.status_code == 200, response.text
+    payload = response.json()
+    assert not payload.get("errors"), payload
+    return payload["data"]
+
+
+async def test_graphql_never_shows_or_changes_another_tenants_records(
+    client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
+) -> None:
+    mine, theirs = orgs
+    headers = mine.admin.headers
+    g = GraphIds(mine, theirs, (await _api_key_ids(client, theirs))[0])
+
+    sdl = graphql.build_schema(build_schema(make_settings()).as_str())
+    node_types = sorted(
+        name
+        for name, kind in sdl.type_map.items()
+        if isinstance(kind, graphql.GraphQLObjectType)
+        and any(i.name == "Node" for i in kind.interfaces)
+    )
+    theirs_nodes, my_nodes = await _node_ids(client, theirs), await _node_ids(client, mine)
+    assert set(node_types) <= set(theirs_nodes), f"teach _node_ids the ids of {node_types}"
+    for type_name in node_types:
+        assert theirs_nodes[type_name], type_name
+        for raw_id in theirs_nodes[type_name]:
+            query = "query($id: ID!) { node(id: $id) { __typename id } }"
+            data = await _graphql(client, headers, query, {"id": to_global_id(type_name, raw_id)})
+            assert data["node"] is None, f"node({type_name} {raw_id}) of another tenant: {data}"
+        # The control: the caller's own record of that type is found.
+        data = await _graphql(
+            client,
+            headers,
+            "query($id: ID!) { node(id: $id) { __typename } }",
+            {"id": to_global_id(type_name, my_nodes[type_name][0])},
+        )
+        assert data["node"] == {"__typename": type_name}, data
+
+    for index, role_id in enumerate(theirs.role_ids):
+        member_id = theirs.member_ids[index % len(theirs.member_ids)]
+        data = await _graphql(
+            client,
+            headers,
+            QUERY_BY_ID,
+            {
+                "role": to_global_id("Role", role_id),
+                "member": to_global_id("Member", member_id),
+                "rawRole": str(role_id),
+                "rawMember": str(member_id),
+            },
+        )
+        assert data == dict.fromkeys(data), data
+    data = await _graphql(
+        client,
+        headers,
+        QUERY_BY_ID,
+        {
+            "role": g.role(mine),
+            "member": g.member(mine.recruiter.id),
+            "rawRole": str(mine.role_ids[0]),
+            "rawMember": str(mine.recruiter.id),
+        },
+    )
+    assert all(value is not None for value in data.values()), data
+
+    # Lists and edges show only the caller's organization.
+    forbidden = _their_strings(theirs, [g.their_key_id]) | {
+        g.role(theirs, i) for i in range(len(theirs.role_ids))
+    }
+    forbidden |= {g.member(m) for m in theirs.member_ids}
+    forbidden |= {str(r) for r in theirs_nodes["IntakeRevision"]}
+    data = await _graphql(
+        client,
+        headers,
+        "{ roles(first: 100) { edges { node { id databaseId title recruiter { id email } hiringManager { id email }"
+        " intake { databaseId } intakeRevisions { databaseId } externalRefs { connectionId externalId } } } }"
+        " members(first: 100) { edges { node { id databaseId email } } }"
+        " viewer { member { id } organization { id databaseId } } organization { databaseId } }",
+        {},
+    )
+    assert not _leaks(data, forbidden), _leaks(data, forbidden)
+    assert len(data["roles"]["edges"]) == len(mine.role_ids), data["roles"]
+    for name, value in (
+        ("hiringManagerId", theirs.hiring_manager.id),
+        ("recruiterId", theirs.recruiter.id),
+    ):
+        data = await _graphql(
+            client,
+            headers,
+            f"query($m: ID!) {{ roles({name}: $m) {{ edges {{ node {{ id }} }} }} }}",
+            {"m": g.member(value)},
+        )
+        assert data["roles"]["edges"] == [], data
+
+    mutation_type = sdl.mutation_type
+    assert mutation_type is not None
+    uncatalogued = set(mutation_type.fields) - set(MUTATIONS)
+    assert not uncatalogued, f"teach MUTATIONS how to aim {sorted(uncatalogued)} at another tenant"
+
+    before = await _snapshot(db, theirs.tenant.organization_id)
+    wrong = []
+    for name, build in MUTATIONS.items():
+        query, variables, code = build(g)
+        result = (await _graphql(client, headers, query, variables))["r"]
+        if code == CREATED:
+            if result.get("__typename") == "MutationError":
+                wrong.append(
+                    f"{name}: expected it to succeed in the caller's organization, got {result}"
+                )
+        elif result.get("__typename") != "MutationError" or result.get("code") != code:
+            wrong.append(f"{name}: expected MutationError {code}, got {result}")
+    after = await _snapshot(db, theirs.tenant.organization_id)
+    assert not wrong, "\n".join(wrong)
+    assert not _changed(before, after), f"the other organization changed: {_changed(before, after)}"
