@@ -17,6 +17,8 @@ from app.domain.calibration.schemas import SlateItemPublic, SlateSummaryPublic
 from app.domain.candidates import documents
 from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
+from app.domain.feedback import decisions, offers, scorecards
+from app.domain.feedback.schemas import DecisionPublic, OfferPublic, ScorecardPublic
 from app.domain.integrations import service as integrations
 from app.domain.integrations.schemas import ExternalRefPublic
 from app.domain.interviews import service as interviews
@@ -97,6 +99,15 @@ class Loaders:
         )
         self.interviews_by_application: DataLoader[K, list[InterviewPublic] | None] = _loader(
             interviews.for_applications, session, actor, list
+        )
+        self.scorecards_by_interview: DataLoader[K, list[ScorecardPublic] | None] = _loader(
+            scorecards.scorecards_for_interviews, session, actor, list
+        )
+        self.decision: DataLoader[K, DecisionPublic | None] = _loader(
+            decisions.latest_decisions, session, actor
+        )
+        self.offers_by_role: DataLoader[K, list[OfferPublic] | None] = _loader(
+            offers.offers_for_roles, session, actor, list
         )
         self.slate_items: DataLoader[K, list[SlateItemPublic] | None] = _loader(
             slates.items_for_slates, session, actor, list

@@ -15,6 +15,9 @@ from app.domain.calibration import slates
 from app.domain.calibration.schemas import DecisionCreate, SlateCreate, SlateSend, SlateUpdate
 from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import CandidateCreate, CandidateUpdate
+from app.domain.feedback import decisions, offers, scorecards
+from app.domain.feedback.schemas import DecisionCreate as HiringDecisionCreate
+from app.domain.feedback.schemas import OfferCreate, OfferTransition, ScorecardWrite
 from app.domain.integrations import service as integrations
 from app.domain.integrations.schemas import ExternalRefLink
 from app.domain.interviews import service as interviews
@@ -39,6 +42,7 @@ from app.graphql.context import Context
 from app.graphql.errors import MutationError, run_mutation, validate
 from app.graphql.ids import parse_id
 from app.graphql.types.calibration import Slate
+from app.graphql.types.feedback import HiringDecision, Offer, Scorecard
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.interviews import Interview
 from app.graphql.types.member import Member
@@ -843,5 +847,150 @@ class InterviewMutation:
             async with ctx.db.transaction() as session:
                 interview = await interviews.set_status(session, ctx.actor, interview_id, payload)
             return InterviewPayload(interview=Interview.from_public(interview))
+
+        return await run_mutation(work)
+
+
+@strawberry.input
+class WriteScorecardInput:
+    interview_id: strawberry.ID
+    recommendation: str | None = None
+    ratings: JSON | None = strawberry.field(
+        default=None, description="Skill name to rating, or null for not assessed"
+    )
+    reasons: str | None = None
+    submit: bool = False
+
+
+@strawberry.input
+class DecideApplicationInput:
+    application_id: strawberry.ID
+    decision: str
+    note: str
+    rejection_reason_id: uuid.UUID | None = None
+
+
+@strawberry.input
+class CompensationInput:
+    currency: str
+    base_salary: int
+    bonus: int | None = None
+    equity: str | None = None
+    notes: str | None = None
+
+
+@strawberry.input
+class CreateOfferInput:
+    application_id: strawberry.ID
+    compensation: CompensationInput
+    start_date: dt.date | None = None
+    expires_at: dt.datetime | None = None
+    note: str | None = None
+
+
+@strawberry.input
+class MoveOfferInput:
+    id: uuid.UUID
+    to: str
+    reason: str | None = None
+
+
+@strawberry.type
+class ScorecardPayload:
+    scorecard: Scorecard
+
+
+@strawberry.type
+class DecisionPayload:
+    decision: HiringDecision
+
+
+@strawberry.type
+class OfferPayload:
+    offer: Offer
+
+
+ScorecardResult = Annotated[ScorecardPayload | MutationError, strawberry.union("ScorecardResult")]
+DecisionResult = Annotated[DecisionPayload | MutationError, strawberry.union("DecisionResult")]
+OfferResult = Annotated[OfferPayload | MutationError, strawberry.union("OfferResult")]
+
+
+@strawberry.type
+class FeedbackMutation:
+    @strawberry.mutation(
+        description="Save a draft of your scorecard, submit it, or amend a submitted one"
+    )
+    async def write_scorecard(self, info: Info, input: WriteScorecardInput) -> ScorecardResult:
+        ctx = info.context
+
+        async def work() -> ScorecardPayload:
+            interview_id = parse_id(input.interview_id, "Interview", "interviewId")
+            payload = validate(
+                ScorecardWrite,
+                {
+                    "recommendation": input.recommendation,
+                    "ratings": input.ratings or {},
+                    "reasons": input.reasons,
+                    "submit": input.submit,
+                },
+            )
+            async with ctx.db.transaction() as session:
+                card = await scorecards.write_scorecard(session, ctx.actor, interview_id, payload)
+            return ScorecardPayload(scorecard=Scorecard.from_pydantic(card))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="The hiring manager decides after interviews: advance, reject or offer"
+    )
+    async def decide_application(self, info: Info, input: DecideApplicationInput) -> DecisionResult:
+        ctx = info.context
+
+        async def work() -> DecisionPayload:
+            application_id = parse_id(input.application_id, "Application", "applicationId")
+            payload = validate(
+                HiringDecisionCreate,
+                {
+                    "decision": input.decision,
+                    "note": input.note,
+                    "rejection_reason_id": input.rejection_reason_id,
+                },
+            )
+            async with ctx.db.transaction() as session:
+                decision = await decisions.decide(session, ctx.actor, application_id, payload)
+            return DecisionPayload(decision=HiringDecision.from_pydantic(decision))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation
+    async def create_offer(self, info: Info, input: CreateOfferInput) -> OfferResult:
+        ctx = info.context
+
+        async def work() -> OfferPayload:
+            data = _given(input)
+            data["application_id"] = parse_id(
+                data["application_id"], "Application", "applicationId"
+            )
+            data["compensation"] = {
+                k: v for k, v in vars(input.compensation).items() if v is not None
+            }
+            payload = validate(OfferCreate, data)
+            async with ctx.db.transaction() as session:
+                offer = await offers.create_offer(session, ctx.actor, payload)
+            return OfferPayload(offer=Offer.from_pydantic(offer))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="Approve, send, record acceptance or decline, or rescind an offer"
+    )
+    async def move_offer(self, info: Info, input: MoveOfferInput) -> OfferResult:
+        ctx = info.context
+
+        async def work() -> OfferPayload:
+            payload = validate(OfferTransition, {"to": input.to, "reason": input.reason})
+            async with ctx.db.transaction() as session:
+                offer = await offers.move_offer(session, ctx.actor, input.id, payload)
+            return OfferPayload(offer=Offer.from_pydantic(offer))
 
         return await run_mutation(work)

@@ -20,7 +20,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.graphql.errors import DomainErrorCodes
-from app.graphql.mutations import InterviewMutation, Mutation, PipelineMutation
+from app.graphql.mutations import FeedbackMutation, InterviewMutation, Mutation, PipelineMutation
 from app.graphql.queries import Query
 from app.graphql.types.calibration import Slate
 from app.graphql.types.intake import IntakeRevision
@@ -59,7 +59,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     return HireloopSchema(
         query=Query,
-        mutation=merge_types("Mutation", (Mutation, PipelineMutation, InterviewMutation)),
+        mutation=merge_types(
+            "Mutation", (Mutation, PipelineMutation, InterviewMutation, FeedbackMutation)
+        ),
         types=[
             Role,
             Member,

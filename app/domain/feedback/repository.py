@@ -165,9 +165,9 @@ _REMIND = text(
     f"""
     WITH owed AS ({_OWED})
     INSERT INTO feedback_reminders (id, organization_id, interview_id, member_id, kind, created_at)
-    SELECT gen_random_uuid(), organization_id, interview_id, member_id, :kind, now()
+    SELECT gen_random_uuid(), organization_id, interview_id, member_id, CAST(:kind AS varchar), now()
     FROM owed
-    WHERE CASE WHEN :kind = 'overdue' THEN due_at <= :now
+    WHERE CASE WHEN CAST(:kind AS varchar) = 'overdue' THEN due_at <= :now
                ELSE due_at - make_interval(hours => :soon) <= :now AND due_at > :now END
     ON CONFLICT (interview_id, member_id, kind) DO NOTHING
     RETURNING organization_id, interview_id, member_id

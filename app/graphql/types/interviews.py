@@ -11,6 +11,7 @@ from strawberry.experimental import pydantic as strawberry_pydantic
 from app.domain.interviews import schemas
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
+from app.graphql.types.feedback import Scorecard
 from app.graphql.types.member import Member
 from app.graphql.types.node import Node
 
@@ -118,6 +119,13 @@ class Interview(Node):
     interviewers: list[Interviewer]
     version: int
     application_id: uuid.UUID
+
+    @strawberry.field(
+        description="Scorecards you may read: your own, and the others' once yours is submitted"
+    )
+    async def scorecards(self, info: strawberry.Info[Context, None]) -> list[Scorecard]:
+        rows = await info.context.loaders.scorecards_by_interview.load(self.database_id) or []
+        return [Scorecard.from_pydantic(c) for c in rows]
 
     @classmethod
     def from_public(cls, i: schemas.InterviewPublic) -> Interview:

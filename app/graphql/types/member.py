@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import strawberry
 
+from app.domain.feedback import closing
 from app.domain.organizations.schemas import MemberPublic, OrganizationPublic
-from app.graphql.ids import to_global_id
+from app.errors import InvalidInput
+from app.graphql.ids import parse_id, to_global_id
+from app.graphql.types.feedback import CloseTheLoop
 from app.graphql.types.node import Node, PageInfo
 
 
@@ -106,6 +110,7 @@ class Organization(Node):
     time_zone: str
     feedback_due_hours: int
     close_the_loop_days: int
+    culture_notes: str | None
 
     @classmethod
     def from_public(cls, o: OrganizationPublic) -> Organization:
@@ -116,4 +121,20 @@ class Organization(Node):
             time_zone=o.time_zone,
             feedback_due_hours=o.feedback_due_hours,
             close_the_loop_days=o.close_the_loop_days,
+            culture_notes=o.culture_notes,
+        )
+
+    @strawberry.field(description="Interviewed candidates still waiting to hear, oldest first")
+    async def close_the_loop(
+        self,
+        info: strawberry.Info[Any, None],
+        role_id: strawberry.ID | None = None,
+        limit: int = 100,
+    ) -> CloseTheLoop:
+        ctx = info.context
+        role = parse_id(role_id, "Role", "roleId") if role_id else None
+        if not 1 <= limit <= 1000:
+            raise InvalidInput.for_field("limit", "must be between 1 and 1000")
+        return CloseTheLoop.from_pydantic(
+            await closing.close_the_loop(ctx.session, ctx.actor, role, limit)
         )

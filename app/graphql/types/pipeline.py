@@ -15,6 +15,7 @@ from app.graphql.ids import to_global_id
 from app.graphql.types.node import Node, PageInfo
 
 if TYPE_CHECKING:
+    from app.graphql.types.feedback import HiringDecision, ScorecardSummary
     from app.graphql.types.interviews import Interview, PanelPacket
     from app.graphql.types.role import Role
 
@@ -207,6 +208,27 @@ class Application(Node):
         return PanelPacket.from_public(
             await prep.panel_packet(ctx.session, ctx.actor, self.database_id)
         )
+
+    @strawberry.field(description="All submitted scorecards, their spread, and who is overdue")
+    async def scorecard_summary(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[ScorecardSummary, strawberry.lazy("app.graphql.types.feedback")]:
+        from app.domain.feedback import scorecards
+        from app.graphql.types.feedback import ScorecardSummary
+
+        ctx = info.context
+        return ScorecardSummary.from_pydantic(
+            await scorecards.summary(ctx.session, ctx.actor, self.database_id)
+        )
+
+    @strawberry.field(description="The hiring manager's latest decision after interviews")
+    async def decision(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[HiringDecision, strawberry.lazy("app.graphql.types.feedback")] | None:
+        from app.graphql.types.feedback import HiringDecision
+
+        found = await info.context.loaders.decision.load(self.database_id)
+        return HiringDecision.from_pydantic(found) if found else None
 
     @strawberry.field(description="Every move: who, when and why")
     async def history(self, info: strawberry.Info[Context, None]) -> list[Transition]:

@@ -8,11 +8,13 @@ from typing import TypeVar
 import strawberry
 
 from app.domain.calibration import insights
+from app.domain.feedback import closing
 from app.domain.roles.schemas import RolePublic
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
 from app.graphql.loaders import MISSING, peek
 from app.graphql.types.calibration import RoleInsights, Slate
+from app.graphql.types.feedback import Offer, RoleDashboard
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.member import Member
 from app.graphql.types.node import Node, PageInfo
@@ -115,6 +117,18 @@ class Role(Node):
         ctx = info.context
         return RoleInsights.from_pydantic(
             await insights.role_insights(ctx.session, ctx.actor, self.database_id)
+        )
+
+    @strawberry.field(description="The role's offers, newest first")
+    async def offers(self, info: strawberry.Info[Context, None]) -> list[Offer]:
+        rows = await info.context.loaders.offers_by_role.load(self.database_id) or []
+        return [Offer.from_pydantic(o) for o in rows]
+
+    @strawberry.field(description="The recruiter's figures for the role")
+    async def dashboard(self, info: strawberry.Info[Context, None]) -> RoleDashboard:
+        ctx = info.context
+        return RoleDashboard.from_pydantic(
+            await closing.dashboard(ctx.session, ctx.actor, self.database_id)
         )
 
 
