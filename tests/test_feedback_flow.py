@@ -66,7 +66,8 @@ async def test_scorecards_decision_offer_and_closing(
     bare = await client.put(
         url, headers=ivan.headers, json={"recommendation": "yes", "submit": True}
     )
-    assert bare.status_code == 422 and "more than a yes or no" in bare.text
+    assert bare.status_code == 422
+    assert "more than a yes or no" in bare.text
     stranger = await client.put(
         url,
         headers=recruiter.headers,
@@ -74,9 +75,11 @@ async def test_scorecards_decision_offer_and_closing(
     )
     assert stranger.status_code == 403
     unknown = await client.put(url, headers=ivan.headers, json={"ratings": {"Cobol": "yes"}})
-    assert unknown.status_code == 422 and "ratings.Cobol" in unknown.text
+    assert unknown.status_code == 422
+    assert "ratings.Cobol" in unknown.text
     draft = await client.put(url, headers=ivan.headers, json={"ratings": {"sql": "strong_yes"}})
-    assert draft.status_code == 200 and draft.json()["status"] == "draft"
+    assert draft.status_code == 200
+    assert draft.json()["status"] == "draft"
     assert draft.json()["ratings"] == {"SQL": "strong_yes"}
     submitted = await client.put(
         url,
@@ -154,7 +157,8 @@ async def test_scorecards_decision_offer_and_closing(
         )
 
     illegal = await move("accepted")
-    assert illegal.status_code == 409 and illegal.json()["allowed"] == ["approved", "rescinded"]
+    assert illegal.status_code == 409
+    assert illegal.json()["allowed"] == ["approved", "rescinded"]
     assert (await move("approved", hm)).status_code == 200
     assert (await move("sent")).status_code == 200
     messages = await client.get(
@@ -168,13 +172,15 @@ async def test_scorecards_decision_offer_and_closing(
     role = await client.get(
         f"/api/v1/roles/{application.json()['role_id']}", headers=recruiter.headers
     )
-    assert role.json()["filled_count"] == 1 and role.json()["status"] == "filled"
+    assert role.json()["filled_count"] == 1
+    assert role.json()["status"] == "filled"
 
     dashboard = await client.get(
         f"/api/v1/roles/{role.json()['id']}/dashboard", headers=recruiter.headers
     )
     figures: dict[str, Any] = dashboard.json()
-    assert figures["offers_accepted"] == 1 and figures["acceptance_rate"] == 1.0
+    assert figures["offers_accepted"] == 1
+    assert figures["acceptance_rate"] == 1.0
     assert figures["overdue_scorecards"] == 1
     assert figures["time_to_feedback"][0]["interviewer_name"] == "Ivan"
 
@@ -188,7 +194,9 @@ async def test_close_the_loop_flags_waiting_candidates(
     view = await client.get("/api/v1/close-the-loop", headers=recruiter.headers)
     assert view.status_code == 200, view.text
     data = view.json()
-    assert data["waiting"] == 1 and data["at_risk"] == 1 and data["deadline_days"] == 30
+    assert data["waiting"] == 1
+    assert data["at_risk"] == 1
+    assert data["deadline_days"] == 30
     assert data["candidates"][0]["days_waiting"] >= 25
     async with db.transaction() as session:
         assert await closing.flag_at_risk(session) == 1
@@ -212,4 +220,5 @@ async def test_close_the_loop_flags_waiting_candidates(
         headers=recruiter.headers,
         json={"send_at": later, "personal_note": "Thank you for your time, Ann"},
     )
-    assert delayed.status_code == 200 and delayed.json()["personal_note"].startswith("Thank you")
+    assert delayed.status_code == 200
+    assert delayed.json()["personal_note"].startswith("Thank you")

@@ -166,7 +166,8 @@ async def test_suggest_schedule_invite_prep_packet(
         f"/api/v1/interviews/{tech_id}/prep", params={"format": "text"}, headers=recruiter.headers
     )
     assert prep.status_code == 200
-    assert "Data Engineer" in prep.text and "Ivan" in prep.text
+    assert "Data Engineer" in prep.text
+    assert "Ivan" in prep.text
 
     cancelled = await client.post(
         f"/api/v1/interviews/{tech_id}/cancel",

@@ -29,4 +29,8 @@ def test_every_error_response_is_problem_json() -> None:
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
                 if status.startswith(("4", "5")) and status != "503":
-                    assert "application/problem+json" in response.get("content", {}), (method, path, status)
+                    assert "application/problem+json" in response.get("content", {}), (
+                        method,
+                        path,
+                        status,
+                    )
