@@ -19,6 +19,17 @@ from app.domain.calibration import slates
 from app.domain.calibration.schemas import DecisionCreate, SlateCreate, SlateSend
 from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import CandidateCreate
+from app.domain.feedback import decisions, offers, scorecards
+from app.domain.feedback.schemas import DecisionCreate as HiringDecisionCreate
+from app.domain.feedback.schemas import (
+    OfferCreate,
+    OfferTransition,
+    RejectionReasonCreate,
+    ScorecardWrite,
+)
+from app.domain.interviews import repository as interviews_repo
+from app.domain.interviews import service as interviews
+from app.domain.interviews.schemas import InterviewsCreate
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate, MemberPublic, PreferencesUpdate
 from app.domain.roles import intake
@@ -181,7 +192,7 @@ async def load_demo(session: AsyncSession) -> DemoResult:
     omar = await member(
         "omar@acme.example", "Omar Haddad", "hiring_manager", "Design Lead", "America/New_York"
     )
-    await member(
+    ivan = await member(
         "ivan@acme.example", "Ivan Petrov", "interviewer", "Staff Engineer", "Europe/Berlin"
     )
     recruiter, hm_hana = _actor(riya), _actor(hana)
@@ -262,7 +273,8 @@ async def load_demo(session: AsyncSession) -> DemoResult:
             }
         ),
     )
-    await _calibration_demo(session, recruiter, hm_hana, backend.id)
+    apps = await _calibration_demo(session, recruiter, hm_hana, backend.id)
+    await _interviews_demo(session, admin_actor, recruiter, hm_hana, _actor(ivan), apps)
     return DemoResult(
         organization_name="Acme Robotics",
         admin_email=admin.email,
@@ -360,7 +372,7 @@ DEMO_DECISIONS: dict[str, dict[str, object]] = {
 
 async def _calibration_demo(
     session: AsyncSession, recruiter: Actor, manager: Actor, role_id: object
-) -> None:
+) -> dict[str, uuid.UUID]:
     """Two slates for the backend role, decided with reasons, so insights and fit checks have data."""
     assert isinstance(role_id, uuid.UUID)
     apps: dict[str, uuid.UUID] = {}
@@ -417,3 +429,102 @@ async def _calibration_demo(
                 item.id,
                 DecisionCreate.model_validate(DEMO_DECISIONS[name]),
             )
+    return apps
+
+
+async def _interviews_demo(
+    session: AsyncSession,
+    admin: Actor,
+    recruiter: Actor,
+    manager: Actor,
+    interviewer: Actor,
+    apps: dict[str, uuid.UUID],
+) -> None:
+    """Interviews held last week with scorecards (one still owed), a rejection with a reason from
+    the catalogue, an offer on its way, and one interview coming up."""
+    for code, label in (
+        ("skills_gap", "Missing skills the role needs"),
+        ("experience", "Experience level does not fit"),
+        ("compensation", "Compensation expectations do not fit"),
+        ("other", "Other"),
+    ):
+        await decisions.create_reason(session, admin, RejectionReasonCreate(code=code, label=label))
+    next_week = (utcnow() + timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    held: dict[str, uuid.UUID] = {}
+    for offset, name in enumerate(("Lena Vogel", "Aisha Khan")):
+        start = next_week + timedelta(hours=offset * 2)
+        [scheduled] = await interviews.schedule(
+            session,
+            recruiter,
+            InterviewsCreate.model_validate(
+                {
+                    "application_id": str(apps[name]),
+                    "interviews": [
+                        {
+                            "kind": "technical",
+                            "start_at": start.isoformat(),
+                            "end_at": (start + timedelta(hours=1)).isoformat(),
+                            "interviewer_ids": [str(interviewer.member_id), str(manager.member_id)],
+                        }
+                    ],
+                    "video_url": "https://meet.example/acme-backend",
+                }
+            ),
+        )
+        held[name] = scheduled.id
+    # The demo pretends a week has passed: these two interviews took place three days ago.
+    await interviews_repo.backdate(session, list(held.values()), utcnow() - timedelta(days=3))
+    for name, by, recommendation, reasons in (
+        (
+            "Lena Vogel",
+            interviewer,
+            "strong_yes",
+            "Designed the fleet ingestion service live; clear trade-offs",
+        ),
+        ("Lena Vogel", manager, "yes", "Mentoring stories were concrete; would grow the juniors"),
+        ("Aisha Khan", interviewer, "yes", "Deep Postgres knowledge; slower on the system design"),
+    ):
+        await scorecards.write_scorecard(
+            session,
+            by,
+            held[name],
+            ScorecardWrite.model_validate(
+                {
+                    "recommendation": recommendation,
+                    "ratings": {"Python": "strong_yes", "PostgreSQL": "yes"},
+                    "reasons": reasons,
+                    "submit": True,
+                }
+            ),
+        )
+    reasons_by_code = {r.code: r.id for r in await decisions.list_reasons(session, admin, False)}
+    await decisions.decide(
+        session,
+        manager,
+        apps["Aisha Khan"],
+        HiringDecisionCreate(
+            decision="reject",
+            rejection_reason_id=reasons_by_code["compensation"],
+            note="Asks 30% above the range; pay is not negotiable that far",
+        ),
+    )
+    await decisions.decide(
+        session,
+        manager,
+        apps["Lena Vogel"],
+        HiringDecisionCreate(decision="offer", note="Both interviewers strongly in favour"),
+    )
+    offer = await offers.create_offer(
+        session,
+        recruiter,
+        OfferCreate.model_validate(
+            {
+                "application_id": str(apps["Lena Vogel"]),
+                "compensation": {"currency": "EUR", "base_salary": 105000, "equity": "0.05%"},
+                "start_date": "2027-02-01",
+                "expires_at": (utcnow() + timedelta(days=10)).isoformat(),
+            }
+        ),
+    )
+    await offers.move_offer(session, manager, offer.id, OfferTransition(to="approved"))
+    await offers.move_offer(session, recruiter, offer.id, OfferTransition(to="sent"))

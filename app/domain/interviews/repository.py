@@ -246,6 +246,19 @@ _COMPLETE_PAST = text(
 )
 
 
+async def backdate(
+    session: AsyncSession, interview_ids: Sequence[uuid.UUID], end: datetime
+) -> None:
+    """Demo data only: move interviews into the past, as if they had taken place."""
+    await session.execute(
+        text(
+            "UPDATE interviews SET start_at = CAST(:end AS timestamptz) - (end_at - start_at), end_at = :end, "
+            "status = 'completed' WHERE id = ANY(:ids)"
+        ),
+        {"end": end, "ids": list(interview_ids)},
+    )
+
+
 async def complete_past(
     session: AsyncSession, now: datetime
 ) -> Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
