@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from strawberry.extensions import SchemaExtension
+from strawberry.scalars import JSON
 
 from app.errors import DomainError, FieldError, InvalidInput
 
@@ -39,6 +40,10 @@ class MutationError:
     status: int
     message: str
     fields: list[FieldErrorType]
+    details: JSON | None = strawberry.field(
+        default=None,
+        description="What REST adds to the problem, e.g. `allowed` moves for a conflict",
+    )
 
     @classmethod
     def from_domain(cls, exc: DomainError) -> MutationError:
@@ -47,6 +52,7 @@ class MutationError:
             status=exc.status,
             message=exc.detail,
             fields=[FieldErrorType(field=camel(e.field), message=e.message) for e in exc.errors],
+            details=cast(JSON, dict(exc.extra)) if exc.extra else None,
         )
 
 

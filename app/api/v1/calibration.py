@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from app.api.deps import CurrentActor, Paging, ReadSession, WriteSession, etag
+from app.api.deps import (
+    CurrentActor,
+    IfMatch,
+    Paging,
+    ReadSession,
+    WriteSession,
+    etag,
+    not_modified,
+)
 from app.api.pagination import PagePublic
-from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
+from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
+from app.api.responses import json_response
 from app.domain.calibration import fit, insights, slates
 from app.domain.calibration.schemas import (
     DecisionCreate,
@@ -39,20 +48,34 @@ async def create_slate(
     return slate
 
 
-@router.get("/slates/{slate_id}", summary="A slate with its items and decisions")
+@router.get(
+    "/slates/{slate_id}",
+    response_model=SlatePublic,
+    summary="A slate with its items and decisions",
+    responses={304: {"description": "Not modified"}},
+)
 async def read_slate(
-    slate_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
-) -> SlatePublic:
+    slate_id: uuid.UUID, actor: CurrentActor, session: ReadSession, request: Request
+) -> Response:
     slate = await slates.get_slate(session, actor, slate_id)
+    tag = etag(slate.version)
+    if not_modified(request, tag):
+        return Response(status_code=304, headers={"ETag": tag})
+    return json_response(slate, headers={"ETag": tag})
+
+
+@router.patch("/slates/{slate_id}", summary="Change a draft slate", responses=PATCH_RESPONSES)
+async def update_slate(
+    slate_id: uuid.UUID,
+    data: SlateUpdate,
+    actor: CurrentActor,
+    session: WriteSession,
+    version: IfMatch,
+    response: Response,
+) -> SlatePublic:
+    slate = await slates.update_slate(session, actor, slate_id, data, version)
     response.headers["ETag"] = etag(slate.version)
     return slate
-
-
-@router.patch("/slates/{slate_id}", summary="Change a draft slate", responses=WRITE_RESPONSES)
-async def update_slate(
-    slate_id: uuid.UUID, data: SlateUpdate, actor: CurrentActor, session: WriteSession
-) -> SlatePublic:
-    return await slates.update_slate(session, actor, slate_id, data)
 
 
 @router.post(

@@ -101,7 +101,7 @@ def assess(
             application_id=r.application_id,
             candidate_name=r.name,
             similarity=float(r.similarity),
-            shared_skills=sorted(r.shared),
+            shared_skills=sorted(skills.get(s, s) for s in r.shared),
             rejected_for=[*_why(r), *r.categories],
             explanation=(
                 f"Shares {len(r.shared)} skill(s) with {r.name} ({', '.join(sorted(r.shared)) or 'none'}), "

@@ -39,6 +39,7 @@ from app.domain.roles import repository as roles_repo
 from app.domain.roles.access import managed_scope
 from app.domain.roles.models import Role
 from app.domain.roles.schemas import IntakeContent
+from app.domain.versioning import check_version
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 
 SENDABLE_STAGES = ("sourced", "screening", "submitted")
@@ -148,12 +149,17 @@ async def create_slate(session: AsyncSession, actor: Actor, data: SlateCreate) -
 
 
 async def update_slate(
-    session: AsyncSession, actor: Actor, slate_id: uuid.UUID, data: SlateUpdate
+    session: AsyncSession,
+    actor: Actor,
+    slate_id: uuid.UUID,
+    data: SlateUpdate,
+    expected_version: int | None = None,
 ) -> SlatePublic:
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     slate, role = await _visible_slate(session, actor, slate_id, for_update=True)
     if slate.status != "draft":
         raise Conflict(f"The slate is {slate.status}; only a draft can be changed")
+    check_version(slate.version, expected_version)
     values = data.model_dump(exclude_unset=True)
     if data.items is not None:
         await _check_items(session, actor, role, data.items, slate.id)
