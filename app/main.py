@@ -54,11 +54,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             app.state.db = db
             app.state.http = http
             app.state.authenticator = Authenticator(settings, db, http)
-            housekeeping = [
-                asyncio.create_task(_purge_idempotency_records(db)),
-                asyncio.create_task(_complete_past_interviews(db)),
-                asyncio.create_task(_feedback_and_close_the_loop(db)),
-            ]
+            housekeeping = (
+                [
+                    asyncio.create_task(_purge_idempotency_records(db)),
+                    asyncio.create_task(_complete_past_interviews(db)),
+                    asyncio.create_task(_feedback_and_close_the_loop(db)),
+                ]
+                if settings.background_jobs
+                else []
+            )
             # Objects alive after start-up live as long as the process: moving them out of the
             # garbage collector's reach keeps its pauses short under load.
             gc.freeze()

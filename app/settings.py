@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 15
 
     expose_statement_count: bool = False
+    # Periodic jobs (interview completion, feedback reminders, close-the-loop flags, expired
+    # idempotency keys) run inside each instance; tests switch them off to drive them by hand.
+    background_jobs: bool = True
 
     scheduling_min_notice_hours: int = Field(default=24, ge=0, le=24 * 30)
     scheduling_granularity_minutes: int = Field(default=15, ge=5, le=60)

@@ -34,7 +34,7 @@ async def get_application(
 ) -> Application | None:
     stmt = _visible(organization_id, manager_id).where(Application.id == application_id)
     if for_update:
-        stmt = stmt.with_for_update(of=Application)
+        stmt = stmt.with_for_update(of=Application).execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 
@@ -54,7 +54,7 @@ async def get_applications(
         .order_by(col(Application.id))
     )
     if for_update:
-        stmt = stmt.with_for_update(of=Application)
+        stmt = stmt.with_for_update(of=Application).execution_options(populate_existing=True)
     return (await session.scalars(stmt)).all()
 
 

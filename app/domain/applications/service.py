@@ -234,6 +234,10 @@ async def transition(
     if data.action == "reject":
         # An interviewed candidate is owed the outcome; the message waits at its send_at.
         await outcomes.schedule(session, actor, actor.organization_id, application.id, "rejection")
+    elif data.action == "reopen":
+        # Back in the running: an unsent rejection must not go out, and the candidate is
+        # owed a new outcome (and may be flagged again) later.
+        await outcomes.reopened(session, actor.organization_id, application.id)
     return ApplicationPublic.model_validate(application)
 
 

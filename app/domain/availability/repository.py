@@ -176,5 +176,5 @@ async def get_link(
     """By id alone: the signed token is the credential, and it names its organization's row."""
     stmt = select(AvailabilityLink).where(AvailabilityLink.id == link_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()

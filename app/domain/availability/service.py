@@ -55,6 +55,11 @@ async def _managed_member(session: AsyncSession, actor: Actor, member_id: uuid.U
 
 
 def _check_range(start: datetime, end: datetime) -> None:
+    for name, value in (("from", start), ("to", end)):
+        if value.tzinfo is None:
+            raise InvalidInput.for_field(
+                name, "needs a time zone offset (e.g. 2026-12-01T09:00:00+01:00)"
+            )
     if end <= start:
         raise InvalidInput.for_field("to", "must be after from")
     if end - start > timedelta(days=90):
@@ -210,7 +215,10 @@ async def _open_link(session: AsyncSession, token: str, *, for_update: bool) -> 
     if link.used_at is not None:
         raise Gone("These times were already sent; ask your recruiter if they need to change")
     if link.expires_at <= utcnow():
-        raise Gone("This availability link has expired; ask your recruiter for a new one")
+        # Answered like a token whose signed expiry has passed: the link no longer exists.
+        raise NotFound(
+            "This availability link is not valid or has expired; ask your recruiter for a new one"
+        )
     return link
 
 

@@ -23,7 +23,7 @@ async def get_slate(
 ) -> Slate | None:
     stmt = select(Slate).where(Slate.organization_id == organization_id, Slate.id == slate_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 

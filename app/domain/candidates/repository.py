@@ -50,7 +50,7 @@ async def get_candidate(
 ) -> Candidate | None:
     stmt = _visible(organization_id, manager_id).where(Candidate.id == candidate_id)
     if for_update:
-        stmt = stmt.with_for_update(of=Candidate)
+        stmt = stmt.with_for_update(of=Candidate).execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 

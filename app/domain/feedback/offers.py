@@ -191,12 +191,13 @@ async def move_offer(
         apply_transition(
             session, actor, application, "withdraw", None, data.reason or "Offer declined"
         )
-    elif (
-        data.to == "rescinded" and application.outcome == "active" and application.stage == "offer"
-    ):
-        apply_transition(
-            session, actor, application, "move", "decision", data.reason or "Offer rescinded"
-        )
+    elif data.to == "rescinded":
+        # The offer message must not go out once the offer is withdrawn.
+        await repository.cancel_scheduled_messages(session, actor.organization_id, application.id)
+        if application.outcome == "active" and application.stage == "offer":
+            apply_transition(
+                session, actor, application, "move", "decision", data.reason or "Offer rescinded"
+            )
     offer.status = data.to
     offer.status_reason = data.reason
     offer.version += 1

@@ -66,6 +66,13 @@ async def schedule(
     return message
 
 
+async def reopened(
+    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID
+) -> None:
+    await repository.cancel_scheduled_messages(session, organization_id, application_id)
+    await repository.clear_at_risk_flag(session, organization_id, application_id)
+
+
 async def list_for_application(
     session: AsyncSession, actor: Actor, application_id: uuid.UUID
 ) -> list[OutcomeMessagePublic]:

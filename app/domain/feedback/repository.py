@@ -37,7 +37,7 @@ async def get_scorecard(
         Scorecard.interviewer_id == interviewer_id,
     )
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 
@@ -235,7 +235,7 @@ async def get_offer(
 ) -> Offer | None:
     stmt = select(Offer).where(Offer.organization_id == organization_id, Offer.id == offer_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 
@@ -277,7 +277,7 @@ async def get_message(
         OutcomeMessage.organization_id == organization_id, OutcomeMessage.id == message_id
     )
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 
@@ -307,6 +307,17 @@ async def cancel_scheduled_messages(
     )
 
 
+async def clear_at_risk_flag(
+    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID
+) -> None:
+    await session.execute(
+        text(
+            "DELETE FROM awaiting_outcome_flags WHERE organization_id = :org AND application_id = :app"
+        ),
+        {"org": organization_id, "app": application_id},
+    )
+
+
 async def was_interviewed(
     session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID
 ) -> bool:
@@ -328,7 +339,14 @@ _WAITING = """
       AND (CAST(:role AS uuid) IS NULL OR a.role_id = CAST(:role AS uuid))
       AND (CAST(:manager AS uuid) IS NULL OR r.hiring_manager_id = CAST(:manager AS uuid)
            OR r.hiring_manager_id IN (SELECT id FROM members WHERE delegate_id = CAST(:manager AS uuid)))
-      AND NOT EXISTS (SELECT 1 FROM outcome_messages m WHERE m.application_id = a.id AND m.status = 'sent')
+      AND NOT EXISTS (
+          SELECT 1 FROM outcome_messages m
+          WHERE m.application_id = a.id AND m.status = 'sent'
+            -- Told before being reopened does not count: the candidate is owed a new outcome.
+            AND m.sent_at > COALESCE((
+                SELECT max(t.created_at) FROM application_transitions t
+                WHERE t.application_id = a.id AND t.action = 'reopen'), '-infinity')
+      )
     GROUP BY a.id, c.name, r.title
 """
 
@@ -384,7 +402,14 @@ _AT_RISK_CLAIM = text(
         JOIN interviews i ON i.application_id = a.id AND i.status = 'completed'
         JOIN organizations o ON o.id = a.organization_id
         WHERE a.outcome IN ('active', 'rejected')
-          AND NOT EXISTS (SELECT 1 FROM outcome_messages m WHERE m.application_id = a.id AND m.status = 'sent')
+          AND NOT EXISTS (
+          SELECT 1 FROM outcome_messages m
+          WHERE m.application_id = a.id AND m.status = 'sent'
+            -- Told before being reopened does not count: the candidate is owed a new outcome.
+            AND m.sent_at > COALESCE((
+                SELECT max(t.created_at) FROM application_transitions t
+                WHERE t.application_id = a.id AND t.action = 'reopen'), '-infinity')
+      )
         GROUP BY a.id, o.close_the_loop_days
     )
     INSERT INTO awaiting_outcome_flags (id, organization_id, application_id, created_at)

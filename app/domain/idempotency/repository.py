@@ -69,6 +69,7 @@ async def claim(
                 IdempotencyRecord.key == key,
             )
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).one()
     if record.expires_at <= now:

@@ -13,6 +13,7 @@ from app.domain.applications.models import Application
 from app.domain.applications.service import visible_application
 from app.domain.candidates import repository as candidates_repo
 from app.domain.candidates.models import Document
+from app.domain.feedback import repository as feedback_repo
 from app.domain.interviews import repository
 from app.domain.interviews.access import interview_scope
 from app.domain.interviews.schemas import (
@@ -199,8 +200,33 @@ async def panel_packet(
             )
             for i in interviews
         ],
-        scorecards=[],
+        scorecards=await _earlier_scorecards(session, actor, application.id),
     )
+
+
+async def _earlier_scorecards(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID
+) -> list[dict[str, object]]:
+    """Submitted scorecards of earlier interviews; an interviewer sees the others' only once
+    their own is submitted (the independence rule of the scorecards themselves)."""
+    cards = await feedback_repo.scorecards_for_applications(
+        session, actor.organization_id, [application_id], submitted_only=True
+    )
+    if interview_scope(actor) == "participant" and not any(
+        c.interviewer_id == actor.member_id for c in cards
+    ):
+        return []
+    return [
+        {
+            "interview_id": str(c.interview_id),
+            "interviewer_id": str(c.interviewer_id),
+            "recommendation": c.recommendation,
+            "ratings": c.ratings,
+            "reasons": c.reasons,
+            "submitted_at": c.submitted_at.isoformat() if c.submitted_at else None,
+        }
+        for c in cards
+    ]
 
 
 async def packet_document(

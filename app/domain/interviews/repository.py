@@ -31,6 +31,7 @@ async def lock_members(
         .where(Member.organization_id == organization_id, col(Member.id).in_(member_ids))
         .order_by(col(Member.id))
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return (await session.scalars(stmt)).all()
 
@@ -112,7 +113,7 @@ async def get_interview(
 ) -> Interview | None:
     stmt = _visible(organization_id, actor_member, scope).where(Interview.id == interview_id)
     if for_update:
-        stmt = stmt.with_for_update(of=Interview)
+        stmt = stmt.with_for_update(of=Interview).execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import combinations
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -278,6 +279,9 @@ def _week_load(person: Person, moment: datetime) -> int:
     return person.interviews_by_week.get((iso.year, iso.week), 0)
 
 
+MAX_ASSIGNMENTS_TRIED = 256
+
+
 def _place(
     request: SlotRequest,
     grid: _Grid,
@@ -287,36 +291,88 @@ def _place(
     avail: dict[uuid.UUID, _Availability],
     by_id: dict[uuid.UUID, Person],
 ) -> Suggestion | None:
-    """Choose interviewers for each stage (least loaded first) and score the panel."""
-    used: dict[uuid.UUID, int] = {}
+    """Choose interviewers for each stage and score the panel.
+
+    Least loaded first, but with backtracking: when a choice for an early stage leaves a later
+    stage without anyone under their caps, other choices are tried (bounded, pools are small).
+    Caps count the interviews this panel itself adds, per local day and ISO week."""
+    day_use: dict[tuple[uuid.UUID, date], int] = {}
+    week_use: dict[tuple[uuid.UUID, tuple[int, int]], int] = {}
     placed: list[PlacedStage] = []
-    for stage, i, d in zip(request.stages, starts, durations, strict=True):
+    tried = 0
+
+    def local(pid: uuid.UUID, moment: datetime) -> tuple[date, tuple[int, int]]:
+        day = moment.astimezone(ZoneInfo(by_id[pid].time_zone)).date()
+        iso = day.isocalendar()
+        return day, (iso.year, iso.week)
+
+    def fits(pid: uuid.UUID, moment: datetime) -> bool:
+        person = by_id[pid]
+        day, week = local(pid, moment)
+        if (
+            person.cap_per_day is not None
+            and person.interviews_by_day.get(day, 0) + day_use.get((pid, day), 0)
+            >= person.cap_per_day
+        ):
+            return False
+        return not (
+            person.cap_per_week is not None
+            and person.interviews_by_week.get(week, 0) + week_use.get((pid, week), 0)
+            >= person.cap_per_week
+        )
+
+    def assign(j: int) -> bool:
+        nonlocal tried
+        if j == len(request.stages):
+            return True
+        stage, i, d = request.stages[j], starts[j], durations[j]
         moment = grid.at(i)
         options = sorted(
-            free_at[len(placed)][i],
+            (pid for pid in free_at[j][i] if fits(pid, moment)),
             key=lambda pid: (
-                used.get(pid, 0),
+                sum(n for (p, _), n in day_use.items() if p == pid),
                 _week_load(by_id[pid], moment),
                 by_id[pid].name,
                 str(pid),
             ),
         )
-        picked: list[uuid.UUID] = []
-        for pid in options:
-            person = by_id[pid]
-            if person.cap_per_day is not None:
-                day = moment.astimezone(ZoneInfo(person.time_zone)).date()
-                if person.interviews_by_day.get(day, 0) + used.get(pid, 0) >= person.cap_per_day:
-                    continue
-            picked.append(pid)
-            if len(picked) == stage.required:
-                break
-        if len(picked) < stage.required:
-            return None
-        for pid in picked:
-            used[pid] = used.get(pid, 0) + 1
-        placed.append(PlacedStage(stage.name, moment, grid.at(i + d), tuple(picked)))
+        for group in combinations(options, stage.required):
+            tried += 1
+            if tried > MAX_ASSIGNMENTS_TRIED:
+                return False
+            for pid in group:
+                day, week = local(pid, moment)
+                day_use[(pid, day)] = day_use.get((pid, day), 0) + 1
+                week_use[(pid, week)] = week_use.get((pid, week), 0) + 1
+            placed.append(PlacedStage(stage.name, moment, grid.at(i + d), tuple(group)))
+            if assign(j + 1):
+                return True
+            placed.pop()
+            for pid in group:
+                day, week = local(pid, moment)
+                day_use[(pid, day)] -= 1
+                week_use[(pid, week)] -= 1
+        return False
+
+    if not assign(0):
+        return None
     return _score(request, grid, placed, avail, by_id, durations)
+
+
+def _margin(person: Person, start: datetime, end: datetime) -> int:
+    """Minutes between the interview and the nearer edge of the working range holding it (max 60)."""
+    zone = ZoneInfo(person.time_zone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day = local_start.date()
+    ranges = person.overrides.get(day, person.working_hours.get(WEEKDAYS[day.weekday()], []))
+    for first, last in ranges:
+        range_start = datetime.combine(day, _parse(first), tzinfo=zone)
+        range_end = datetime.combine(day, _parse(last), tzinfo=zone)
+        if range_start <= local_start and local_end <= range_end:
+            before = (local_start - range_start).total_seconds() // 60
+            after = (range_end - local_end).total_seconds() // 60
+            return int(min(60, before, after))
+    return 0
 
 
 def _score(
@@ -335,19 +391,12 @@ def _score(
         reasons.append(
             "no waiting between stages" if gap == 0 else f"{gap} minutes of waiting between stages"
         )
-    # Comfort: how far inside their working day each interviewer is (an hour or more is ideal).
+    # Comfort: how far inside their working day each interviewer is (an hour or more is ideal),
+    # measured against the working hours themselves, not the grid (which starts at the notice).
     tightest = 60
     for stage in placed:
         for pid in stage.interviewers:
-            working = avail[pid].working
-            a, b = grid.index_floor(stage.start), grid.index_floor(stage.end)
-            before = 0
-            while a - before - 1 >= 0 and working[a - before - 1] and before * grid.minutes < 60:
-                before += 1
-            after = 0
-            while b + after < len(working) and working[b + after] and after * grid.minutes < 60:
-                after += 1
-            tightest = min(tightest, before * grid.minutes, after * grid.minutes)
+            tightest = min(tightest, _margin(by_id[pid], stage.start, stage.end))
     score -= (60 - tightest) / 10
     reasons.append(
         "well inside everyone's working hours"

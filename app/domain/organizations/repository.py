@@ -66,7 +66,7 @@ async def get_member(
 ) -> Member | None:
     stmt = select(Member).where(Member.organization_id == organization_id, Member.id == member_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 
@@ -152,7 +152,7 @@ async def get_api_key(
 ) -> ApiKey | None:
     stmt = select(ApiKey).where(ApiKey.organization_id == organization_id, ApiKey.id == key_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 

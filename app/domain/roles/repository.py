@@ -47,8 +47,10 @@ async def get_role(
     for_update: bool = False,
 ) -> Role | None:
     stmt = _roles(organization_id, managed_by).where(Role.id == role_id)
+    # Locked reads refresh the object even if this session already loaded it: the lock is
+    # taken to act on the latest row, not on what the identity map remembers.
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 
@@ -270,7 +272,7 @@ async def get_revision(
         IntakeRevision.number == number,
     )
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import cast
 
 import strawberry
 from strawberry.experimental import pydantic as strawberry_pydantic
+from strawberry.scalars import JSON
 
-from app.domain.interviews import schemas
+from app.domain.interviews import prep, schemas
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
 from app.graphql.types.feedback import Scorecard
@@ -68,6 +70,7 @@ class PanelPacket:
     documents: list[PacketDocument]
     intake: PacketIntake | None
     interviews: list[PacketInterview]
+    scorecards: JSON = strawberry.field(description="Submitted scorecards of earlier interviews")
 
     @classmethod
     def from_public(cls, p: schemas.PanelPacket) -> PanelPacket:
@@ -88,6 +91,7 @@ class PanelPacket:
             documents=[PacketDocument.from_pydantic(d) for d in p.documents],
             intake=PacketIntake.from_pydantic(p.intake) if p.intake else None,
             interviews=[PacketInterview.from_pydantic(i) for i in p.interviews],
+            scorecards=cast(JSON, p.scorecards),
         )
 
 
@@ -119,6 +123,13 @@ class Interview(Node):
     interviewers: list[Interviewer]
     version: int
     application_id: uuid.UUID
+
+    @strawberry.field(description="The candidate's panel packet: how interviewers reach it")
+    async def packet(self, info: strawberry.Info[Context, None]) -> PanelPacket:
+        ctx = info.context
+        return PanelPacket.from_public(
+            await prep.panel_packet(ctx.session, ctx.actor, self.application_id)
+        )
 
     @strawberry.field(
         description="Scorecards you may read: your own, and the others' once yours is submitted"
