@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -102,12 +102,23 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     return app
 
 
+@contextlib.contextmanager
+def _logged_failures() -> Iterator[None]:
+    """A periodic job's failure is logged and the loop goes on: the next round retries."""
+    try:
+        yield
+    except Exception:
+        logging.getLogger("hireloop.housekeeping").exception(
+            "periodic job failed; it runs again next round"
+        )
+
+
 async def _purge_idempotency_records(db: Database, every_seconds: float = 600) -> None:
     """Idempotency keys are kept for their TTL; expired ones are deleted here by every instance
     (deleting is idempotent, so instances need no coordination)."""
     while True:
         await asyncio.sleep(every_seconds)
-        with contextlib.suppress(Exception):
+        with _logged_failures():
             async with db.transaction() as session:
                 purged = await idempotency.purge_expired(session)
             if purged:
@@ -121,7 +132,7 @@ async def _complete_past_interviews(db: Database, every_seconds: float = 60) -> 
     instances may run it; the worker takes this over when it exists."""
     while True:
         await asyncio.sleep(every_seconds)
-        with contextlib.suppress(Exception):
+        with _logged_failures():
             async with db.transaction() as session:
                 await interviews.complete_past_interviews(session)
 
@@ -131,7 +142,7 @@ async def _feedback_and_close_the_loop(db: Database, every_seconds: float = 60) 
     number of instances may run this; the worker takes it over when it exists."""
     while True:
         await asyncio.sleep(every_seconds)
-        with contextlib.suppress(Exception):
+        with _logged_failures():
             async with db.transaction() as session:
                 await scorecards.feedback_reminders(session)
                 await closing.flag_at_risk(session)

@@ -84,11 +84,12 @@ async def write_scorecard(
         session.add(card)
     elif card.status == "submitted" and not data.submit:
         raise Conflict("The scorecard is submitted; an amendment is submitted too (submit: true)")
+    else:
+        card.version += 1
     card.recommendation = data.recommendation
     card.ratings = ratings
     card.reasons = data.reasons
     card.updated_at = now
-    card.version += 1
     if data.submit:
         amended = card.status == "submitted"
         card.status = "submitted"

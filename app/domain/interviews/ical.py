@@ -60,7 +60,14 @@ def invitation(
         event.add("location", interview.location)
     if interview.video_url:
         event.add("url", interview.video_url)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add(
+        "status",
+        "CANCELLED"
+        if cancelled
+        else "TENTATIVE"
+        if interview.status == "proposed"
+        else "CONFIRMED",
+    )
     event.add("organizer", _address(*organizer))
     for participant in interview.interviewers:
         email, name = interviewers[str(participant.member_id)]

@@ -162,6 +162,13 @@ async def schedule(
         if b.start_at < a.end_at:
             raise InvalidInput.for_field("interviews", "the interviews of one schedule overlap")
     zone = data.time_zone or await _candidate_zone(session, application)
+    # Every interviewer of the request is locked at once, in id order, before any check: two
+    # requests booking the same people in another order then queue instead of deadlocking.
+    await repository.lock_members(
+        session,
+        actor.organization_id,
+        sorted({m for slot in data.interviews for m in slot.interviewer_ids}),
+    )
     created: list[Interview] = []
     for index, slot in enumerate(data.interviews):
         await check_free(
