@@ -42,7 +42,22 @@ class Measured:
     # other work on the machine, so it shows what a request costs even on a busy machine.
     cpu_ms: list[float] = field(default_factory=list)
     cpu_ratio: float | None = None  # the baseline's CPU per request over this one's
+    statements_small: int | None = None  # the same request on far less data (Scenario.small)
+    sequential_ms: list[float] = field(default_factory=list)  # single-client latencies
+    # The service's CPU time around each of those requests (10 ms clock ticks: a median of
+    # many is still meaningful, a single one is not).
+    sequential_cpu_ms: list[float] = field(default_factory=list)
+    growth: float | None = None  # single-client median over that of `grows_from`
+    cpu_growth: float | None = None  # the same for the mean service CPU time per request
     targets: list[Target] = field(default_factory=list)
+
+    @property
+    def sequential_p50_ms(self) -> float | None:
+        return statistics.median(self.sequential_ms) if self.sequential_ms else None
+
+    @property
+    def sequential_cpu_ms_mean(self) -> float | None:
+        return statistics.fmean(self.sequential_cpu_ms) if self.sequential_cpu_ms else None
 
     @property
     def cpu_ms_per_request(self) -> float | None:
@@ -103,6 +118,37 @@ def judge(measured: list[Measured]) -> None:
         if s.max_statements is not None:
             ok = m.statements is not None and m.statements <= s.max_statements
             m.targets.append(Target("stmts", f"<= {s.max_statements}", str(m.statements), ok))
+        if s.small is not None:
+            ok = m.statements is not None and m.statements == m.statements_small
+            m.targets.append(
+                Target(
+                    "stmts",
+                    f"== at {s.small.label}",
+                    f"{m.statements} vs {m.statements_small}",
+                    ok,
+                )
+            )
+        single = m.sequential_p50_ms
+        if s.max_sequential_ms is not None:
+            ok = single is not None and single <= s.max_sequential_ms
+            m.targets.append(
+                Target("1-client p50", f"<= {s.max_sequential_ms:g} ms", _fmt(single, 1), ok)
+            )
+        grown = by_key.get(s.grows_from) if s.grows_from is not None else None
+        if grown is not None and single is not None and grown.sequential_p50_ms:
+            m.growth = single / grown.sequential_p50_ms
+            mine, theirs = m.sequential_cpu_ms_mean, grown.sequential_cpu_ms_mean
+            m.cpu_growth = mine / theirs if mine and theirs else None
+            cpu = "" if m.cpu_growth is None else f" (service CPU {m.cpu_growth:.2f}x)"
+            if s.max_growth is not None:
+                m.targets.append(
+                    Target(
+                        f"growth vs {grown.scenario.key}",
+                        f"<= {s.max_growth:g}x",
+                        f"{m.growth:.2f}x{cpu}",
+                        m.growth <= s.max_growth,
+                    )
+                )
         m.targets.append(
             Target(
                 "p99/p50",
@@ -184,6 +230,14 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _statements_cell(m: Measured) -> str:
+    if m.statements is None:
+        return "-"
+    if m.scenario.small is None:
+        return str(m.statements)
+    return f"{m.statements} ({m.scenario.small.label}: {m.statements_small})"
+
+
 def table(measured: list[Measured]) -> str:
     headers = [
         "endpoint",
@@ -194,6 +248,7 @@ def table(measured: list[Measured]) -> str:
         "vs",
         "p99/p50",
         "stmts",
+        "1-client p50",
         "cpu ms/req",
         "cpu ratio",
         "targets",
@@ -204,23 +259,27 @@ def table(measured: list[Measured]) -> str:
             f"{t.name}{t.limit.replace(' ', '')} {'PASS' if t.passed else 'FAIL'}"
             for t in m.targets
         )
+        label = m.scenario.label
+        if m.scenario.connections is not None:
+            label += f" [c{m.scenario.connections}]"
         rows.append(
             [
-                m.scenario.label,
+                label,
                 f"{m.requests_per_s:.0f}",
                 _fmt(m.p50_ms),
                 _fmt(m.p99_ms),
                 _fmt(m.ratio, 3),
                 m.scenario.baseline or "-",
                 _fmt(m.tail_ratio),
-                "-" if m.statements is None else str(m.statements),
+                _statements_cell(m),
+                _fmt(m.sequential_p50_ms),
                 _fmt(m.cpu_ms_per_request, 3),
                 _fmt(m.cpu_ratio, 3),
                 verdicts,
             ]
         )
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-    right = {1, 2, 3, 4, 6, 7, 8, 9}
+    right = {1, 2, 3, 4, 6, 7, 8, 9, 10}
 
     def line(cells: list[str]) -> str:
         return "  ".join(
@@ -248,6 +307,7 @@ def write_json(
                 "method": s.method,
                 "path": s.path,
                 "baseline": s.baseline,
+                "wrk_connections": s.connections,
                 "requests_per_s": m.requests_per_s,
                 "p50_ms": m.p50_ms,
                 "p99_ms": m.p99_ms,
@@ -257,6 +317,14 @@ def write_json(
                 "cpu_ratio": m.cpu_ratio,
                 "statements": m.statements,
                 "statements_first_probe": m.statements_first,
+                "statements_small": m.statements_small,
+                "small_probe": s.small.label if s.small is not None else None,
+                "sequential_ms": m.sequential_ms,
+                "sequential_p50_ms": m.sequential_p50_ms,
+                "sequential_cpu_ms": m.sequential_cpu_ms,
+                "sequential_cpu_ms_mean": m.sequential_cpu_ms_mean,
+                "growth": m.growth,
+                "cpu_growth": m.cpu_growth,
                 "non_2xx_3xx": m.non_2xx_3xx,
                 "socket_errors": m.socket_errors,
                 "rounds": [

@@ -3,11 +3,14 @@
 1. A fresh database (TEST_DATABASE_URL / DATABASE_URL's server, else 127.0.0.1:5432, else an
    embedded PostgreSQL in a temporary folder), migrated to head.
 2. 10,000 roles with agreed intakes across 2 organizations (bench.seed), and an admin API key
-   of the first organization made by the real service.
+   of the first organization made by the real service; issues 3-5's data (bench.seed_pipeline)
+   when a selected scenario reads it, checked against what the real services write for a small
+   flow (bench.fidelity).
 3. Hireloop (`hireloop serve --workers 1`, production settings, access log at its default) and
    the bare FastAPI + asyncpg app (bench.bare_app), each one uvicorn worker in its own process.
 4. Every scenario in bench.scenarios: a check that the answer is right, SQL statements per
-   request from `x-statement-count`, a short warm-up; then rounds of wrk on loopback, each round
+   request from `x-statement-count` (and on a small probe where the row has one), single-client
+   latency where the row asks for it, a short warm-up; then rounds of wrk on loopback, each round
    loading every scenario in turn, so a baseline and the rows compared with it are measured
    close together and a burst of other work on the machine touches one round, not the result.
    Figures are medians over the rounds; a ratio is the median of the rounds' ratios.
@@ -25,11 +28,12 @@ import asyncio
 import os
 import random
 import signal
+import statistics
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
@@ -37,12 +41,26 @@ import httpx
 
 from app.migrations import upgrade_head
 from bench import database, servers, wrk
+from bench.fidelity import check as check_fidelity
 from bench.report import RESULTS_DIR, Measured, cpu_busy, judge, machine, table, write_json
-from bench.scenarios import CheckFailed, Scenario, select
+from bench.scenarios import (
+    Check,
+    CheckFailed,
+    Fixtures,
+    Scenario,
+    render,
+    select,
+    uses_fixtures,
+)
 from bench.seed import Seeded, seed
 
 STARTED = time.monotonic()
 BUSY_WARNING = 0.15  # CPU share in use by others before the load starts
+SEQUENTIAL_WARMUP = 3  # requests before each half of a single-client latency series
+DRAIN_SAMPLE_S = 0.1  # after each load: the service is idle once it uses under
+DRAIN_IDLE_SHARE = 0.2  # this share of a CPU over a sample,
+DRAIN_LIMIT_S = 60.0  # waiting at most this long
+DRAIN_NOTE_S = 1.0  # and the log says so when it took longer than this
 
 
 def say(message: str) -> None:
@@ -91,43 +109,153 @@ class Prepared:
     url: str
     script: Path
     statements: list[int | None]
+    statements_small: int | None = None
+    request: tuple[str, str, dict[str, str], str | None] = ("GET", "/", {}, None)
+    ids: list[str] = field(default_factory=list)  # drawn from for `{id}` in the path
+    sequential_ms: list[float] = field(default_factory=list)
+    sequential_cpu_ms: list[float] = field(default_factory=list)
+
+
+def single_client(prepared: list[Prepared]) -> None:
+    """Single-client latency of the scenarios that ask for it, with the service's CPU time
+    around each request. Each series runs in two halves, in the order A B ... B A, so a drift
+    in the machine's other work touches all series alike; every half starts with a warm-up
+    (a request of one kind right after many of another is not the steady state)."""
+    series = [p for p in prepared if p.scenario.sequential]
+    if not series:
+        return
+    with httpx.Client(timeout=60.0) as client:
+
+        def call(p: Prepared) -> tuple[float, float | None]:
+            method, path, headers, body = p.request
+            if p.ids:
+                path = path.replace("{id}", random.choice(p.ids))
+            cpu_before = p.service.cpu_seconds()
+            started = time.perf_counter()
+            response = client.request(
+                method, p.service.base_url + path, headers=headers, content=body
+            )
+            elapsed = 1000 * (time.perf_counter() - started)
+            cpu_after = p.service.cpu_seconds()
+            if response.status_code != 200:
+                raise RuntimeError(f"{p.scenario.label}: status {response.status_code}")
+            cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+            return elapsed, None if cpu is None else 1000 * cpu
+
+        halves = [(p, p.scenario.sequential // 2) for p in series]
+        halves += [
+            (p, p.scenario.sequential - p.scenario.sequential // 2) for p in reversed(series)
+        ]
+        for p, count in halves:
+            for _ in range(SEQUENTIAL_WARMUP):
+                call(p)
+            for _ in range(count):
+                elapsed, cpu = call(p)
+                p.sequential_ms.append(elapsed)
+                if cpu is not None:
+                    p.sequential_cpu_ms.append(cpu)
+    for p in series:
+        say(
+            f"{p.scenario.label}: single client, median {statistics.median(p.sequential_ms):.1f} "
+            f"ms over {len(p.sequential_ms)} requests"
+        )
+
+
+def _statements(response: httpx.Response) -> int | None:
+    count = response.headers.get("x-statement-count")
+    return int(count) if count is not None else None
+
+
+def _probe(
+    client: httpx.Client,
+    label: str,
+    request: tuple[str, str, dict[str, str], str | None],
+    check: Check | None,
+    fixtures: Fixtures,
+    ids: list[str],
+) -> list[int | None]:
+    """Two requests, each checked: the first may include the API key look-up (cached for a few
+    seconds), the second is the steady state the load sees. Their statement counts."""
+    method, path, headers, body = request
+    counts = []
+    for _ in range(2):
+        target = path.replace("{id}", random.choice(ids)) if ids else path
+        response = client.request(method, target, headers=headers, content=body)
+        if check is not None:
+            try:
+                check(response, fixtures)
+            except CheckFailed as exc:
+                raise RuntimeError(f"{label} ({target}): wrong answer: {exc}") from exc
+        counts.append(_statements(response))
+    return counts
 
 
 def prepare(
     scenario: Scenario, service: servers.Service, seeded: Seeded, work_dir: Path
 ) -> Prepared:
-    headers = dict(scenario.headers)
-    if scenario.authenticated:
-        headers["Authorization"] = f"Bearer {seeded.api_key}"
-    ids = [str(i) for i in seeded.first.role_ids] if "{id}" in scenario.path else []
-    statements: list[int | None] = []
-    with httpx.Client(base_url=service.base_url, timeout=10.0) as client:
-        # Two requests: the first may include the API key look-up (cached for a few seconds),
-        # the second is the steady state the load sees.
-        for _ in range(2):
-            path = scenario.path.replace("{id}", random.choice(ids)) if ids else scenario.path
-            response = client.request(scenario.method, path, headers=headers, content=scenario.body)
-            if scenario.check is not None:
-                try:
-                    scenario.check(response)
-                except CheckFailed as exc:
-                    raise RuntimeError(f"{scenario.label}: wrong answer: {exc}") from exc
-            count = response.headers.get("x-statement-count")
-            statements.append(int(count) if count is not None else None)
+    fixtures = seeded.fixtures
+
+    def headers_for(organization: int) -> dict[str, str]:
+        headers = dict(scenario.headers)
+        if scenario.authenticated:
+            headers["Authorization"] = f"Bearer {seeded.api_keys[organization]}"
+        return headers
+
+    def rendered(text: str | None) -> str | None:
+        return render(text, fixtures) if text is not None else None
+
+    path = render(scenario.path, fixtures)
+    body = rendered(scenario.body)
+    headers = headers_for(0)
+    ids = [str(i) for i in seeded.first.role_ids] if "{id}" in path else []
+    small: int | None = None
+    with httpx.Client(base_url=service.base_url, timeout=30.0) as client:
+        request = (scenario.method, path, headers, body)
+        statements = _probe(client, scenario.label, request, scenario.check, fixtures, ids)
+        if scenario.small is not None:
+            probe = scenario.small
+            small_request = (
+                scenario.method,
+                render(probe.path, fixtures),
+                headers_for(probe.organization),
+                rendered(probe.body),
+            )
+            small = _probe(client, scenario.label, small_request, probe.check, fixtures, [])[1]
     script = work_dir / f"{scenario.key}.lua"
     script.write_text(
         wrk.lua_script(
             method=scenario.method,
-            path=scenario.path,
+            path=path,
             headers=headers,
-            body=scenario.body,
+            body=body,
             path_ids=ids,
         )
     )
-    url = service.base_url + scenario.path.split("{id}")[0]
+    url = service.base_url + path.split("{id}")[0]
     return Prepared(
-        scenario=scenario, service=service, url=url, script=script, statements=statements
+        scenario=scenario,
+        service=service,
+        url=url,
+        script=script,
+        statements=statements,
+        statements_small=small,
+        request=request,
+        ids=ids,
     )
+
+
+def drain(service: servers.Service, limit_s: float = DRAIN_LIMIT_S) -> float:
+    """Wait until the service's process is idle (it may still be answering requests that wrk
+    gave up on), so one row's backlog never lands in the next row's figures; seconds waited."""
+    started = time.monotonic()
+    before = service.cpu_seconds()
+    while before is not None and time.monotonic() - started < limit_s:
+        time.sleep(DRAIN_SAMPLE_S)
+        after = service.cpu_seconds()
+        if after is None or after - before < DRAIN_IDLE_SHARE * DRAIN_SAMPLE_S:
+            break
+        before = after
+    return time.monotonic() - started
 
 
 def load(prepared: list[Prepared], options: wrk.WrkOptions, rounds: int) -> list[Measured]:
@@ -137,16 +265,29 @@ def load(prepared: list[Prepared], options: wrk.WrkOptions, rounds: int) -> list
             rounds=[],
             statements=p.statements[1] if p.scenario.service == "hireloop" else None,
             statements_first=p.statements[0] if p.scenario.service == "hireloop" else None,
+            statements_small=p.statements_small,
+            sequential_ms=p.sequential_ms,
+            sequential_cpu_ms=p.sequential_cpu_ms,
         )
         for p in prepared
     ]
     for n in range(rounds):
         for p, m in zip(prepared, measured, strict=True):
+            mine = options
+            if p.scenario.connections is not None:
+                connections = p.scenario.connections
+                mine = replace(
+                    options, connections=connections, threads=min(options.threads, connections)
+                )
             if n == 0 and options.warmup_s > 0:
-                wrk.run(p.url, p.script, options, duration_s=options.warmup_s)
+                wrk.run(p.url, p.script, mine, duration_s=options.warmup_s)
+                drain(p.service)
             cpu_before = p.service.cpu_seconds()
-            result = wrk.run(p.url, p.script, options)
+            result = wrk.run(p.url, p.script, mine)
             cpu_after = p.service.cpu_seconds()
+            drained = drain(p.service)
+            if drained > DRAIN_NOTE_S:
+                say(f"{p.scenario.label}: the service needed {drained:.1f}s to finish its backlog")
             m.rounds.append(result)
             if cpu_before is not None and cpu_after is not None and result.requests:
                 m.cpu_ms.append(1000 * (cpu_after - cpu_before) / result.requests)
@@ -176,8 +317,16 @@ def run(args: argparse.Namespace) -> int:
         say(f"database: {server.kind} server, {pg_version.split(' on ')[0]}")
         upgrade_head(url)
         say("migrated")
-        seeded = asyncio.run(seed(url, total_roles=args.roles))
-        say(f"seeded {args.roles} roles with agreed intakes in {len(seeded.organizations)} orgs")
+        # Issues 3-5's data only when a selected scenario reads it (`--only role` stays quick).
+        pipeline = any(uses_fixtures(s) for s in scenarios)
+        seeded = asyncio.run(seed(url, total_roles=args.roles, pipeline=pipeline))
+        say(
+            f"seeded {args.roles} roles with agreed intakes in {len(seeded.organizations)} orgs"
+            + (f", and issues 3-5's data ({seeded.rows} rows in all)" if pipeline else "")
+        )
+        if pipeline:
+            compared = asyncio.run(check_fidelity(url))
+            say(f"fidelity: the {compared} rows a real flow wrote match bench.flows' rows")
 
         running: dict[str, servers.Service] = {}
         needed = {s.service for s in scenarios}
@@ -192,6 +341,7 @@ def run(args: argparse.Namespace) -> int:
                 running["hireloop"] = hireloop
             say("services up: " + ", ".join(f"{n} on :{s.port}" for n, s in running.items()))
             prepared = [prepare(s, running[s.service], seeded, tmp) for s in scenarios]
+            single_client(prepared)
             busy = cpu_busy(1.0)
             if busy is not None and busy > BUSY_WARNING:
                 say(f"warning: {busy:.0%} of the CPUs were busy before the load; figures are noisy")
@@ -209,8 +359,10 @@ def run(args: argparse.Namespace) -> int:
     info["cpu_busy_before_load"] = busy
     info["load_average_at_end"] = list(os.getloadavg())
     load_desc = (
-        f"wrk -t{options.threads} -c{options.connections}, {args.rounds} round(s) of "
-        f"{options.duration_s}s per endpoint after a {options.warmup_s}s warm-up, medians"
+        f"wrk -t{options.threads} -c{options.connections} (-cN where a row says [cN]), "
+        f"{args.rounds} round(s) of {options.duration_s}s per endpoint after a "
+        f"{options.warmup_s}s warm-up, medians; 1-client p50: the median of sequential "
+        "requests (each series in two halves, A B B A, each after a short warm-up)"
     )
     settings = {
         "wrk": {
@@ -222,6 +374,8 @@ def run(args: argparse.Namespace) -> int:
         },
         "roles": args.roles,
         "organizations": len(seeded.organizations),
+        "seeded_rows": seeded.rows,
+        "fixtures": {k: v for k, v in seeded.fixtures.items() if not k.startswith("suggest_")},
         "hireloop_access_log": args.access_log,
         "uvicorn": "1 worker, uvloop, httptools, uvicorn access log off",
     }

@@ -7,6 +7,9 @@ role with an initial intake, then recruiter and hiring manager both sign it off"
 content passes `IntakeContent` and is stored as its JSON dump, revision 1 is `agreed` with
 both sign-offs, and the five events (`role.created`, `intake.revised`, two
 `intake.signed_off`, `intake.agreed`) carry the same data the service records.
+
+Then, when asked, issues 3-5's data (bench.seed_pipeline): slates and decisions, interviewers
+with busy calendars, interviews, scorecards and 5,000 candidates waiting to hear.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from app.domain.roles.schemas import IntakeContent
 from app.ids import new_id
 from app.settings import Settings
 from bench.database import asyncpg_dsn
+from bench.flows import RoleInfo
+from bench.seed_pipeline import PIPELINE_ROLES, PipelineData, role_info, seed_pipeline
+
+Row = dict[str, Any]  # column name -> value, in the table's column order
 
 RECRUITERS_PER_ORG = 5
 HIRING_MANAGERS_PER_ORG = 20
@@ -83,6 +90,10 @@ class SeededOrganization:
 class Seeded:
     api_key: str  # an admin key of the first organization
     organizations: list[SeededOrganization]
+    api_keys: list[str] = field(default_factory=list)  # an admin key per organization
+    # Ids and request bodies of the issue 3-5 data (bench.seed_pipeline), by name.
+    fixtures: dict[str, str] = field(default_factory=dict)
+    rows: int = 0  # rows written with COPY
 
     @property
     def first(self) -> SeededOrganization:
@@ -176,16 +187,14 @@ async def _people(db: Database, index: int) -> tuple[SeededOrganization, str]:
     return seeded, key.key
 
 
-Row = dict[str, Any]  # column name -> value, in the table's column order
-
-
 def _rows(
     orgs: list[SeededOrganization], total: int, now: datetime, rng: random.Random
 ) -> tuple[list[Row], list[Row], list[Row]]:
     roles: list[Row] = []
     revisions: list[Row] = []
     events: list[Row] = []
-    start = now - timedelta(days=1) - timedelta(seconds=37 * total)
+    # Opened months ago: the pipeline data of bench.seed_pipeline goes back 70 days.
+    start = now - timedelta(days=120) - timedelta(seconds=37 * total)
     for i in range(total):
         org = orgs[i % len(orgs)]
         recruiter = org.recruiters[i % len(org.recruiters)]
@@ -275,9 +284,25 @@ def _rows(
     return roles, revisions, events
 
 
-async def seed(url: str, total_roles: int = 10_000, organizations_count: int = 2) -> Seeded:
+def _role_infos(
+    orgs: list[SeededOrganization], roles: list[Row], revisions: list[Row], first: int
+) -> list[list[RoleInfo]]:
+    """The first `first` roles of each organization, with their agreed intakes."""
+    by_org: dict[uuid.UUID, list[RoleInfo]] = {o.id: [] for o in orgs}
+    for role, revision in zip(roles, revisions, strict=True):
+        mine = by_org[role["organization_id"]]
+        if len(mine) < first:
+            mine.append(role_info(role, json.loads(revision["content"])))
+    return [by_org[o.id] for o in orgs]
+
+
+async def seed(
+    url: str, total_roles: int = 10_000, organizations_count: int = 2, *, pipeline: bool = True
+) -> Seeded:
+    """Organizations, people and roles; with `pipeline`, issues 3-5's data too."""
     settings = Settings(env="development", log_json=False)
     db = Database.connect(url, settings)
+    conn: asyncpg.Connection | None = None
     try:
         orgs: list[SeededOrganization] = []
         keys: list[str] = []
@@ -285,12 +310,12 @@ async def seed(url: str, total_roles: int = 10_000, organizations_count: int = 2
             org, key = await _people(db, index)
             orgs.append(org)
             keys.append(key)
-    finally:
-        await db.dispose()
 
-    roles, revisions, events = _rows(orgs, total_roles, utcnow(), random.Random(20260101))
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
+        now = utcnow()
+        rng = random.Random(20260101)
+        roles, revisions, events = _rows(orgs, total_roles, now, rng)
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        written = 0
         async with conn.transaction():
             for table, rows in (
                 ("roles", roles),
@@ -299,8 +324,24 @@ async def seed(url: str, total_roles: int = 10_000, organizations_count: int = 2
             ):
                 records = [tuple(row.values()) for row in rows]
                 await conn.copy_records_to_table(table, records=records, columns=list(rows[0]))
+                written += len(records)
+        data = PipelineData()
+        if pipeline:
+            infos = _role_infos(orgs, roles, revisions, PIPELINE_ROLES)
+            if min(len(i) for i in infos) < PIPELINE_ROLES:
+                raise ValueError(f"issues 3-5's data needs {PIPELINE_ROLES} roles per organization")
+            async with conn.transaction():
+                data = await seed_pipeline(db, conn, [o.admin for o in orgs], infos, now, rng)
         # Planner statistics, as autovacuum would have them on a database in service.
         await conn.execute("ANALYZE")
     finally:
-        await conn.close()
-    return Seeded(api_key=keys[0], organizations=orgs)
+        if conn is not None:
+            await conn.close()
+        await db.dispose()
+    return Seeded(
+        api_key=keys[0],
+        organizations=orgs,
+        api_keys=keys,
+        fixtures=data.fixtures,
+        rows=written + data.rows,
+    )

@@ -260,7 +260,7 @@ def _check_skills(intake: IntakeContent | None, missing: list[str]) -> list[str]
                 for m in unknown
             ],
         )
-    return [known[m.casefold()] for m in dict.fromkeys(missing)]
+    return list(dict.fromkeys(known[m.casefold()] for m in missing))
 
 
 def _follow_decision(

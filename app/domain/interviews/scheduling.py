@@ -47,7 +47,7 @@ async def load_people(
         (start - timedelta(days=2)).date(),
         (end + timedelta(days=2)).date(),
     )
-    blocks = await availability_repo.busy_for(
+    blocks = await availability_repo.busy_intervals(
         session, organization_id, ids, start - timedelta(days=1), end + timedelta(days=1)
     )
     interviews = await repository.member_interviews(
@@ -57,8 +57,8 @@ async def load_people(
     for o in overrides:
         by_member_overrides[o.member_id][o.day] = [(h["start"], h["end"]) for h in o.hours]
     busy: dict[uuid.UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for b in blocks:
-        busy[b.member_id].append((b.start_at, b.end_at))
+    for member_id, busy_start, busy_end in blocks:
+        busy[member_id].append((busy_start, busy_end))
     per_day: dict[uuid.UUID, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     per_week: dict[uuid.UUID, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
     zones = {m.id: ZoneInfo(m.time_zone) for m in members}
