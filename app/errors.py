@@ -38,6 +38,11 @@ class NotFound(DomainError):
         )
 
 
+def not_found(detail: str) -> DomainError:
+    """A 404 whose whole sentence is given (NotFound names a resource instead)."""
+    return DomainError(detail=detail, code="not_found", status=404, title="Not found")
+
+
 class Unauthenticated(DomainError):
     def __init__(self, detail: str = "Valid credentials are required") -> None:
         super().__init__(detail=detail, code="unauthenticated", status=401, title="Unauthenticated")

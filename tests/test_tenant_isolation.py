@@ -1,24 +1,28 @@
 """Tenant isolation: another organization's ids answer 404 everywhere and change nothing there.
 
 Two organizations are seeded alike (members of every permission set, roles with agreed and
-draft intake revisions, API keys, a connection and external refs). The first one's admin then
-aims every request at the second one's records, and every table's rows of the second
-organization are compared (count and digest) before and after.
+draft intake revisions, API keys, a connection and external refs, candidates with uploaded
+documents, applications with a history, reviewed, sent and draft slates with decisions). The
+first one's admin then aims every request at the second one's records, and every table's rows
+of the second organization (and its stored document files) are compared before and after.
 
 The REST walk reads the app's own OpenAPI document, so a new route is walked as soon as it
 exists; a route whose path parameter, required query parameter or request body the walker
-cannot fill fails the test until the walker is taught it (see FILLERS, QUERY_FILLERS, BODIES).
+cannot fill fails the test until the walker is taught it (see FILLERS, QUERY_FILLERS, BODIES
+and MULTIPART_BODIES).
 GraphQL is walked the same way from its SDL: every type implementing Node must be known to
 `_node_ids`, and every mutation must be catalogued in MUTATIONS.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import graphql
@@ -31,7 +35,9 @@ from app.db import Database
 from app.graphql.ids import to_global_id
 from app.graphql.schema import build_schema
 from tests.conftest import Tenant, make_settings
-from tests.helpers_safety import INTAKE_V2, SeededOrg, seed_organization
+from tests.helpers_pipeline import MINIMAL_PDF
+from tests.helpers_safety import INTAKE_V2, SeededOrg, due_at, seed_organization
+from tests.helpers_safety_interviews import InterviewSeed, seed_interviews
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
@@ -54,20 +60,63 @@ class Ids:
     member_ids: list[str]
     key_ids: list[str]
     revisions: dict[str, list[int]]
+    candidate_ids: list[str]
+    # Each candidate's documents, and each slate's items: children are asked for under their
+    # own parent.
+    documents: dict[str, list[str]]
+    application_ids: list[str]
+    slate_items: dict[str, list[str]]
+    # Issues 4 and 5: a member's override days and busy blocks, each interview's interviewers,
+    # each application's packet documents, rejection reasons, offers and outcome messages.
+    overrides: dict[str, list[str]]
+    busy_blocks: dict[str, list[str]]
+    interviewers: dict[str, list[str]]
+    packet_documents: dict[str, list[str]]
+    reason_ids: list[str]
+    offer_ids: list[str]
+    message_ids: list[str]
 
     @classmethod
-    def of(cls, org: SeededOrg, key_ids: list[str]) -> Ids:
+    def of(cls, org: SeededOrg, key_ids: list[str], seed: InterviewSeed) -> Ids:
         return cls(
             role_ids=[str(r) for r in org.role_ids],
             member_ids=[str(m) for m in org.member_ids],
             key_ids=key_ids,
             revisions={str(r): numbers for r, numbers in org.revisions.items()},
+            candidate_ids=[str(c) for c in org.candidate_ids],
+            documents={str(c): [str(d) for d in docs] for c, docs in org.documents.items()},
+            application_ids=[str(a) for a in org.application_ids],
+            slate_items={str(s): [str(i) for i in items] for s, items in org.slate_items.items()},
+            overrides=seed.overrides,
+            busy_blocks=seed.busy_blocks,
+            interviewers=seed.interviewers,
+            packet_documents=seed.packet_documents,
+            reason_ids=seed.reason_ids,
+            offer_ids=seed.offer_ids,
+            message_ids=seed.message_ids,
         )
 
     @classmethod
     def of_nobody(cls) -> Ids:
-        role_id = str(uuid.uuid4())
-        return cls([role_id], [str(uuid.uuid4())], [str(uuid.uuid4())], {role_id: [1, 2]})
+        role_id, candidate_id, slate_id = (str(uuid.uuid4()) for _ in range(3))
+        member_id, interview_id, application_id = (str(uuid.uuid4()) for _ in range(3))
+        return cls(
+            [role_id],
+            [member_id],
+            [str(uuid.uuid4())],
+            {role_id: [1, 2]},
+            [candidate_id],
+            {candidate_id: [str(uuid.uuid4())]},
+            [application_id],
+            {slate_id: [str(uuid.uuid4())]},
+            {member_id: [(datetime.now(UTC) + timedelta(days=40)).date().isoformat()]},
+            {member_id: [str(uuid.uuid4())]},
+            {interview_id: [str(uuid.uuid4())]},
+            {application_id: [str(uuid.uuid4())]},
+            [str(uuid.uuid4())],
+            [str(uuid.uuid4())],
+            [str(uuid.uuid4())],
+        )
 
 
 # How to fill each path parameter, given the values already chosen for the ones left of it.
@@ -76,13 +125,63 @@ FILLERS: dict[str, Callable[[Ids, Chosen], list[str]]] = {
     "member_id": lambda ids, chosen: ids.member_ids,
     "key_id": lambda ids, chosen: ids.key_ids,
     "number": lambda ids, chosen: [str(n) for n in ids.revisions[chosen["role_id"]]],
+    "candidate_id": lambda ids, chosen: ids.candidate_ids,
+    # A candidate's documents, or (under an application) the application's packet documents.
+    "document_id": lambda ids, chosen: (
+        ids.documents.get(chosen["candidate_id"], [])
+        if "candidate_id" in chosen
+        else ids.packet_documents.get(chosen["application_id"], [])
+    ),
+    "application_id": lambda ids, chosen: ids.application_ids,
+    "slate_id": lambda ids, chosen: list(ids.slate_items),
+    "item_id": lambda ids, chosen: ids.slate_items[chosen["slate_id"]],
+    "day": lambda ids, chosen: ids.overrides.get(chosen["member_id"], []),
+    "block_id": lambda ids, chosen: ids.busy_blocks.get(chosen["member_id"], []),
+    "interview_id": lambda ids, chosen: list(ids.interviewers),
+    "interviewer_id": lambda ids, chosen: ids.interviewers[chosen["interview_id"]],
+    "reason_id": lambda ids, chosen: ids.reason_ids,
+    "offer_id": lambda ids, chosen: ids.offer_ids,
+    "message_id": lambda ids, chosen: ids.message_ids,
 }
 
-# Required query parameters, filled from the path's chosen values.
-QUERY_FILLERS: dict[str, Callable[[Ids, Chosen], str]] = {
-    "from": lambda ids, chosen: str(ids.revisions[chosen["role_id"]][0]),
-    "to": lambda ids, chosen: str(ids.revisions[chosen["role_id"]][-1]),
+# Reachable without credentials by design: a candidate's availability link names no tenant's
+# record but its own secret token. The walk (which expects 404 for another tenant's ids) leaves
+# them out; test_public_availability_links_give_another_tenant_no_extra_power covers them.
+PUBLIC_TEMPLATES = frozenset({"/api/v1/public/availability/{token}"})
+
+
+def _range(template: str, end: bool) -> str:
+    """A range covering the seeded availability: days for overrides, instants for busy time."""
+    moment = datetime.now(UTC) + timedelta(days=60 if end else 0)
+    return moment.isoformat() if "busy-blocks" in template else moment.date().isoformat()
+
+
+# Required query parameters, filled from the path (template) and its chosen values: a role's
+# revision numbers to compare, or a member's range of availability.
+QUERY_FILLERS: dict[str, Callable[[Ids, Chosen, str], str]] = {
+    "from": lambda ids, chosen, template: (
+        str(ids.revisions[chosen["role_id"]][0])
+        if "role_id" in chosen
+        else _range(template, end=False)
+    ),
+    "to": lambda ids, chosen, template: (
+        str(ids.revisions[chosen["role_id"]][-1])
+        if "role_id" in chosen
+        else _range(template, end=True)
+    ),
 }
+
+
+def _later(days: float, hours: float = 1) -> dict[str, str]:
+    start = (datetime.now(UTC) + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    return {"start_at": start.isoformat(), "end_at": (start + timedelta(hours=hours)).isoformat()}
+
+
+# Two request schemas are called DecisionCreate (a slate item's and an application's after
+# interviews), so OpenAPI names both by module.
+SLATE_DECISION = "app__domain__calibration__schemas__DecisionCreate"
+APPLICATION_DECISION = "app__domain__feedback__schemas__DecisionCreate"
+
 
 # A minimal valid body per request schema, built from the caller's own organization, so that
 # the only thing wrong with the request is whose resource the path names.
@@ -95,6 +194,45 @@ BODIES: dict[str, Callable[[SeededOrg], dict[str, Any]]] = {
         "connection_id": str(me.connection_id),
         "external_id": "taken-over",
     },
+    "CandidateUpdate": lambda me: {"name": "Taken over", "skills": ["Python"]},
+    "ApplicationUpdate": lambda me: {"screening_notes": "Taken over", "recruiter_rating": 1},
+    "TransitionCreate": lambda me: {"action": "move", "to_stage": "screening", "reason": "Taken"},
+    "SlateUpdate": lambda me: {"note": "Taken over"},
+    "SlateSend": lambda me: {"due_at": due_at()},
+    # A revision, so that an item already decided would be decided again.
+    SLATE_DECISION: lambda me: {
+        "decision": "reject",
+        "reasons": {"note": "Taken over", "red_flags": ["Taken over"]},
+        "revision": True,
+    },
+    "OverrideSet": lambda me: {
+        "day": (datetime.now(UTC) + timedelta(days=45)).date().isoformat(),
+        "hours": [],
+        "note": "Taken over",
+    },
+    "BusyBlockCreate": lambda me: {**_later(46), "title": "Taken over"},
+    "WindowsSet": lambda me: {"time_zone": "UTC", "windows": [_later(6, hours=3)]},
+    "AvailabilityLinkCreate": lambda me: {"time_zone": "UTC"},
+    "InterviewReschedule": lambda me: {**_later(8), "reason": "Taken over"},
+    "InterviewCancel": lambda me: {"reason": "Taken over"},
+    "InterviewResponseSet": lambda me: {"response": "declined"},
+    "InterviewStatusSet": lambda me: {"status": "no_show", "reason": "Taken over"},
+    "ScorecardWrite": lambda me: {"recommendation": "no", "reasons": "Taken over", "submit": True},
+    APPLICATION_DECISION: lambda me: {"decision": "advance", "note": "Taken over"},
+    "RejectionReasonUpdate": lambda me: {"label": "Taken over", "is_active": False},
+    "OfferUpdate": lambda me: {"note": "Taken over"},
+    "OfferTransition": lambda me: {"to": "rescinded", "reason": "Taken over"},
+    "OutcomeMessageUpdate": lambda me: {"personal_note": "Taken over"},
+}
+
+Files = dict[str, tuple[str, bytes, str]]
+
+# The same for multipart request schemas: the files and the form fields.
+MULTIPART_BODIES: dict[str, Callable[[SeededOrg], tuple[Files, dict[str, str]]]] = {
+    "Body_upload_document_api_v1_candidates__candidate_id__documents_post": lambda me: (
+        {"file": ("taken-over.pdf", MINIMAL_PDF, "application/pdf")},
+        {"kind": "resume"},
+    ),
 }
 
 
@@ -105,6 +243,7 @@ class Call:
     url: str
     query: dict[str, str]
     body: dict[str, Any] | None
+    multipart: tuple[Files, dict[str, str]] | None = None
 
     @property
     def label(self) -> str:
@@ -115,17 +254,29 @@ def _path_params(template: str) -> list[str]:
     return re.findall(r"{([^}]+)}", template)
 
 
-def _body_schema_name(operation: dict[str, Any]) -> str | None:
+def _body_schema_name(operation: dict[str, Any]) -> tuple[str, str] | None:
+    """(media type, request schema name) of the operation's body, which the walker must know."""
     body = operation.get("requestBody")
     if body is None:
         return None
-    ref: str = body.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
-    name = ref.rsplit("/", 1)[-1]
-    if name not in BODIES:
-        pytest.fail(
-            f"{operation.get('operationId')}: no minimal body for request schema {name or body!r}; add it to BODIES"
-        )
-    return name
+    content: dict[str, Any] = body.get("content", {})
+    for media_type, known in (
+        ("application/json", BODIES),
+        ("multipart/form-data", MULTIPART_BODIES),
+    ):
+        if media_type in content:
+            ref: str = content[media_type].get("schema", {}).get("$ref", "")
+            name = ref.rsplit("/", 1)[-1]
+            if name not in known:
+                registry = "BODIES" if known is BODIES else "MULTIPART_BODIES"
+                pytest.fail(
+                    f"{operation.get('operationId')}: no minimal {media_type} body for request "
+                    f"schema {name or body!r}; add it to {registry}"
+                )
+            return media_type, name
+    pytest.fail(
+        f"{operation.get('operationId')}: the walker cannot send a body of {sorted(content)}"
+    )
 
 
 def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
@@ -133,7 +284,7 @@ def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
     calls: list[Call] = []
     for template, item in openapi["paths"].items():
         params = _path_params(template)
-        if not params:
+        if not params or template in PUBLIC_TEMPLATES:
             continue
         unknown = [p for p in params if p not in FILLERS]
         if unknown:
@@ -141,7 +292,7 @@ def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
         for method, operation in item.items():
             if method not in HTTP_METHODS:
                 continue
-            body_name = _body_schema_name(operation)
+            body = _body_schema_name(operation)
             required_query = [
                 p["name"]
                 for p in operation.get("parameters", [])
@@ -158,8 +309,13 @@ def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
                         method=method,
                         template=template,
                         url=template.format(**chosen),
-                        query={q: QUERY_FILLERS[q](ids, chosen) for q in required_query},
-                        body=BODIES[body_name](me) if body_name else None,
+                        query={q: QUERY_FILLERS[q](ids, chosen, template) for q in required_query},
+                        body=BODIES[body[1]](me)
+                        if body and body[0] == "application/json"
+                        else None,
+                        multipart=MULTIPART_BODIES[body[1]](me)
+                        if body and body[0] == "multipart/form-data"
+                        else None,
                     )
                 )
     return calls
@@ -176,6 +332,16 @@ def _combinations(params: list[str], ids: Ids) -> list[Chosen]:
 
 
 async def _send(client: httpx.AsyncClient, call: Call, headers: dict[str, str]) -> httpx.Response:
+    if call.multipart is not None:
+        files, form = call.multipart
+        return await client.request(
+            call.method.upper(),
+            call.url,
+            params=call.query,
+            headers=headers,
+            files=files,
+            data=form,
+        )
     return await client.request(
         call.method.upper(),
         call.url,
@@ -200,7 +366,20 @@ async def _snapshot(db: Database, organization_id: uuid.UUID) -> dict[str, tuple
             .scalars()
             .all()
         )
-        assert {"roles", "members", "api_keys", "intake_revisions", "events"} <= set(tables), tables
+        assert {
+            "roles",
+            "members",
+            "api_keys",
+            "intake_revisions",
+            "events",
+            "candidates",
+            "documents",
+            "applications",
+            "application_transitions",
+            "slates",
+            "slate_items",
+            "slate_decisions",
+        } <= set(tables), tables
         result: dict[str, tuple[int, str]] = {}
         for table in [*tables, "organizations"]:
             column = "id" if table == "organizations" else "organization_id"
@@ -228,14 +407,40 @@ def _changed(
     }
 
 
-def _their_strings(theirs: SeededOrg, key_ids: list[str]) -> set[str]:
+def _stored_files(app: FastAPI, org: SeededOrg) -> dict[str, str]:
+    """The digest of every stored document file of one organization, or of one of its
+    candidates (wherever a request may have put it), by path."""
+    root = app.state.storage.root
+    marks = {str(org.tenant.organization_id), *(str(c) for c in org.candidate_ids)}
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in root.rglob("*")
+        if path.is_file() and marks & set(path.relative_to(root).parts)
+    }
+
+
+def _their_strings(theirs: SeededOrg, key_ids: list[str], seed: InterviewSeed) -> set[str]:
     values = {str(theirs.tenant.organization_id), str(theirs.connection_id)}
+    values |= seed.all_ids
     values |= {str(i) for i in theirs.role_ids + theirs.member_ids}
     values |= set(key_ids) | set(theirs.external_ids.values())
     values |= {
         p.member.email
         for p in (theirs.admin, theirs.recruiter, theirs.hiring_manager, theirs.interviewer)
     }
+    values |= {
+        str(i)
+        for i in theirs.candidate_ids
+        + theirs.application_ids
+        + theirs.document_ids
+        + theirs.slate_ids
+        + theirs.item_ids
+        + theirs.decision_ids
+    }
+    values |= set(theirs.candidate_emails)
+    # Every name and free text seeded there (candidates, notes, red flags, questions) has it.
+    assert theirs.label
+    values.add(theirs.label)
     return values
 
 
@@ -244,33 +449,55 @@ def _leaks(payload: Any, forbidden: set[str]) -> set[str]:
     return {value for value in forbidden if value in body}
 
 
+@dataclass
+class Seeded:
+    mine: SeededOrg
+    theirs: SeededOrg
+    # Issues 4 and 5 in each.
+    my_seed: InterviewSeed
+    their_seed: InterviewSeed
+
+
 @pytest.fixture
-async def orgs(
-    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
-) -> tuple[SeededOrg, SeededOrg]:
+async def seeded(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant, other_tenant: Tenant
+) -> Seeded:
     mine = await seed_organization(client, tenant, "Acme")
     theirs = await seed_organization(client, other_tenant, "Globex")
-    return mine, theirs
+    my_seed = await seed_interviews(client, db, mine)
+    their_seed = await seed_interviews(client, db, theirs)
+    return Seeded(mine, theirs, my_seed, their_seed)
+
+
+@pytest.fixture
+def orgs(seeded: Seeded) -> tuple[SeededOrg, SeededOrg]:
+    return seeded.mine, seeded.theirs
 
 
 async def test_every_route_answers_404_for_another_tenants_ids(
-    app: FastAPI, client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
 ) -> None:
     mine, theirs = orgs
     openapi = app.openapi()
-    their_ids = Ids.of(theirs, await _api_key_ids(client, theirs))
+    their_ids = Ids.of(theirs, await _api_key_ids(client, theirs), seeded.their_seed)
     calls = _calls(openapi, their_ids, mine)
     walked = {(c.method, c.template) for c in calls}
     declared = {
         (method, template)
         for template, item in openapi["paths"].items()
-        if _path_params(template)
+        if _path_params(template) and template not in PUBLIC_TEMPLATES
         for method in item
         if method in HTTP_METHODS
     }
     assert walked == declared, declared - walked
 
     before = await _snapshot(db, theirs.tenant.organization_id)
+    files_before = _stored_files(app, theirs)
+    assert len(files_before) == len(theirs.document_ids), files_before
     wrong: list[str] = []
     for call in calls:
         response = await _send(client, call, mine.admin.headers)
@@ -288,15 +515,19 @@ async def test_every_route_answers_404_for_another_tenants_ids(
 
     assert not wrong, "another tenant's ids must answer 404 not_found:\n" + "\n".join(wrong)
     assert not _changed(before, after), f"the other organization changed: {_changed(before, after)}"
+    assert _stored_files(app, theirs) == files_before, "the other organization's files changed"
 
 
 async def test_another_tenants_id_gets_the_same_404_as_a_missing_one(
-    app: FastAPI, client: httpx.AsyncClient, orgs: tuple[SeededOrg, SeededOrg]
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
 ) -> None:
     """No existence oracle: the answer to their id matches the answer to an id nobody has."""
     mine, theirs = orgs
     openapi = app.openapi()
-    theirs_ids = Ids.of(theirs, await _api_key_ids(client, theirs))
+    theirs_ids = Ids.of(theirs, await _api_key_ids(client, theirs), seeded.their_seed)
     nobody_ids = Ids.of_nobody()
     first_of_each: dict[tuple[str, str], Call] = {}
     for call in _calls(openapi, theirs_ids, mine):
@@ -327,18 +558,27 @@ async def test_another_tenants_id_gets_the_same_404_as_a_missing_one(
 
 
 async def test_the_walk_with_ones_own_ids_reaches_the_resources(
-    app: FastAPI, client: httpx.AsyncClient, orgs: tuple[SeededOrg, SeededOrg]
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
 ) -> None:
     """The control: the very same requests with the caller's own ids are not 404, so the walk's
-    404s are the tenancy check and not a malformed request."""
-    mine, _ = orgs
+    404s are the tenancy check and not a malformed request. What they answer about the caller's
+    own records (their applications, slates, insights, fit checks, documents) shows nothing of
+    the other organization."""
+    mine, theirs = orgs
+    forbidden = _their_strings(theirs, await _api_key_ids(client, theirs), seeded.their_seed)
     # Never the admin's own key: revoking it would end the test.
-    own = Ids.of(mine, [str(mine.spare_key_id)])
+    own = Ids.of(mine, [str(mine.spare_key_id)], seeded.my_seed)
     answered: dict[tuple[str, str], list[int]] = {}
     for call in _calls(app.openapi(), own, mine):
         response = await _send(client, call, mine.admin.headers)
         assert response.status_code < 500, f"{call.label}: {response.text}"
         answered.setdefault((call.method, call.template), []).append(response.status_code)
+        assert not _leaks(response.text, forbidden), (
+            f"{call.label} shows another tenant's {_leaks(response.text, forbidden)}"
+        )
     unreached = {
         f"{m.upper()} {t}": codes
         for (m, t), codes in answered.items()
@@ -348,10 +588,13 @@ async def test_the_walk_with_ones_own_ids_reaches_the_resources(
 
 
 async def test_lists_never_include_another_tenants_rows(
-    app: FastAPI, client: httpx.AsyncClient, orgs: tuple[SeededOrg, SeededOrg]
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
 ) -> None:
     mine, theirs = orgs
-    forbidden = _their_strings(theirs, await _api_key_ids(client, theirs))
+    forbidden = _their_strings(theirs, await _api_key_ids(client, theirs), seeded.their_seed)
     openapi = app.openapi()
     lists = [
         template
@@ -360,6 +603,7 @@ async def test_lists_never_include_another_tenants_rows(
     ]
     assert "/api/v1/roles" in lists, lists
     assert "/api/v1/events" in lists, lists
+    assert "/api/v1/candidates" in lists, lists
     for template in lists:
         pages = 0
         params: dict[str, Any] = {"limit": 2}
@@ -388,16 +632,55 @@ async def test_lists_never_include_another_tenants_rows(
         )
         assert response.status_code == 200, response.text
         assert response.json()["items"] == [], response.text
-    their_page = await client.get(
-        "/api/v1/roles", headers=theirs.admin.headers, params={"limit": 1}
-    )
-    their_cursor = their_page.json()["next_cursor"]
-    assert their_cursor
-    response = await client.get(
-        "/api/v1/roles", headers=mine.admin.headers, params={"cursor": their_cursor}
-    )
-    assert response.status_code in (200, 422), response.text
-    assert not _leaks(response.json(), forbidden), response.text
+    for filter_name, filter_value in (
+        ("role_id", str(theirs.role_ids[0])),
+        ("email", theirs.candidate_emails[0]),
+        ("q", theirs.label),
+        ("q", theirs.candidate_emails[1]),
+    ):
+        response = await client.get(
+            "/api/v1/candidates", headers=mine.admin.headers, params={filter_name: filter_value}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["items"] == [], response.text
+    # The caller's own lists under a parent (the walk's control reads them all) hold their rows.
+    my_role = mine.role_ids[0]
+    for template in (
+        f"/api/v1/roles/{my_role}/applications",
+        f"/api/v1/roles/{my_role}/slates",
+        f"/api/v1/candidates/{mine.candidate_ids[0]}/applications",
+        f"/api/v1/candidates/{mine.candidate_ids[0]}/documents",
+    ):
+        response = await client.get(template, headers=mine.admin.headers)
+        assert response.status_code == 200, response.text
+        payload = response.json()
+        assert payload["items"] if isinstance(payload, dict) else payload, template
+        assert not _leaks(payload, forbidden), f"{template}: {_leaks(payload, forbidden)}"
+
+    their_list_pages = [
+        "/api/v1/roles",
+        "/api/v1/candidates",
+        f"/api/v1/roles/{theirs.role_ids[0]}/applications",
+        f"/api/v1/roles/{theirs.role_ids[0]}/slates",
+        f"/api/v1/candidates/{theirs.candidate_ids[0]}/applications",
+    ]
+    for their_list in their_list_pages:
+        their_page = await client.get(their_list, headers=theirs.admin.headers, params={"limit": 1})
+        assert their_page.status_code == 200, their_page.text
+        their_cursor = their_page.json()["next_cursor"]
+        assert their_cursor, their_list
+        for my_list in (
+            "/api/v1/roles",
+            "/api/v1/candidates",
+            f"/api/v1/roles/{my_role}/applications",
+            f"/api/v1/roles/{my_role}/slates",
+            f"/api/v1/candidates/{mine.candidate_ids[0]}/applications",
+        ):
+            response = await client.get(
+                my_list, headers=mine.admin.headers, params={"cursor": their_cursor}
+            )
+            assert response.status_code in (200, 422), f"{my_list}: {response.text}"
+            assert not _leaks(response.json(), forbidden), f"{my_list}: {response.text}"
 
     # Naming their organization beside one's own key changes nothing.
     response = await client.get(
@@ -409,11 +692,18 @@ async def test_lists_never_include_another_tenants_rows(
 
 
 async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
-    client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
 ) -> None:
     mine, theirs = orgs
     headers = mine.admin.headers
     my_role = mine.role_ids[0]
+    my_candidate = mine.candidate_ids[2]
+    # Cy's application to the first role waits on the draft slate; Ada's to the second is free.
+    my_free_application = mine.application_ids[3]
     cases: list[tuple[str, str, dict[str, Any], str]] = [
         (
             "POST",
@@ -457,11 +747,51 @@ async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
             {"connection_id": str(theirs.connection_id), "external_id": "x-1"},
             "connection_id",
         ),
+        (
+            "POST",
+            "/api/v1/applications",
+            {"candidate_id": str(my_candidate), "role_id": str(theirs.role_ids[1])},
+            "role_id",
+        ),
+        (
+            "POST",
+            "/api/v1/slates",
+            {
+                "role_id": str(theirs.role_ids[1]),
+                "items": [{"application_id": str(my_free_application)}],
+            },
+            "role_id",
+        ),
+        (
+            "POST",
+            "/api/v1/slates",
+            {
+                "role_id": str(theirs.role_ids[0]),
+                "items": [{"application_id": str(theirs.application_ids[2])}],
+            },
+            "role_id",
+        ),
+        (
+            "POST",
+            "/api/v1/slates",
+            {
+                "role_id": str(my_role),
+                "items": [{"application_id": str(theirs.application_ids[2])}],
+            },
+            "items.0.application_id",
+        ),
+        (
+            "PATCH",
+            f"/api/v1/slates/{mine.draft_slate_id}",
+            {"items": [{"application_id": str(theirs.application_ids[1])}]},
+            "items.0.application_id",
+        ),
     ]
     before = (
         await _snapshot(db, mine.tenant.organization_id),
         await _snapshot(db, theirs.tenant.organization_id),
     )
+    files_before = (_stored_files(app, mine), _stored_files(app, theirs))
     for method, url, body, field in cases:
         response = await client.request(method, url, headers=headers, json=body)
         assert response.status_code == 422, (
@@ -470,6 +800,36 @@ async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
         problem = response.json()
         assert problem["code"] == "invalid_input", problem
         assert [e["field"] for e in problem["errors"]] == [field], problem
+
+    # A document tied to their application (their candidate's) is refused the same way.
+    response = await client.post(
+        f"/api/v1/candidates/{mine.candidate_ids[0]}/documents",
+        headers=headers,
+        files={"file": ("cv.pdf", MINIMAL_PDF, "application/pdf")},
+        data={"kind": "resume", "application_id": str(theirs.application_ids[0])},
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["application_id"], response.text
+
+    # Putting their candidate in one's own role answers exactly as for a candidate nobody has.
+    answers = []
+    for candidate_id in (theirs.candidate_ids[2], uuid.uuid4()):
+        response = await client.post(
+            "/api/v1/applications",
+            headers=headers,
+            json={"candidate_id": str(candidate_id), "role_id": str(mine.role_ids[1])},
+        )
+        assert 400 <= response.status_code < 500, response.text
+        problem = response.json()
+        answers.append(
+            (
+                response.status_code,
+                problem["code"],
+                [e["field"] for e in problem.get("errors", [])],
+                problem["detail"].replace(str(candidate_id), "<id>"),
+            )
+        )
+    assert answers[0] == answers[1], answers
     after = (
         await _snapshot(db, mine.tenant.organization_id),
         await _snapshot(db, theirs.tenant.organization_id),
@@ -480,6 +840,21 @@ async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
     assert not _changed(before[1], after[1]), (
         f"the other organization changed: {_changed(before[1], after[1])}"
     )
+    assert (_stored_files(app, mine), _stored_files(app, theirs)) == files_before
+
+    # A candidate email the other tenant uses is free in the caller's organization too.
+    response = await client.post(
+        "/api/v1/candidates",
+        headers=headers,
+        json={
+            "name": "Namesake",
+            "email": theirs.candidate_emails[0],
+            "source": "inbound",
+            "consent_given": True,
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["organization_id"] == str(mine.tenant.organization_id)
 
     # An email the other tenant uses is free in the caller's organization (no oracle, no clash).
     response = await client.post(
@@ -496,6 +871,337 @@ async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
     assert not _changed(before[1], await _snapshot(db, theirs.tenant.organization_id))
 
 
+async def test_another_tenants_ids_under_ones_own_records_answer_404(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
+) -> None:
+    """The caller's own parent with the other organization's child (and the other way round)
+    answers 404 not_found, exactly as an id nobody has does, and changes nothing."""
+    mine, theirs = orgs
+    headers = mine.admin.headers
+    assert mine.open_slate_id is not None
+    assert theirs.open_slate_id is not None
+    my_open_item = mine.slate_items[mine.open_slate_id][0]
+    decision = BODIES[SLATE_DECISION](mine)
+    my_held = seeded.my_seed.interview_ids[1]
+    my_application = seeded.my_seed.application_ids[0]
+    my_packet_document = seeded.my_seed.packet_documents[my_application][0]
+    my_block = seeded.my_seed.busy_blocks[str(mine.interviewer.id)][0]
+    nobody = str(uuid.uuid4())
+    cases: list[tuple[str, Callable[[str], str], dict[str, Any] | None, str]] = [
+        (
+            "GET",
+            lambda doc: f"/api/v1/candidates/{mine.candidate_ids[0]}/documents/{doc}/content",
+            None,
+            str(theirs.document_ids[0]),
+        ),
+        (
+            "GET",
+            lambda cand: f"/api/v1/candidates/{cand}/documents/{mine.document_ids[0]}/content",
+            None,
+            str(theirs.candidate_ids[0]),
+        ),
+        (
+            "POST",
+            lambda item: f"/api/v1/slates/{mine.open_slate_id}/items/{item}/decision",
+            decision,
+            str(theirs.item_ids[0]),
+        ),
+        (
+            "POST",
+            lambda item: f"/api/v1/slates/{mine.open_slate_id}/items/{item}/decision",
+            decision,
+            str(theirs.slate_items[theirs.open_slate_id][0]),
+        ),
+        (
+            "POST",
+            lambda slate: f"/api/v1/slates/{slate}/items/{my_open_item}/decision",
+            decision,
+            str(theirs.open_slate_id),
+        ),
+        (
+            "GET",
+            lambda cand: f"/api/v1/roles/{mine.role_ids[0]}/fit-check/{cand}",
+            None,
+            str(theirs.candidate_ids[0]),
+        ),
+        (
+            "GET",
+            lambda role: f"/api/v1/roles/{role}/fit-check/{mine.candidate_ids[0]}",
+            None,
+            str(theirs.role_ids[0]),
+        ),
+        # Issues 4 and 5: their interviewer's scorecard history on one's own held interview, and
+        # the reverse; their resume in one's own packet; their busy time under one's own member,
+        # and one's own busy time under their member.
+        (
+            "GET",
+            lambda member: f"/api/v1/interviews/{my_held}/scorecards/{member}/revisions",
+            None,
+            str(theirs.interviewer.id),
+        ),
+        (
+            "GET",
+            lambda interview: (
+                f"/api/v1/interviews/{interview}/scorecards/{mine.interviewer.id}/revisions"
+            ),
+            None,
+            seeded.their_seed.interview_ids[1],
+        ),
+        (
+            "GET",
+            lambda doc: f"/api/v1/applications/{my_application}/packet/documents/{doc}",
+            None,
+            seeded.their_seed.packet_documents[seeded.their_seed.application_ids[0]][0],
+        ),
+        (
+            "GET",
+            lambda app_id: f"/api/v1/applications/{app_id}/packet/documents/{my_packet_document}",
+            None,
+            seeded.their_seed.application_ids[0],
+        ),
+        (
+            "DELETE",
+            lambda block: f"/api/v1/members/{mine.interviewer.id}/busy-blocks/{block}",
+            None,
+            seeded.their_seed.busy_blocks[str(theirs.interviewer.id)][0],
+        ),
+        (
+            "DELETE",
+            lambda member: f"/api/v1/members/{member}/busy-blocks/{my_block}",
+            None,
+            str(theirs.interviewer.id),
+        ),
+    ]
+    before = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    files_before = (_stored_files(app, mine), _stored_files(app, theirs))
+    wrong = []
+    for method, url, body, their_id in cases:
+        answers = []
+        for value in (their_id, nobody):
+            response = await client.request(method, url(value), headers=headers, json=body)
+            problem = response.json() if response.status_code >= 400 else {}
+            answers.append(
+                (
+                    response.status_code,
+                    problem.get("code"),
+                    str(problem.get("detail", "")).replace(value, "<id>"),
+                )
+            )
+        if answers[0][:2] != (404, "not_found") or answers[0] != answers[1]:
+            wrong.append(f"{method} {url(their_id)}: theirs {answers[0]} vs nobody's {answers[1]}")
+    assert not wrong, "\n".join(wrong)
+    after = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    assert not _changed(before[0], after[0]), _changed(before[0], after[0])
+    assert not _changed(before[1], after[1]), _changed(before[1], after[1])
+    assert (_stored_files(app, mine), _stored_files(app, theirs)) == files_before
+
+    # The control: the same with the caller's own records is found.
+    own = await client.get(
+        f"/api/v1/candidates/{mine.candidate_ids[0]}/documents/{mine.document_ids[0]}/content",
+        headers=headers,
+    )
+    assert own.status_code == 200, own.text
+    assert own.content == MINIMAL_PDF
+    own = await client.get(
+        f"/api/v1/roles/{mine.role_ids[0]}/fit-check/{mine.candidate_ids[0]}", headers=headers
+    )
+    assert own.status_code == 200, own.text
+    own = await client.post(
+        f"/api/v1/slates/{mine.open_slate_id}/items/{my_open_item}/decision",
+        headers=headers,
+        json=decision,
+    )
+    assert own.status_code == 200, own.text
+
+
+async def test_another_tenants_ids_in_scheduling_and_offer_requests_answer_as_unknown_ones(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
+) -> None:
+    """Issues 4 and 5 name records in bodies and queries (an application to schedule, suggest
+    for or offer; interviewers of a panel; a role to close the loop on): their ids answer
+    exactly as ids nobody has, and neither organization changes."""
+    mine, theirs = orgs
+    headers = mine.admin.headers
+    their_application = seeded.their_seed.application_ids[0]
+    my_application = seeded.my_seed.application_ids[0]
+
+    def stages(member: str) -> list[dict[str, Any]]:
+        return [{"name": "technical", "duration_minutes": 60, "interviewer_ids": [member]}]
+
+    def suggestion(application: str, member: str) -> dict[str, Any]:
+        return {
+            "application_id": application,
+            "stages": stages(member),
+            "date_from": _later(3)["start_at"],
+            "date_to": _later(8)["start_at"],
+        }
+
+    me = str(mine.interviewer.id)
+    slot = {"kind": "technical", **_later(9), "interviewer_ids": [me]}
+    offer = {"compensation": {"currency": "EUR", "base_salary": 1}, "note": "Taken over"}
+    cases: list[
+        tuple[str, str, Callable[[str], dict[str, Any] | None], str, Callable[[str], str]]
+    ] = [
+        (
+            "POST",
+            "/api/v1/interviews",
+            lambda a: {"application_id": a, "interviews": [slot]},
+            their_application,
+            lambda value: "",
+        ),
+        (
+            "POST",
+            "/api/v1/scheduling/suggestions",
+            lambda a: suggestion(a, me),
+            their_application,
+            lambda value: "",
+        ),
+        (
+            "POST",
+            "/api/v1/scheduling/suggestions",
+            lambda m: suggestion(my_application, m),
+            str(theirs.interviewer.id),
+            lambda value: "",
+        ),
+        (
+            "POST",
+            "/api/v1/offers",
+            lambda a: {"application_id": a, **offer},
+            their_application,
+            lambda value: "",
+        ),
+        (
+            "GET",
+            "/api/v1/close-the-loop",
+            lambda value: None,
+            str(theirs.role_ids[0]),
+            lambda value: f"?role_id={value}",
+        ),
+        (
+            "GET",
+            "/api/v1/interviews",
+            lambda value: None,
+            their_application,
+            lambda value: f"?application_id={value}",
+        ),
+    ]
+    forbidden = _their_strings(theirs, await _api_key_ids(client, theirs), seeded.their_seed)
+    before = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    wrong = []
+    for method, url, body, their_id, query in cases:
+        answers = []
+        for value in (their_id, str(uuid.uuid4())):
+            response = await client.request(
+                method, url + query(value), headers=headers, json=body(value)
+            )
+            status, payload = _answer(response)
+            shown = json.dumps(payload).replace(value, "<id>")
+            if _leaks(shown, forbidden):
+                wrong.append(f"{method} {url}: shows {_leaks(shown, forbidden)}")
+            answers.append((status, shown))
+        if answers[0] != answers[1] or answers[0][0] not in (200, 404, 422):
+            wrong.append(f"{method} {url}: theirs {answers[0]} vs nobody's {answers[1]}")
+        if method == "GET" and answers[0][0] == 200:
+            assert json.loads(answers[0][1])["items" if "interviews" in url else "candidates"] == []
+    assert not wrong, "\n".join(wrong)
+    after = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    assert not _changed(before[0], after[0]), _changed(before[0], after[0])
+    assert not _changed(before[1], after[1]), _changed(before[1], after[1])
+
+
+def _answer(response: httpx.Response) -> tuple[int, Any]:
+    """Status and body, less what differs between any two requests."""
+    body = response.json()
+    if isinstance(body, dict):
+        body.pop("request_id", None)
+    return response.status_code, body
+
+
+async def test_public_availability_links_give_another_tenant_no_extra_power(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: Database,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
+) -> None:
+    """/api/v1/public/availability/{token} is reachable without credentials by design (the
+    candidate has no account): the secret token is the only key, so the walk's "404 for another
+    tenant's ids" does not apply. Instead: another organization's admin key gives no extra power
+    there (the answer is exactly the anonymous one, for a valid token and for an unknown one),
+    and using their link changes nothing of the caller's own organization."""
+    mine, theirs = orgs
+    forbidden_mine = _their_strings(mine, await _api_key_ids(client, mine), seeded.my_seed)
+    token = seeded.their_seed.link_token
+    unknown = "x" * 40
+    url = "/api/v1/public/availability/{}"
+    for value in (token, unknown):
+        anonymous = await client.get(url.format(value))
+        with_key = await client.get(url.format(value), headers=mine.admin.headers)
+        assert _answer(with_key) == _answer(anonymous), (value, anonymous.text, with_key.text)
+        assert anonymous.status_code == (200 if value == token else 404), anonymous.text
+        assert not _leaks(with_key.json(), forbidden_mine), with_key.text
+
+    before = await _snapshot(db, mine.tenant.organization_id)
+    files_before = _stored_files(app, mine)
+    body = BODIES["WindowsSet"](mine)
+    # An unknown token: the same refusal with or without a key.
+    anonymous = await client.post(url.format(unknown), json=body)
+    with_key = await client.post(url.format(unknown), headers=mine.admin.headers, json=body)
+    assert _answer(with_key) == _answer(anonymous), (anonymous.text, with_key.text)
+    assert anonymous.status_code == 404, anonymous.text
+    # Their link, used with the caller's key, does only what the candidate could: it offers
+    # windows on their application (the key is ignored), and the link is then spent for all.
+    used = await client.post(url.format(token), headers=mine.admin.headers, json=body)
+    assert used.status_code == 200, used.text
+    assert not _leaks(used.json(), forbidden_mine), used.text
+    again = await client.post(url.format(token), headers=mine.admin.headers, json=body)
+    again_anonymous = await client.post(url.format(token), json=body)
+    assert _answer(again) == _answer(again_anonymous), (again.text, again_anonymous.text)
+    assert again.status_code in (404, 410), again.text
+    assert not _changed(before, await _snapshot(db, mine.tenant.organization_id)), _changed(
+        before, await _snapshot(db, mine.tenant.organization_id)
+    )
+    assert _stored_files(app, mine) == files_before
+    # The windows landed on their application, not on any of the caller's.
+    their_first = seeded.their_seed.application_ids[0]
+    windows = await client.get(
+        f"/api/v1/applications/{their_first}/candidate-windows", headers=theirs.admin.headers
+    )
+    assert windows.status_code == 200, windows.text
+    assert [w["start_at"][:16] for w in windows.json()] == [
+        w["start_at"][:16] for w in body["windows"]
+    ], windows.text
+    for application_id in seeded.my_seed.application_ids:
+        mine_windows = await client.get(
+            f"/api/v1/applications/{application_id}/candidate-windows",
+            headers=mine.admin.headers,
+        )
+        assert mine_windows.status_code == 200, mine_windows.text
+        assert all(
+            w["start_at"][:16] != body["windows"][0]["start_at"][:16] for w in mine_windows.json()
+        ), mine_windows.text
+
+
 # --- GraphQL -------------------------------------------------------------------------------
 
 QUERY_BY_ID = """
@@ -507,8 +1213,64 @@ query($role: ID!, $member: ID!, $rawRole: ID!, $rawMember: ID!) {
 }
 """
 
+PIPELINE_BY_ID = """
+query($candidate: ID!, $application: ID!, $slate: ID!,
+      $rawCandidate: ID!, $rawApplication: ID!, $rawSlate: ID!) {
+  candidate(id: $candidate) { id }
+  rawCandidate: candidate(id: $rawCandidate) { id }
+  application(id: $application) { id }
+  rawApplication: application(id: $rawApplication) { id }
+  slate(id: $slate) { id }
+  rawSlate: slate(id: $rawSlate) { id }
+}
+"""
 
-async def _node_ids(client: httpx.AsyncClient, org: SeededOrg) -> dict[str, list[uuid.UUID]]:
+SUGGESTIONS = """
+query($a: ID!, $m: ID!, $from: DateTime!, $to: DateTime!) {
+  schedulingSuggestions(input: {applicationId: $a, dateFrom: $from, dateTo: $to,
+      stages: [{name: "technical", durationMinutes: 60, interviewerIds: [$m]}]}) {
+    suggestions { startAt } blockedBy considered
+  }
+}
+"""
+
+
+def _window() -> dict[str, str]:
+    start = datetime.now(UTC) + timedelta(days=3)
+    return {"from": start.isoformat(), "to": (start + timedelta(days=5)).isoformat()}
+
+
+FIT_CHECK = "query($r: ID!, $c: ID!) { fitCheck(roleId: $r, candidateId: $c) { summary } }"
+
+# Everything a caller can reach of the pipeline from its lists, each edge once.
+PIPELINE_EDGES = """
+{
+  candidates(first: 100) { edges { node {
+    id databaseId name email skills
+    applications { id databaseId role { id } history { reason actorMemberId } }
+    documents { id filename sha256 downloadUrl }
+  } } }
+  roles(first: 100) { edges { node {
+    id
+    applications { id databaseId screeningNotes candidate { id databaseId email name } }
+    slates { id databaseId note items {
+      id question decision { id missingSkills redFlags note answer decidedById }
+      application { id candidate { id email } }
+    } }
+    insights {
+      roleId decisions approvalRateBySlate { slateId }
+      topRejectionReasons { value count } mostMissingSkills { value count }
+      redFlags { value count } waitlist { applicationId slateId question }
+      suggestions { message evidence }
+    }
+  } } }
+}
+"""
+
+
+async def _node_ids(
+    client: httpx.AsyncClient, org: SeededOrg, seed: InterviewSeed
+) -> dict[str, list[uuid.UUID]]:
     """The database ids of every Node type's records in one organization."""
     revisions: list[uuid.UUID] = []
     for role_id in org.role_ids:
@@ -522,6 +1284,10 @@ async def _node_ids(client: httpx.AsyncClient, org: SeededOrg) -> dict[str, list
         "Member": org.member_ids,
         "Organization": [org.tenant.organization_id],
         "IntakeRevision": revisions,
+        "Candidate": org.candidate_ids,
+        "Application": org.application_ids,
+        "Slate": org.slate_ids,
+        "Interview": [uuid.UUID(i) for i in seed.interview_ids],
     }
 
 
@@ -539,12 +1305,36 @@ class GraphIds:
     mine: SeededOrg
     theirs: SeededOrg
     their_key_id: str
+    my_seed: InterviewSeed
+    their_seed: InterviewSeed
+
+    def interview(self, seed: InterviewSeed, index: int = 0) -> str:
+        """Index 0 is still to come; the others were held."""
+        return to_global_id("Interview", uuid.UUID(seed.interview_ids[index]))
+
+    def seeded_application(self, seed: InterviewSeed, index: int = 0) -> str:
+        """Index 0 is at offer (with a draft offer); index 1 was rejected after interviews."""
+        return to_global_id("Application", uuid.UUID(seed.application_ids[index]))
 
     def role(self, org: SeededOrg, index: int = 0) -> str:
         return to_global_id("Role", org.role_ids[index])
 
     def member(self, person_id: uuid.UUID) -> str:
         return to_global_id("Member", person_id)
+
+    def candidate(self, org: SeededOrg, index: int = 0) -> str:
+        return to_global_id("Candidate", org.candidate_ids[index])
+
+    def application(self, org: SeededOrg, index: int = 0) -> str:
+        return to_global_id("Application", org.application_ids[index])
+
+    def slate(self, slate_id: uuid.UUID | None) -> str:
+        assert slate_id is not None
+        return to_global_id("Slate", slate_id)
+
+    def open_item(self, org: SeededOrg) -> str:
+        assert org.open_slate_id is not None
+        return str(org.slate_items[org.open_slate_id][0])
 
 
 MUTATIONS: dict[str, MutationCase] = {
@@ -616,6 +1406,167 @@ MUTATIONS: dict[str, MutationCase] = {
         {"e": g.theirs.recruiter.member.email},
         CREATED,
     ),
+    "updateCandidate": lambda g: (
+        'mutation($id: ID!) { r: updateCandidate(input: {id: $id, name: "Taken over"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.candidate(g.theirs)},
+        "not_found",
+    ),
+    "updateApplication": lambda g: (
+        'mutation($id: ID!) { r: updateApplication(input: {id: $id, screeningNotes: "Taken over"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.application(g.theirs)},
+        "not_found",
+    ),
+    "transitionApplication": lambda g: (
+        'mutation($id: ID!) { r: transitionApplication(input: {id: $id, action: "withdraw", '
+        'reason: "Taken over"}) { ' + RESULT + " } }",
+        {"id": g.application(g.theirs, 2)},
+        "not_found",
+    ),
+    "updateSlate": lambda g: (
+        'mutation($id: ID!) { r: updateSlate(input: {id: $id, note: "Taken over"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.slate(g.theirs.draft_slate_id)},
+        "not_found",
+    ),
+    "sendSlate": lambda g: (
+        "mutation($id: ID!, $due: DateTime!) { r: sendSlate(input: {id: $id, dueAt: $due}) { "
+        + RESULT
+        + " } }",
+        {"id": g.slate(g.theirs.draft_slate_id), "due": due_at()},
+        "not_found",
+    ),
+    "decideSlateItem": lambda g: (
+        "mutation($id: ID!, $item: UUID!) { r: decideSlateItem(input: {slateId: $id, itemId: $item, "
+        'decision: "reject", reasons: {note: "Taken over"}, revision: true}) { ' + RESULT + " } }",
+        {"id": g.slate(g.theirs.open_slate_id), "item": g.open_item(g.theirs)},
+        "not_found",
+    ),
+    # The caller's own open slate (the admin decides on it) with an item of theirs.
+    "decideSlateItem on one's own slate": lambda g: (
+        "mutation($id: ID!, $item: UUID!) { r: decideSlateItem(input: {slateId: $id, itemId: $item, "
+        'decision: "reject", reasons: {note: "Taken over"}, revision: true}) { ' + RESULT + " } }",
+        {"id": g.slate(g.mine.open_slate_id), "item": g.open_item(g.theirs)},
+        "not_found",
+    ),
+    # Their records named in the input of one that creates: refused like unknown ones.
+    "createApplication": lambda g: (
+        "mutation($c: ID!, $r: ID!) { r: createApplication(input: {candidateId: $c, roleId: $r}) { "
+        + RESULT
+        + " } }",
+        {"c": g.candidate(g.mine, 2), "r": g.role(g.theirs, 1)},
+        "invalid_input",
+    ),
+    # An unknown candidate is not_found here, as in REST (tests/test_pipeline.py).
+    "createApplication of their candidate": lambda g: (
+        "mutation($c: ID!, $r: ID!) { r: createApplication(input: {candidateId: $c, roleId: $r}) { "
+        + RESULT
+        + " } }",
+        {"c": g.candidate(g.theirs, 2), "r": g.role(g.mine, 1)},
+        "not_found",
+    ),
+    "createSlate": lambda g: (
+        "mutation($r: ID!, $a: ID!) { r: createSlate(input: {roleId: $r, items: [{applicationId: $a}]}) { "
+        + RESULT
+        + " } }",
+        {"r": g.role(g.mine), "a": g.application(g.theirs, 2)},
+        "invalid_input",
+    ),
+    "createSlate for their role": lambda g: (
+        "mutation($r: ID!, $a: ID!) { r: createSlate(input: {roleId: $r, items: [{applicationId: $a}]}) { "
+        + RESULT
+        + " } }",
+        {"r": g.role(g.theirs, 1), "a": g.application(g.mine, 3)},
+        "invalid_input",
+    ),
+    "updateSlate with their application": lambda g: (
+        "mutation($id: ID!, $a: ID!) { r: updateSlate(input: {id: $id, items: [{applicationId: $a}]}) { "
+        + RESULT
+        + " } }",
+        {"id": g.slate(g.mine.draft_slate_id), "a": g.application(g.theirs, 1)},
+        "invalid_input",
+    ),
+    # Issues 4 and 5: their interviews, applications and offers are unknown here; my own
+    # interviewer named on their application changes nothing.
+    "scheduleInterviews": lambda g: (
+        "mutation($a: ID!, $s: DateTime!, $e: DateTime!, $m: ID!) { r: scheduleInterviews(input: "
+        '{applicationId: $a, interviews: [{kind: "technical", startAt: $s, endAt: $e, '
+        "interviewerIds: [$m]}]}) { " + RESULT + " } }",
+        {
+            "a": g.seeded_application(g.their_seed),
+            "s": _later(9)["start_at"],
+            "e": _later(9)["end_at"],
+            "m": g.member(g.mine.interviewer.id),
+        },
+        "not_found",
+    ),
+    "rescheduleInterview": lambda g: (
+        "mutation($id: ID!, $s: DateTime!, $e: DateTime!) { r: rescheduleInterview(input: "
+        '{id: $id, startAt: $s, endAt: $e, reason: "Taken over"}) { ' + RESULT + " } }",
+        {"id": g.interview(g.their_seed), "s": _later(8)["start_at"], "e": _later(8)["end_at"]},
+        "not_found",
+    ),
+    "cancelInterview": lambda g: (
+        'mutation($id: ID!) { r: cancelInterview(id: $id, reason: "Taken over") { '
+        + RESULT
+        + " } }",
+        {"id": g.interview(g.their_seed)},
+        "not_found",
+    ),
+    "respondToInterview": lambda g: (
+        'mutation($id: ID!) { r: respondToInterview(id: $id, response: "declined") { '
+        + RESULT
+        + " } }",
+        {"id": g.interview(g.their_seed)},
+        "not_found",
+    ),
+    "setInterviewStatus": lambda g: (
+        'mutation($id: ID!) { r: setInterviewStatus(id: $id, status: "no_show", '
+        'reason: "Taken over") { ' + RESULT + " } }",
+        {"id": g.interview(g.their_seed, 1)},
+        "not_found",
+    ),
+    "writeScorecard": lambda g: (
+        'mutation($id: ID!) { r: writeScorecard(input: {interviewId: $id, recommendation: "no", '
+        'reasons: "Taken over", submit: true}) { ' + RESULT + " } }",
+        {"id": g.interview(g.their_seed, 1)},
+        "not_found",
+    ),
+    "decideApplication": lambda g: (
+        'mutation($a: ID!) { r: decideApplication(input: {applicationId: $a, decision: "advance", '
+        'note: "Taken over"}) { ' + RESULT + " } }",
+        {"a": g.seeded_application(g.their_seed, 1)},
+        "not_found",
+    ),
+    "decideApplication with their reason": lambda g: (
+        "mutation($a: ID!, $r: UUID!) { r: decideApplication(input: {applicationId: $a, "
+        'decision: "reject", note: "Taken over", rejectionReasonId: $r}) { ' + RESULT + " } }",
+        {"a": g.seeded_application(g.their_seed, 1), "r": g.their_seed.reason_ids[0]},
+        "not_found",
+    ),
+    "createOffer": lambda g: (
+        "mutation($a: ID!) { r: createOffer(input: {applicationId: $a, compensation: "
+        '{currency: "EUR", baseSalary: 1}, note: "Taken over"}) { ' + RESULT + " } }",
+        {"a": g.seeded_application(g.their_seed)},
+        "not_found",
+    ),
+    "moveOffer": lambda g: (
+        'mutation($id: UUID!) { r: moveOffer(input: {id: $id, to: "rescinded", '
+        'reason: "Taken over"}) { ' + RESULT + " } }",
+        {"id": g.their_seed.offer_ids[0]},
+        "not_found",
+    ),
+    # Candidate emails, too, are unique per organization only.
+    "createCandidate": lambda g: (
+        'mutation($e: String!) { r: createCandidate(input: {email: $e, name: "X", source: "inbound", '
+        "consentGiven: true}) { " + RESULT + " } }",
+        {"e": g.theirs.candidate_emails[0]},
+        CREATED,
+    ),
 }
 
 
@@ -632,11 +1583,16 @@ async def _graphql(
 
 
 async def test_graphql_never_shows_or_changes_another_tenants_records(
-    client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
+    client: httpx.AsyncClient,
+    db: Database,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
 ) -> None:
     mine, theirs = orgs
     headers = mine.admin.headers
-    g = GraphIds(mine, theirs, (await _api_key_ids(client, theirs))[0])
+    g = GraphIds(
+        mine, theirs, (await _api_key_ids(client, theirs))[0], seeded.my_seed, seeded.their_seed
+    )
 
     sdl = graphql.build_schema(build_schema(make_settings()).as_str())
     node_types = sorted(
@@ -645,7 +1601,8 @@ async def test_graphql_never_shows_or_changes_another_tenants_records(
         if isinstance(kind, graphql.GraphQLObjectType)
         and any(i.name == "Node" for i in kind.interfaces)
     )
-    theirs_nodes, my_nodes = await _node_ids(client, theirs), await _node_ids(client, mine)
+    theirs_nodes = await _node_ids(client, theirs, seeded.their_seed)
+    my_nodes = await _node_ids(client, mine, seeded.my_seed)
     assert set(node_types) <= set(theirs_nodes), f"teach _node_ids the ids of {node_types}"
     for type_name in node_types:
         assert theirs_nodes[type_name], type_name
@@ -689,12 +1646,196 @@ async def test_graphql_never_shows_or_changes_another_tenants_records(
     )
     assert all(value is not None for value in data.values()), data
 
+    for index, slate_id in enumerate(theirs.slate_ids):
+        candidate_id = theirs.candidate_ids[index % len(theirs.candidate_ids)]
+        application_id = theirs.application_ids[index % len(theirs.application_ids)]
+        data = await _graphql(
+            client,
+            headers,
+            PIPELINE_BY_ID,
+            {
+                "candidate": to_global_id("Candidate", candidate_id),
+                "application": to_global_id("Application", application_id),
+                "slate": to_global_id("Slate", slate_id),
+                "rawCandidate": str(candidate_id),
+                "rawApplication": str(application_id),
+                "rawSlate": str(slate_id),
+            },
+        )
+        assert data == dict.fromkeys(data), data
+    data = await _graphql(
+        client,
+        headers,
+        PIPELINE_BY_ID,
+        {
+            "candidate": g.candidate(mine),
+            "application": g.application(mine),
+            "slate": g.slate(mine.slate_ids[0]),
+            "rawCandidate": str(mine.candidate_ids[0]),
+            "rawApplication": str(mine.application_ids[0]),
+            "rawSlate": str(mine.slate_ids[0]),
+        },
+    )
+    assert all(value is not None for value in data.values()), data
+
+    # A fit check naming their role or their candidate fails as for ids nobody has.
+    nobody = uuid.uuid4()
+    for role_id, candidate_id, as_global in (
+        (theirs.role_ids[0], mine.candidate_ids[0], True),
+        (mine.role_ids[0], theirs.candidate_ids[0], True),
+        (theirs.role_ids[0], theirs.candidate_ids[0], True),
+        (theirs.role_ids[1], mine.candidate_ids[1], False),
+        (mine.role_ids[1], theirs.candidate_ids[1], False),
+    ):
+        answers = []
+        for role, candidate in (
+            (role_id, candidate_id),
+            (
+                nobody if role_id in theirs.role_ids else role_id,
+                nobody if candidate_id in theirs.candidate_ids else candidate_id,
+            ),
+        ):
+            variables = {
+                "r": to_global_id("Role", role) if as_global else str(role),
+                "c": to_global_id("Candidate", candidate) if as_global else str(candidate),
+            }
+            response = await client.post(
+                "/graphql", headers=headers, json={"query": FIT_CHECK, "variables": variables}
+            )
+            assert response.status_code == 200, response.text
+            payload = response.json()
+            assert payload.get("data") is None, payload
+            errors = [
+                (
+                    e["extensions"]["code"],
+                    e["message"].replace(str(role), "<r>").replace(str(candidate), "<c>"),
+                )
+                for e in payload["errors"]
+            ]
+            answers.append(errors)
+        assert [code for code, _ in answers[0]] == ["not_found"], answers
+        assert answers[0] == answers[1], answers
+    data = await _graphql(client, headers, FIT_CHECK, {"r": g.role(mine), "c": g.candidate(mine)})
+    assert data["fitCheck"]["summary"], data
+
+    # Their interview is not found by id (global or raw), as for an id nobody has.
+    for interview_id in (*seeded.their_seed.interview_ids, str(uuid.uuid4())):
+        for asked in (to_global_id("Interview", uuid.UUID(interview_id)), interview_id):
+            data = await _graphql(
+                client, headers, "query($id: ID!) { interview(id: $id) { id } }", {"id": asked}
+            )
+            assert data == {"interview": None}, (interview_id, data)
+    data = await _graphql(
+        client,
+        headers,
+        "query($id: ID!) { interview(id: $id) { id } }",
+        {"id": g.interview(g.my_seed)},
+    )
+    assert data["interview"] is not None, data
+
+    # Suggestions for their application, or with their interviewer on one's own, fail exactly
+    # as for ids nobody has; the control with one's own records answers.
+    suggestion_cases = [
+        (g.seeded_application(g.their_seed), g.member(g.mine.interviewer.id)),
+        (g.seeded_application(g.my_seed), g.member(g.theirs.interviewer.id)),
+        (g.seeded_application(g.their_seed), g.member(g.theirs.interviewer.id)),
+    ]
+    for application, interviewer in suggestion_cases:
+        answers = []
+        for a, m in (
+            (application, interviewer),
+            (
+                to_global_id("Application", uuid.uuid4())
+                if application == g.seeded_application(g.their_seed)
+                else application,
+                to_global_id("Member", uuid.uuid4())
+                if interviewer == g.member(g.theirs.interviewer.id)
+                else interviewer,
+            ),
+        ):
+            payload = (
+                await client.post(
+                    "/graphql",
+                    headers=headers,
+                    json={"query": SUGGESTIONS, "variables": {"a": a, "m": m, **_window()}},
+                )
+            ).json()
+            assert payload.get("data") is None, payload
+            answers.append(
+                [
+                    (
+                        e["extensions"]["code"],
+                        re.sub(
+                            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                            "<id>",
+                            e["message"],
+                        ),
+                    )
+                    for e in payload["errors"]
+                ]
+            )
+        assert answers[0] == answers[1], answers
+        assert answers[0], answers
+        assert answers[0][0][0] in ("not_found", "invalid_input"), answers
+    data = await _graphql(
+        client,
+        headers,
+        SUGGESTIONS,
+        {
+            "a": g.seeded_application(g.my_seed),
+            "m": g.member(g.mine.interviewer.id),
+            **_window(),
+        },
+    )
+    assert data["schedulingSuggestions"] is not None, data
+
     # Lists and edges show only the caller's organization.
-    forbidden = _their_strings(theirs, [g.their_key_id]) | {
+    forbidden = _their_strings(theirs, [g.their_key_id], seeded.their_seed) | {
         g.role(theirs, i) for i in range(len(theirs.role_ids))
     }
     forbidden |= {g.member(m) for m in theirs.member_ids}
     forbidden |= {str(r) for r in theirs_nodes["IntakeRevision"]}
+    forbidden |= {to_global_id("Candidate", c) for c in theirs.candidate_ids}
+    forbidden |= {to_global_id("Application", a) for a in theirs.application_ids}
+    forbidden |= {to_global_id("Slate", s) for s in theirs.slate_ids}
+    forbidden |= {to_global_id("Interview", uuid.UUID(i)) for i in seeded.their_seed.interview_ids}
+    # Closing the loop for their role is refused as for a role nobody has (naming only the id
+    # asked for); the organization-wide list shows none of their waiting candidates.
+    loop = (
+        "query($r: ID) { organization { closeTheLoop(roleId: $r) { waiting "
+        "candidates { applicationId candidateName } } } }"
+    )
+    answers = []
+    for role_id in (theirs.role_ids[0], uuid.uuid4()):
+        response = await client.post(
+            "/graphql",
+            headers=headers,
+            json={"query": loop, "variables": {"r": to_global_id("Role", role_id)}},
+        )
+        assert response.status_code == 200, response.text
+        payload = response.json()
+        assert payload.get("data") is None, payload
+        answers.append(
+            [
+                (e["extensions"]["code"], e["message"].replace(str(role_id), "<id>"))
+                for e in payload["errors"]
+            ]
+        )
+        assert not _leaks(json.dumps(payload).replace(str(role_id), "<id>"), forbidden)
+    assert answers[0] == answers[1], answers
+    assert answers[0][0][0] == "not_found", answers
+    data = await _graphql(client, headers, loop, {"r": None})
+    assert not _leaks(data, forbidden), _leaks(data, forbidden)
+    data = await _graphql(client, headers, PIPELINE_EDGES, {})
+    assert not _leaks(data, forbidden), _leaks(data, forbidden)
+    assert len(data["candidates"]["edges"]) == len(mine.candidate_ids), data["candidates"]
+    shown = json.dumps(data)
+    # The control: the caller's own pipeline is all there.
+    for own_id in (
+        *(str(i) for i in mine.application_ids + mine.slate_ids + mine.item_ids),
+        *(str(i) for i in mine.decision_ids + mine.document_ids),
+    ):
+        assert own_id in shown, f"{own_id} is missing from the caller's own pipeline: {data}"
     data = await _graphql(
         client,
         headers,

@@ -35,7 +35,7 @@ from app.domain.candidates import repository as candidates_repo
 from app.domain.events import service as events
 from app.domain.organizations import repository as members_repo
 from app.domain.roles import repository as roles_repo
-from app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, not_found
 
 
 class Gone(DomainError):
@@ -206,7 +206,7 @@ async def create_link(
 async def _open_link(session: AsyncSession, token: str, *, for_update: bool) -> AvailabilityLink:
     link_id = tokens.verify(settings_of(session).secret_key, token)
     if link_id is None:
-        raise NotFound(
+        raise not_found(
             "This availability link is not valid or has expired; ask your recruiter for a new one"
         )
     link = await repository.get_link(session, link_id, for_update=for_update)
@@ -216,7 +216,7 @@ async def _open_link(session: AsyncSession, token: str, *, for_update: bool) -> 
         raise Gone("These times were already sent; ask your recruiter if they need to change")
     if link.expires_at <= utcnow():
         # Answered like a token whose signed expiry has passed: the link no longer exists.
-        raise NotFound(
+        raise not_found(
             "This availability link is not valid or has expired; ask your recruiter for a new one"
         )
     return link
