@@ -4,8 +4,11 @@
 with its own event loop (so its own engine and pool), for tests that must talk real HTTP.
 
 `seed_organization` gives a tenant members of every permission set, roles with intake
-revisions (one agreed, one draft), a spare API key, a connection and an external ref, through
-the public REST API, so that everything it creates went through the same code a client uses.
+revisions (one agreed, one draft), a spare API key, a connection and an external ref, and the
+pipeline: candidates with documents uploaded as multipart, applications with a history, a
+reviewed slate (with a rejection and an approval), an open sent slate and a draft slate, all
+through the public REST API, so that everything it creates went through the same code a client
+uses.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -24,6 +28,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.conftest import Person, Tenant
+from tests.helpers_pipeline import MINIMAL_PDF, png_bytes
 
 INTAKE: dict[str, Any] = {
     "summary": "Builds and runs the platform",
@@ -123,6 +128,8 @@ class SeededOrg:
     recruiter: Person
     hiring_manager: Person
     interviewer: Person
+    # Every name and free text seeded in this organization starts with it.
+    label: str = ""
     role_ids: list[uuid.UUID] = field(default_factory=list)
     # The admin is this role's recruiter and hiring manager; its revision 1 is an unsigned draft.
     admin_role_id: uuid.UUID | None = None
@@ -130,6 +137,19 @@ class SeededOrg:
     spare_key_id: uuid.UUID | None = None
     connection_id: uuid.UUID | None = None
     external_ids: dict[uuid.UUID, str] = field(default_factory=dict)
+    # The pipeline: candidates (with their emails), their documents, applications, slates and
+    # each slate's items, and the decisions taken.
+    candidate_ids: list[uuid.UUID] = field(default_factory=list)
+    candidate_emails: list[str] = field(default_factory=list)
+    documents: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
+    application_ids: list[uuid.UUID] = field(default_factory=list)
+    slate_ids: list[uuid.UUID] = field(default_factory=list)
+    slate_items: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
+    decision_ids: list[uuid.UUID] = field(default_factory=list)
+    # The slate sent on the admin's own role, whose one item awaits the admin's decision; and
+    # the draft slate of the first role (the recruiter's work in progress).
+    open_slate_id: uuid.UUID | None = None
+    draft_slate_id: uuid.UUID | None = None
 
     @property
     def admin(self) -> Person:
@@ -138,6 +158,14 @@ class SeededOrg:
     @property
     def member_ids(self) -> list[uuid.UUID]:
         return [p.id for p in (self.admin, self.recruiter, self.hiring_manager, self.interviewer)]
+
+    @property
+    def document_ids(self) -> list[uuid.UUID]:
+        return [d for docs in self.documents.values() for d in docs]
+
+    @property
+    def item_ids(self) -> list[uuid.UUID]:
+        return [i for items in self.slate_items.values() for i in items]
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -158,23 +186,26 @@ async def seed_organization(
     hiring_manager = await tenant.add("hiring_manager", f"{label} Manager")
     interviewer = await tenant.add("interviewer", f"{label} Interviewer")
     org = SeededOrg(
-        tenant=tenant, recruiter=recruiter, hiring_manager=hiring_manager, interviewer=interviewer
+        tenant=tenant,
+        recruiter=recruiter,
+        hiring_manager=hiring_manager,
+        interviewer=interviewer,
+        label=label,
     )
     admin = tenant.admin.headers
 
-    spare = _ok(
-        await client.post("/api/v1/api-keys", headers=admin, json={"name": f"{label} spare"}), 201
-    )
-    org.spare_key_id = uuid.UUID(spare["id"])
-    connection = _ok(
-        await client.post(
+    # Independent steps run concurrently (the seeding is paid for every schemathesis operation);
+    # ids are kept in a fixed order whatever order the answers come in.
+    spare, connection = await asyncio.gather(
+        client.post("/api/v1/api-keys", headers=admin, json={"name": f"{label} spare"}),
+        client.post(
             "/api/v1/integrations", headers=admin, json={"provider": "greenhouse", "name": label}
         ),
-        201,
     )
-    org.connection_id = uuid.UUID(connection["id"])
+    org.spare_key_id = uuid.UUID(_ok(spare, 201)["id"])
+    org.connection_id = uuid.UUID(_ok(connection, 201)["id"])
 
-    for n in range(roles):
+    async def agreed_role(n: int) -> tuple[uuid.UUID, str]:
         role = _ok(
             await client.post(
                 "/api/v1/roles",
@@ -195,40 +226,234 @@ async def seed_organization(
         _ok(await client.post(f"{base}/1/sign-off", headers=recruiter.headers))
         agreed = _ok(await client.post(f"{base}/1/sign-off", headers=hiring_manager.headers))
         assert agreed["status"] == "agreed", agreed
-        _ok(
-            await client.post(
+        external_id = f"{label}-job-{n + 1}"
+        proposed, linked = await asyncio.gather(
+            client.post(
                 base,
                 headers=hiring_manager.headers,
                 json={"content": INTAKE_V2, "change_note": "More pay"},
             ),
-            201,
-        )
-        external_id = f"{label}-job-{n + 1}"
-        _ok(
-            await client.put(
+            client.put(
                 f"/api/v1/roles/{role_id}/external-refs",
                 headers=admin,
                 json={"connection_id": str(org.connection_id), "external_id": external_id},
-            )
+            ),
         )
+        _ok(proposed, 201)
+        _ok(linked)
+        return role_id, external_id
+
+    async def own_role() -> uuid.UUID:
+        own = _ok(
+            await client.post(
+                "/api/v1/roles",
+                headers=admin,
+                json={
+                    "title": f"{label} Head of Talent",
+                    "recruiter_id": str(tenant.admin.id),
+                    "hiring_manager_id": str(tenant.admin.id),
+                    "intake": INTAKE,
+                },
+            ),
+            201,
+        )
+        return uuid.UUID(own["id"])
+
+    agreed_roles, admin_role_id = await asyncio.gather(
+        asyncio.gather(*(agreed_role(n) for n in range(roles))), own_role()
+    )
+    for role_id, external_id in agreed_roles:
         org.role_ids.append(role_id)
         org.revisions[role_id] = [1, 2]
         org.external_ids[role_id] = external_id
-
-    own = _ok(
-        await client.post(
-            "/api/v1/roles",
-            headers=admin,
-            json={
-                "title": f"{label} Head of Talent",
-                "recruiter_id": str(tenant.admin.id),
-                "hiring_manager_id": str(tenant.admin.id),
-                "intake": INTAKE,
-            },
-        ),
-        201,
-    )
-    org.admin_role_id = uuid.UUID(own["id"])
-    org.role_ids.append(org.admin_role_id)
-    org.revisions[org.admin_role_id] = [1]
+    org.admin_role_id = admin_role_id
+    org.role_ids.append(admin_role_id)
+    org.revisions[admin_role_id] = [1]
+    await _seed_pipeline(client, org, label)
     return org
+
+
+def due_at(days: float = 3) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
+# (first name, skills, years of experience) of each seeded candidate.
+CANDIDATES: list[tuple[str, list[str], int]] = [
+    ("Ada", ["Python"], 5),
+    ("Bo", ["Python", "PostgreSQL"], 7),
+    ("Cy", ["Go"], 2),
+    ("Di", ["Python", "Kubernetes"], 4),
+]
+
+
+async def _seed_pipeline(client: httpx.AsyncClient, org: SeededOrg, label: str) -> None:
+    """Four candidates, documents, five applications (one moved on), and three slates: on the
+    first role one reviewed (a rejection for missing skills and a red flag, an approval) and one
+    draft; on the admin's own role one sent and still waiting for its manager, the admin."""
+    recruiter, manager, admin = org.recruiter.headers, org.hiring_manager.headers, org.admin.headers
+    first_role, second_role = org.role_ids[0], org.role_ids[1]
+    assert org.admin_role_id is not None
+
+    async def candidate(name: str, skills: list[str], years: int) -> tuple[uuid.UUID, str]:
+        email = f"{name.lower()}.{label.lower()}@example.com"
+        created = _ok(
+            await client.post(
+                "/api/v1/candidates",
+                headers=recruiter,
+                json={
+                    "name": f"{label} {name}",
+                    "email": email,
+                    "skills": skills,
+                    "years_experience": years,
+                    "source": "referral",
+                    "source_detail": f"{label} Recruiter",
+                    "consent_given": True,
+                    "links": {"github": f"https://github.com/{label.lower()}-{name.lower()}"},
+                },
+            ),
+            201,
+        )
+        return uuid.UUID(created["id"]), email
+
+    for candidate_id, email in await asyncio.gather(*(candidate(*c) for c in CANDIDATES)):
+        org.candidate_ids.append(candidate_id)
+        org.candidate_emails.append(email)
+    ada, bo, cy, di = org.candidate_ids
+
+    async def application(candidate_id: uuid.UUID, role_id: uuid.UUID) -> uuid.UUID:
+        created = _ok(
+            await client.post(
+                "/api/v1/applications",
+                headers=recruiter,
+                json={
+                    "candidate_id": str(candidate_id),
+                    "role_id": str(role_id),
+                    "screening_notes": f"{label} screening notes",
+                },
+            ),
+            201,
+        )
+        return uuid.UUID(created["id"])
+
+    org.application_ids = list(
+        await asyncio.gather(
+            application(ada, first_role),
+            application(bo, first_role),
+            application(cy, first_role),
+            application(ada, second_role),
+            application(di, org.admin_role_id),
+        )
+    )
+    ada_first, bo_first, cy_first, _, di_own = org.application_ids
+
+    async def move_and_assess() -> None:
+        moved = _ok(
+            await client.post(
+                f"/api/v1/applications/{cy_first}/transitions",
+                headers=recruiter,
+                json={"action": "move", "to_stage": "screening", "reason": f"{label} phone screen"},
+            )
+        )
+        assert moved["stage"] == "screening", moved
+        _ok(
+            await client.patch(
+                f"/api/v1/applications/{bo_first}",
+                headers=recruiter,
+                json={"recruiter_assessment": f"{label} strong on data", "recruiter_rating": 4},
+            )
+        )
+
+    # Documents through the real multipart upload: a resume tied to an application, a sample.
+    async def document(
+        candidate_id: uuid.UUID,
+        kind: str,
+        file: tuple[str, bytes, str],
+        application_id: uuid.UUID | None,
+    ) -> uuid.UUID:
+        form = {"kind": kind}
+        if application_id is not None:
+            form["application_id"] = str(application_id)
+        uploaded = _ok(
+            await client.post(
+                f"/api/v1/candidates/{candidate_id}/documents",
+                headers=recruiter,
+                files={"file": file},
+                data=form,
+            ),
+            201,
+        )
+        return uuid.UUID(uploaded["id"])
+
+    async def slate(
+        headers: dict[str, str], role_id: uuid.UUID, applications: list[uuid.UUID], send: bool
+    ) -> dict[str, Any]:
+        drafted = _ok(
+            await client.post(
+                "/api/v1/slates",
+                headers=headers,
+                json={
+                    "role_id": str(role_id),
+                    "note": f"{label} early slate",
+                    "items": [
+                        {"application_id": str(a), "question": f"{label}: what have I missed?"}
+                        for a in applications
+                    ],
+                },
+            ),
+            201,
+        )
+        if send:
+            drafted = _ok(
+                await client.post(
+                    f"/api/v1/slates/{drafted['id']}/send",
+                    headers=headers,
+                    json={"due_at": due_at()},
+                )
+            )
+            assert drafted["status"] == "sent", drafted
+        return drafted
+
+    async def reviewed_slate() -> dict[str, Any]:
+        reviewed = await slate(recruiter, first_role, [ada_first, bo_first], send=True)
+        for item, body in zip(
+            reviewed["items"],
+            (
+                {
+                    "decision": "reject",
+                    "reasons": {
+                        "missing_skills": ["PostgreSQL"],
+                        "red_flags": [f"{label} left three jobs in a year"],
+                        "categories": ["skills"],
+                        "note": f"{label} needs more database depth",
+                    },
+                    "answer": f"{label}: nothing missed",
+                },
+                {"decision": "approve", "reasons": {"note": f"{label} strong"}},
+            ),
+            strict=True,
+        ):
+            reviewed = _ok(
+                await client.post(
+                    f"/api/v1/slates/{reviewed['id']}/items/{item['id']}/decision",
+                    headers=manager,
+                    json=body,
+                )
+            )
+        assert reviewed["status"] == "reviewed", reviewed
+        return reviewed
+
+    _, resume, sample, reviewed, draft, sent = await asyncio.gather(
+        move_and_assess(),
+        document(ada, "resume", ("ada.pdf", MINIMAL_PDF, "application/pdf"), ada_first),
+        document(bo, "portfolio_sample", ("bo.png", png_bytes(), "image/png"), None),
+        reviewed_slate(),
+        slate(recruiter, first_role, [cy_first], send=False),
+        slate(admin, org.admin_role_id, [di_own], send=True),
+    )
+    org.documents = {ada: [resume], bo: [sample]}
+    for each in (reviewed, draft, sent):
+        org.slate_ids.append(uuid.UUID(each["id"]))
+        org.slate_items[uuid.UUID(each["id"])] = [uuid.UUID(i["id"]) for i in each["items"]]
+    org.decision_ids = [uuid.UUID(i["decision"]["id"]) for i in reviewed["items"]]
+    org.draft_slate_id = uuid.UUID(draft["id"])
+    org.open_slate_id = uuid.UUID(sent["id"])

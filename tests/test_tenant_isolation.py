@@ -1,19 +1,22 @@
 """Tenant isolation: another organization's ids answer 404 everywhere and change nothing there.
 
 Two organizations are seeded alike (members of every permission set, roles with agreed and
-draft intake revisions, API keys, a connection and external refs). The first one's admin then
-aims every request at the second one's records, and every table's rows of the second
-organization are compared (count and digest) before and after.
+draft intake revisions, API keys, a connection and external refs, candidates with uploaded
+documents, applications with a history, reviewed, sent and draft slates with decisions). The
+first one's admin then aims every request at the second one's records, and every table's rows
+of the second organization (and its stored document files) are compared before and after.
 
 The REST walk reads the app's own OpenAPI document, so a new route is walked as soon as it
 exists; a route whose path parameter, required query parameter or request body the walker
-cannot fill fails the test until the walker is taught it (see FILLERS, QUERY_FILLERS, BODIES).
+cannot fill fails the test until the walker is taught it (see FILLERS, QUERY_FILLERS, BODIES
+and MULTIPART_BODIES).
 GraphQL is walked the same way from its SDL: every type implementing Node must be known to
 `_node_ids`, and every mutation must be catalogued in MUTATIONS.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -31,7 +34,8 @@ from app.db import Database
 from app.graphql.ids import to_global_id
 from app.graphql.schema import build_schema
 from tests.conftest import Tenant, make_settings
-from tests.helpers_safety import INTAKE_V2, SeededOrg, seed_organization
+from tests.helpers_pipeline import MINIMAL_PDF
+from tests.helpers_safety import INTAKE_V2, SeededOrg, due_at, seed_organization
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
@@ -54,6 +58,12 @@ class Ids:
     member_ids: list[str]
     key_ids: list[str]
     revisions: dict[str, list[int]]
+    candidate_ids: list[str]
+    # Each candidate's documents, and each slate's items: children are asked for under their
+    # own parent.
+    documents: dict[str, list[str]]
+    application_ids: list[str]
+    slate_items: dict[str, list[str]]
 
     @classmethod
     def of(cls, org: SeededOrg, key_ids: list[str]) -> Ids:
@@ -62,12 +72,25 @@ class Ids:
             member_ids=[str(m) for m in org.member_ids],
             key_ids=key_ids,
             revisions={str(r): numbers for r, numbers in org.revisions.items()},
+            candidate_ids=[str(c) for c in org.candidate_ids],
+            documents={str(c): [str(d) for d in docs] for c, docs in org.documents.items()},
+            application_ids=[str(a) for a in org.application_ids],
+            slate_items={str(s): [str(i) for i in items] for s, items in org.slate_items.items()},
         )
 
     @classmethod
     def of_nobody(cls) -> Ids:
-        role_id = str(uuid.uuid4())
-        return cls([role_id], [str(uuid.uuid4())], [str(uuid.uuid4())], {role_id: [1, 2]})
+        role_id, candidate_id, slate_id = (str(uuid.uuid4()) for _ in range(3))
+        return cls(
+            [role_id],
+            [str(uuid.uuid4())],
+            [str(uuid.uuid4())],
+            {role_id: [1, 2]},
+            [candidate_id],
+            {candidate_id: [str(uuid.uuid4())]},
+            [str(uuid.uuid4())],
+            {slate_id: [str(uuid.uuid4())]},
+        )
 
 
 # How to fill each path parameter, given the values already chosen for the ones left of it.
@@ -76,6 +99,11 @@ FILLERS: dict[str, Callable[[Ids, Chosen], list[str]]] = {
     "member_id": lambda ids, chosen: ids.member_ids,
     "key_id": lambda ids, chosen: ids.key_ids,
     "number": lambda ids, chosen: [str(n) for n in ids.revisions[chosen["role_id"]]],
+    "candidate_id": lambda ids, chosen: ids.candidate_ids,
+    "document_id": lambda ids, chosen: ids.documents.get(chosen["candidate_id"], []),
+    "application_id": lambda ids, chosen: ids.application_ids,
+    "slate_id": lambda ids, chosen: list(ids.slate_items),
+    "item_id": lambda ids, chosen: ids.slate_items[chosen["slate_id"]],
 }
 
 # Required query parameters, filled from the path's chosen values.
@@ -95,6 +123,27 @@ BODIES: dict[str, Callable[[SeededOrg], dict[str, Any]]] = {
         "connection_id": str(me.connection_id),
         "external_id": "taken-over",
     },
+    "CandidateUpdate": lambda me: {"name": "Taken over", "skills": ["Python"]},
+    "ApplicationUpdate": lambda me: {"screening_notes": "Taken over", "recruiter_rating": 1},
+    "TransitionCreate": lambda me: {"action": "move", "to_stage": "screening", "reason": "Taken"},
+    "SlateUpdate": lambda me: {"note": "Taken over"},
+    "SlateSend": lambda me: {"due_at": due_at()},
+    # A revision, so that an item already decided would be decided again.
+    "DecisionCreate": lambda me: {
+        "decision": "reject",
+        "reasons": {"note": "Taken over", "red_flags": ["Taken over"]},
+        "revision": True,
+    },
+}
+
+Files = dict[str, tuple[str, bytes, str]]
+
+# The same for multipart request schemas: the files and the form fields.
+MULTIPART_BODIES: dict[str, Callable[[SeededOrg], tuple[Files, dict[str, str]]]] = {
+    "Body_upload_document_api_v1_candidates__candidate_id__documents_post": lambda me: (
+        {"file": ("taken-over.pdf", MINIMAL_PDF, "application/pdf")},
+        {"kind": "resume"},
+    ),
 }
 
 
@@ -105,6 +154,7 @@ class Call:
     url: str
     query: dict[str, str]
     body: dict[str, Any] | None
+    multipart: tuple[Files, dict[str, str]] | None = None
 
     @property
     def label(self) -> str:
@@ -115,17 +165,29 @@ def _path_params(template: str) -> list[str]:
     return re.findall(r"{([^}]+)}", template)
 
 
-def _body_schema_name(operation: dict[str, Any]) -> str | None:
+def _body_schema_name(operation: dict[str, Any]) -> tuple[str, str] | None:
+    """(media type, request schema name) of the operation's body, which the walker must know."""
     body = operation.get("requestBody")
     if body is None:
         return None
-    ref: str = body.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
-    name = ref.rsplit("/", 1)[-1]
-    if name not in BODIES:
-        pytest.fail(
-            f"{operation.get('operationId')}: no minimal body for request schema {name or body!r}; add it to BODIES"
-        )
-    return name
+    content: dict[str, Any] = body.get("content", {})
+    for media_type, known in (
+        ("application/json", BODIES),
+        ("multipart/form-data", MULTIPART_BODIES),
+    ):
+        if media_type in content:
+            ref: str = content[media_type].get("schema", {}).get("$ref", "")
+            name = ref.rsplit("/", 1)[-1]
+            if name not in known:
+                registry = "BODIES" if known is BODIES else "MULTIPART_BODIES"
+                pytest.fail(
+                    f"{operation.get('operationId')}: no minimal {media_type} body for request "
+                    f"schema {name or body!r}; add it to {registry}"
+                )
+            return media_type, name
+    pytest.fail(
+        f"{operation.get('operationId')}: the walker cannot send a body of {sorted(content)}"
+    )
 
 
 def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
@@ -141,7 +203,7 @@ def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
         for method, operation in item.items():
             if method not in HTTP_METHODS:
                 continue
-            body_name = _body_schema_name(operation)
+            body = _body_schema_name(operation)
             required_query = [
                 p["name"]
                 for p in operation.get("parameters", [])
@@ -159,7 +221,12 @@ def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
                         template=template,
                         url=template.format(**chosen),
                         query={q: QUERY_FILLERS[q](ids, chosen) for q in required_query},
-                        body=BODIES[body_name](me) if body_name else None,
+                        body=BODIES[body[1]](me)
+                        if body and body[0] == "application/json"
+                        else None,
+                        multipart=MULTIPART_BODIES[body[1]](me)
+                        if body and body[0] == "multipart/form-data"
+                        else None,
                     )
                 )
     return calls
@@ -176,6 +243,16 @@ def _combinations(params: list[str], ids: Ids) -> list[Chosen]:
 
 
 async def _send(client: httpx.AsyncClient, call: Call, headers: dict[str, str]) -> httpx.Response:
+    if call.multipart is not None:
+        files, form = call.multipart
+        return await client.request(
+            call.method.upper(),
+            call.url,
+            params=call.query,
+            headers=headers,
+            files=files,
+            data=form,
+        )
     return await client.request(
         call.method.upper(),
         call.url,
@@ -200,7 +277,20 @@ async def _snapshot(db: Database, organization_id: uuid.UUID) -> dict[str, tuple
             .scalars()
             .all()
         )
-        assert {"roles", "members", "api_keys", "intake_revisions", "events"} <= set(tables), tables
+        assert {
+            "roles",
+            "members",
+            "api_keys",
+            "intake_revisions",
+            "events",
+            "candidates",
+            "documents",
+            "applications",
+            "application_transitions",
+            "slates",
+            "slate_items",
+            "slate_decisions",
+        } <= set(tables), tables
         result: dict[str, tuple[int, str]] = {}
         for table in [*tables, "organizations"]:
             column = "id" if table == "organizations" else "organization_id"
@@ -228,6 +318,18 @@ def _changed(
     }
 
 
+def _stored_files(app: FastAPI, org: SeededOrg) -> dict[str, str]:
+    """The digest of every stored document file of one organization, or of one of its
+    candidates (wherever a request may have put it), by path."""
+    root = app.state.storage.root
+    marks = {str(org.tenant.organization_id), *(str(c) for c in org.candidate_ids)}
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in root.rglob("*")
+        if path.is_file() and marks & set(path.relative_to(root).parts)
+    }
+
+
 def _their_strings(theirs: SeededOrg, key_ids: list[str]) -> set[str]:
     values = {str(theirs.tenant.organization_id), str(theirs.connection_id)}
     values |= {str(i) for i in theirs.role_ids + theirs.member_ids}
@@ -236,6 +338,19 @@ def _their_strings(theirs: SeededOrg, key_ids: list[str]) -> set[str]:
         p.member.email
         for p in (theirs.admin, theirs.recruiter, theirs.hiring_manager, theirs.interviewer)
     }
+    values |= {
+        str(i)
+        for i in theirs.candidate_ids
+        + theirs.application_ids
+        + theirs.document_ids
+        + theirs.slate_ids
+        + theirs.item_ids
+        + theirs.decision_ids
+    }
+    values |= set(theirs.candidate_emails)
+    # Every name and free text seeded there (candidates, notes, red flags, questions) has it.
+    assert theirs.label
+    values.add(theirs.label)
     return values
 
 
@@ -271,6 +386,8 @@ async def test_every_route_answers_404_for_another_tenants_ids(
     assert walked == declared, declared - walked
 
     before = await _snapshot(db, theirs.tenant.organization_id)
+    files_before = _stored_files(app, theirs)
+    assert len(files_before) == len(theirs.document_ids), files_before
     wrong: list[str] = []
     for call in calls:
         response = await _send(client, call, mine.admin.headers)
@@ -288,6 +405,7 @@ async def test_every_route_answers_404_for_another_tenants_ids(
 
     assert not wrong, "another tenant's ids must answer 404 not_found:\n" + "\n".join(wrong)
     assert not _changed(before, after), f"the other organization changed: {_changed(before, after)}"
+    assert _stored_files(app, theirs) == files_before, "the other organization's files changed"
 
 
 async def test_another_tenants_id_gets_the_same_404_as_a_missing_one(
@@ -330,8 +448,11 @@ async def test_the_walk_with_ones_own_ids_reaches_the_resources(
     app: FastAPI, client: httpx.AsyncClient, orgs: tuple[SeededOrg, SeededOrg]
 ) -> None:
     """The control: the very same requests with the caller's own ids are not 404, so the walk's
-    404s are the tenancy check and not a malformed request."""
-    mine, _ = orgs
+    404s are the tenancy check and not a malformed request. What they answer about the caller's
+    own records (their applications, slates, insights, fit checks, documents) shows nothing of
+    the other organization."""
+    mine, theirs = orgs
+    forbidden = _their_strings(theirs, await _api_key_ids(client, theirs))
     # Never the admin's own key: revoking it would end the test.
     own = Ids.of(mine, [str(mine.spare_key_id)])
     answered: dict[tuple[str, str], list[int]] = {}
@@ -339,6 +460,9 @@ async def test_the_walk_with_ones_own_ids_reaches_the_resources(
         response = await _send(client, call, mine.admin.headers)
         assert response.status_code < 500, f"{call.label}: {response.text}"
         answered.setdefault((call.method, call.template), []).append(response.status_code)
+        assert not _leaks(response.text, forbidden), (
+            f"{call.label} shows another tenant's {_leaks(response.text, forbidden)}"
+        )
     unreached = {
         f"{m.upper()} {t}": codes
         for (m, t), codes in answered.items()
@@ -360,6 +484,7 @@ async def test_lists_never_include_another_tenants_rows(
     ]
     assert "/api/v1/roles" in lists, lists
     assert "/api/v1/events" in lists, lists
+    assert "/api/v1/candidates" in lists, lists
     for template in lists:
         pages = 0
         params: dict[str, Any] = {"limit": 2}
@@ -388,16 +513,55 @@ async def test_lists_never_include_another_tenants_rows(
         )
         assert response.status_code == 200, response.text
         assert response.json()["items"] == [], response.text
-    their_page = await client.get(
-        "/api/v1/roles", headers=theirs.admin.headers, params={"limit": 1}
-    )
-    their_cursor = their_page.json()["next_cursor"]
-    assert their_cursor
-    response = await client.get(
-        "/api/v1/roles", headers=mine.admin.headers, params={"cursor": their_cursor}
-    )
-    assert response.status_code in (200, 422), response.text
-    assert not _leaks(response.json(), forbidden), response.text
+    for filter_name, filter_value in (
+        ("role_id", str(theirs.role_ids[0])),
+        ("email", theirs.candidate_emails[0]),
+        ("q", theirs.label),
+        ("q", theirs.candidate_emails[1]),
+    ):
+        response = await client.get(
+            "/api/v1/candidates", headers=mine.admin.headers, params={filter_name: filter_value}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["items"] == [], response.text
+    # The caller's own lists under a parent (the walk's control reads them all) hold their rows.
+    my_role = mine.role_ids[0]
+    for template in (
+        f"/api/v1/roles/{my_role}/applications",
+        f"/api/v1/roles/{my_role}/slates",
+        f"/api/v1/candidates/{mine.candidate_ids[0]}/applications",
+        f"/api/v1/candidates/{mine.candidate_ids[0]}/documents",
+    ):
+        response = await client.get(template, headers=mine.admin.headers)
+        assert response.status_code == 200, response.text
+        payload = response.json()
+        assert payload["items"] if isinstance(payload, dict) else payload, template
+        assert not _leaks(payload, forbidden), f"{template}: {_leaks(payload, forbidden)}"
+
+    their_list_pages = [
+        "/api/v1/roles",
+        "/api/v1/candidates",
+        f"/api/v1/roles/{theirs.role_ids[0]}/applications",
+        f"/api/v1/roles/{theirs.role_ids[0]}/slates",
+        f"/api/v1/candidates/{theirs.candidate_ids[0]}/applications",
+    ]
+    for their_list in their_list_pages:
+        their_page = await client.get(their_list, headers=theirs.admin.headers, params={"limit": 1})
+        assert their_page.status_code == 200, their_page.text
+        their_cursor = their_page.json()["next_cursor"]
+        assert their_cursor, their_list
+        for my_list in (
+            "/api/v1/roles",
+            "/api/v1/candidates",
+            f"/api/v1/roles/{my_role}/applications",
+            f"/api/v1/roles/{my_role}/slates",
+            f"/api/v1/candidates/{mine.candidate_ids[0]}/applications",
+        ):
+            response = await client.get(
+                my_list, headers=mine.admin.headers, params={"cursor": their_cursor}
+            )
+            assert response.status_code in (200, 422), f"{my_list}: {response.text}"
+            assert not _leaks(response.json(), forbidden), f"{my_list}: {response.text}"
 
     # Naming their organization beside one's own key changes nothing.
     response = await client.get(
@@ -409,11 +573,14 @@ async def test_lists_never_include_another_tenants_rows(
 
 
 async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
-    client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
+    app: FastAPI, client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
 ) -> None:
     mine, theirs = orgs
     headers = mine.admin.headers
     my_role = mine.role_ids[0]
+    my_candidate = mine.candidate_ids[2]
+    # Cy's application to the first role waits on the draft slate; Ada's to the second is free.
+    my_free_application = mine.application_ids[3]
     cases: list[tuple[str, str, dict[str, Any], str]] = [
         (
             "POST",
@@ -457,11 +624,51 @@ async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
             {"connection_id": str(theirs.connection_id), "external_id": "x-1"},
             "connection_id",
         ),
+        (
+            "POST",
+            "/api/v1/applications",
+            {"candidate_id": str(my_candidate), "role_id": str(theirs.role_ids[1])},
+            "role_id",
+        ),
+        (
+            "POST",
+            "/api/v1/slates",
+            {
+                "role_id": str(theirs.role_ids[1]),
+                "items": [{"application_id": str(my_free_application)}],
+            },
+            "role_id",
+        ),
+        (
+            "POST",
+            "/api/v1/slates",
+            {
+                "role_id": str(theirs.role_ids[0]),
+                "items": [{"application_id": str(theirs.application_ids[2])}],
+            },
+            "role_id",
+        ),
+        (
+            "POST",
+            "/api/v1/slates",
+            {
+                "role_id": str(my_role),
+                "items": [{"application_id": str(theirs.application_ids[2])}],
+            },
+            "items.0.application_id",
+        ),
+        (
+            "PATCH",
+            f"/api/v1/slates/{mine.draft_slate_id}",
+            {"items": [{"application_id": str(theirs.application_ids[1])}]},
+            "items.0.application_id",
+        ),
     ]
     before = (
         await _snapshot(db, mine.tenant.organization_id),
         await _snapshot(db, theirs.tenant.organization_id),
     )
+    files_before = (_stored_files(app, mine), _stored_files(app, theirs))
     for method, url, body, field in cases:
         response = await client.request(method, url, headers=headers, json=body)
         assert response.status_code == 422, (
@@ -470,6 +677,36 @@ async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
         problem = response.json()
         assert problem["code"] == "invalid_input", problem
         assert [e["field"] for e in problem["errors"]] == [field], problem
+
+    # A document tied to their application (their candidate's) is refused the same way.
+    response = await client.post(
+        f"/api/v1/candidates/{mine.candidate_ids[0]}/documents",
+        headers=headers,
+        files={"file": ("cv.pdf", MINIMAL_PDF, "application/pdf")},
+        data={"kind": "resume", "application_id": str(theirs.application_ids[0])},
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["application_id"], response.text
+
+    # Putting their candidate in one's own role answers exactly as for a candidate nobody has.
+    answers = []
+    for candidate_id in (theirs.candidate_ids[2], uuid.uuid4()):
+        response = await client.post(
+            "/api/v1/applications",
+            headers=headers,
+            json={"candidate_id": str(candidate_id), "role_id": str(mine.role_ids[1])},
+        )
+        assert 400 <= response.status_code < 500, response.text
+        problem = response.json()
+        answers.append(
+            (
+                response.status_code,
+                problem["code"],
+                [e["field"] for e in problem.get("errors", [])],
+                problem["detail"].replace(str(candidate_id), "<id>"),
+            )
+        )
+    assert answers[0] == answers[1], answers
     after = (
         await _snapshot(db, mine.tenant.organization_id),
         await _snapshot(db, theirs.tenant.organization_id),
@@ -480,6 +717,21 @@ async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
     assert not _changed(before[1], after[1]), (
         f"the other organization changed: {_changed(before[1], after[1])}"
     )
+    assert (_stored_files(app, mine), _stored_files(app, theirs)) == files_before
+
+    # A candidate email the other tenant uses is free in the caller's organization too.
+    response = await client.post(
+        "/api/v1/candidates",
+        headers=headers,
+        json={
+            "name": "Namesake",
+            "email": theirs.candidate_emails[0],
+            "source": "inbound",
+            "consent_given": True,
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["organization_id"] == str(mine.tenant.organization_id)
 
     # An email the other tenant uses is free in the caller's organization (no oracle, no clash).
     response = await client.post(
@@ -496,6 +748,110 @@ async def test_another_tenants_ids_in_bodies_are_refused_and_change_nothing(
     assert not _changed(before[1], await _snapshot(db, theirs.tenant.organization_id))
 
 
+async def test_another_tenants_ids_under_ones_own_records_answer_404(
+    app: FastAPI, client: httpx.AsyncClient, db: Database, orgs: tuple[SeededOrg, SeededOrg]
+) -> None:
+    """The caller's own parent with the other organization's child (and the other way round)
+    answers 404 not_found, exactly as an id nobody has does, and changes nothing."""
+    mine, theirs = orgs
+    headers = mine.admin.headers
+    assert mine.open_slate_id is not None
+    assert theirs.open_slate_id is not None
+    my_open_item = mine.slate_items[mine.open_slate_id][0]
+    decision = BODIES["DecisionCreate"](mine)
+    nobody = str(uuid.uuid4())
+    cases: list[tuple[str, Callable[[str], str], dict[str, Any] | None, str]] = [
+        (
+            "GET",
+            lambda doc: f"/api/v1/candidates/{mine.candidate_ids[0]}/documents/{doc}/content",
+            None,
+            str(theirs.document_ids[0]),
+        ),
+        (
+            "GET",
+            lambda cand: f"/api/v1/candidates/{cand}/documents/{mine.document_ids[0]}/content",
+            None,
+            str(theirs.candidate_ids[0]),
+        ),
+        (
+            "POST",
+            lambda item: f"/api/v1/slates/{mine.open_slate_id}/items/{item}/decision",
+            decision,
+            str(theirs.item_ids[0]),
+        ),
+        (
+            "POST",
+            lambda item: f"/api/v1/slates/{mine.open_slate_id}/items/{item}/decision",
+            decision,
+            str(theirs.slate_items[theirs.open_slate_id][0]),
+        ),
+        (
+            "POST",
+            lambda slate: f"/api/v1/slates/{slate}/items/{my_open_item}/decision",
+            decision,
+            str(theirs.open_slate_id),
+        ),
+        (
+            "GET",
+            lambda cand: f"/api/v1/roles/{mine.role_ids[0]}/fit-check/{cand}",
+            None,
+            str(theirs.candidate_ids[0]),
+        ),
+        (
+            "GET",
+            lambda role: f"/api/v1/roles/{role}/fit-check/{mine.candidate_ids[0]}",
+            None,
+            str(theirs.role_ids[0]),
+        ),
+    ]
+    before = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    files_before = (_stored_files(app, mine), _stored_files(app, theirs))
+    wrong = []
+    for method, url, body, their_id in cases:
+        answers = []
+        for value in (their_id, nobody):
+            response = await client.request(method, url(value), headers=headers, json=body)
+            problem = response.json() if response.status_code >= 400 else {}
+            answers.append(
+                (
+                    response.status_code,
+                    problem.get("code"),
+                    str(problem.get("detail", "")).replace(value, "<id>"),
+                )
+            )
+        if answers[0][:2] != (404, "not_found") or answers[0] != answers[1]:
+            wrong.append(f"{method} {url(their_id)}: theirs {answers[0]} vs nobody's {answers[1]}")
+    assert not wrong, "\n".join(wrong)
+    after = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    assert not _changed(before[0], after[0]), _changed(before[0], after[0])
+    assert not _changed(before[1], after[1]), _changed(before[1], after[1])
+    assert (_stored_files(app, mine), _stored_files(app, theirs)) == files_before
+
+    # The control: the same with the caller's own records is found.
+    own = await client.get(
+        f"/api/v1/candidates/{mine.candidate_ids[0]}/documents/{mine.document_ids[0]}/content",
+        headers=headers,
+    )
+    assert own.status_code == 200, own.text
+    assert own.content == MINIMAL_PDF
+    own = await client.get(
+        f"/api/v1/roles/{mine.role_ids[0]}/fit-check/{mine.candidate_ids[0]}", headers=headers
+    )
+    assert own.status_code == 200, own.text
+    own = await client.post(
+        f"/api/v1/slates/{mine.open_slate_id}/items/{my_open_item}/decision",
+        headers=headers,
+        json=decision,
+    )
+    assert own.status_code == 200, own.text
+
+
 # --- GraphQL -------------------------------------------------------------------------------
 
 QUERY_BY_ID = """
@@ -504,6 +860,45 @@ query($role: ID!, $member: ID!, $rawRole: ID!, $rawMember: ID!) {
   rawRole: role(id: $rawRole) { id }
   member(id: $member) { id }
   rawMember: member(id: $rawMember) { id }
+}
+"""
+
+PIPELINE_BY_ID = """
+query($candidate: ID!, $application: ID!, $slate: ID!,
+      $rawCandidate: ID!, $rawApplication: ID!, $rawSlate: ID!) {
+  candidate(id: $candidate) { id }
+  rawCandidate: candidate(id: $rawCandidate) { id }
+  application(id: $application) { id }
+  rawApplication: application(id: $rawApplication) { id }
+  slate(id: $slate) { id }
+  rawSlate: slate(id: $rawSlate) { id }
+}
+"""
+
+FIT_CHECK = "query($r: ID!, $c: ID!) { fitCheck(roleId: $r, candidateId: $c) { summary } }"
+
+# Everything a caller can reach of the pipeline from its lists, each edge once.
+PIPELINE_EDGES = """
+{
+  candidates(first: 100) { edges { node {
+    id databaseId name email skills
+    applications { id databaseId role { id } history { reason actorMemberId } }
+    documents { id filename sha256 downloadUrl }
+  } } }
+  roles(first: 100) { edges { node {
+    id
+    applications { id databaseId screeningNotes candidate { id databaseId email name } }
+    slates { id databaseId note items {
+      id question decision { id missingSkills redFlags note answer decidedById }
+      application { id candidate { id email } }
+    } }
+    insights {
+      roleId decisions approvalRateBySlate { slateId }
+      topRejectionReasons { value count } mostMissingSkills { value count }
+      redFlags { value count } waitlist { applicationId slateId question }
+      suggestions { message evidence }
+    }
+  } } }
 }
 """
 
@@ -522,6 +917,9 @@ async def _node_ids(client: httpx.AsyncClient, org: SeededOrg) -> dict[str, list
         "Member": org.member_ids,
         "Organization": [org.tenant.organization_id],
         "IntakeRevision": revisions,
+        "Candidate": org.candidate_ids,
+        "Application": org.application_ids,
+        "Slate": org.slate_ids,
     }
 
 
@@ -545,6 +943,20 @@ class GraphIds:
 
     def member(self, person_id: uuid.UUID) -> str:
         return to_global_id("Member", person_id)
+
+    def candidate(self, org: SeededOrg, index: int = 0) -> str:
+        return to_global_id("Candidate", org.candidate_ids[index])
+
+    def application(self, org: SeededOrg, index: int = 0) -> str:
+        return to_global_id("Application", org.application_ids[index])
+
+    def slate(self, slate_id: uuid.UUID | None) -> str:
+        assert slate_id is not None
+        return to_global_id("Slate", slate_id)
+
+    def open_item(self, org: SeededOrg) -> str:
+        assert org.open_slate_id is not None
+        return str(org.slate_items[org.open_slate_id][0])
 
 
 MUTATIONS: dict[str, MutationCase] = {
@@ -614,6 +1026,97 @@ MUTATIONS: dict[str, MutationCase] = {
         'mutation($e: String!) { r: createMember(input: {email: $e, name: "X", permissionSet: "interviewer"})'
         " { " + RESULT + " } }",
         {"e": g.theirs.recruiter.member.email},
+        CREATED,
+    ),
+    "updateCandidate": lambda g: (
+        'mutation($id: ID!) { r: updateCandidate(input: {id: $id, name: "Taken over"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.candidate(g.theirs)},
+        "not_found",
+    ),
+    "updateApplication": lambda g: (
+        'mutation($id: ID!) { r: updateApplication(input: {id: $id, screeningNotes: "Taken over"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.application(g.theirs)},
+        "not_found",
+    ),
+    "transitionApplication": lambda g: (
+        'mutation($id: ID!) { r: transitionApplication(input: {id: $id, action: "withdraw", '
+        'reason: "Taken over"}) { ' + RESULT + " } }",
+        {"id": g.application(g.theirs, 2)},
+        "not_found",
+    ),
+    "updateSlate": lambda g: (
+        'mutation($id: ID!) { r: updateSlate(input: {id: $id, note: "Taken over"}) { '
+        + RESULT
+        + " } }",
+        {"id": g.slate(g.theirs.draft_slate_id)},
+        "not_found",
+    ),
+    "sendSlate": lambda g: (
+        "mutation($id: ID!, $due: DateTime!) { r: sendSlate(input: {id: $id, dueAt: $due}) { "
+        + RESULT
+        + " } }",
+        {"id": g.slate(g.theirs.draft_slate_id), "due": due_at()},
+        "not_found",
+    ),
+    "decideSlateItem": lambda g: (
+        "mutation($id: ID!, $item: UUID!) { r: decideSlateItem(input: {slateId: $id, itemId: $item, "
+        'decision: "reject", reasons: {note: "Taken over"}, revision: true}) { ' + RESULT + " } }",
+        {"id": g.slate(g.theirs.open_slate_id), "item": g.open_item(g.theirs)},
+        "not_found",
+    ),
+    # The caller's own open slate (the admin decides on it) with an item of theirs.
+    "decideSlateItem on one's own slate": lambda g: (
+        "mutation($id: ID!, $item: UUID!) { r: decideSlateItem(input: {slateId: $id, itemId: $item, "
+        'decision: "reject", reasons: {note: "Taken over"}, revision: true}) { ' + RESULT + " } }",
+        {"id": g.slate(g.mine.open_slate_id), "item": g.open_item(g.theirs)},
+        "not_found",
+    ),
+    # Their records named in the input of one that creates: refused like unknown ones.
+    "createApplication": lambda g: (
+        "mutation($c: ID!, $r: ID!) { r: createApplication(input: {candidateId: $c, roleId: $r}) { "
+        + RESULT
+        + " } }",
+        {"c": g.candidate(g.mine, 2), "r": g.role(g.theirs, 1)},
+        "invalid_input",
+    ),
+    # An unknown candidate is not_found here, as in REST (tests/test_pipeline.py).
+    "createApplication of their candidate": lambda g: (
+        "mutation($c: ID!, $r: ID!) { r: createApplication(input: {candidateId: $c, roleId: $r}) { "
+        + RESULT
+        + " } }",
+        {"c": g.candidate(g.theirs, 2), "r": g.role(g.mine, 1)},
+        "not_found",
+    ),
+    "createSlate": lambda g: (
+        "mutation($r: ID!, $a: ID!) { r: createSlate(input: {roleId: $r, items: [{applicationId: $a}]}) { "
+        + RESULT
+        + " } }",
+        {"r": g.role(g.mine), "a": g.application(g.theirs, 2)},
+        "invalid_input",
+    ),
+    "createSlate for their role": lambda g: (
+        "mutation($r: ID!, $a: ID!) { r: createSlate(input: {roleId: $r, items: [{applicationId: $a}]}) { "
+        + RESULT
+        + " } }",
+        {"r": g.role(g.theirs, 1), "a": g.application(g.mine, 3)},
+        "invalid_input",
+    ),
+    "updateSlate with their application": lambda g: (
+        "mutation($id: ID!, $a: ID!) { r: updateSlate(input: {id: $id, items: [{applicationId: $a}]}) { "
+        + RESULT
+        + " } }",
+        {"id": g.slate(g.mine.draft_slate_id), "a": g.application(g.theirs, 1)},
+        "invalid_input",
+    ),
+    # Candidate emails, too, are unique per organization only.
+    "createCandidate": lambda g: (
+        'mutation($e: String!) { r: createCandidate(input: {email: $e, name: "X", source: "inbound", '
+        "consentGiven: true}) { " + RESULT + " } }",
+        {"e": g.theirs.candidate_emails[0]},
         CREATED,
     ),
 }
@@ -689,12 +1192,97 @@ async def test_graphql_never_shows_or_changes_another_tenants_records(
     )
     assert all(value is not None for value in data.values()), data
 
+    for index, slate_id in enumerate(theirs.slate_ids):
+        candidate_id = theirs.candidate_ids[index % len(theirs.candidate_ids)]
+        application_id = theirs.application_ids[index % len(theirs.application_ids)]
+        data = await _graphql(
+            client,
+            headers,
+            PIPELINE_BY_ID,
+            {
+                "candidate": to_global_id("Candidate", candidate_id),
+                "application": to_global_id("Application", application_id),
+                "slate": to_global_id("Slate", slate_id),
+                "rawCandidate": str(candidate_id),
+                "rawApplication": str(application_id),
+                "rawSlate": str(slate_id),
+            },
+        )
+        assert data == dict.fromkeys(data), data
+    data = await _graphql(
+        client,
+        headers,
+        PIPELINE_BY_ID,
+        {
+            "candidate": g.candidate(mine),
+            "application": g.application(mine),
+            "slate": g.slate(mine.slate_ids[0]),
+            "rawCandidate": str(mine.candidate_ids[0]),
+            "rawApplication": str(mine.application_ids[0]),
+            "rawSlate": str(mine.slate_ids[0]),
+        },
+    )
+    assert all(value is not None for value in data.values()), data
+
+    # A fit check naming their role or their candidate fails as for ids nobody has.
+    nobody = uuid.uuid4()
+    for role_id, candidate_id, as_global in (
+        (theirs.role_ids[0], mine.candidate_ids[0], True),
+        (mine.role_ids[0], theirs.candidate_ids[0], True),
+        (theirs.role_ids[0], theirs.candidate_ids[0], True),
+        (theirs.role_ids[1], mine.candidate_ids[1], False),
+        (mine.role_ids[1], theirs.candidate_ids[1], False),
+    ):
+        answers = []
+        for role, candidate in (
+            (role_id, candidate_id),
+            (
+                nobody if role_id in theirs.role_ids else role_id,
+                nobody if candidate_id in theirs.candidate_ids else candidate_id,
+            ),
+        ):
+            variables = {
+                "r": to_global_id("Role", role) if as_global else str(role),
+                "c": to_global_id("Candidate", candidate) if as_global else str(candidate),
+            }
+            response = await client.post(
+                "/graphql", headers=headers, json={"query": FIT_CHECK, "variables": variables}
+            )
+            assert response.status_code == 200, response.text
+            payload = response.json()
+            assert payload.get("data") is None, payload
+            errors = [
+                (
+                    e["extensions"]["code"],
+                    e["message"].replace(str(role), "<r>").replace(str(candidate), "<c>"),
+                )
+                for e in payload["errors"]
+            ]
+            answers.append(errors)
+        assert [code for code, _ in answers[0]] == ["not_found"], answers
+        assert answers[0] == answers[1], answers
+    data = await _graphql(client, headers, FIT_CHECK, {"r": g.role(mine), "c": g.candidate(mine)})
+    assert data["fitCheck"]["summary"], data
+
     # Lists and edges show only the caller's organization.
     forbidden = _their_strings(theirs, [g.their_key_id]) | {
         g.role(theirs, i) for i in range(len(theirs.role_ids))
     }
     forbidden |= {g.member(m) for m in theirs.member_ids}
     forbidden |= {str(r) for r in theirs_nodes["IntakeRevision"]}
+    forbidden |= {to_global_id("Candidate", c) for c in theirs.candidate_ids}
+    forbidden |= {to_global_id("Application", a) for a in theirs.application_ids}
+    forbidden |= {to_global_id("Slate", s) for s in theirs.slate_ids}
+    data = await _graphql(client, headers, PIPELINE_EDGES, {})
+    assert not _leaks(data, forbidden), _leaks(data, forbidden)
+    assert len(data["candidates"]["edges"]) == len(mine.candidate_ids), data["candidates"]
+    shown = json.dumps(data)
+    # The control: the caller's own pipeline is all there.
+    for own_id in (
+        *(str(i) for i in mine.application_ids + mine.slate_ids + mine.item_ids),
+        *(str(i) for i in mine.decision_ids + mine.document_ids),
+    ):
+        assert own_id in shown, f"{own_id} is missing from the caller's own pipeline: {data}"
     data = await _graphql(
         client,
         headers,
