@@ -6,10 +6,12 @@ with a real admin API key of a seeded organization.
 
 Each operation runs against a freshly seeded organization and gets schemathesis' coverage cases
 plus at least 25 generated examples (valid and invalid input alike), derandomized so CI is
-repeatable. Path parameters, id fields of bodies and list cursors are drawn from the seeded
-organization's real values as often as from generated ones, so reads, updates, links and
-sign-offs of real resources run too, and so do cursors the service issued (for another list,
-too) and cursors at the edges of what they can hold.
+repeatable. Path parameters, id fields of bodies (nested ones too, such as a slate's items) and
+list cursors are drawn from the seeded organization's real values as often as from generated
+ones, so reads, updates, links, sign-offs, uploads, moves, sends and decisions of real
+resources run too, and so do cursors the service issued (for another list, too) and cursors at
+the edges of what they can hold. A child path parameter (a slate's item, a candidate's
+document) is drawn with its own parent as often as with any other.
 """
 
 from __future__ import annotations
@@ -36,7 +38,15 @@ from schemathesis.specs.openapi.checks import (
 
 from app.main import create_app
 from tests.conftest import Tenant, make_settings
-from tests.helpers_safety import LiveServer, SeededOrg, end_busy_connections, seed_organization
+from tests.helpers_pipeline import MINIMAL_PDF, png_bytes
+from tests.helpers_safety import (
+    INTAKE,
+    LiveServer,
+    SeededOrg,
+    due_at,
+    end_busy_connections,
+    seed_organization,
+)
 
 MIN_GENERATED_EXAMPLES = 25
 
@@ -66,26 +76,83 @@ if SKIPPED_OPERATIONS:
 REAL_PATH_VALUES: dict[str, list[Any]] = {}
 REAL_BODY_VALUES: dict[str, list[Any]] = {}
 REAL_QUERY_VALUES: dict[str, list[Any]] = {}
+# Names whose real values only make sense together (a slate and one of its items, a role and
+# applications to it), with the real combinations: drawn together as often as independently.
+REAL_PATH_LINKED: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+REAL_BODY_LINKED: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
 
 # Generated (fuzzing-phase) examples sent per operation, and the operations that failed.
 GENERATED: dict[str, int] = {}
 FAILED: set[str] = set()
 
 
-def _sometimes_real(generated: dict[str, Any], real_values: dict[str, list[Any]]) -> Any:
-    """The generated values, or (as likely) the same with every known name given a real value."""
-    known = {name: real_values[name] for name in generated if real_values.get(name)}
-    if not known:
-        return st.just(generated)
-    real = st.fixed_dictionaries({name: st.sampled_from(values) for name, values in known.items()})
-    return st.one_of(st.just(generated), real.map(lambda chosen: {**generated, **chosen}))
+def _all_real(value: Any, real_values: dict[str, list[Any]]) -> Any:
+    """A strategy for `value` with every known name in it, at any depth (a slate's items, a
+    decision's reasons), given a real value; None when it names nothing known."""
+    if isinstance(value, dict):
+        parts: dict[Any, Any] = {}
+        known = False
+        for name, inner in value.items():
+            if real_values.get(name):
+                parts[name], known = st.sampled_from(real_values[name]), True
+            elif (nested := _all_real(inner, real_values)) is not None:
+                parts[name], known = nested, True
+            else:
+                parts[name] = st.just(inner)
+        return st.fixed_dictionaries(parts) if known else None
+    if isinstance(value, list):
+        items = [_all_real(inner, real_values) for inner in value]
+        if all(item is None for item in items):
+            return None
+        return st.tuples(
+            *(
+                st.just(inner) if item is None else item
+                for inner, item in zip(value, items, strict=True)
+            )
+        ).map(list)
+    return None
+
+
+def _sometimes_real(
+    generated: dict[str, Any],
+    real_values: dict[str, list[Any]],
+    linked: dict[tuple[str, ...], list[tuple[Any, ...]]] | None = None,
+) -> Any:
+    """The generated values, or (as likely) the same with every known name given a real value;
+    names linked together and all present are then, as often as not, given a real combination."""
+    real = _all_real(generated, real_values)
+    drawn = st.just(generated) if real is None else st.one_of(st.just(generated), real)
+    groups = [
+        (names, values)
+        for names, values in (linked or {}).items()
+        if values and all(name in generated for name in names)
+    ]
+    if not groups:
+        return drawn
+
+    def combined(chosen: dict[str, Any]) -> Any:
+        together = st.fixed_dictionaries(
+            {names: st.sampled_from(values) for names, values in groups}
+        ).map(
+            lambda picked: {
+                **chosen,
+                **{
+                    name: value
+                    for names, combination in picked.items()
+                    for name, value in zip(names, combination, strict=True)
+                },
+            }
+        )
+        return st.one_of(st.just(chosen), together)
+
+    return drawn.flatmap(combined)
 
 
 @schema.hook
 def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
     if not path_parameters:
         return st.just(path_parameters)
-    return _sometimes_real(path_parameters, REAL_PATH_VALUES)
+    return _sometimes_real(path_parameters, REAL_PATH_VALUES, REAL_PATH_LINKED)
 
 
 @schema.hook
@@ -99,7 +166,7 @@ def flatmap_query(context: Any, query: dict[str, Any] | None) -> Any:
 def flatmap_body(context: Any, body: Any) -> Any:
     if not isinstance(body, dict):
         return st.just(body)
-    return _sometimes_real(body, REAL_BODY_VALUES)
+    return _sometimes_real(body, REAL_BODY_VALUES, REAL_BODY_LINKED)
 
 
 @pytest.fixture
@@ -126,9 +193,19 @@ async def live_server(database_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def seeded(live_server: str, tenant: Tenant) -> SeededOrg:
-    """Seeded after the autouse table clean-up, which every test on the database gets first."""
+    """Seeded after the autouse table clean-up, which every test on the database gets first.
+
+    The admin the run authenticates with is made the hiring manager's delegate, so that it may
+    decide on every sent slate (on its own role it is the hiring manager)."""
     async with httpx.AsyncClient(base_url=live_server, timeout=30.0) as client:
-        return await seed_organization(client, tenant, "Acme")
+        org = await seed_organization(client, tenant, "Acme")
+        delegated = await client.patch(
+            f"/api/v1/members/{org.hiring_manager.id}/preferences",
+            headers=org.admin.headers,
+            json={"delegate_id": str(org.admin.id)},
+        )
+        assert delegated.status_code == 200, delegated.text
+        return org
 
 
 def _cursor(head: int | str, row_id: str) -> str:
@@ -146,6 +223,11 @@ def _cursors(url: str, org: SeededOrg) -> list[str]:
         and any(p["name"] == "cursor" for p in item.get("get", {}).get("parameters", []))
     ]
     lists += [f"/api/v1/roles/{role_id}/intake/revisions" for role_id in org.role_ids[:1]]
+    lists += [
+        f"/api/v1/roles/{org.role_ids[0]}/applications",
+        f"/api/v1/roles/{org.role_ids[0]}/slates",
+        f"/api/v1/candidates/{org.candidate_ids[0]}/applications",
+    ]
     issued = []
     for path in lists:
         page = httpx.get(f"{url}{path}", params={"limit": 1}, headers=org.admin.headers, timeout=30)
@@ -178,15 +260,64 @@ def api(live_server: str, seeded: SeededOrg) -> Iterator[Api]:
         # Never the admin key the run authenticates with: revoking it would end the run.
         key_id=[str(seeded.spare_key_id)],
         number=[1, 2],
+        candidate_id=[str(c) for c in seeded.candidate_ids],
+        document_id=[str(d) for d in seeded.document_ids],
+        application_id=[str(a) for a in seeded.application_ids],
+        slate_id=[str(s) for s in seeded.slate_ids],
+        item_id=[str(i) for i in seeded.item_ids],
     )
+    REAL_PATH_LINKED.update(
+        {
+            ("candidate_id", "document_id"): [
+                (str(c), str(d)) for c, docs in seeded.documents.items() for d in docs
+            ],
+            ("slate_id", "item_id"): [
+                (str(s), str(i)) for s, items in seeded.slate_items.items() for i in items
+            ],
+        }
+    )
+    skills = [s["name"] for s in INTAKE["skills"]]
+    # Ada's application to the second role waits on no slate: the one a new slate can take.
+    free_application = str(seeded.application_ids[3])
     REAL_BODY_VALUES.update(
         recruiter_id=[str(seeded.recruiter.id), str(seeded.admin.id)],
         hiring_manager_id=[str(seeded.hiring_manager.id), str(seeded.admin.id)],
         member_id=[str(seeded.interviewer.id), str(seeded.recruiter.id)],
         delegate_id=[str(seeded.hiring_manager.id), str(seeded.interviewer.id)],
         connection_id=[str(seeded.connection_id)],
+        candidate_id=[str(c) for c in seeded.candidate_ids],
+        role_id=[str(r) for r in seeded.role_ids],
+        application_id=[str(a) for a in seeded.application_ids],
+        # Real files for uploads, slate items that can go on a slate, reasons naming skills of
+        # the agreed intake, legal moves for some stage, a due date ahead.
+        file=[MINIMAL_PDF, png_bytes()],
+        items=[
+            [{"application_id": free_application, "question": "What have I missed?"}],
+            [{"application_id": str(a)} for a in seeded.application_ids[:3]],
+        ],
+        reasons=[
+            {"note": "Strong on the basics"},
+            {"missing_skills": skills[:1], "red_flags": ["Vague on outages"]},
+            {"missing_skills": skills, "categories": ["skills"], "note": "Too junior"},
+        ],
+        to_stage=["screening", "submitted", "interviewing"],
+        due_at=[due_at()],
     )
-    REAL_QUERY_VALUES.update(cursor=_cursors(live_server, seeded))
+    REAL_BODY_LINKED.update(
+        {
+            # The one application that waits on no slate, with its role: a slate that can be
+            # drafted (once).
+            ("role_id", "items"): [(str(seeded.role_ids[1]), REAL_BODY_VALUES["items"][0])],
+            # Candidates with roles they have not applied to: applications that can be made.
+            ("candidate_id", "role_id"): [
+                (str(seeded.candidate_ids[c]), str(seeded.role_ids[r]))
+                for c, r in ((1, 1), (2, 1), (3, 0), (0, 2))
+            ],
+        }
+    )
+    REAL_QUERY_VALUES.update(
+        cursor=_cursors(live_server, seeded), role_id=[str(r) for r in seeded.role_ids]
+    )
     GENERATED.clear()
     FAILED.clear()
     try:
@@ -195,6 +326,8 @@ def api(live_server: str, seeded: SeededOrg) -> Iterator[Api]:
         REAL_PATH_VALUES.clear()
         REAL_BODY_VALUES.clear()
         REAL_QUERY_VALUES.clear()
+        REAL_PATH_LINKED.clear()
+        REAL_BODY_LINKED.clear()
     # Each operation's run must really have explored; a failing one stops early, and says why.
     short = {
         op: n for op, n in GENERATED.items() if op not in FAILED and n < MIN_GENERATED_EXAMPLES

@@ -21,6 +21,7 @@ from app.api.deps import (
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES, problem_schema
 from app.domain.candidates import documents, service
+from app.domain.candidates.filetypes import ALLOWED_TYPES
 from app.domain.candidates.schemas import (
     CandidateCreate,
     CandidateFilters,
@@ -141,9 +142,10 @@ async def list_documents(
     response_class=Response,
     responses={
         200: {
+            "description": "The document's bytes, in the type detected at upload",
             "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            }
+                t: {"schema": {"type": "string", "format": "binary"}} for t in ALLOWED_TYPES
+            },
         }
     },
 )
