@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
+from app.auth import Actor
 from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationCreate, ApplicationUpdate, TransitionCreate
 from app.domain.calibration import slates
@@ -50,11 +54,29 @@ from app.graphql.types.pipeline import Application, Candidate
 from app.graphql.types.role import ExternalRef, Role
 
 Info = strawberry.Info[Context, None]
+M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P")
 
 
 def _given(obj: Any) -> dict[str, Any]:
     """The input's fields that the caller actually sent (UNSET ones are left out)."""
     return {k: v for k, v in vars(obj).items() if v is not strawberry.UNSET}
+
+
+async def _versioned_update(
+    ctx: Context,
+    data: dict[str, Any],
+    kind: str,
+    schema: type[M],
+    update: Callable[[AsyncSession, Actor, uuid.UUID, M, int | None], Awaitable[P]],
+) -> P:
+    """The shape every update mutation shares: its id, the version it read (like If-Match),
+    the same input schema as REST, one service call in its own transaction."""
+    resource_id = parse_id(data.pop("id"), kind, "id")
+    version = data.pop("expected_version", None)
+    payload = validate(schema, data)
+    async with ctx.db.transaction() as session:
+        return await update(session, ctx.actor, resource_id, payload, version)
 
 
 def _ids(data: dict[str, Any], **kinds: str) -> dict[str, Any]:
@@ -266,11 +288,7 @@ class Mutation:
 
         async def work() -> RolePayload:
             data = _ids(_given(input), recruiter_id="Member", hiring_manager_id="Member")
-            role_id = parse_id(data.pop("id"), "Role", "id")
-            version = data.pop("expected_version", None)
-            payload = validate(RoleUpdate, data)
-            async with ctx.db.transaction() as session:
-                role = await roles.update_role(session, ctx.actor, role_id, payload, version)
+            role = await _versioned_update(ctx, data, "Role", RoleUpdate, roles.update_role)
             return RolePayload(role=Role.from_public(role))
 
         return await run_mutation(work)
@@ -324,13 +342,9 @@ class Mutation:
 
         async def work() -> MemberPayload:
             data = _hours(_given(input))
-            member_id = parse_id(data.pop("id"), "Member", "id")
-            version = data.pop("expected_version", None)
-            payload = validate(MemberUpdate, data)
-            async with ctx.db.transaction() as session:
-                member = await organizations.update_member(
-                    session, ctx.actor, member_id, payload, version
-                )
+            member = await _versioned_update(
+                ctx, data, "Member", MemberUpdate, organizations.update_member
+            )
             return MemberPayload(member=Member.from_public(member))
 
         return await run_mutation(work)
@@ -576,13 +590,9 @@ class PipelineMutation:
 
         async def work() -> CandidatePayload:
             data = _links(_given(input))
-            candidate_id = parse_id(data.pop("id"), "Candidate", "id")
-            version = data.pop("expected_version", None)
-            payload = validate(CandidateUpdate, data)
-            async with ctx.db.transaction() as session:
-                candidate = await candidates.update_candidate(
-                    session, ctx.actor, candidate_id, payload, version
-                )
+            candidate = await _versioned_update(
+                ctx, data, "Candidate", CandidateUpdate, candidates.update_candidate
+            )
             return CandidatePayload(candidate=Candidate.from_public(candidate))
 
         return await run_mutation(work)
@@ -610,14 +620,13 @@ class PipelineMutation:
         ctx = info.context
 
         async def work() -> ApplicationPayload:
-            data = _given(input)
-            application_id = parse_id(data.pop("id"), "Application", "id")
-            version = data.pop("expected_version", None)
-            payload = validate(ApplicationUpdate, data)
-            async with ctx.db.transaction() as session:
-                application = await applications.update_application(
-                    session, ctx.actor, application_id, payload, version
-                )
+            application = await _versioned_update(
+                ctx,
+                _given(input),
+                "Application",
+                ApplicationUpdate,
+                applications.update_application,
+            )
             return ApplicationPayload(application=Application.from_public(application))
 
         return await run_mutation(work)
