@@ -23,8 +23,11 @@ from app.domain.feedback.models import (
 from app.domain.idempotency.models import IdempotencyRecord
 from app.domain.integrations.models import Connection, ExternalRef
 from app.domain.interviews.models import Interview, InterviewParticipant
+from app.domain.jobs.models import PeriodicJob
+from app.domain.notifications.models import DigestRun, Notification
 from app.domain.organizations.models import ApiKey, Member, Organization
 from app.domain.roles.models import IntakeRevision, Role
+from app.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -37,6 +40,7 @@ __all__ = [
     "Candidate",
     "CandidateWindow",
     "Connection",
+    "DigestRun",
     "Document",
     "Event",
     "ExternalRef",
@@ -47,9 +51,11 @@ __all__ = [
     "Interview",
     "InterviewParticipant",
     "Member",
+    "Notification",
     "Offer",
     "Organization",
     "OutcomeMessage",
+    "PeriodicJob",
     "RejectionReason",
     "Role",
     "Scorecard",
@@ -57,4 +63,7 @@ __all__ = [
     "Slate",
     "SlateDecision",
     "SlateItem",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
-from app.domain.columns import created_field, id_field, json_field, org_field
+from app.domain.columns import created_field, id_field, json_field, org_field, timestamp_field
 
 
 class Event(SQLModel, table=True):
@@ -17,6 +17,12 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         Index("ix_events_org_seq", "organization_id", "tx_seq", "id"),
         Index("ix_events_org_type_seq", "organization_id", "type", "tx_seq", "id"),
+        # The worker's queue of events not yet fanned out to webhooks and notifications.
+        Index(
+            "ix_events_undispatched",
+            "occurred_at",
+            postgresql_where=text("dispatched_at IS NULL"),
+        ),
     )
 
     id: uuid.UUID = id_field()
@@ -36,3 +42,5 @@ class Event(SQLModel, table=True):
         sa_column_kwargs={"server_default": text("(pg_current_xact_id())::text::bigint")},
         nullable=False,
     )
+    # Set by the worker once the event is fanned out to webhook deliveries and notifications.
+    dispatched_at: datetime | None = timestamp_field()

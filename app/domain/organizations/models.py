@@ -21,6 +21,8 @@ class Organization(SQLModel, table=True):
     feedback_due_hours: int = 24
     close_the_loop_days: int = 30
     culture_notes: str | None = Field(default=None, max_length=4000)
+    # Where organization-wide Slack messages go when a member has no webhook of their own.
+    slack_webhook_url: str | None = Field(default=None, max_length=500)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 
