@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/hireloop migrate
 	$(BIN)/hireloop demo
-	$(BIN)/hireloop serve
+	$(BIN)/hireloop serve --with-worker
 
 ## The whole suite (TEST_DATABASE_URL, else an embedded PostgreSQL started for the run)
 test: $(STAMP)

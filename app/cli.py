@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +65,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
+    with_worker: Annotated[
+        bool, typer.Option("--with-worker", help="Also run `hireloop worker` beside the server")
+    ] = False,
 ) -> None:
     """Serve the REST and GraphQL APIs."""
     import uvicorn
@@ -87,16 +91,59 @@ def serve(
         )
         raise typer.Exit(code=2)
     typer.echo(_how_to_call(settings, host, port))
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_config=None,
-        proxy_headers=True,
-    )
+    companion = None
+    if with_worker:
+        # A separate process, as in production; it reaches the same (maybe embedded) database
+        # through DATABASE_URL and stops with the server.
+        companion = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"], env={**os.environ, "DATABASE_URL": url}
+        )
+        typer.echo(f"worker started beside the server (pid {companion.pid})")
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_config=None,
+            proxy_headers=True,
+        )
+    finally:
+        if companion is not None:
+            companion.terminate()
+            try:
+                companion.wait(timeout=settings.worker_shutdown_grace_seconds + 5)
+            except subprocess.TimeoutExpired:
+                companion.kill()
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver webhooks and notifications and run periodic jobs, until SIGTERM."""
+    from app.db import Database
+    from app.migrations import is_at_head
+    from app.observability import configure_logging
+    from app.worker.runner import run_worker
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    url, _ = _database_url(settings)
+    if not asyncio.run(is_at_head(url)):
+        typer.echo(
+            "The database is not at the latest migration. Run `hireloop migrate` first.", err=True
+        )
+        raise typer.Exit(code=2)
+
+    async def run() -> None:
+        db = Database.connect(url, settings)
+        try:
+            await run_worker(db, settings)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
 
 
 @cli.command()
@@ -209,3 +256,7 @@ def main() -> None:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

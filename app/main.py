@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -23,9 +20,6 @@ from app.api.middleware import (
 from app.api.router import include_api
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
-from app.domain.feedback import closing, scorecards
-from app.domain.idempotency import repository as idempotency
-from app.domain.interviews import service as interviews
 from app.graphql.app import mount_graphql
 from app.integrations.storage import LocalFolderStorage
 from app.observability import Metrics, configure_logging
@@ -54,23 +48,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             app.state.db = db
             app.state.http = http
             app.state.authenticator = Authenticator(settings, db, http)
-            housekeeping = (
-                [
-                    asyncio.create_task(_purge_idempotency_records(db)),
-                    asyncio.create_task(_complete_past_interviews(db)),
-                    asyncio.create_task(_feedback_and_close_the_loop(db)),
-                ]
-                if settings.background_jobs
-                else []
-            )
             # Objects alive after start-up live as long as the process: moving them out of the
             # garbage collector's reach keeps its pauses short under load.
             gc.freeze()
             try:
                 yield
             finally:
-                for task in housekeeping:
-                    task.cancel()
                 metrics.pool.pools.remove(db.engine.pool)
                 await db.dispose()
 
@@ -100,52 +83,6 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(RequestTelemetry, metrics=metrics, settings=settings)
     _register_problem_schema(app)
     return app
-
-
-@contextlib.contextmanager
-def _logged_failures() -> Iterator[None]:
-    """A periodic job's failure is logged and the loop goes on: the next round retries."""
-    try:
-        yield
-    except Exception:
-        logging.getLogger("hireloop.housekeeping").exception(
-            "periodic job failed; it runs again next round"
-        )
-
-
-async def _purge_idempotency_records(db: Database, every_seconds: float = 600) -> None:
-    """Idempotency keys are kept for their TTL; expired ones are deleted here by every instance
-    (deleting is idempotent, so instances need no coordination)."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        with _logged_failures():
-            async with db.transaction() as session:
-                purged = await idempotency.purge_expired(session)
-            if purged:
-                logging.getLogger("hireloop.housekeeping").info(
-                    "purged %d idempotency records", purged
-                )
-
-
-async def _complete_past_interviews(db: Database, every_seconds: float = 60) -> None:
-    """Mark ended interviews completed. The UPDATE changes each row once, so any number of
-    instances may run it; the worker takes this over when it exists."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        with _logged_failures():
-            async with db.transaction() as session:
-                await interviews.complete_past_interviews(session)
-
-
-async def _feedback_and_close_the_loop(db: Database, every_seconds: float = 60) -> None:
-    """Feedback reminders and close-the-loop flags: each is recorded once (unique keys), so any
-    number of instances may run this; the worker takes it over when it exists."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        with _logged_failures():
-            async with db.transaction() as session:
-                await scorecards.feedback_reminders(session)
-                await closing.flag_at_risk(session)
 
 
 def _register_problem_schema(app: FastAPI) -> None:

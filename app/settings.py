@@ -7,6 +7,7 @@ keeps that table and this class in step.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -80,9 +81,43 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 15
 
     expose_statement_count: bool = False
-    # Periodic jobs (interview completion, feedback reminders, close-the-loop flags, expired
-    # idempotency keys) run inside each instance; tests switch them off to drive them by hand.
-    background_jobs: bool = True
+
+    # The worker (`hireloop worker`): deliveries in flight at once, how often it polls when no
+    # NOTIFY wakes it, how long a claim lasts before another worker may take the work over, and
+    # how long a SIGTERM waits for deliveries in flight before releasing them.
+    worker_concurrency: int = Field(default=64, ge=1, le=1000)
+    worker_poll_seconds: float = Field(default=2.0, gt=0, le=60)
+    worker_lease_seconds: int = Field(default=60, ge=20, le=3600)
+    worker_shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=300)
+
+    # Outbound webhooks (Standard Webhooks). The schedule is the wait before each retry.
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    webhook_retry_schedule: list[int] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000], min_length=1
+    )
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    webhook_secret_grace_hours: int = Field(default=24, ge=0, le=24 * 14)
+    webhook_max_retry_after_seconds: int = Field(default=24 * 3600, ge=1)
+    # http:// destinations; unset means allowed in development and test, refused in production.
+    webhook_allow_http: bool | None = None
+    # Networks outbound calls may reach although they are private or loopback (CIDRs, e.g.
+    # "127.0.0.1/32" for tests or an on-premise receiver); everything else must be public.
+    outbound_allow_networks: list[str] = Field(default_factory=list)
+
+    # Email through SMTP. With no host, development and test write each message to
+    # <data_dir>/mail as an .eml file; production records it as failed.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "Hireloop <hireloop@localhost>"
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    notification_retry_schedule: list[int] = Field(
+        default_factory=lambda: [30, 300, 1800, 7200], min_length=1
+    )
+    # Weekly digests go out on this weekday (0 = Monday) at each member's preferred time.
+    digest_weekday: int = Field(default=0, ge=0, le=6)
 
     scheduling_min_notice_hours: int = Field(default=24, ge=0, le=24 * 30)
     scheduling_granularity_minutes: int = Field(default=15, ge=5, le=60)
@@ -119,9 +154,22 @@ class Settings(BaseSettings):
             raise ValueError("HIRELOOP_SECRET_KEY must be at least 32 characters")
         return self
 
+    @field_validator("outbound_allow_networks")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)
+        return value
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def webhook_http_allowed(self) -> bool:
+        if self.webhook_allow_http is None:
+            return not self.is_production
+        return self.webhook_allow_http
 
     @property
     def graphql_introspection_enabled(self) -> bool:

@@ -24,6 +24,7 @@ from app.api.v1 import (
     organization,
     public,
     roles,
+    webhook_endpoints,
 )
 
 API_PREFIX = "/api/v1"
@@ -43,6 +44,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     public.router,
     events.router,
     integrations.router,
+    webhook_endpoints.router,
 )
 
 

@@ -240,5 +240,38 @@ CATALOGUE: dict[str, EventType] = {
             "A record was linked to its id in another system.",
             ("resource_type", "resource_id", "connection_id", "external_id"),
         ),
+        EventType(
+            "endpoint.created",
+            "A webhook endpoint was registered.",
+            ("endpoint_id", "url", "event_types"),
+        ),
+        EventType(
+            "endpoint.updated",
+            "A webhook endpoint's URL, event types or description changed, it was enabled, or its secret was rotated.",
+            ("endpoint_id", "changed"),
+        ),
+        EventType(
+            "endpoint.disabled",
+            "A webhook endpoint stopped receiving: disabled by an admin, answered 410, or failed every attempt for days.",
+            ("endpoint_id", "reason"),
+        ),
+        EventType(
+            "endpoint.deleted", "A webhook endpoint was deleted.", ("endpoint_id", "url")
+        ),
+        EventType(
+            "webhook.test",
+            "A test event an admin sent to one endpoint; no other endpoint receives it.",
+            ("endpoint_id", "message"),
+        ),
+        EventType(
+            "notification.failed",
+            "A message to a person could not be delivered after every retry.",
+            ("notification_id", "kind", "channel", "error"),
+        ),
+        EventType(
+            "digest.ready",
+            "A hiring manager whose update channel is `webhook` has a digest; data carries it.",
+            ("member_id", "period", "roles"),
+        ),
     )
 }

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.domain.columns import UUID_ARRAY
 from app.domain.events.models import Event
 from app.domain.pagination import PageRequest, keyset
 
@@ -22,3 +26,39 @@ async def list_events(
         stmt = stmt.where(col(Event.type).in_(types))
     stmt = keyset(stmt, Event.tx_seq, Event.id, page, descending=False)
     return (await session.scalars(stmt)).all()
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    type: str
+    occurred_at: datetime
+    actor_member_id: uuid.UUID | None
+    resource_type: str
+    resource_id: uuid.UUID
+    data: dict[str, Any]
+
+
+async def claim_undispatched(session: AsyncSession, limit: int) -> list[OutboxEvent]:
+    """Committed events not yet fanned out, locked for this transaction. SKIP LOCKED lets
+    several workers take disjoint batches; a worker that dies releases its batch with its
+    connection, so the events are taken again."""
+    rows = await session.execute(
+        text(
+            "SELECT id, organization_id, type, occurred_at, actor_member_id, resource_type, "
+            "resource_id, data FROM events WHERE dispatched_at IS NULL "
+            "ORDER BY occurred_at, id LIMIT :limit FOR UPDATE SKIP LOCKED"
+        ),
+        {"limit": limit},
+    )
+    return [OutboxEvent(*row) for row in rows]
+
+
+async def mark_dispatched(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    if ids:
+        await session.execute(
+            text("UPDATE events SET dispatched_at = now() WHERE id = ANY(:ids)").bindparams(
+                bindparam("ids", list(ids), type_=UUID_ARRAY)
+            )
+        )

@@ -1,0 +1,162 @@
+"""`hireloop worker`: fans out the outbox, sends webhooks and notifications, runs periodic jobs.
+
+Workers coordinate only through PostgreSQL (SKIP LOCKED claims and leases), so any number may
+run on any number of machines. A committed event wakes them through LISTEN/NOTIFY within
+milliseconds; polling covers a lost listener connection and retries that fall due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import httpx
+
+from app.db import Database
+from app.domain.notifications import delivery as notifications
+from app.settings import Settings
+from app.worker.deliveries import DeliveryPump
+from app.worker.outbox import dispatch_batch
+from app.worker.periodic import run_due_jobs
+
+log = logging.getLogger("hireloop.worker")
+
+CHANNEL = "hireloop_outbox"
+BATCH = 500
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(self, db: Database, settings: Settings, name: str | None = None):
+        self.db, self.settings = db, settings
+        self.name = name or worker_name()
+        self.stopping = asyncio.Event()
+        self.outbox_wake = asyncio.Event()
+        self.notifications_wake = asyncio.Event()
+        self.pump: DeliveryPump | None = None
+        self.periodic_enabled = True
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    async def run(self) -> None:
+        limits = httpx.Limits(
+            max_connections=self.settings.worker_concurrency,
+            max_keepalive_connections=self.settings.worker_concurrency,
+        )
+        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as http:
+            self.pump = DeliveryPump(self.db, self.settings, http, self.name)
+            tasks = [
+                asyncio.create_task(self._listen(), name="listen"),
+                asyncio.create_task(
+                    self._loop(self._outbox_round, self.outbox_wake), name="outbox"
+                ),
+                asyncio.create_task(self.pump.run(self.stopping), name="deliveries"),
+                asyncio.create_task(self.pump.record_loop(self.stopping), name="record"),
+                asyncio.create_task(
+                    self._loop(lambda: self._notifications_round(http), self.notifications_wake),
+                    name="notifications",
+                ),
+            ]
+            if self.periodic_enabled:
+                tasks.append(asyncio.create_task(self._periodic(), name="periodic"))
+            log.info("worker %s started", self.name)
+            await self.stopping.wait()
+            log.info("worker %s stopping", self.name)
+            await self.pump.drain(self.settings.worker_shutdown_grace_seconds)
+            for task in tasks:
+                if task.get_name() != "record":
+                    task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            log.info("worker %s stopped", self.name)
+
+    # --- waking --------------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        """Hold one connection that LISTENs; reconnect if it drops (polling covers the gap)."""
+        while not self.stopping.is_set():
+            try:
+                async with self.db.engine.connect() as connection:
+                    raw = (await connection.get_raw_connection()).driver_connection
+                    assert isinstance(raw, asyncpg.Connection)
+                    await raw.add_listener(CHANNEL, self._notified)
+                    # Anything committed before the listener started is found by this round.
+                    self.outbox_wake.set()
+                    try:
+                        while not raw.is_closed():
+                            await asyncio.sleep(self.settings.worker_poll_seconds)
+                            await raw.execute("SELECT 1")
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await raw.remove_listener(CHANNEL, self._notified)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("the LISTEN connection failed; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
+
+    def _notified(self, *_: object) -> None:
+        self.outbox_wake.set()
+
+    async def _loop(self, round_: Callable[[], Awaitable[bool]], wake: asyncio.Event) -> None:
+        """Run a round at once while it finds work; otherwise when woken or on the poll."""
+        while not self.stopping.is_set():
+            wake.clear()
+            try:
+                if await round_():
+                    continue
+            except Exception:
+                log.exception("a worker round failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.worker_poll_seconds):
+                    await wake.wait()
+
+    # --- rounds --------------------------------------------------------------------------
+
+    async def _outbox_round(self) -> bool:
+        async with self.db.transaction() as session:
+            taken = await dispatch_batch(session, BATCH)
+        if taken:
+            assert self.pump is not None
+            self.pump.wake.set()
+            self.notifications_wake.set()
+        return taken == BATCH
+
+    async def _notifications_round(self, http: httpx.AsyncClient) -> bool:
+        limit = 50
+        return await notifications.send_due(self.db, self.settings, http, self.name, limit) >= limit
+
+    async def _periodic(self) -> None:
+        lease = float(self.settings.worker_lease_seconds) * 5
+        while not self.stopping.is_set():
+            try:
+                if await run_due_jobs(self.db, self.name, lease):
+                    self.outbox_wake.set()
+                    self.notifications_wake.set()
+            except Exception:
+                log.exception("periodic jobs failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self.stopping.wait()
+
+
+async def run_worker(db: Database, settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then stop gracefully."""
+    worker = Worker(db, settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, worker.stop)
+    try:
+        await worker.run()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
