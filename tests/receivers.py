@@ -1,0 +1,152 @@
+"""Real webhook receivers on 127.0.0.1 for the delivery tests.
+
+Each receiver is a small Starlette app served by uvicorn in its own thread and event loop, so
+the worker under test talks to it over real HTTP. A receiver verifies every request with the
+`standardwebhooks` package (the consumer's side of the spec, not our code), dedupes by
+webhook-id as the spec tells consumers to, and can be told to fail, be slow, answer 410 or
+redirect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+
+@dataclass
+class Received:
+    webhook_id: str
+    timestamp: str
+    signature: str
+    body: bytes
+    verified: bool
+    answered: int
+    at: float
+
+
+@dataclass
+class Receiver:
+    """behaviour: ok | flaky | slow | gone | redirect | throttle"""
+
+    behaviour: str = "ok"
+    fail_ratio: float = 0.5
+    slow_seconds: float = 0.0
+    retry_after: str = "1"
+    secrets: list[str] = field(default_factory=list)
+    seed: int = 7
+    requests: list[Received] = field(default_factory=list)
+    processed: dict[str, int] = field(default_factory=dict)  # webhook-id -> times processed
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            loop="asyncio",
+            lifespan="off",
+            backlog=2048,
+            timeout_keep_alive=30,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    def verify(self, headers: dict[str, str], body: bytes) -> bool:
+        for secret in self.secrets:
+            try:
+                Webhook(secret).verify(body, headers)
+                return True
+            except WebhookVerificationError:
+                continue
+        return False
+
+    async def _hook(self, request: Request) -> Response:
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        verified = self.verify(headers, body)
+        status = self._answer()
+        if self.behaviour == "slow" and self.slow_seconds:
+            await asyncio.sleep(self.slow_seconds)
+        webhook_id = headers.get("webhook-id", "")
+        with self._lock:
+            self.requests.append(
+                Received(
+                    webhook_id,
+                    headers.get("webhook-timestamp", ""),
+                    headers.get("webhook-signature", ""),
+                    body,
+                    verified,
+                    status,
+                    time.monotonic(),
+                )
+            )
+            if verified and 200 <= status < 300:
+                # The consumer's dedupe: a repeat of a processed id is acknowledged, not redone.
+                self.processed[webhook_id] = self.processed.get(webhook_id, 0) + 1
+        extra: dict[str, str] = {}
+        if status == 307:
+            extra["location"] = "http://127.0.0.1:9/elsewhere"
+        if status in (429, 503):
+            extra["retry-after"] = self.retry_after
+        return Response(b"ok" if status < 300 else b"nope", status_code=status, headers=extra)
+
+    def _answer(self) -> int:
+        if self.behaviour == "gone":
+            return 410
+        if self.behaviour == "redirect":
+            return 307
+        if self.behaviour == "throttle":
+            return 429
+        if self.behaviour == "flaky":
+            with self._lock:
+                return 500 if self._random.random() < self.fail_ratio else 200
+        return 200
+
+    def start(self) -> Receiver:
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("receiver did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._socket.close()
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return [r.webhook_id for r in self.requests]
+
+    def snapshot(self) -> list[Received]:
+        with self._lock:
+            return list(self.requests)
+
+
+def body_of(received: Received) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(received.body))
