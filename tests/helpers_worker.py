@@ -73,14 +73,14 @@ def spawn_worker(database_url: str, **env: str) -> subprocess.Popen[bytes]:
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]], timeout: float = 30.0, every: float = 0.05
+    check: Callable[[], Awaitable[bool]], within: float = 30.0, every: float = 0.05
 ) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         if await check():
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(every)
 
 
