@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     # how long a SIGTERM waits for deliveries in flight before releasing them.
     worker_concurrency: int = Field(default=64, ge=1, le=1000)
     worker_poll_seconds: float = Field(default=2.0, gt=0, le=60)
-    worker_lease_seconds: int = Field(default=60, ge=20, le=3600)
+    worker_lease_seconds: int = Field(default=60, ge=2, le=3600)
     worker_shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=300)
 
     # Outbound webhooks (Standard Webhooks). The schedule is the wait before each retry.
@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     notification_retry_schedule: list[int] = Field(
         default_factory=lambda: [30, 300, 1800, 7200], min_length=1
     )
+    # ATS connections: Lever webhooks older than this are refused as replays.
+    lever_webhook_max_age_seconds: int = Field(default=300, ge=10, le=3600)
+
     # Weekly digests go out on this weekday (0 = Monday) at each member's preferred time.
     digest_weekday: int = Field(default=0, ge=0, le=6)
 
@@ -152,6 +155,15 @@ class Settings(BaseSettings):
             )
         if self.env != "development" and len(self.secret_key) < 32:
             raise ValueError("HIRELOOP_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_attempt(self) -> Settings:
+        # A live worker must never see its delivery taken over: the claim outlasts any attempt.
+        if self.worker_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError(
+                "HIRELOOP_WORKER_LEASE_SECONDS must exceed HIRELOOP_WEBHOOK_TIMEOUT_SECONDS"
+            )
         return self
 
     @field_validator("outbound_allow_networks")
