@@ -21,7 +21,13 @@ from app.domain.feedback.models import (
     ScorecardRevision,
 )
 from app.domain.idempotency.models import IdempotencyRecord
-from app.domain.integrations.models import Connection, ExternalRef
+from app.domain.integrations.models import (
+    Connection,
+    ExternalRef,
+    InboundEvent,
+    OutboundPush,
+    SyncRun,
+)
 from app.domain.interviews.models import Interview, InterviewParticipant
 from app.domain.jobs.models import PeriodicJob
 from app.domain.notifications.models import DigestRun, Notification
@@ -47,6 +53,7 @@ __all__ = [
     "FeedbackReminder",
     "HiringDecision",
     "IdempotencyRecord",
+    "InboundEvent",
     "IntakeRevision",
     "Interview",
     "InterviewParticipant",
@@ -54,6 +61,7 @@ __all__ = [
     "Notification",
     "Offer",
     "Organization",
+    "OutboundPush",
     "OutcomeMessage",
     "PeriodicJob",
     "RejectionReason",
@@ -63,6 +71,7 @@ __all__ = [
     "Slate",
     "SlateDecision",
     "SlateItem",
+    "SyncRun",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -44,3 +44,5 @@ class Event(SQLModel, table=True):
     )
     # Set by the worker once the event is fanned out to webhook deliveries and notifications.
     dispatched_at: datetime | None = timestamp_field()
+    # Set when the change came from an ATS connection, so it is never pushed back to it.
+    origin_connection_id: uuid.UUID | None = None

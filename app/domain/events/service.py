@@ -36,6 +36,8 @@ def record(
         resource_type=resource_type,
         resource_id=resource_id,
         data=data,
+        # A change applied from an ATS connection is marked, so the push to that ATS skips it.
+        origin_connection_id=session.info.get("origin_connection_id"),
     )
     session.add(event)
     return event
