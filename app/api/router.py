@@ -21,6 +21,7 @@ from app.api.v1 import (
     integrations,
     interviews,
     members,
+    notifications,
     organization,
     public,
     roles,
@@ -45,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     events.router,
     integrations.router,
     webhook_endpoints.router,
+    notifications.router,
 )
 
 

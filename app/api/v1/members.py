@@ -18,6 +18,8 @@ from app.api.deps import (
 )
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
+from app.domain.notifications import service as notifications
+from app.domain.notifications.schemas import DigestPreviewPublic
 from app.domain.organizations import service
 from app.domain.organizations.schemas import (
     MemberCreate,
@@ -106,3 +108,13 @@ async def update_preferences(
     member_id: uuid.UUID, data: PreferencesUpdate, actor: CurrentActor, session: WriteSession
 ) -> PreferencesPublic:
     return await service.update_preferences(session, actor, member_id, data)
+
+
+@router.get(
+    "/{member_id}/digest/preview",
+    summary="The member's next digest: when, on which channel, and what it would say",
+)
+async def preview_digest(
+    member_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> DigestPreviewPublic:
+    return await notifications.digest_preview(session, actor, member_id)

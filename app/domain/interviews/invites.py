@@ -10,6 +10,7 @@ from app.auth import Actor
 from app.domain.applications import repository as applications_repo
 from app.domain.candidates import repository as candidates_repo
 from app.domain.interviews.ical import invitation
+from app.domain.interviews.schemas import InterviewPublic
 from app.domain.interviews.service import get_interview
 from app.domain.organizations import repository as members_repo
 from app.domain.roles import repository as roles_repo
@@ -17,7 +18,13 @@ from app.domain.roles import repository as roles_repo
 
 async def interview_ics(session: AsyncSession, actor: Actor, interview_id: uuid.UUID) -> bytes:
     interview = await get_interview(session, actor, interview_id)
-    org_id = actor.organization_id
+    return await invitation_for(session, actor.organization_id, interview)
+
+
+async def invitation_for(
+    session: AsyncSession, org_id: uuid.UUID, interview: InterviewPublic
+) -> bytes:
+    """The invitation without an access check, for the notifications the worker sends."""
     application = await applications_repo.get_application(session, org_id, interview.application_id)
     assert application is not None
     candidate = await candidates_repo.get_candidate(session, org_id, application.candidate_id)

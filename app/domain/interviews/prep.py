@@ -16,6 +16,7 @@ from app.domain.candidates.models import Document
 from app.domain.feedback import repository as feedback_repo
 from app.domain.interviews import repository
 from app.domain.interviews.access import interview_scope
+from app.domain.interviews.models import Interview
 from app.domain.interviews.schemas import (
     CandidatePrep,
     PacketDocument,
@@ -47,7 +48,11 @@ async def candidate_prep(
     session: AsyncSession, actor: Actor, interview_id: uuid.UUID
 ) -> CandidatePrep:
     interview = await visible_interview(session, actor, interview_id)
-    org_id = actor.organization_id
+    return await prep_for(session, actor.organization_id, interview)
+
+
+async def prep_for(session: AsyncSession, org_id: uuid.UUID, interview: Interview) -> CandidatePrep:
+    """The prep without an access check, for the invitation the worker emails the candidate."""
     application = await applications_repo.get_application(session, org_id, interview.application_id)
     assert application is not None
     candidate = await candidates_repo.get_candidate(session, org_id, application.candidate_id)

@@ -64,6 +64,11 @@ class OrganizationPublic(PublicModel):
     feedback_due_hours: int
     close_the_loop_days: int
     culture_notes: str | None
+    slack_webhook_configured: bool = Field(
+        default=False,
+        description="Whether a Slack incoming-webhook URL is set (the URL itself is a secret "
+        "and is never shown)",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -76,6 +81,11 @@ class OrganizationUpdate(StrictModel):
     culture_notes: (
         Annotated[str, StringConstraints(max_length=4000, pattern=r"^[^\x00]*$")] | None
     ) = Field(default=None, description="Shown to candidates in their interview prep")
+    slack_webhook_url: Url | None = Field(
+        default=None,
+        description="Slack incoming webhook for members who chose Slack and set none of their "
+        "own; null removes it",
+    )
 
     _required = field_validator(
         "name", "time_zone", "feedback_due_hours", "close_the_loop_days", mode="before"

@@ -59,14 +59,21 @@ async def create_organization(
         {"member_id": str(admin.id), "permission_set": admin.permission_set},
     )
     created = await _issue_key(session, org.id, None, admin.id, "initial admin key")
-    return OrganizationPublic.model_validate(org), MemberPublic.model_validate(admin), created
+    return _organization_public(org), MemberPublic.model_validate(admin), created
+
+
+def _organization_public(org: Organization) -> OrganizationPublic:
+    # The Slack URL lets anyone holding it post to the channel: say only whether it is set.
+    public = OrganizationPublic.model_validate(org)
+    public.slack_webhook_configured = bool(org.slack_webhook_url)
+    return public
 
 
 async def get_organization(session: AsyncSession, actor: Actor) -> OrganizationPublic:
     org = await repository.get_organization(session, actor.organization_id)
     if org is None:
         raise NotFound("organization")
-    return OrganizationPublic.model_validate(org)
+    return _organization_public(org)
 
 
 async def update_organization(
@@ -89,7 +96,7 @@ async def update_organization(
             {"changed": changed},
         )
     await session.flush()
-    return OrganizationPublic.model_validate(org)
+    return _organization_public(org)
 
 
 async def list_members(
@@ -213,6 +220,11 @@ async def update_member(
     return MemberPublic.model_validate(member)
 
 
+async def _organization_has_slack(session: AsyncSession, actor: Actor) -> bool:
+    org = await repository.get_organization(session, actor.organization_id)
+    return org is not None and bool(org.slack_webhook_url)
+
+
 async def get_preferences(
     session: AsyncSession, actor: Actor, member_id: uuid.UUID
 ) -> PreferencesPublic:
@@ -244,9 +256,10 @@ async def update_preferences(
             )
     channel = values.get("update_channel", member.update_channel)
     slack = values.get("slack_webhook_url", member.slack_webhook_url)
-    if channel == "slack" and not slack:
+    if channel == "slack" and not slack and not await _organization_has_slack(session, actor):
         raise InvalidInput.for_field(
-            "slack_webhook_url", "the slack channel needs a Slack webhook URL"
+            "slack_webhook_url",
+            "the slack channel needs a Slack webhook URL (yours or the organization's)",
         )
     changed = apply_changes(member, values)
     if changed:

@@ -1,0 +1,163 @@
+"""Real receivers for notifications: an SMTP server (aiosmtpd) and a Slack incoming-webhook
+receiver, both on 127.0.0.1, and ways to read what they received."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import uvicorn
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from icalendar import Calendar
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Mail:
+    sender: str
+    recipients: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def part(self, content_type: str) -> str | None:
+        for part in self.message.walk():
+            if part.get_content_type() == content_type and not part.is_multipart():
+                return str(part.get_content())
+        return None
+
+    @property
+    def text(self) -> str:
+        return self.part("text/plain") or ""
+
+    @property
+    def html(self) -> str:
+        return self.part("text/html") or ""
+
+    def calendar(self) -> Calendar | None:
+        raw = self.part("text/calendar")
+        return Calendar.from_ical(raw) if raw else None
+
+
+@dataclass
+class SmtpServer:
+    """refuse=True answers every RCPT with 550, as a server that will not take the mail."""
+
+    refuse: bool = False
+    mails: list[Mail] = field(default_factory=list)
+    refused: int = 0
+
+    def __post_init__(self) -> None:
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.refuse:
+            with self._lock:
+                self.refused += 1
+            return "550 5.7.1 Not accepting mail for this test"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        message = email.message_from_bytes(raw, policy=default)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self.mails.append(
+                Mail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], message)
+            )
+        return "250 Message accepted"
+
+    def start(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def to(self, address: str) -> list[Mail]:
+        with self._lock:
+            return [m for m in self.mails if address in m.recipients]
+
+    def snapshot(self) -> list[Mail]:
+        with self._lock:
+            return list(self.mails)
+
+
+@dataclass
+class SlackReceiver:
+    """An incoming-webhook receiver: keeps every JSON body and answers `status`."""
+
+    status: int = 200
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/services/T000/B000/XXXX"
+        app = Starlette(routes=[Route("/services/{rest:path}", self._hook, methods=["POST"])])
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    async def _hook(self, request: Request) -> Response:
+        body = json.loads(await request.body())
+        with self._lock:
+            self.bodies.append(body)
+        return Response(b"ok", status_code=self.status)
+
+    def start(self) -> SlackReceiver:
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("Slack receiver did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._socket.close()
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.bodies)
+
+
+def smtp_settings(server: SmtpServer, **overrides: Any) -> dict[str, Any]:
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": server.port,
+        "smtp_tls": "none",
+        "smtp_sender": "Hireloop <hireloop@example.com>",
+        **overrides,
+    }
