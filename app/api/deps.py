@@ -73,6 +73,9 @@ Storage = Annotated[DocumentStorage, Depends(_storage)]
 # For the hottest reads, whose repositories select rows: a plain connection, no Session.
 ReadRows = Annotated[AsyncConnection, Depends(_rows, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+# For a write that is one statement (storing an inbound vendor webhook): the same plain
+# connection in autocommit, so the statement is its own transaction and commits at once.
+SingleStatement = Annotated[AsyncConnection, Depends(_rows, scope="function")]
 WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 
 

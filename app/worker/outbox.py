@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.events import repository as events_repo
+from app.domain.integrations import pushes
 from app.domain.notifications import planner
 from app.domain.webhooks import repository as webhooks_repo
 
@@ -34,5 +35,6 @@ async def dispatch_batch(session: AsyncSession, limit: int = 500) -> int:
     ]
     await webhooks_repo.add_deliveries(session, rows)
     await planner.plan(session, batch)
+    await pushes.plan(session, batch)
     await events_repo.mark_dispatched(session, [e.id for e in batch])
     return len(batch)

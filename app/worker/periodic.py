@@ -20,6 +20,7 @@ from app.domain.idempotency import repository as idempotency
 from app.domain.interviews import service as interviews
 from app.domain.jobs import repository
 from app.domain.notifications import jobs as notification_jobs
+from app.worker import ats
 
 log = logging.getLogger("hireloop.worker.periodic")
 
@@ -36,6 +37,7 @@ JOBS: tuple[Job, ...] = (
     Job("feedback.reminders", timedelta(minutes=1), scorecards.feedback_reminders),
     Job("closing.flag_at_risk", timedelta(minutes=5), closing.flag_at_risk),
     Job("idempotency.purge", timedelta(minutes=10), idempotency.purge_expired),
+    Job("ats.reconcile", timedelta(minutes=15), ats.reconcile),
     *(Job(j.name, j.every, j.run) for j in notification_jobs.JOBS),
 )
 

@@ -21,6 +21,7 @@ import httpx
 from app.db import Database
 from app.domain.notifications import delivery as notifications
 from app.settings import Settings
+from app.worker import ats
 from app.worker.deliveries import DeliveryPump
 from app.worker.outbox import dispatch_batch
 from app.worker.periodic import run_due_jobs
@@ -42,6 +43,7 @@ class Worker:
         self.stopping = asyncio.Event()
         self.outbox_wake = asyncio.Event()
         self.notifications_wake = asyncio.Event()
+        self.ats_wake = asyncio.Event()
         self.pump: DeliveryPump | None = None
         self.periodic_enabled = True
 
@@ -66,12 +68,19 @@ class Worker:
                     self._loop(lambda: self._notifications_round(http), self.notifications_wake),
                     name="notifications",
                 ),
+                asyncio.create_task(
+                    self._loop(lambda: self._ats_round(http), self.ats_wake), name="ats"
+                ),
             ]
             if self.periodic_enabled:
                 tasks.append(asyncio.create_task(self._periodic(), name="periodic"))
             log.info("worker %s started", self.name)
             await self.stopping.wait()
             log.info("worker %s stopping", self.name)
+            # Claim nothing more before draining: a claim in progress finishes (and what it
+            # took is drained with the rest) rather than being cut off after its commit.
+            claiming = next(t for t in tasks if t.get_name() == "deliveries")
+            await asyncio.wait([claiming], timeout=10)
             await self.pump.drain(self.settings.worker_shutdown_grace_seconds)
             for task in tasks:
                 if task.get_name() != "record":
@@ -105,7 +114,9 @@ class Worker:
                 await asyncio.sleep(1)
 
     def _notified(self, *_: object) -> None:
+        # Committed events and stored vendor webhooks share the channel.
         self.outbox_wake.set()
+        self.ats_wake.set()
 
     async def _loop(self, round_: Callable[[], Awaitable[bool]], wake: asyncio.Event) -> None:
         """Run a round at once while it finds work; otherwise when woken or on the poll."""
@@ -126,6 +137,7 @@ class Worker:
         async with self.db.transaction() as session:
             taken = await dispatch_batch(session, BATCH)
         if taken:
+            self.ats_wake.set()
             assert self.pump is not None
             self.pump.wake.set()
             self.notifications_wake.set()
@@ -134,6 +146,16 @@ class Worker:
     async def _notifications_round(self, http: httpx.AsyncClient) -> bool:
         limit = 50
         return await notifications.send_due(self.db, self.settings, http, self.name, limit) >= limit
+
+    async def _ats_round(self, http: httpx.AsyncClient) -> bool:
+        """Vendor events first (they are what users see late), then pushes, then one page of
+        an import; busy again at once while any of them found work."""
+        applied = await ats.apply_due(self.db, http, self.settings, self.name)
+        pushed = await ats.push_due(self.db, http, self.settings, self.name)
+        imported = await ats.sync_step(self.db, http, self.settings, self.name)
+        if applied or imported:
+            self.outbox_wake.set()
+        return bool(applied or pushed or imported)
 
     async def _periodic(self) -> None:
         lease = float(self.settings.worker_lease_seconds) * 5

@@ -94,13 +94,17 @@ def upgrade() -> None:
     op.create_index('ix_ats_syncs_due', 'ats_syncs', ['created_at'], unique=False, postgresql_where=sa.text("status IN ('pending', 'running')"))
     op.create_index(op.f('ix_ats_syncs_organization_id'), 'ats_syncs', ['organization_id'], unique=False)
     op.add_column('events', sa.Column('origin_connection_id', sa.Uuid(), nullable=True))
+    # A stored vendor webhook wakes the workers like a committed event does.
+    op.execute(
+        "CREATE TRIGGER ats_inbound_events_notify AFTER INSERT ON ats_inbound_events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION hireloop_notify_outbox()"
+    )
     op.add_column('integration_connections', sa.Column('credentials_encrypted', sa.Text(), nullable=True))
     op.add_column('integration_connections', sa.Column('webhook_secret_encrypted', sa.Text(), nullable=True))
     op.add_column('integration_connections', sa.Column('base_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True))
     op.add_column('integration_connections', sa.Column('stage_map', postgresql.JSONB(astext_type=sa.Text()), nullable=False, server_default=sa.text("'{}'::jsonb")))
     op.add_column('integration_connections', sa.Column('rejection_map', postgresql.JSONB(astext_type=sa.Text()), nullable=False, server_default=sa.text("'{}'::jsonb")))
     op.add_column('integration_connections', sa.Column('created_by_id', sa.Uuid(), nullable=True))
-    op.add_column('integration_connections', sa.Column('last_inbound_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('integration_connections', sa.Column('last_sync_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('integration_connections', sa.Column('recent_errors', postgresql.JSONB(astext_type=sa.Text()), nullable=False, server_default=sa.text("'[]'::jsonb")))
     op.add_column('integration_connections', sa.Column('version', sa.Integer(), nullable=False, server_default=sa.text("1")))
@@ -122,7 +126,6 @@ def downgrade() -> None:
     op.drop_column('integration_connections', 'version')
     op.drop_column('integration_connections', 'recent_errors')
     op.drop_column('integration_connections', 'last_sync_at')
-    op.drop_column('integration_connections', 'last_inbound_at')
     op.drop_column('integration_connections', 'created_by_id')
     op.drop_column('integration_connections', 'rejection_map')
     op.drop_column('integration_connections', 'stage_map')
@@ -130,6 +133,7 @@ def downgrade() -> None:
     op.drop_column('integration_connections', 'webhook_secret_encrypted')
     op.drop_column('integration_connections', 'credentials_encrypted')
     op.drop_column('events', 'origin_connection_id')
+    op.execute("DROP TRIGGER IF EXISTS ats_inbound_events_notify ON ats_inbound_events")
     op.drop_index(op.f('ix_ats_syncs_organization_id'), table_name='ats_syncs')
     op.drop_index('ix_ats_syncs_due', table_name='ats_syncs', postgresql_where=sa.text("status IN ('pending', 'running')"))
     op.drop_index('ix_ats_syncs_connection', table_name='ats_syncs')

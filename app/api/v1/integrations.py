@@ -1,14 +1,33 @@
-"""Connections to ATS vendors."""
+"""ATS connections (admins): manage them, receive the vendor's webhooks, start and watch syncs."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Literal
 
-from app.api.deps import CurrentActor, Paging, ReadSession, WriteSession
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import (
+    CurrentActor,
+    IfMatch,
+    Paging,
+    ReadSession,
+    SingleStatement,
+    WriteSession,
+    etag,
+)
 from app.api.pagination import PagePublic
-from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
-from app.domain.integrations import service
-from app.domain.integrations.schemas import ConnectionCreate, ConnectionPublic
+from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
+from app.domain.integrations import connections, inbound, sync
+from app.domain.integrations.schemas import (
+    ConnectionCreate,
+    ConnectionPublic,
+    ConnectionUpdate,
+    InboundAccepted,
+    InboundEventPublic,
+    SyncPublic,
+    SyncStart,
+)
 
 router = APIRouter(prefix="/integrations", tags=["integrations"], responses=COMMON_RESPONSES)
 
@@ -16,17 +35,136 @@ router = APIRouter(prefix="/integrations", tags=["integrations"], responses=COMM
 @router.post(
     "",
     status_code=201,
-    summary="Register a connection to an ATS (admins)",
+    summary="Connect an ATS (admins); credentials and secret are never shown again",
     responses=WRITE_RESPONSES,
 )
 async def create_connection(
     data: ConnectionCreate, actor: CurrentActor, session: WriteSession
 ) -> ConnectionPublic:
-    return await service.create_connection(session, actor, data)
+    return await connections.create_connection(session, actor, data)
 
 
-@router.get("", summary="List connections")
+@router.get("", summary="List connections with their health")
 async def list_connections(
     actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[ConnectionPublic]:
-    return PagePublic.of(await service.list_connections(session, actor, page))
+    return PagePublic.of(await connections.list_connections(session, actor, page))
+
+
+@router.get("/{connection_id}", summary="One connection with its health")
+async def get_connection(
+    connection_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
+) -> ConnectionPublic:
+    connection = await connections.get_connection(session, actor, connection_id)
+    response.headers["ETag"] = etag(connection.version)
+    return connection
+
+
+@router.patch(
+    "/{connection_id}",
+    summary="Change the name, credentials, secret, base URL or maps",
+    responses=PATCH_RESPONSES,
+)
+async def update_connection(
+    connection_id: uuid.UUID,
+    data: ConnectionUpdate,
+    actor: CurrentActor,
+    session: WriteSession,
+    version: IfMatch,
+    response: Response,
+) -> ConnectionPublic:
+    connection = await connections.update_connection(session, actor, connection_id, data, version)
+    response.headers["ETag"] = etag(connection.version)
+    return connection
+
+
+@router.post(
+    "/{connection_id}/pause",
+    summary="Pause: webhooks are still stored, nothing is applied, pushed or synced",
+    responses=WRITE_RESPONSES,
+)
+async def pause_connection(
+    connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
+) -> ConnectionPublic:
+    return await connections.set_status(session, actor, connection_id, "paused")
+
+
+@router.post(
+    "/{connection_id}/resume",
+    summary="Resume: what was stored while paused is applied",
+    responses=WRITE_RESPONSES,
+)
+async def resume_connection(
+    connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
+) -> ConnectionPublic:
+    return await connections.set_status(session, actor, connection_id, "active")
+
+
+@router.delete(
+    "/{connection_id}",
+    status_code=204,
+    summary="Delete the connection (our records stay)",
+    responses=WRITE_RESPONSES,
+)
+async def delete_connection(
+    connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
+) -> Response:
+    await connections.delete_connection(session, actor, connection_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{connection_id}/webhooks",
+    status_code=202,
+    summary="The vendor's webhooks, exactly as it sends them (signed; no API key)",
+    responses={401: {"description": "The signature did not verify; nothing was stored"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def receive_webhook(
+    connection_id: uuid.UUID, request: Request, rows: SingleStatement
+) -> InboundAccepted:
+    # The signature covers the raw bytes, so the body is read as bytes, never re-serialised.
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return await inbound.receive(rows, request.app.state.settings, connection_id, headers, body)
+
+
+@router.get("/{connection_id}/events", summary="Vendor events received, with their outcome")
+async def list_inbound_events(
+    connection_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ReadSession,
+    page: Paging,
+    status: Annotated[
+        Literal["pending", "applied", "ignored", "failed"] | None,
+        Query(description="Only this outcome"),
+    ] = None,
+) -> PagePublic[InboundEventPublic]:
+    return PagePublic.of(await sync.list_inbound(session, actor, connection_id, status, page))
+
+
+@router.post(
+    "/{connection_id}/sync",
+    status_code=202,
+    summary="Start a full import (or a reconciliation) from the vendor",
+    responses=WRITE_RESPONSES,
+)
+async def start_sync(
+    connection_id: uuid.UUID,
+    actor: CurrentActor,
+    session: WriteSession,
+    data: SyncStart | None = None,
+) -> SyncPublic:
+    return await sync.start(session, actor, connection_id, data or SyncStart())
+
+
+@router.get("/{connection_id}/sync", summary="Progress of the latest sync")
+async def get_sync(
+    connection_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> SyncPublic:
+    return await sync.latest(session, actor, connection_id)

@@ -259,6 +259,18 @@ def apply_transition(
             allowed=allowed,
         )
     stage, outcome = result
+    _record_transition(session, actor, application, action, stage, outcome, reason)
+
+
+def _record_transition(
+    session: AsyncSession,
+    actor: Actor,
+    application: Application,
+    action: str,
+    stage: str,
+    outcome: str,
+    reason: str,
+) -> None:
     now = utcnow()
     session.add(
         ApplicationTransition(
@@ -297,6 +309,75 @@ def apply_transition(
             "reason": reason,
         },
     )
+
+
+def align_with_system_of_record(
+    session: AsyncSession,
+    actor: Actor,
+    application: Application,
+    stage: str,
+    outcome: str,
+    reason: str,
+) -> bool:
+    """Set a locked application to the state another system (the ATS it came from) holds.
+
+    That system owns the stage of its applications, and its pipeline need not follow ours
+    step by step, so the move is not judged against our pipeline; it is recorded like any
+    other, with the event a REST move would record. Returns whether anything changed."""
+    if (application.stage, application.outcome) == (stage, outcome):
+        return False
+    if outcome == application.outcome or outcome == "hired":
+        action = "move"
+    else:
+        action = {"rejected": "reject", "withdrawn": "withdraw", "active": "reopen"}[outcome]
+    _record_transition(session, actor, application, action, stage, outcome, reason)
+    return True
+
+
+async def import_application(
+    session: AsyncSession,
+    actor: Actor,
+    candidate_id: uuid.UUID,
+    role_id: uuid.UUID,
+    stage: str,
+    reason: str,
+) -> Application:
+    """An application that already exists in the ATS: created at the stage it holds there,
+    whatever the role's status (a closed job still has its applications)."""
+    application = Application(
+        organization_id=actor.organization_id,
+        candidate_id=candidate_id,
+        role_id=role_id,
+        stage=stage,
+    )
+    session.add(application)
+    await session.flush()
+    session.add(
+        ApplicationTransition(
+            organization_id=actor.organization_id,
+            application_id=application.id,
+            action="create",
+            to_stage=application.stage,
+            to_outcome=application.outcome,
+            reason=reason,
+            actor_member_id=actor.member_id,
+        )
+    )
+    events.record(
+        session,
+        actor.organization_id,
+        actor,
+        "application.created",
+        "application",
+        application.id,
+        {
+            "application_id": str(application.id),
+            "candidate_id": str(candidate_id),
+            "role_id": str(role_id),
+            "stage": application.stage,
+        },
+    )
+    return application
 
 
 async def history(

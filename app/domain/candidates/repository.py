@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_
+from sqlalchemy import ColumnElement, delete, exists, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -144,3 +144,39 @@ async def get_document(
         Document.id == document_id,
     )
     return (await session.scalars(stmt)).first()
+
+
+async def delete_documents(
+    session: AsyncSession, organization_id: uuid.UUID, candidate_id: uuid.UUID
+) -> None:
+    await session.execute(
+        delete(Document).where(
+            col(Document.organization_id) == organization_id,
+            col(Document.candidate_id) == candidate_id,
+        )
+    )
+
+
+async def move_to_candidate(
+    session: AsyncSession, organization_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID
+) -> None:
+    """Re-point one candidate's applications and documents at another. An application for a
+    role the other candidate already applied to stays behind (and goes with its candidate)."""
+    taken = select(Application.role_id).where(col(Application.candidate_id) == to_id)
+    await session.execute(
+        update(Application)
+        .where(
+            col(Application.organization_id) == organization_id,
+            col(Application.candidate_id) == from_id,
+            col(Application.role_id).not_in(taken),
+        )
+        .values(candidate_id=to_id)
+    )
+    await session.execute(
+        update(Document)
+        .where(
+            col(Document.organization_id) == organization_id,
+            col(Document.candidate_id) == from_id,
+        )
+        .values(candidate_id=to_id, application_id=None)
+    )

@@ -76,6 +76,16 @@ CATALOGUE: dict[str, EventType] = {
             "candidate.updated", "A candidate's profile changed.", ("candidate_id", "changed")
         ),
         EventType(
+            "candidate.merged",
+            "Another candidate record was folded into this one (in the ATS or here).",
+            ("candidate_id", "merged_candidate_id"),
+        ),
+        EventType(
+            "candidate.deleted",
+            "The candidate was erased with their applications and documents.",
+            ("candidate_id",),
+        ),
+        EventType(
             "document.uploaded",
             "A document was stored for a candidate.",
             ("candidate_id", "document_id", "kind"),
@@ -241,6 +251,31 @@ CATALOGUE: dict[str, EventType] = {
             ("resource_type", "resource_id", "connection_id", "external_id"),
         ),
         EventType(
+            "connection.created",
+            "An admin connected an ATS.",
+            ("connection_id", "provider"),
+        ),
+        EventType(
+            "connection.updated",
+            "An ATS connection's name, credentials, secret, maps or status (paused/active) changed.",
+            ("connection_id", "changed"),
+        ),
+        EventType(
+            "connection.deleted",
+            "An ATS connection was deleted; records it brought stay.",
+            ("connection_id", "provider"),
+        ),
+        EventType(
+            "sync.started",
+            "A full import or a reconciliation from an ATS began.",
+            ("connection_id", "sync_id", "kind", "status", "created", "updated", "errors"),
+        ),
+        EventType(
+            "sync.finished",
+            "An import or reconciliation from an ATS finished (or failed); counts included.",
+            ("connection_id", "sync_id", "kind", "status", "created", "updated", "errors"),
+        ),
+        EventType(
             "endpoint.created",
             "A webhook endpoint was registered.",
             ("endpoint_id", "url", "event_types"),
@@ -255,9 +290,7 @@ CATALOGUE: dict[str, EventType] = {
             "A webhook endpoint stopped receiving: disabled by an admin, answered 410, or failed every attempt for days.",
             ("endpoint_id", "reason"),
         ),
-        EventType(
-            "endpoint.deleted", "A webhook endpoint was deleted.", ("endpoint_id", "url")
-        ),
+        EventType("endpoint.deleted", "A webhook endpoint was deleted.", ("endpoint_id", "url")),
         EventType(
             "webhook.test",
             "A test event an admin sent to one endpoint; no other endpoint receives it.",

@@ -38,6 +38,7 @@ class OutboxEvent:
     resource_type: str
     resource_id: uuid.UUID
     data: dict[str, Any]
+    origin_connection_id: uuid.UUID | None = None
 
 
 async def claim_undispatched(session: AsyncSession, limit: int) -> list[OutboxEvent]:
@@ -47,7 +48,7 @@ async def claim_undispatched(session: AsyncSession, limit: int) -> list[OutboxEv
     rows = await session.execute(
         text(
             "SELECT id, organization_id, type, occurred_at, actor_member_id, resource_type, "
-            "resource_id, data FROM events WHERE dispatched_at IS NULL "
+            "resource_id, data, origin_connection_id FROM events WHERE dispatched_at IS NULL "
             "ORDER BY occurred_at, id LIMIT :limit FOR UPDATE SKIP LOCKED"
         ),
         {"limit": limit},

@@ -32,7 +32,6 @@ class Connection(SQLModel, table=True):
     stage_map: dict[str, str] = json_field()
     rejection_map: dict[str, str] = json_field()
     created_by_id: uuid.UUID | None = fk("members.id", ondelete="SET NULL", index=False)
-    last_inbound_at: datetime | None = timestamp_field()
     last_sync_at: datetime | None = timestamp_field()
     # The last few errors with their reasons, newest first: [{"at", "source", "reason"}].
     recent_errors: list[dict[str, Any]] = json_field(list)

@@ -2,13 +2,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.domain.integrations.models import Connection, ExternalRef
+from app.domain.columns import UUID_ARRAY
+from app.domain.integrations.models import (
+    Connection,
+    ExternalRef,
+    InboundEvent,
+    OutboundPush,
+    SyncRun,
+)
 from app.domain.pagination import PageRequest, keyset
+from app.ids import new_id
 
 
 async def get_connection(
@@ -83,3 +93,325 @@ async def upsert_ref(session: AsyncSession, ref: ExternalRef) -> ExternalRef | N
         .returning(ExternalRef)
     )
     return (await session.scalars(stmt)).first()
+
+
+async def get_connection_for_update(
+    session: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID
+) -> Connection | None:
+    stmt = (
+        select(Connection)
+        .where(Connection.organization_id == organization_id, Connection.id == connection_id)
+        .with_for_update()
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def health_figures(
+    session: AsyncSession, connection_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Inbox and push figures per connection, for the health report (one statement)."""
+    if not connection_ids:
+        return {}
+    rows = await session.execute(
+        text(
+            """
+            SELECT c.id,
+                   (SELECT max(received_at) FROM ats_inbound_events i WHERE i.connection_id = c.id),
+                   (SELECT min(received_at) FROM ats_inbound_events i
+                     WHERE i.connection_id = c.id AND i.status = 'pending'),
+                   (SELECT count(*) FROM ats_inbound_events i
+                     WHERE i.connection_id = c.id AND i.status = 'pending'),
+                   (SELECT count(*) FROM ats_inbound_events i
+                     WHERE i.connection_id = c.id AND i.status = 'failed'),
+                   (SELECT count(*) FROM ats_pushes p
+                     WHERE p.connection_id = c.id AND p.status = 'pending'),
+                   (SELECT count(*) FROM ats_pushes p
+                     WHERE p.connection_id = c.id AND p.status = 'failed')
+            FROM integration_connections c WHERE c.id = ANY(:ids)
+            """
+        ).bindparams(bindparam("ids", list(connection_ids), type_=UUID_ARRAY))
+    )
+    return {
+        r[0]: {
+            "last_inbound_at": r[1],
+            "oldest_pending_at": r[2],
+            "pending_inbound": r[3],
+            "failed_inbound": r[4],
+            "pending_pushes": r[5],
+            "failed_pushes": r[6],
+        }
+        for r in rows
+    }
+
+
+async def note_error(
+    session: AsyncSession, connection_id: uuid.UUID, source: str, reason: str, keep: int = 10
+) -> None:
+    """Keep the connection's last few errors, newest first, for its health report."""
+    await session.execute(
+        text(
+            "UPDATE integration_connections SET recent_errors = "
+            "(SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM (SELECT e FROM jsonb_array_elements("
+            "jsonb_build_array(jsonb_build_object('at', now(), 'source', CAST(:source AS text), "
+            "'reason', CAST(:reason AS text))) || recent_errors) AS e LIMIT :keep) AS t) "
+            "WHERE id = :id"
+        ),
+        {"id": connection_id, "source": source, "reason": reason[:500], "keep": keep},
+    )
+
+
+async def list_inbound(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    status: str | None,
+    page: PageRequest,
+) -> Sequence[InboundEvent]:
+    stmt = select(InboundEvent).where(
+        InboundEvent.organization_id == organization_id,
+        InboundEvent.connection_id == connection_id,
+    )
+    if status:
+        stmt = stmt.where(InboundEvent.status == status)
+    return (
+        await session.scalars(keyset(stmt, InboundEvent.received_at, InboundEvent.id, page))
+    ).all()
+
+
+async def latest_sync(
+    session: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID
+) -> SyncRun | None:
+    stmt = (
+        select(SyncRun)
+        .where(SyncRun.organization_id == organization_id, SyncRun.connection_id == connection_id)
+        .order_by(col(SyncRun.created_at).desc(), col(SyncRun.id).desc())
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def active_sync(session: AsyncSession, connection_id: uuid.UUID) -> SyncRun | None:
+    stmt = select(SyncRun).where(
+        SyncRun.connection_id == connection_id, col(SyncRun.status).in_(("pending", "running"))
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def delete_refs_for(
+    session: AsyncSession, organization_id: uuid.UUID, resource_type: str, resource_id: uuid.UUID
+) -> None:
+    """A record that is gone (erased, merged away) keeps no external ids."""
+    await session.execute(
+        text(
+            "DELETE FROM external_refs WHERE organization_id = :org "
+            "AND resource_type = :type AND resource_id = :id"
+        ),
+        {"org": organization_id, "type": resource_type, "id": resource_id},
+    )
+
+
+async def active_links(
+    session: AsyncSession, resource_type: str, resource_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[uuid.UUID, str]]]:
+    """resource id -> [(connection, external id)] over active connections."""
+    rows = await session.execute(
+        text(
+            "SELECT r.resource_id, r.connection_id, r.external_id FROM external_refs r "
+            "JOIN integration_connections c ON c.id = r.connection_id AND c.status = 'active' "
+            "WHERE r.resource_type = :type AND r.resource_id = ANY(:ids)"
+        ).bindparams(bindparam("ids", list(resource_ids), type_=UUID_ARRAY)),
+        {"type": resource_type},
+    )
+    links: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {}
+    for resource_id, connection_id, external_id in rows:
+        links.setdefault(resource_id, []).append((connection_id, external_id))
+    return links
+
+
+async def add_pushes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    stmt = (
+        insert(OutboundPush)
+        .values([{"id": new_id(), **row} for row in rows])
+        .on_conflict_do_nothing(index_elements=["connection_id", "event_id", "kind"])
+    )
+    result = await session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def rejection_reason_label(
+    session: AsyncSession, organization_id: uuid.UUID, reason_id: object
+) -> str | None:
+    if not reason_id:
+        return None
+    return (
+        await session.execute(
+            text("SELECT code FROM rejection_reasons WHERE organization_id = :org AND id = :id"),
+            {"org": organization_id, "id": uuid.UUID(str(reason_id))},
+        )
+    ).scalar()
+
+
+async def scorecard_for_push(
+    session: AsyncSession, organization_id: uuid.UUID, scorecard_id: uuid.UUID
+) -> dict[str, Any] | None:
+    row = (
+        (
+            await session.execute(
+                text(
+                    "SELECT m.email, s.recommendation, s.reasons, s.submitted_at FROM scorecards s "
+                    "JOIN members m ON m.id = s.interviewer_id "
+                    "WHERE s.organization_id = :org AND s.id = :id"
+                ),
+                {"org": organization_id, "id": scorecard_id},
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+async def interview_for_push(
+    session: AsyncSession, organization_id: uuid.UUID, interview_id: uuid.UUID
+) -> dict[str, Any] | None:
+    row = (
+        (
+            await session.execute(
+                text(
+                    "SELECT i.id, i.start_at, i.end_at, coalesce(array_agg(m.email ORDER BY m.email) "
+                    "FILTER (WHERE m.email IS NOT NULL), '{}') AS emails FROM interviews i "
+                    "LEFT JOIN interview_participants p ON p.interview_id = i.id "
+                    "LEFT JOIN members m ON m.id = p.member_id "
+                    "WHERE i.organization_id = :org AND i.id = :id GROUP BY i.id"
+                ),
+                {"org": organization_id, "id": interview_id},
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+async def claim_inbound(
+    session: AsyncSession, worker: str, limit: int, lease_seconds: float
+) -> list[uuid.UUID]:
+    """Lease due vendor events of active connections, oldest first."""
+    rows = await session.execute(
+        text(
+            """
+            WITH due AS (
+                SELECT i.id FROM ats_inbound_events i
+                JOIN integration_connections c ON c.id = i.connection_id AND c.status = 'active'
+                WHERE i.status = 'pending' AND i.next_attempt_at <= now()
+                  AND (i.claimed_until IS NULL OR i.claimed_until < now())
+                ORDER BY i.received_at, i.id LIMIT :limit
+                FOR UPDATE OF i SKIP LOCKED
+            )
+            UPDATE ats_inbound_events i
+            SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker
+            FROM due WHERE i.id = due.id RETURNING i.id, i.received_at
+            """
+        ),
+        {"limit": limit, "lease": lease_seconds, "worker": worker},
+    )
+    return [r[0] for r in sorted(rows, key=lambda r: (r[1], r[0]))]
+
+
+async def get_inbound_for_update(session: AsyncSession, event_id: uuid.UUID) -> InboundEvent | None:
+    stmt = select(InboundEvent).where(InboundEvent.id == event_id).with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def get_connection_by_id(
+    session: AsyncSession, connection_id: uuid.UUID
+) -> Connection | None:
+    """For the worker, which acts for every organization: the row carries its own tenant."""
+    stmt = select(Connection).where(Connection.id == connection_id)
+    return (await session.scalars(stmt)).first()
+
+
+async def claim_pushes(
+    session: AsyncSession, worker: str, limit: int, lease_seconds: float
+) -> list[uuid.UUID]:
+    rows = await session.execute(
+        text(
+            """
+            WITH due AS (
+                SELECT p.id FROM ats_pushes p
+                JOIN integration_connections c ON c.id = p.connection_id AND c.status = 'active'
+                WHERE p.status = 'pending' AND p.next_attempt_at <= now()
+                  AND (p.claimed_until IS NULL OR p.claimed_until < now())
+                ORDER BY p.next_attempt_at, p.id LIMIT :limit
+                FOR UPDATE OF p SKIP LOCKED
+            )
+            UPDATE ats_pushes p
+            SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker
+            FROM due WHERE p.id = due.id RETURNING p.id
+            """
+        ),
+        {"limit": limit, "lease": lease_seconds, "worker": worker},
+    )
+    return [r[0] for r in rows]
+
+
+async def get_push_for_update(session: AsyncSession, push_id: uuid.UUID) -> OutboundPush | None:
+    stmt = select(OutboundPush).where(OutboundPush.id == push_id).with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def claim_sync(session: AsyncSession, worker: str, lease_seconds: float) -> SyncRun | None:
+    """One sync that is waiting, or whose worker's lease ran out (it died mid-page)."""
+    row = (
+        await session.execute(
+            text(
+                """
+                WITH due AS (
+                    SELECT s.id FROM ats_syncs s
+                    JOIN integration_connections c ON c.id = s.connection_id AND c.status = 'active'
+                    WHERE s.status IN ('pending', 'running')
+                      AND (s.claimed_until IS NULL OR s.claimed_until < now())
+                    ORDER BY s.created_at LIMIT 1
+                    FOR UPDATE OF s SKIP LOCKED
+                )
+                UPDATE ats_syncs s
+                SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker,
+                    status = 'running', started_at = coalesce(s.started_at, now())
+                FROM due WHERE s.id = due.id RETURNING s.id
+                """
+            ),
+            {"lease": lease_seconds, "worker": worker},
+        )
+    ).first()
+    if row is None:
+        return None
+    return await session.get(SyncRun, row[0], populate_existing=True)
+
+
+async def get_sync_for_update(
+    session: AsyncSession, sync_id: uuid.UUID, worker: str
+) -> SyncRun | None:
+    stmt = (
+        select(SyncRun)
+        .where(SyncRun.id == sync_id, SyncRun.claimed_by == worker)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def connections_to_reconcile(session: AsyncSession) -> Sequence[Connection]:
+    """Active connections synced before and with no sync under way."""
+    stmt = select(Connection).where(
+        Connection.status == "active",
+        col(Connection.last_sync_at).is_not(None),
+        ~select(SyncRun.id)
+        .where(
+            SyncRun.connection_id == Connection.id,
+            col(SyncRun.status).in_(("pending", "running")),
+        )
+        .exists(),
+    )
+    return (await session.scalars(stmt)).all()

@@ -1,7 +1,7 @@
 """Connections to ATS vendors and the external ids of our records in them.
 
-Issue-level scope today: an admin registers a connection and records are linked to the
-vendor's ids; the vendor adapters (credentials, webhooks, sync) build on these tables.
+Connections themselves are managed in connections.py; this module links our roles to their
+ids in a connected system.
 """
 
 from __future__ import annotations
@@ -14,37 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Actor, PermissionSet
 from app.domain.events import service as events
 from app.domain.integrations import repository
-from app.domain.integrations.models import Connection, ExternalRef
-from app.domain.integrations.schemas import (
-    ConnectionCreate,
-    ConnectionPublic,
-    ExternalRefLink,
-    ExternalRefPublic,
-)
-from app.domain.pagination import Page, PageRequest, to_page
+from app.domain.integrations.models import ExternalRef
+from app.domain.integrations.schemas import ExternalRefLink, ExternalRefPublic
 from app.domain.roles import service as roles
 from app.errors import Conflict, InvalidInput
-
-
-async def create_connection(
-    session: AsyncSession, actor: Actor, data: ConnectionCreate
-) -> ConnectionPublic:
-    actor.require(PermissionSet.admin)
-    connection = Connection(
-        organization_id=actor.organization_id, provider=data.provider, name=data.name
-    )
-    session.add(connection)
-    await session.flush()
-    return ConnectionPublic.model_validate(connection)
-
-
-async def list_connections(
-    session: AsyncSession, actor: Actor, page: PageRequest
-) -> Page[ConnectionPublic]:
-    actor.require(PermissionSet.admin, PermissionSet.recruiter)
-    rows = await repository.list_connections(session, actor.organization_id, page)
-    result = to_page(rows, page, lambda c: (c.created_at, c.id))
-    return Page([ConnectionPublic.model_validate(c) for c in result.items], result.next_cursor)
 
 
 async def role_refs(

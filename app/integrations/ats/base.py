@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import httpx
 
@@ -253,3 +253,18 @@ class AtsAdapter(Protocol):
     ) -> None:
         """Write one change to the vendor; raise VendorError (transient or not)."""
         ...
+
+
+@runtime_checkable
+class RefreshesApplications(Protocol):
+    """Implemented too by adapters whose webhooks carry ids only (Lever): before a change about
+    an application is applied, the worker reads its whole current state from the vendor. That
+    also makes the order of the vendor's deliveries harmless: the latest state always wins."""
+
+    async def fetch_application(
+        self,
+        http: httpx.AsyncClient,
+        credentials: Credentials,
+        external_id: str,
+        settings: Settings,
+    ) -> VendorApplication: ...

@@ -1,0 +1,156 @@
+"""Our changes owed to the ATS a record came from.
+
+Planned in the worker's fan-out: an event about an application that is linked to an active
+connection becomes one push row per (connection, event, kind). The push is built when it is
+sent, from the records as they are then, so a retry never sends stale data. A change that came
+from a connection (events.origin_connection_id) is never planned back to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.events.repository import OutboxEvent
+from app.domain.integrations import repository
+from app.domain.integrations.models import Connection, OutboundPush
+from app.integrations.ats.base import (
+    HirePush,
+    InterviewPush,
+    Push,
+    RejectionPush,
+    ScorecardPush,
+    StagePush,
+)
+
+# Our event type -> the kind of push it causes.
+PUSHED: dict[str, str] = {
+    "application.moved": "stage",
+    "application.reopened": "stage",
+    "application.rejected": "rejection",
+    "application.hired": "hire",
+    "feedback.submitted": "scorecard",
+    "interview.scheduled": "interview",
+    "interview.rescheduled": "interview",
+    "interview.cancelled": "interview",
+    "application.decided": "decision",
+}
+
+
+async def plan(session: AsyncSession, events: Sequence[OutboxEvent]) -> int:
+    """Create the pushes these events cause, in the fan-out's transaction."""
+    wanted = [e for e in events if e.type in PUSHED and "application_id" in e.data]
+    if not wanted:
+        return 0
+    application_ids = list({uuid.UUID(str(e.data["application_id"])) for e in wanted})
+    links = await repository.active_links(session, "application", application_ids)
+    rows: list[dict[str, Any]] = []
+    for event in wanted:
+        application_id = uuid.UUID(str(event.data["application_id"]))
+        for connection_id, external_id in links.get(application_id, []):
+            if event.origin_connection_id == connection_id:
+                continue  # it came from this connection: never echo it back
+            rows.append(
+                {
+                    "organization_id": event.organization_id,
+                    "connection_id": connection_id,
+                    "event_id": event.id,
+                    "kind": PUSHED[event.type],
+                    "payload": {
+                        "event_type": event.type,
+                        "application_external_id": external_id,
+                        **event.data,
+                    },
+                }
+            )
+    return await repository.add_pushes(session, rows)
+
+
+def _vendor_stage(connection: Connection, stage: str) -> str | None:
+    """Our stage in the vendor's words: the first vendor stage the map sends to it."""
+    for name, ours in connection.stage_map.items():
+        if ours == stage:
+            return name
+    return None
+
+
+class Skip(Exception):
+    """Nothing to send for this push (recorded with why)."""
+
+
+async def build(session: AsyncSession, connection: Connection, push: OutboundPush) -> Push:
+    data = push.payload
+    external_id = str(data["application_external_id"])
+    org = connection.organization_id
+    if push.kind == "stage":
+        stage = _vendor_stage(connection, str(data.get("to_stage")))
+        if stage is None:
+            raise Skip(f"our stage {data.get('to_stage')} has no vendor stage in the map")
+        return StagePush(application_external_id=external_id, to_stage=stage)
+    if push.kind == "rejection":
+        return RejectionPush(
+            application_external_id=external_id,
+            reason=_vendor_reason(connection, data.get("reason")),
+            note=str(data.get("reason") or "") or None,
+        )
+    if push.kind == "hire":
+        return HirePush(application_external_id=external_id)
+    if push.kind == "decision":
+        if data.get("decision") != "reject":
+            raise Skip(
+                "only a rejection decision changes the ATS; moves follow as their own events"
+            )
+        label = await repository.rejection_reason_label(
+            session, org, data.get("rejection_reason_id")
+        )
+        return RejectionPush(
+            application_external_id=external_id,
+            reason=_vendor_reason(connection, label),
+            note=label,
+        )
+    if push.kind == "scorecard":
+        card = await repository.scorecard_for_push(
+            session, org, uuid.UUID(str(data["scorecard_id"]))
+        )
+        if card is None:
+            raise Skip("the scorecard is gone")
+        return ScorecardPush(
+            application_external_id=external_id,
+            interviewer_email=card["email"],
+            recommendation=card["recommendation"] or "no_decision",
+            summary=card["reasons"] or "",
+            submitted_at=card["submitted_at"],
+        )
+    if push.kind == "interview":
+        interview = await repository.interview_for_push(
+            session, org, uuid.UUID(str(data["interview_id"]))
+        )
+        if interview is None:
+            raise Skip("the interview is gone")
+        status = {
+            "interview.scheduled": "scheduled",
+            "interview.rescheduled": "rescheduled",
+            "interview.cancelled": "cancelled",
+        }[str(data["event_type"])]
+        return InterviewPush(
+            application_external_id=external_id,
+            interview_id=str(interview["id"]),
+            start_at=interview["start_at"],
+            end_at=interview["end_at"],
+            interviewer_emails=tuple(interview["emails"]),
+            status=status,  # type: ignore[arg-type]
+        )
+    raise Skip(f"unknown push kind {push.kind}")
+
+
+def _vendor_reason(connection: Connection, ours: object) -> str | None:
+    """Our rejection reason (code or label) in the vendor's words, via the map read backwards."""
+    if not ours:
+        return None
+    for vendor_name, our_code in connection.rejection_map.items():
+        if our_code == ours:
+            return vendor_name
+    return None

@@ -1,0 +1,201 @@
+"""Backfill and reconciliation, and the vendor-event inbox as the API shows it.
+
+A sync walks the vendor's jobs, then candidates, then applications, one page per transaction:
+the page's records and the sync's position (resource + the vendor's cursor) commit together, so
+a worker that dies mid-page leaves the position at the last committed page, and the page is
+read again by whichever worker takes the sync over. Records are matched through external refs,
+so a page read twice creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Actor, PermissionSet
+from app.clock import utcnow
+from app.domain.events import service as events
+from app.domain.integrations import apply, repository
+from app.domain.integrations.connections import read_credentials
+from app.domain.integrations.models import Connection, SyncRun
+from app.domain.integrations.schemas import InboundEventPublic, SyncPublic, SyncStart
+from app.domain.pagination import Page, PageRequest, to_page
+from app.errors import Conflict, NotFound
+from app.integrations.ats.base import Credentials, VendorApplication, VendorCandidate, VendorJob
+from app.integrations.ats.registry import adapter_for
+from app.settings import Settings
+
+RESOURCES = ("jobs", "candidates", "applications")
+# Reconciliation reads what changed since the last sync began, with a margin for clock skew
+# between us and the vendor.
+RECONCILE_MARGIN = timedelta(minutes=5)
+MAX_KEPT_ERRORS = 20
+
+
+async def _connection(session: AsyncSession, actor: Actor, connection_id: uuid.UUID) -> Connection:
+    connection = await repository.get_connection(session, actor.organization_id, connection_id)
+    if connection is None:
+        raise NotFound("connection", connection_id)
+    return connection
+
+
+async def start(
+    session: AsyncSession, actor: Actor, connection_id: uuid.UUID, data: SyncStart
+) -> SyncPublic:
+    actor.require(PermissionSet.admin)
+    connection = await _connection(session, actor, connection_id)
+    if connection.status != "active":
+        raise Conflict("The connection is paused; resume it before syncing")
+    running = await repository.active_sync(session, connection.id)
+    if running is not None:
+        raise Conflict(f"A sync is already under way ({running.id})", sync_id=str(running.id))
+    run = new_run(connection, data.kind)
+    session.add(run)
+    await session.flush()
+    _record(session, actor, run, "sync.started")
+    return SyncPublic.model_validate(run)
+
+
+def new_run(connection: Connection, kind: str) -> SyncRun:
+    since = None
+    if kind == "incremental" and connection.last_sync_at is not None:
+        since = connection.last_sync_at - RECONCILE_MARGIN
+    return SyncRun(
+        organization_id=connection.organization_id,
+        connection_id=connection.id,
+        kind=kind,
+        # Reconciliation needs only applications: they carry their candidate and job.
+        resource="jobs" if kind == "full" else "applications",
+        updated_since=since,
+    )
+
+
+def _record(session: AsyncSession, actor: Actor | None, run: SyncRun, type: str) -> None:
+    events.record(
+        session,
+        run.organization_id,
+        actor,
+        type,
+        "integration_connection",
+        run.connection_id,
+        {
+            "connection_id": str(run.connection_id),
+            "sync_id": str(run.id),
+            "kind": run.kind,
+            "status": run.status,
+            "created": run.created,
+            "updated": run.updated,
+            "errors": run.errors,
+        },
+    )
+
+
+async def latest(session: AsyncSession, actor: Actor, connection_id: uuid.UUID) -> SyncPublic:
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    await _connection(session, actor, connection_id)
+    run = await repository.latest_sync(session, actor.organization_id, connection_id)
+    if run is None:
+        raise NotFound("sync of connection", connection_id)
+    return SyncPublic.model_validate(run)
+
+
+async def list_inbound(
+    session: AsyncSession,
+    actor: Actor,
+    connection_id: uuid.UUID,
+    status: str | None,
+    page: PageRequest,
+) -> Page[InboundEventPublic]:
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    await _connection(session, actor, connection_id)
+    rows = await repository.list_inbound(
+        session, actor.organization_id, connection_id, status, page
+    )
+    result = to_page(rows, page, lambda e: (e.received_at, e.id))
+    return Page([InboundEventPublic.model_validate(e) for e in result.items], result.next_cursor)
+
+
+def credentials_of(session: AsyncSession, connection: Connection) -> Credentials:
+    return Credentials(read_credentials(session, connection), connection.base_url)
+
+
+async def run_page(
+    session: AsyncSession,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    run: SyncRun,
+    connection: Connection,
+) -> bool:
+    """Import one page and move the sync on; True when the sync is finished. Raises
+    VendorError when the vendor cannot be read (the caller decides when to retry)."""
+    adapter = adapter_for(connection.provider)
+    page = await adapter.list_page(
+        http,
+        credentials_of(session, connection),
+        run.resource,  # type: ignore[arg-type]
+        run.cursor,
+        run.updated_since,
+        settings,
+    )
+    actor = await apply.acting_for(session, connection)
+    apply.mark_origin(session, connection)
+    result = apply.Applied()
+    for item in page.items:
+        try:
+            async with session.begin_nested():
+                await _import(session, actor, connection, item, result)
+        except apply.NotApplicable as exc:
+            keep_error(run, str(exc))
+        except Exception as exc:  # one bad record must not stop the import
+            keep_error(run, f"{type(exc).__name__}: {exc}")
+    run.created += result.created
+    run.updated += result.updated
+    run.pages_done += 1
+    run.cursor = page.next_cursor
+    if page.next_cursor is None:
+        following = RESOURCES.index(run.resource) + 1
+        if run.kind == "full" and following < len(RESOURCES):
+            run.resource = RESOURCES[following]
+        else:
+            run.status, run.finished_at = "done", utcnow()
+            run.claimed_until = run.claimed_by = None
+            assert run.started_at is not None
+            connection.last_sync_at = run.started_at
+            _record(session, None, run, "sync.finished")
+            return True
+    return False
+
+
+def keep_error(run: SyncRun, reason: str) -> None:
+    run.errors += 1
+    entry: dict[str, Any] = {
+        "at": utcnow().isoformat(),
+        "resource": run.resource,
+        "reason": reason[:500],
+    }
+    run.last_errors = [entry, *run.last_errors][:MAX_KEPT_ERRORS]
+
+
+async def _import(
+    session: AsyncSession,
+    actor: Actor,
+    connection: Connection,
+    item: VendorJob | VendorCandidate | VendorApplication,
+    result: apply.Applied,
+) -> None:
+    if isinstance(item, VendorJob):
+        await apply.import_job(session, actor, connection, item, result)
+    elif isinstance(item, VendorCandidate):
+        await apply.ensure_candidate(session, actor, connection, item, result)
+    else:
+        await apply.upsert_application(session, actor, connection, item, result)
+
+
+def fail(run: SyncRun, reason: str) -> None:
+    keep_error(run, reason)
+    run.status, run.finished_at = "failed", utcnow()
+    run.claimed_until = run.claimed_by = None
