@@ -39,6 +39,9 @@ class InterviewSeed:
     reason_ids: list[str] = field(default_factory=list)
     offer_ids: list[str] = field(default_factory=list)
     message_ids: list[str] = field(default_factory=list)
+    # Issues 6 and 7: a webhook endpoint with a delivery, and the ATS connection.
+    deliveries: dict[str, list[str]] = field(default_factory=dict)
+    connection_ids: list[str] = field(default_factory=list)
 
     @property
     def interview_ids(self) -> list[str]:
@@ -50,6 +53,8 @@ class InterviewSeed:
         values |= {*self.offer_ids, *self.message_ids, self.link_token}
         values |= {b for blocks in self.busy_blocks.values() for b in blocks}
         values |= {d for docs in self.packet_documents.values() for d in docs}
+        values |= set(self.deliveries) | {d for ds in self.deliveries.values() for d in ds}
+        values |= set(self.connection_ids)
         return values
 
 
@@ -158,4 +163,31 @@ async def seed_interviews(client: httpx.AsyncClient, db: Database, org: SeededOr
     messages: list[dict[str, Any]] = await hiring.messages(second)
     assert messages, f"a rejection owes {second} an outcome message"
     seed.message_ids += [m["id"] for m in messages]
+    await _seed_webhooks_and_connection(client, org, seed)
     return seed
+
+
+async def _seed_webhooks_and_connection(
+    client: httpx.AsyncClient, org: SeededOrg, seed: InterviewSeed
+) -> None:
+    """A webhook endpoint with one (test) delivery, and the organization's ATS connection
+    given credentials and a secret, so every issue-6 and issue-7 route has a record to name."""
+    created = await client.post(
+        "/api/v1/webhook-endpoints",
+        json={"url": "https://hooks.example.com/hireloop", "description": org.label},
+        headers=org.admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    endpoint_id = created.json()["id"]
+    test = await client.post(
+        f"/api/v1/webhook-endpoints/{endpoint_id}/test", headers=org.admin.headers
+    )
+    assert test.status_code == 202, test.text
+    seed.deliveries[endpoint_id] = [test.json()["id"]]
+    patched = await client.patch(
+        f"/api/v1/integrations/{org.connection_id}",
+        json={"credentials": {"api_key": "seeded"}, "webhook_secret": "seeded-secret"},
+        headers=org.admin.headers,
+    )
+    assert patched.status_code == 200, patched.text
+    seed.connection_ids.append(str(org.connection_id))

@@ -158,9 +158,14 @@ async def start_sync(
     connection_id: uuid.UUID,
     actor: CurrentActor,
     session: WriteSession,
-    data: SyncStart | None = None,
+    kind: Annotated[
+        Literal["full", "incremental"],
+        Query(
+            description="full: every job, candidate and application; incremental: what changed since the last sync"
+        ),
+    ] = "full",
 ) -> SyncPublic:
-    return await sync.start(session, actor, connection_id, data or SyncStart())
+    return await sync.start(session, actor, connection_id, SyncStart(kind=kind))
 
 
 @router.get("/{connection_id}/sync", summary="Progress of the latest sync")
