@@ -205,7 +205,31 @@ async def seeded(live_server: str, tenant: Tenant) -> SeededOrg:
             json={"delegate_id": str(org.admin.id)},
         )
         assert delegated.status_code == 200, delegated.text
+        # Issues 6 and 7: a webhook endpoint with a delivery, and credentials on the connection.
+        endpoint = await client.post(
+            "/api/v1/webhook-endpoints",
+            headers=org.admin.headers,
+            json={"url": "https://hooks.example.com/in", "event_types": ["role.created"]},
+        )
+        assert endpoint.status_code == 201, endpoint.text
+        ENDPOINTS[:] = [endpoint.json()["id"]]
+        delivery = await client.post(
+            f"/api/v1/webhook-endpoints/{ENDPOINTS[0]}/test", headers=org.admin.headers
+        )
+        assert delivery.status_code == 202, delivery.text
+        DELIVERIES[:] = [delivery.json()["id"]]
+        connected = await client.patch(
+            f"/api/v1/integrations/{org.connection_id}",
+            headers=org.admin.headers,
+            json={"credentials": {"api_key": "k"}, "webhook_secret": "s"},
+        )
+        assert connected.status_code == 200, connected.text
         return org
+
+
+# The seeded webhook endpoint and its delivery (filled by `seeded`).
+ENDPOINTS: list[str] = []
+DELIVERIES: list[str] = []
 
 
 def _cursor(head: int | str, row_id: str) -> str:
@@ -265,9 +289,13 @@ def api(live_server: str, seeded: SeededOrg) -> Iterator[Api]:
         application_id=[str(a) for a in seeded.application_ids],
         slate_id=[str(s) for s in seeded.slate_ids],
         item_id=[str(i) for i in seeded.item_ids],
+        connection_id=[str(seeded.connection_id)],
+        endpoint_id=list(ENDPOINTS),
+        delivery_id=list(DELIVERIES),
     )
     REAL_PATH_LINKED.update(
         {
+            ("endpoint_id", "delivery_id"): [(ENDPOINTS[0], DELIVERIES[0])],
             ("candidate_id", "document_id"): [
                 (str(c), str(d)) for c, docs in seeded.documents.items() for d in docs
             ],
