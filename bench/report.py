@@ -293,7 +293,11 @@ def table(measured: list[Measured]) -> str:
 
 
 def write_json(
-    path: Path, measured: list[Measured], info: dict[str, Any], settings: dict[str, Any]
+    path: Path,
+    measured: list[Measured],
+    info: dict[str, Any],
+    settings: dict[str, Any],
+    webhooks: dict[str, Any] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     scenarios = []
@@ -352,6 +356,7 @@ def write_json(
         "machine": info,
         "settings": settings,
         "scenarios": scenarios,
-        "passed": all(m.passed for m in measured),
+        "webhooks": webhooks,
+        "passed": all(m.passed for m in measured) and not (webhooks or {}).get("failed"),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")

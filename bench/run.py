@@ -14,7 +14,9 @@
    loading every scenario in turn, so a baseline and the rows compared with it are measured
    close together and a burst of other work on the machine touches one round, not the result.
    Figures are medians over the rounds; a ratio is the median of the rounds' ratios.
-5. The table with ratios and targets, and bench/results/latest.json.
+5. Webhooks (bench.webhooks): deliveries/s from one `hireloop worker` to a local receiver, and
+   commit -> arrival latency with LISTEN/NOTIFY, on the same database after the services stop.
+6. The table with ratios and targets, the webhook figures, and bench/results/latest.json.
 
 Everything it started (services, database, temporary folder) is stopped or removed on the way
 out, on failure and on Ctrl-C or SIGTERM too. Exit status: 0 when every target passes, 1 when a
@@ -40,7 +42,7 @@ from types import FrameType
 import httpx
 
 from app.migrations import upgrade_head
-from bench import database, servers, wrk
+from bench import database, servers, webhooks, wrk
 from bench.fidelity import check as check_fidelity
 from bench.report import RESULTS_DIR, Measured, cpu_busy, judge, machine, table, write_json
 from bench.scenarios import (
@@ -79,7 +81,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--connections", type=int, default=32, help="wrk connections (32)")
     add("--roles", type=int, default=10_000, help="roles to seed (10000)")
     add("--embedded", action="store_true", help="use an embedded PostgreSQL whatever is set")
-    add("--only", default="", help="comma-separated scenario keys (their baselines run too)")
+    add(
+        "--only",
+        default="",
+        help="comma-separated scenario keys (their baselines run too); `webhooks` for the "
+        "webhook deliveries (which run whenever --only is not given)",
+    )
     add(
         "--access-log",
         choices=["default", "on", "off"],
@@ -299,7 +306,10 @@ def load(prepared: list[Prepared], options: wrk.WrkOptions, rounds: int) -> list
 
 
 def run(args: argparse.Namespace) -> int:
-    scenarios = select([k.strip() for k in args.only.split(",") if k.strip()])
+    keys = [k.strip() for k in args.only.split(",") if k.strip()]
+    with_webhooks = not keys or webhooks.KEY in keys
+    wrk_keys = [k for k in keys if k != webhooks.KEY]
+    scenarios = select(wrk_keys) if wrk_keys or not keys else []
     options = wrk.WrkOptions(
         threads=args.threads,
         connections=args.connections,
@@ -307,7 +317,7 @@ def run(args: argparse.Namespace) -> int:
         warmup_s=args.warmup,
     )
     servers.check_uvicorn_extras()
-    wrk_version = wrk.wrk_version()
+    wrk_version = wrk.wrk_version() if scenarios else "not used"
     access_log = {"default": None, "on": True, "off": False}[args.access_log]
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hireloop-bench-")))
@@ -339,13 +349,19 @@ def run(args: argparse.Namespace) -> int:
                 hireloop = servers.start_hireloop(url, tmp / "data", tmp, access_log=access_log)
                 stack.callback(hireloop.stop)
                 running["hireloop"] = hireloop
-            say("services up: " + ", ".join(f"{n} on :{s.port}" for n, s in running.items()))
+            if running:
+                say("services up: " + ", ".join(f"{n} on :{s.port}" for n, s in running.items()))
             prepared = [prepare(s, running[s.service], seeded, tmp) for s in scenarios]
             single_client(prepared)
             busy = cpu_busy(1.0)
             if busy is not None and busy > BUSY_WARNING:
                 say(f"warning: {busy:.0%} of the CPUs were busy before the load; figures are noisy")
             measured = load(prepared, options, args.rounds)
+            for service in running.values():
+                service.stop()  # idle, but the worker gets the machine to itself
+            hooks = (
+                webhooks.measure(url, tmp, rounds=args.rounds, say=say) if with_webhooks else None
+            )
         except BaseException:
             for service in running.values():
                 tail = service.log_tail()
@@ -379,14 +395,24 @@ def run(args: argparse.Namespace) -> int:
         "hireloop_access_log": args.access_log,
         "uvicorn": "1 worker, uvloop, httptools, uvicorn access log off",
     }
-    write_json(args.json, measured, info, settings)
+    write_json(args.json, measured, info, settings, hooks.as_json() if hooks else None)
 
     print()
-    print(table(measured))
-    print()
-    failed = [(m, t) for m in measured for t in m.targets if not t.passed]
-    for m, t in failed:
-        print(f"FAIL  {m.scenario.label}: {t.name} {t.value} (target {t.limit})")
+    if measured:
+        print(table(measured))
+        print()
+    if hooks is not None:
+        print(hooks.report())
+        print()
+    failed = [
+        (m.scenario.label, t.name, t.value, t.limit)
+        for m in measured
+        for t in m.targets
+        if not t.passed
+    ]
+    failed += [("webhooks", *f) for f in (hooks.failures() if hooks is not None else [])]
+    for label, name, value, limit in failed:
+        print(f"FAIL  {label}: {name} {value} (target {limit})")
     print("All targets pass." if not failed else f"{len(failed)} target(s) failed.")
     busy_note = "" if busy is None else f", {busy:.0%} CPU busy before the load"
     print(
