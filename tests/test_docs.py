@@ -86,7 +86,9 @@ def test_every_setting_is_documented_with_its_env_var_and_default(document: str)
     assert sorted(rows.keys() - fields) == [], f"{document} lists settings that do not exist"
     for name, (env, default_cell) in rows.items():
         assert env == env_name(name), f"{document}: {name} is read from {env_name(name)}"
-        expected = rendered_default(Settings.model_fields[name].default)
+        expected = rendered_default(
+            Settings.model_fields[name].get_default(call_default_factory=True)
+        )
         if expected == "unset":
             assert default_cell.lower().startswith("unset"), (
                 f"{document}: the default of {name} is unset, not {default_cell}"

@@ -17,7 +17,12 @@ from app.api.deps import (
     etag,
 )
 from app.api.pagination import PagePublic
-from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
+from app.api.problems import (
+    COMMON_RESPONSES,
+    PATCH_RESPONSES,
+    WRITE_RESPONSES,
+    problem_schema,
+)
 from app.domain.integrations import connections, inbound, sync
 from app.domain.integrations.schemas import (
     ConnectionCreate,
@@ -117,7 +122,7 @@ async def delete_connection(
     "/{connection_id}/webhooks",
     status_code=202,
     summary="The vendor's webhooks, exactly as it sends them (signed; no API key)",
-    responses={401: {"description": "The signature did not verify; nothing was stored"}},
+    responses={401: problem_schema("The signature did not verify; nothing was stored")},
     openapi_extra={
         "requestBody": {
             "required": True,
