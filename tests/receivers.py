@@ -14,6 +14,7 @@ import random
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ import uvicorn
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 
@@ -38,16 +39,25 @@ class Received:
 
 @dataclass
 class Receiver:
-    """behaviour: ok | flaky | slow | gone | redirect | throttle"""
+    """behaviour: ok | flaky | slow | gone | redirect | throttle | status | trickle
+
+    `status` answers `status_code` with `answer_body`; `trickle` answers 200 at once, then sends
+    its body a byte every `slow_seconds`, forever (each read is quick, the whole is not).
+    `processed` counts, per webhook-id, the verified requests answered with a 2xx: a consumer
+    deduping by webhook-id processes each id once, so a count above 1 is a duplicate delivery."""
 
     behaviour: str = "ok"
     fail_ratio: float = 0.5
     slow_seconds: float = 0.0
     retry_after: str = "1"
+    status_code: int = 200
+    answer_body: bytes = b"ok"
+    location: str = "http://127.0.0.1:9/elsewhere"  # where `redirect` points
     secrets: list[str] = field(default_factory=list)
     seed: int = 7
     requests: list[Received] = field(default_factory=list)
     processed: dict[str, int] = field(default_factory=dict)  # webhook-id -> times processed
+    started: int = 0  # requests received, counted before any slow answer
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -66,6 +76,7 @@ class Receiver:
             lifespan="off",
             backlog=2048,
             timeout_keep_alive=30,
+            timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -86,6 +97,8 @@ class Receiver:
         headers = {k.lower(): v for k, v in request.headers.items()}
         verified = self.verify(headers, body)
         status = self._answer()
+        with self._lock:
+            self.started += 1
         if self.behaviour == "slow" and self.slow_seconds:
             await asyncio.sleep(self.slow_seconds)
         webhook_id = headers.get("webhook-id", "")
@@ -106,10 +119,19 @@ class Receiver:
                 self.processed[webhook_id] = self.processed.get(webhook_id, 0) + 1
         extra: dict[str, str] = {}
         if status == 307:
-            extra["location"] = "http://127.0.0.1:9/elsewhere"
+            extra["location"] = self.location
         if status in (429, 503):
             extra["retry-after"] = self.retry_after
+        if self.behaviour == "trickle":
+            return StreamingResponse(self._trickle(), status_code=status)
+        if self.behaviour == "status":
+            return Response(self.answer_body, status_code=status, headers=extra)
         return Response(b"ok" if status < 300 else b"nope", status_code=status, headers=extra)
+
+    async def _trickle(self) -> AsyncIterator[bytes]:
+        while True:
+            yield b"."
+            await asyncio.sleep(self.slow_seconds)
 
     def _answer(self) -> int:
         if self.behaviour == "gone":
@@ -118,6 +140,8 @@ class Receiver:
             return 307
         if self.behaviour == "throttle":
             return 429
+        if self.behaviour == "status":
+            return self.status_code
         if self.behaviour == "flaky":
             with self._lock:
                 return 500 if self._random.random() < self.fail_ratio else 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +23,9 @@ def receiver() -> Iterator[Receiver]:
     r.stop()
 
 
-async def _endpoint(client: httpx.AsyncClient, tenant: Tenant, url: str, **extra: object) -> dict:
+async def _endpoint(
+    client: httpx.AsyncClient, tenant: Tenant, url: str, **extra: object
+) -> dict[str, Any]:
     response = await client.post(
         "/api/v1/webhook-endpoints", json={"url": url, **extra}, headers=tenant.admin.headers
     )

@@ -56,9 +56,32 @@ def _literal_ip(host: str) -> IPAddress | None:
         return None
 
 
+# IPv6 forms that carry an IPv4 address which the network may translate to and reach: NAT64
+# (RFC 6052, RFC 8215), 6to4 (RFC 3056) and the deprecated IPv4-compatible form (::a.b.c.d,
+# which Python counts as global). Each is judged by the IPv4 address inside.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    compatible = address in _IPV4_COMPATIBLE and int(address) > 1  # not :: or ::1
+    if compatible or any(address in network for network in _NAT64):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def address_allowed(address: IPAddress, settings: Settings) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            if address.ipv4_mapped is not None:
+                address = embedded
+            elif not address_allowed(embedded, settings):
+                return False
     for network in settings.outbound_allow_networks:
         if address in ipaddress.ip_network(network, strict=False):
             return True
@@ -142,6 +165,11 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _text(raw: bytes) -> str:
+    """What we keep of an answer's body, storable in a PostgreSQL text column (no NUL)."""
+    return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
 async def post(
     http: httpx.AsyncClient,
     url: str,
@@ -153,34 +181,51 @@ async def post(
     keep_body_bytes: int = 2048,
 ) -> Answer:
     """POST to a user-given URL. Never raises for network trouble: the answer says what
-    happened, so every attempt can be recorded. Redirects are not followed."""
+    happened, so every attempt can be recorded. Redirects are not followed.
+
+    `timeout_seconds` bounds the whole call (resolving, connecting, sending, the answer), not
+    each read: a receiver trickling its answer byte by byte must not hold a worker slot, or
+    outlive the lease on the delivery. Only the first `keep_body_bytes` of the answer are read;
+    the rest is never downloaded."""
     started = time.perf_counter()
 
     def elapsed() -> int:
         return int((time.perf_counter() - started) * 1000)
 
     try:
-        destination = await resolve(url, settings)
-    except DestinationRefused as exc:
-        return Answer(None, elapsed(), None, f"refused: {exc}", None)
-    try:
-        response = await http.post(
-            destination.pinned_url,
-            content=content,
-            headers={**headers, "Host": destination.host_header()},
-            timeout=timeout_seconds,
-            extensions=destination.request_extensions(),
-            follow_redirects=False,
-        )
-    except httpx.TimeoutException:
+        async with asyncio.timeout(timeout_seconds):
+            try:
+                destination = await resolve(url, settings)
+            except DestinationRefused as exc:
+                return Answer(None, elapsed(), None, f"refused: {exc}"[:500], None)
+            async with http.stream(
+                "POST",
+                destination.pinned_url,
+                content=content,
+                # Raw bytes, so what we keep is what was sent, and no compressed answer can
+                # expand in memory.
+                headers={
+                    "Accept-Encoding": "identity",
+                    **headers,
+                    "Host": destination.host_header(),
+                },
+                timeout=timeout_seconds,
+                extensions=destination.request_extensions(),
+                follow_redirects=False,
+            ) as response:
+                kept = bytearray()
+                async for chunk in response.aiter_raw():
+                    kept += chunk
+                    if len(kept) >= keep_body_bytes:
+                        break
+    except (TimeoutError, httpx.TimeoutException):
         return Answer(None, elapsed(), None, f"timed out after {timeout_seconds:g} s", None)
     except httpx.HTTPError as exc:
         return Answer(None, elapsed(), None, f"{type(exc).__name__}: {exc}"[:500], None)
-    body = response.content[:keep_body_bytes].decode("utf-8", errors="replace")
     return Answer(
         response.status_code,
         elapsed(),
-        body,
+        _text(bytes(kept[:keep_body_bytes])),
         None,
         _retry_after(response.headers.get("retry-after")),
         response.headers,

@@ -82,7 +82,9 @@ class DeliveryPump:
                 if claimed and len(self.inflight) < self.capacity:
                     continue
                 delay = poll
-                if not claimed:
+                # With every slot taken there is nothing to look for: a finished delivery
+                # wakes this loop.
+                if not claimed and len(self.inflight) < self.capacity:
                     async with self.db.transaction() as session:
                         due = await repository.next_due_at(session)
                     if due is not None:
@@ -114,6 +116,21 @@ class DeliveryPump:
         return secret
 
     async def _send(self, delivery: DueDelivery) -> None:
+        try:
+            result = await self._attempt(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # A bug or a secret that no longer decrypts must not leave the delivery claimed
+            # with nothing recorded until its lease ends, again and again: it is a failed
+            # attempt like any other, with the reason kept.
+            log.exception("attempting webhook delivery %s failed", delivery.id)
+            answer = outbound.Answer(None, 0, None, f"internal error: {type(exc).__name__}", None)
+            result = self._result(delivery, answer)
+        self._results.append(result)
+        self._results_ready.set()
+
+    async def _attempt(self, delivery: DueDelivery) -> tuple[AttemptResult, str | None]:
         body = payload(delivery.event_type, delivery.occurred_at, delivery.data)
         timestamp = int(time.time())
         secrets = [self._secret(delivery.secret_encrypted)]
@@ -139,6 +156,11 @@ class DeliveryPump:
             settings=self.settings,
             timeout_seconds=self.settings.webhook_timeout_seconds,
         )
+        return self._result(delivery, answer)
+
+    def _result(
+        self, delivery: DueDelivery, answer: outbound.Answer
+    ) -> tuple[AttemptResult, str | None]:
         attempt = delivery.attempts + 1
         verdict = judge(
             answer,
@@ -159,12 +181,11 @@ class DeliveryPump:
             status_code=answer.status_code,
             latency_ms=answer.latency_ms,
             response_body=answer.body,
-            error=error,
+            error=error[:500] if error else None,
             status=verdict.status,
             next_attempt_at=verdict.next_attempt_at,
         )
-        self._results.append((result, verdict.disable_endpoint))
-        self._results_ready.set()
+        return result, verdict.disable_endpoint
 
     # --- recording -----------------------------------------------------------------------
 
@@ -184,6 +205,9 @@ class DeliveryPump:
         try:
             await self._record(batch)
             self.sent += len(batch)
+            # Retries due now (a zero wait, an elapsed Retry-After) can be claimed at once.
+            if any(r.status == "pending" for r, _ in batch):
+                self.wake.set()
         except Exception:
             # The answers stay in memory and are written on the next round; if this worker
             # dies first, the leases run out and the deliveries are attempted again.
@@ -199,14 +223,12 @@ class DeliveryPump:
         async with self.db.transaction() as session:
             await repository.record_attempts(session, self.worker, results)
             await repository.endpoints_succeeded(session, sorted(succeeded))
+            days = self.settings.webhook_disable_after_days
+            too_long = f"every attempt failed for {days:g} days"
             disabled = [
-                (
-                    org,
-                    endpoint,
-                    f"every attempt failed for {self.settings.webhook_disable_after_days:g} days",
-                )
+                (org, endpoint, too_long)
                 for org, endpoint in await repository.endpoints_failed(
-                    session, sorted(failed), self.settings.webhook_disable_after_days * 86400
+                    session, sorted(failed), days * 86400, too_long
                 )
             ]
             for reason in set(gone.values()):

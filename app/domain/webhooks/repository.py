@@ -270,6 +270,22 @@ async def record_attempts(
     worker that took over decides what happens next."""
     if not results:
         return
+    # A delivery deleted meanwhile (its endpoint was deleted while the attempt was in flight)
+    # has nothing left to record against: its attempt would break the foreign key and, with
+    # it, the whole batch, again on every retry. The lock keeps the rest from being deleted
+    # until this transaction ends.
+    existing = set(
+        (
+            await session.execute(
+                text(
+                    "SELECT id FROM webhook_deliveries WHERE id = ANY(:ids) FOR KEY SHARE"
+                ).bindparams(_bind_uuids("ids", [r.delivery_id for r in results]))
+            )
+        ).scalars()
+    )
+    results = [r for r in results if r.delivery_id in existing]
+    if not results:
+        return
     ids = [r.delivery_id for r in results]
     await session.execute(
         _INSERT_ATTEMPTS.bindparams(
@@ -324,7 +340,10 @@ async def endpoints_succeeded(session: AsyncSession, endpoint_ids: Sequence[uuid
 
 
 async def endpoints_failed(
-    session: AsyncSession, endpoint_ids: Sequence[uuid.UUID], disable_after_seconds: float
+    session: AsyncSession,
+    endpoint_ids: Sequence[uuid.UUID],
+    disable_after_seconds: float,
+    reason: str = "every attempt failed for too long",
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Start the failing clock of these endpoints; disable those failing for too long. Returns
     the (organization, endpoint) pairs disabled now."""
@@ -345,7 +364,7 @@ async def endpoints_failed(
             "AND failing_since <= now() - make_interval(secs => :secs) "
             "RETURNING organization_id, id"
         ).bindparams(_bind_uuids("ids", list(endpoint_ids))),
-        {"secs": disable_after_seconds, "reason": "every attempt failed for too long"},
+        {"secs": disable_after_seconds, "reason": reason},
     )
     return [(r[0], r[1]) for r in rows]
 
