@@ -51,12 +51,10 @@ class Worker:
         self.stopping.set()
 
     async def run(self) -> None:
-        limits = httpx.Limits(
-            max_connections=self.settings.worker_concurrency,
-            max_keepalive_connections=self.settings.worker_concurrency,
-        )
+        # For notifications and ATS calls; webhook deliveries have their own pools (deliveries.py).
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
         async with httpx.AsyncClient(limits=limits, follow_redirects=False) as http:
-            self.pump = DeliveryPump(self.db, self.settings, http, self.name)
+            self.pump = DeliveryPump(self.db, self.settings, self.name)
             tasks = [
                 asyncio.create_task(self._listen(), name="listen"),
                 asyncio.create_task(
@@ -86,6 +84,7 @@ class Worker:
                 if task.get_name() != "record":
                     task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await self.pump.close()
             log.info("worker %s stopped", self.name)
 
     # --- waking --------------------------------------------------------------------------
