@@ -298,6 +298,7 @@ def write_json(
     info: dict[str, Any],
     settings: dict[str, Any],
     webhooks: dict[str, Any] | None = None,
+    ats: dict[str, Any] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     scenarios = []
@@ -357,6 +358,9 @@ def write_json(
         "settings": settings,
         "scenarios": scenarios,
         "webhooks": webhooks,
-        "passed": all(m.passed for m in measured) and not (webhooks or {}).get("failed"),
+        "ats": ats,
+        "passed": all(m.passed for m in measured)
+        and not (webhooks or {}).get("failed")
+        and not (ats or {}).get("failed"),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")

@@ -14,9 +14,13 @@
    loading every scenario in turn, so a baseline and the rows compared with it are measured
    close together and a burst of other work on the machine touches one round, not the result.
    Figures are medians over the rounds; a ratio is the median of the rounds' ratios.
-5. Webhooks (bench.webhooks): deliveries/s from one `hireloop worker` to a local receiver, and
+5. Inbound vendor webhooks (bench.ats): signed Greenhouse deliveries accepted per second by
+   Hireloop, each round against the bare one-row read; then, after the services stop, the time
+   one `hireloop worker` takes to apply 1,000 queued vendor events.
+6. Webhooks (bench.webhooks): deliveries/s from one `hireloop worker` to a local receiver, and
    commit -> arrival latency with LISTEN/NOTIFY, on the same database after the services stop.
-6. The table with ratios and targets, the webhook figures, and bench/results/latest.json.
+7. The table with ratios and targets, the inbound and webhook figures, and
+   bench/results/latest.json.
 
 Everything it started (services, database, temporary folder) is stopped or removed on the way
 out, on failure and on Ctrl-C or SIGTERM too. Exit status: 0 when every target passes, 1 when a
@@ -42,7 +46,7 @@ from types import FrameType
 import httpx
 
 from app.migrations import upgrade_head
-from bench import database, servers, webhooks, wrk
+from bench import ats, database, servers, webhooks, wrk
 from bench.fidelity import check as check_fidelity
 from bench.report import RESULTS_DIR, Measured, cpu_busy, judge, machine, table, write_json
 from bench.scenarios import (
@@ -85,7 +89,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated scenario keys (their baselines run too); `webhooks` for the "
-        "webhook deliveries (which run whenever --only is not given)",
+        "webhook deliveries, `ats` for inbound vendor webhooks (both run whenever --only is "
+        "not given)",
     )
     add(
         "--access-log",
@@ -308,7 +313,8 @@ def load(prepared: list[Prepared], options: wrk.WrkOptions, rounds: int) -> list
 def run(args: argparse.Namespace) -> int:
     keys = [k.strip() for k in args.only.split(",") if k.strip()]
     with_webhooks = not keys or webhooks.KEY in keys
-    wrk_keys = [k for k in keys if k != webhooks.KEY]
+    with_ats = not keys or ats.KEY in keys
+    wrk_keys = [k for k in keys if k not in (webhooks.KEY, ats.KEY)]
     scenarios = select(wrk_keys) if wrk_keys or not keys else []
     options = wrk.WrkOptions(
         threads=args.threads,
@@ -317,7 +323,7 @@ def run(args: argparse.Namespace) -> int:
         warmup_s=args.warmup,
     )
     servers.check_uvicorn_extras()
-    wrk_version = wrk.wrk_version() if scenarios else "not used"
+    wrk_version = wrk.wrk_version() if scenarios or with_ats else "not used"
     access_log = {"default": None, "on": True, "off": False}[args.access_log]
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hireloop-bench-")))
@@ -339,7 +345,7 @@ def run(args: argparse.Namespace) -> int:
             say(f"fidelity: the {compared} rows a real flow wrote match bench.flows' rows")
 
         running: dict[str, servers.Service] = {}
-        needed = {s.service for s in scenarios}
+        needed = {s.service for s in scenarios} | ({"hireloop", "bare"} if with_ats else set())
         try:
             if "bare" in needed:
                 bare = servers.start_bare(database.asyncpg_dsn(url), str(seeded.first.id), tmp)
@@ -357,8 +363,24 @@ def run(args: argparse.Namespace) -> int:
             if busy is not None and busy > BUSY_WARNING:
                 say(f"warning: {busy:.0%} of the CPUs were busy before the load; figures are noisy")
             measured = load(prepared, options, args.rounds)
+            inbound: ats.AtsResult | None = None
+            connection_id = ""
+            if with_ats:
+                inbound, connection_id = ats.accept(
+                    url,
+                    tmp,
+                    running["hireloop"],
+                    running["bare"],
+                    seeded.api_key,
+                    [str(i) for i in seeded.first.role_ids],
+                    options,
+                    rounds=args.rounds,
+                    say=say,
+                )
             for service in running.values():
                 service.stop()  # idle, but the worker gets the machine to itself
+            if inbound is not None:
+                inbound.apply = ats.apply_queued(url, tmp, connection_id, say=say)
             hooks = (
                 webhooks.measure(url, tmp, rounds=args.rounds, say=say) if with_webhooks else None
             )
@@ -395,11 +417,21 @@ def run(args: argparse.Namespace) -> int:
         "hireloop_access_log": args.access_log,
         "uvicorn": "1 worker, uvloop, httptools, uvicorn access log off",
     }
-    write_json(args.json, measured, info, settings, hooks.as_json() if hooks else None)
+    write_json(
+        args.json,
+        measured,
+        info,
+        settings,
+        hooks.as_json() if hooks else None,
+        inbound.as_json() if inbound else None,
+    )
 
     print()
     if measured:
         print(table(measured))
+        print()
+    if inbound is not None:
+        print(inbound.report())
         print()
     if hooks is not None:
         print(hooks.report())
@@ -410,6 +442,7 @@ def run(args: argparse.Namespace) -> int:
         for t in m.targets
         if not t.passed
     ]
+    failed += [("ats", *f) for f in (inbound.failures() if inbound is not None else [])]
     failed += [("webhooks", *f) for f in (hooks.failures() if hooks is not None else [])]
     for label, name, value, limit in failed:
         print(f"FAIL  {label}: {name} {value} (target {limit})")

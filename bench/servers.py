@@ -111,8 +111,14 @@ def wait_ready(service: Service, path: str, timeout: float = 60.0) -> None:
 
 
 def start_hireloop(
-    database_url: str, data_dir: Path, log_dir: Path, *, access_log: bool | None = None
+    database_url: str,
+    data_dir: Path,
+    log_dir: Path,
+    *,
+    access_log: bool | None = None,
+    profile: Path | None = None,
 ) -> Service:
+    """`hireloop serve`; with `profile`, the same under cProfile (written when it stops)."""
     port = free_port()
     env = {
         **os.environ,
@@ -127,6 +133,8 @@ def start_hireloop(
         env["HIRELOOP_ACCESS_LOG"] = "true" if access_log else "false"
     hireloop = str(Path(sys.executable).parent / "hireloop")
     argv = [hireloop, "serve", "--host", HOST, "--port", str(port), *UVICORN_OPTIONS]
+    if profile is not None:
+        argv[:1] = [sys.executable, "-m", "cProfile", "-o", str(profile.resolve()), "-m", "app.cli"]
     service = start("hireloop", argv, env, port, log_dir)
     wait_ready(service, "/healthz")
     return service

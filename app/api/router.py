@@ -25,12 +25,14 @@ from app.api.v1 import (
     organization,
     public,
     roles,
+    vendor_webhooks,
     webhook_endpoints,
 )
 
 API_PREFIX = "/api/v1"
 
 ROUTERS: tuple[APIRouter, ...] = (
+    vendor_webhooks.router,
     roles.router,
     intake.router,
     candidates.router,

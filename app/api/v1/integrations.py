@@ -5,30 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from app.api.deps import (
     CurrentActor,
     IfMatch,
     Paging,
     ReadSession,
-    SingleStatement,
     WriteSession,
     etag,
 )
 from app.api.pagination import PagePublic
-from app.api.problems import (
-    COMMON_RESPONSES,
-    PATCH_RESPONSES,
-    WRITE_RESPONSES,
-    problem_schema,
-)
-from app.domain.integrations import connections, inbound, sync
+from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
+from app.domain.integrations import connections, sync
 from app.domain.integrations.schemas import (
     ConnectionCreate,
     ConnectionPublic,
     ConnectionUpdate,
-    InboundAccepted,
     InboundEventPublic,
     SyncPublic,
     SyncStart,
@@ -116,27 +109,6 @@ async def delete_connection(
 ) -> Response:
     await connections.delete_connection(session, actor, connection_id)
     return Response(status_code=204)
-
-
-@router.post(
-    "/{connection_id}/webhooks",
-    status_code=202,
-    summary="The vendor's webhooks, exactly as it sends them (signed; no API key)",
-    responses={401: problem_schema("The signature did not verify; nothing was stored")},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
-)
-async def receive_webhook(
-    connection_id: uuid.UUID, request: Request, rows: SingleStatement
-) -> InboundAccepted:
-    # The signature covers the raw bytes, so the body is read as bytes, never re-serialised.
-    body = await request.body()
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    return await inbound.receive(rows, request.app.state.settings, connection_id, headers, body)
 
 
 @router.get("/{connection_id}/events", summary="Vendor events received, with their outcome")
