@@ -92,12 +92,54 @@ def mark_origin(session: AsyncSession, connection: Connection) -> None:
     session.info["origin_connection_id"] = connection.id
 
 
+# A page of an import links many records; their links are read in one statement first and
+# kept here (session.info, so only for that page's transaction). None = known not linked.
+_REFS = "ats_refs"
+RefKey = tuple[str, str]  # (resource type, external id)
+
+
+def _known(
+    session: AsyncSession, connection: Connection
+) -> dict[RefKey, ExternalRef | None] | None:
+    cached = session.info.get(_REFS)
+    if cached is None or cached[0] != connection.id:
+        return None
+    known: dict[RefKey, ExternalRef | None] = cached[1]
+    return known
+
+
+async def prefetch_refs(session: AsyncSession, connection: Connection, keys: list[RefKey]) -> None:
+    """Read the links of a page's records at once; lookups below use them."""
+    known: dict[RefKey, ExternalRef | None] = dict.fromkeys(keys)
+    for ref in await repository.refs_by_external_ids(session, connection.id, keys):
+        known[(ref.resource_type, ref.external_id)] = ref
+    session.info[_REFS] = (connection.id, known)
+
+
+def forget_refs(session: AsyncSession) -> None:
+    """Back to reading links one by one (after a record failed and its savepoint rolled back,
+    what was learnt since may be untrue)."""
+    session.info.pop(_REFS, None)
+
+
 async def _ref(
     session: AsyncSession, connection: Connection, resource_type: str, external_id: str
 ) -> ExternalRef | None:
+    known = _known(session, connection)
+    if known is not None and (resource_type, external_id) in known:
+        return known[(resource_type, external_id)]
     return await repository.find_by_external_id(
         session, connection.organization_id, connection.id, resource_type, external_id
     )
+
+
+async def _unlink(session: AsyncSession, connection: Connection, ref: ExternalRef) -> None:
+    """Forget a link whose record is gone here (erased, merged away) while the vendor still
+    has it, so its id can be linked to the record made or matched now."""
+    await repository.delete_ref(session, ref.id)
+    known = _known(session, connection)
+    if known is not None:
+        known[(ref.resource_type, ref.external_id)] = None
 
 
 async def _link(
@@ -107,7 +149,7 @@ async def _link(
     resource_id: uuid.UUID,
     external_id: str,
 ) -> None:
-    await repository.upsert_ref(
+    ref = await repository.upsert_ref(
         session,
         ExternalRef(
             organization_id=connection.organization_id,
@@ -117,6 +159,13 @@ async def _link(
             external_id=external_id,
         ),
     )
+    known = _known(session, connection)
+    if known is not None:
+        # The upsert may have re-pointed the record's link from another external id.
+        for key, value in list(known.items()):
+            if value is not None and key[0] == resource_type and value.resource_id == resource_id:
+                known[key] = None
+        known[(resource_type, external_id)] = ref
 
 
 async def ensure_role(
@@ -155,6 +204,7 @@ async def ensure_candidate(
         found = await candidates_repo.get_candidate(session, org, ref.resource_id)
         if found is not None:
             return found
+        await _unlink(session, connection, ref)
     email = _email_for(connection, vendor)
     candidate = await candidates_repo.find_by_email(session, org, email)
     if candidate is None:
@@ -196,6 +246,7 @@ async def ensure_application(
         )
         if found is not None:
             return found
+        await _unlink(session, connection, ref)
     if vendor.job_external_id is None:
         raise NotApplicable(f"application {vendor.external_id} names no job")
     candidate = await ensure_candidate(session, actor, connection, vendor.candidate, result)
@@ -312,6 +363,7 @@ async def apply_change(
                 await _link(session, connection, "candidate", merged.resource_id, kept_id)
             elif await candidates.merge(session, actor, kept.resource_id, merged.resource_id):
                 await repository.delete_refs_for(session, org, "candidate", merged.resource_id)
+                forget_refs(session)
             result.updated += 1
         case CandidateDeleted(candidate_external_id=external_id):
             ref = await _ref(session, connection, "candidate", external_id)
@@ -319,6 +371,7 @@ async def apply_change(
                 result.note("the deleted candidate was never imported")
                 return False
             await repository.delete_refs_for(session, org, "candidate", ref.resource_id)
+            forget_refs(session)
             result.updated += 1
         case CandidateAnonymized(candidate_external_id=external_id):
             ref = await _ref(session, connection, "candidate", external_id)

@@ -69,12 +69,10 @@ async def plan(session: AsyncSession, events: Sequence[OutboxEvent]) -> int:
     return await repository.add_pushes(session, rows)
 
 
-def _vendor_stage(connection: Connection, stage: str) -> str | None:
-    """Our stage in the vendor's words: the first vendor stage the map sends to it."""
-    for name, ours in connection.stage_map.items():
-        if ours == stage:
-            return name
-    return None
+def _vendor_stages(connection: Connection, stage: str) -> list[str]:
+    """Our stage in the vendor's words: every vendor stage the map sends to it, in map order
+    (the adapter takes the first one the application's job has)."""
+    return [name for name, ours in connection.stage_map.items() if ours == stage]
 
 
 class Skip(Exception):
@@ -86,10 +84,14 @@ async def build(session: AsyncSession, connection: Connection, push: OutboundPus
     external_id = str(data["application_external_id"])
     org = connection.organization_id
     if push.kind == "stage":
-        stage = _vendor_stage(connection, str(data.get("to_stage")))
-        if stage is None:
+        stages = _vendor_stages(connection, str(data.get("to_stage")))
+        if not stages:
             raise Skip(f"our stage {data.get('to_stage')} has no vendor stage in the map")
-        return StagePush(application_external_id=external_id, to_stage=stage)
+        return StagePush(
+            application_external_id=external_id,
+            to_stage=stages[0],
+            alternatives=tuple(stages[1:]),
+        )
     if push.kind == "rejection":
         return RejectionPush(
             application_external_id=external_id,

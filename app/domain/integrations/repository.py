@@ -73,6 +73,24 @@ async def find_by_external_id(
     return (await session.scalars(stmt)).first()
 
 
+async def refs_by_external_ids(
+    session: AsyncSession, connection_id: uuid.UUID, keys: Sequence[tuple[str, str]]
+) -> Sequence[ExternalRef]:
+    """The links of many (resource type, external id) pairs of one connection, in one read."""
+    if not keys:
+        return []
+    types = sorted({k[0] for k in keys})
+    ids = sorted({k[1] for k in keys})
+    stmt = select(ExternalRef).where(
+        ExternalRef.connection_id == connection_id,
+        col(ExternalRef.resource_type).in_(types),
+        col(ExternalRef.external_id).in_(ids),
+    )
+    wanted = set(keys)
+    rows = (await session.scalars(stmt)).all()
+    return [r for r in rows if (r.resource_type, r.external_id) in wanted]
+
+
 async def upsert_ref(session: AsyncSession, ref: ExternalRef) -> ExternalRef | None:
     """Link or re-point a resource's id for a connection. None when the external id is taken."""
     stmt = (
@@ -208,6 +226,11 @@ async def delete_refs_for(
         ),
         {"org": organization_id, "type": resource_type, "id": resource_id},
     )
+
+
+async def delete_ref(session: AsyncSession, ref_id: uuid.UUID) -> None:
+    """Forget a link whose record is gone (erased, merged away, deleted with its candidate)."""
+    await session.execute(text("DELETE FROM external_refs WHERE id = :id"), {"id": ref_id})
 
 
 async def active_links(
@@ -363,7 +386,8 @@ async def get_push_for_update(session: AsyncSession, push_id: uuid.UUID) -> Outb
 
 
 async def claim_sync(session: AsyncSession, worker: str, lease_seconds: float) -> SyncRun | None:
-    """One sync that is waiting, or whose worker's lease ran out (it died mid-page)."""
+    """One sync that is waiting, or whose worker's lease ran out (it died mid-page), or that
+    this worker holds already (it keeps the lease between pages)."""
     row = (
         await session.execute(
             text(
@@ -372,7 +396,9 @@ async def claim_sync(session: AsyncSession, worker: str, lease_seconds: float) -
                     SELECT s.id FROM ats_syncs s
                     JOIN integration_connections c ON c.id = s.connection_id AND c.status = 'active'
                     WHERE s.status IN ('pending', 'running')
-                      AND (s.claimed_until IS NULL OR s.claimed_until < now())
+                      AND (s.claimed_until IS NULL OR s.claimed_until < now()
+                           -- the worker holding the lease goes on with the next page
+                           OR s.claimed_by = :worker)
                     ORDER BY s.created_at LIMIT 1
                     FOR UPDATE OF s SKIP LOCKED
                 )

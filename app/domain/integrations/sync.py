@@ -9,7 +9,9 @@ so a page read twice creates nothing twice.
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +30,8 @@ from app.errors import Conflict, NotFound
 from app.integrations.ats.base import Credentials, VendorApplication, VendorCandidate, VendorJob
 from app.integrations.ats.registry import adapter_for
 from app.settings import Settings
+
+log = logging.getLogger("hireloop.ats.sync")
 
 RESOURCES = ("jobs", "candidates", "applications")
 # Reconciliation reads what changed since the last sync began, with a margin for clock skew
@@ -143,15 +147,10 @@ async def run_page(
     )
     actor = await apply.acting_for(session, connection)
     apply.mark_origin(session, connection)
-    result = apply.Applied()
-    for item in page.items:
-        try:
-            async with session.begin_nested():
-                await _import(session, actor, connection, item, result)
-        except apply.NotApplicable as exc:
-            keep_error(run, str(exc))
-        except Exception as exc:  # one bad record must not stop the import
-            keep_error(run, f"{type(exc).__name__}: {exc}")
+    try:
+        result = await _import_page(session, actor, connection, run, page.items)
+    finally:
+        apply.forget_refs(session)
     run.created += result.created
     run.updated += result.updated
     run.pages_done += 1
@@ -168,6 +167,56 @@ async def run_page(
             _record(session, None, run, "sync.finished")
             return True
     return False
+
+
+async def _import_page(
+    session: AsyncSession,
+    actor: Actor,
+    connection: Connection,
+    run: SyncRun,
+    items: Sequence[VendorJob | VendorCandidate | VendorApplication],
+) -> apply.Applied:
+    """The page in one savepoint (the usual case: every record goes in); if any record fails,
+    the page is rolled back and imported again one savepoint per record, so one bad record is
+    kept as an error and does not stop the rest."""
+    await apply.prefetch_refs(session, connection, _keys(items))
+    result = apply.Applied()
+    try:
+        async with session.begin_nested():
+            for item in items:
+                await _import(session, actor, connection, item, result)
+        return result
+    except Exception:
+        log.debug("a record of the page failed; importing it record by record", exc_info=True)
+    await apply.prefetch_refs(session, connection, _keys(items))
+    result = apply.Applied()
+    for item in items:
+        try:
+            async with session.begin_nested():
+                await _import(session, actor, connection, item, result)
+        except apply.NotApplicable as exc:
+            apply.forget_refs(session)
+            keep_error(run, str(exc))
+        except Exception as exc:  # one bad record must not stop the import
+            apply.forget_refs(session)
+            keep_error(run, f"{type(exc).__name__}: {exc}")
+    return result
+
+
+def _keys(items: Sequence[VendorJob | VendorCandidate | VendorApplication]) -> list[apply.RefKey]:
+    """The links a page's records are looked up by."""
+    keys: list[apply.RefKey] = []
+    for item in items:
+        if isinstance(item, VendorJob):
+            keys.append(("role", item.external_id))
+        elif isinstance(item, VendorCandidate):
+            keys.append(("candidate", item.external_id))
+        else:
+            keys.append(("application", item.external_id))
+            keys.append(("candidate", item.candidate.external_id))
+            if item.job_external_id is not None:
+                keys.append(("role", item.job_external_id))
+    return keys
 
 
 def keep_error(run: SyncRun, reason: str) -> None:

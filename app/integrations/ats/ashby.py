@@ -472,8 +472,10 @@ async def _push_stage(
     settings: Settings,
 ) -> None:
     stages = await _stages(http, credentials, application, settings)
-    wanted = push.to_stage.strip().casefold()
-    stage = next((s for s in stages if str(s.get("title", "")).casefold() == wanted), None)
+    by_title = {str(s.get("title", "")).strip().casefold(): s for s in reversed(stages)}
+    stage = next(
+        (by_title[w] for w in (n.strip().casefold() for n in push.wanted) if w in by_title), None
+    )
     if stage is None:
         raise VendorError(
             f"the application's Ashby interview plan has no stage named {push.to_stage!r}",

@@ -173,6 +173,13 @@ class StagePush:
     application_external_id: str
     to_stage: str  # the vendor's stage name (the connection's map, read backwards)
     job_external_id: str | None = None
+    # Other vendor stages the map sends to the same stage of ours, tried in order when the
+    # application's job or plan has no `to_stage` (a map lists every vendor's usual names).
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def wanted(self) -> tuple[str, ...]:
+        return (self.to_stage, *self.alternatives)
 
 
 @dataclass(frozen=True)

@@ -693,8 +693,8 @@ class GreenhouseAdapter:
         stages = await self._list_all(
             http, credentials, settings, "job_interview_stages", {"job_ids": job_id}
         )
-        wanted = push.to_stage.strip().casefold()
-        match = [s for s in stages if str(s.get("name") or "").strip().casefold() == wanted]
+        by_name = {str(s.get("name") or "").strip().casefold(): s for s in reversed(stages)}
+        match = [by_name[w] for w in (n.strip().casefold() for n in push.wanted) if w in by_name]
         if not match:
             names = ", ".join(sorted(str(s.get("name")) for s in stages))
             raise VendorError(

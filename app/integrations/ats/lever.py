@@ -312,7 +312,9 @@ class LeverAdapter:
     ) -> None:
         if isinstance(push, StagePush):
             vocabulary = await fetch_vocabulary(http, credentials, settings)
-            stage_id = _lookup(vocabulary["stages"], push.to_stage)
+            stage_id = next(
+                (s for s in (_lookup(vocabulary["stages"], n) for n in push.wanted) if s), None
+            )
             if stage_id is None:
                 raise VendorError(f"Lever has no stage {push.to_stage!r}", transient=False)
             await _write(
