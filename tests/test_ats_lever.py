@@ -203,9 +203,10 @@ def test_parse_archive_change_with_the_hired_reason_is_a_hire_once_known() -> No
     assert isinstance(change, Hired)
 
 
-def test_parse_unarchive_is_ignored() -> None:
+def test_parse_unarchive_is_an_update_read_from_lever() -> None:
     [change] = adapter.parse(_inbound("candidateArchiveChange_unarchived"))
-    assert isinstance(change, Ignored)
+    assert isinstance(change, ApplicationSeen)
+    assert change.application.status == "active"
 
 
 def test_parse_hired_deleted_and_interviews() -> None:

@@ -199,10 +199,10 @@ async def sync_step(db: Database, http: httpx.AsyncClient, settings: Settings, w
                 locked.claimed_until = utcnow() + timedelta(seconds=wait)
                 locked.claimed_by = None
                 return True
-            sync.fail(locked, str(exc))
+            sync.fail(session, locked, str(exc))
             return True
         except apply.NotApplicable as exc:
-            sync.fail(locked, str(exc))
+            sync.fail(session, locked, str(exc))
             return True
         if not finished:
             # Keep the lease for the next page; a dead worker's lease simply runs out.
@@ -215,5 +215,5 @@ async def reconcile(session: AsyncSession) -> int:
     webhook is repaired by the next reconciliation."""
     connections = await repository.connections_to_reconcile(session)
     for connection in connections:
-        session.add(sync.new_run(connection, "incremental"))
+        sync.start_reconciliation(session, connection)
     return len(connections)

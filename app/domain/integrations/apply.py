@@ -52,6 +52,20 @@ from app.integrations.ats.base import (
 from app.integrations.ats.registry import map_stage
 
 OFFER_OR_LATER = ("offer", "hired")
+# Offer statuses (any vendor's, lower-cased) that mean there is no live offer.
+OFFER_GONE = frozenset(
+    {
+        "deleted",
+        "declined",
+        "rejected",
+        "rescinded",
+        "withdrawn",
+        "cancelled",
+        "canceled",
+        "archived",
+        "expired",
+    }
+)
 
 
 class NotApplicable(Exception):
@@ -342,6 +356,11 @@ async def apply_change(
             )
             if application is None or application.outcome != "active":
                 result.note("offer for an application that is no longer active")
+                return False
+            if status.strip().lower() in OFFER_GONE:
+                # A deleted, declined or withdrawn offer moves nothing forward; the vendor's
+                # next application update says where the candidate now stands.
+                result.note(f"offer {status} in {connection.provider}: nothing to move")
                 return False
             if application.stage not in OFFER_OR_LATER and applications.align_with_system_of_record(
                 session,

@@ -36,7 +36,8 @@ PUSHED: dict[str, str] = {
     "interview.scheduled": "interview",
     "interview.rescheduled": "interview",
     "interview.cancelled": "interview",
-    "application.decided": "decision",
+    # application.decided is not pushed: a rejection decision also records
+    # application.rejected, which carries the move (one push, not two).
 }
 
 
@@ -46,7 +47,7 @@ async def plan(session: AsyncSession, events: Sequence[OutboxEvent]) -> int:
     if not wanted:
         return 0
     application_ids = list({uuid.UUID(str(e.data["application_id"])) for e in wanted})
-    links = await repository.active_links(session, "application", application_ids)
+    links = await repository.linked(session, "application", application_ids)
     rows: list[dict[str, Any]] = []
     for event in wanted:
         application_id = uuid.UUID(str(event.data["application_id"]))
@@ -93,26 +94,19 @@ async def build(session: AsyncSession, connection: Connection, push: OutboundPus
             alternatives=tuple(stages[1:]),
         )
     if push.kind == "rejection":
+        # The catalogued reason of the latest rejection decision, in the vendor's words when
+        # the connection's map has them; the free-text reason goes along as the note.
+        code = await repository.latest_rejection_code(
+            session, org, uuid.UUID(str(data["application_id"]))
+        )
         return RejectionPush(
             application_external_id=external_id,
-            reason=_vendor_reason(connection, data.get("reason")),
+            reason=_vendor_reason(connection, code)
+            or _vendor_reason(connection, data.get("reason")),
             note=str(data.get("reason") or "") or None,
         )
     if push.kind == "hire":
         return HirePush(application_external_id=external_id)
-    if push.kind == "decision":
-        if data.get("decision") != "reject":
-            raise Skip(
-                "only a rejection decision changes the ATS; moves follow as their own events"
-            )
-        label = await repository.rejection_reason_label(
-            session, org, data.get("rejection_reason_id")
-        )
-        return RejectionPush(
-            application_external_id=external_id,
-            reason=_vendor_reason(connection, label),
-            note=label,
-        )
     if push.kind == "scorecard":
         card = await repository.scorecard_for_push(
             session, org, uuid.UUID(str(data["scorecard_id"]))

@@ -233,14 +233,15 @@ async def delete_ref(session: AsyncSession, ref_id: uuid.UUID) -> None:
     await session.execute(text("DELETE FROM external_refs WHERE id = :id"), {"id": ref_id})
 
 
-async def active_links(
+async def linked(
     session: AsyncSession, resource_type: str, resource_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[tuple[uuid.UUID, str]]]:
-    """resource id -> [(connection, external id)] over active connections."""
+    """resource id -> [(connection, external id)]. Paused connections are included: their
+    pushes wait (claims skip paused connections) and go out on resume, so a change made while
+    paused is not lost."""
     rows = await session.execute(
         text(
             "SELECT r.resource_id, r.connection_id, r.external_id FROM external_refs r "
-            "JOIN integration_connections c ON c.id = r.connection_id AND c.status = 'active' "
             "WHERE r.resource_type = :type AND r.resource_id = ANY(:ids)"
         ).bindparams(bindparam("ids", list(resource_ids), type_=UUID_ARRAY)),
         {"type": resource_type},
@@ -263,15 +264,19 @@ async def add_pushes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> i
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def rejection_reason_label(
-    session: AsyncSession, organization_id: uuid.UUID, reason_id: object
+async def latest_rejection_code(
+    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID
 ) -> str | None:
-    if not reason_id:
-        return None
+    """The reason code of the application's latest rejection decision, if it has one."""
     return (
         await session.execute(
-            text("SELECT code FROM rejection_reasons WHERE organization_id = :org AND id = :id"),
-            {"org": organization_id, "id": uuid.UUID(str(reason_id))},
+            text(
+                "SELECT r.code FROM hiring_decisions d "
+                "JOIN rejection_reasons r ON r.id = d.rejection_reason_id "
+                "WHERE d.organization_id = :org AND d.application_id = :app "
+                "AND d.decision = 'reject' ORDER BY d.created_at DESC, d.id DESC LIMIT 1"
+            ),
+            {"org": organization_id, "app": application_id},
         )
     ).scalar()
 

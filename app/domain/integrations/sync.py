@@ -244,7 +244,16 @@ async def _import(
         await apply.upsert_application(session, actor, connection, item, result)
 
 
-def fail(run: SyncRun, reason: str) -> None:
+def fail(session: AsyncSession, run: SyncRun, reason: str) -> None:
     keep_error(run, reason)
     run.status, run.finished_at = "failed", utcnow()
     run.claimed_until = run.claimed_by = None
+    _record(session, None, run, "sync.finished")
+
+
+def start_reconciliation(session: AsyncSession, connection: Connection) -> SyncRun:
+    """The periodic job's incremental sync, recorded like one an admin starts."""
+    run = new_run(connection, "incremental")
+    session.add(run)
+    _record(session, None, run, "sync.started")
+    return run

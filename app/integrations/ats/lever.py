@@ -235,7 +235,19 @@ class LeverAdapter:
         # candidateArchiveChange
         to_archived = data.get("toArchived")
         if not isinstance(to_archived, dict):
-            return [Ignored("candidateArchiveChange: unarchived; the next sync aligns the stage")]
+            # Unarchived: active again. The worker reads the opportunity before applying
+            # (fetch_application), so the reopened state and its stage come from Lever itself.
+            return [
+                ApplicationSeen(
+                    VendorApplication(
+                        external_id=opportunity,
+                        candidate=candidate,
+                        job_external_id=None,
+                        status="active",
+                        updated_at=triggered,
+                    )
+                )
+            ]
         reason = _str(to_archived.get("reason"))
         if reason is not None and reason in _hired_reason_ids:
             return [
