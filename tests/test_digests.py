@@ -18,7 +18,7 @@ from app.domain.notifications import delivery
 from app.domain.notifications.digests import current_period, following_send, send_digests
 from tests.conftest import Tenant
 from tests.helpers_domain import API, ok, problem, proposed
-from tests.helpers_feedback import Hiring, hiring, now, rows
+from tests.helpers_feedback import Hiring, hiring, now, rows, sql
 from tests.helpers_notifications import SmtpServer, smtp_settings
 from tests.helpers_pipeline import candidate_in_role, move, sent_slate
 from tests.helpers_worker import count, worker_settings
@@ -91,7 +91,15 @@ async def busy_role(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> 
     slate = await sent_slate(
         client, h.recruiter, h.role_id, [waiting], questions={waiting: "Enough Kafka?"}
     )
-    await h.schedule(await h.application("Cora Coming"), [ivy])
+    coming = await h.schedule(await h.application("Cora Coming"), [ivy])
+    # The shared slot counter spreads interviews over the days ahead as the run goes on; this
+    # one must fall inside the digest's 7-day window whatever ran before.
+    await sql(
+        db,
+        "UPDATE interviews SET start_at = now() + interval '2 days', "
+        "end_at = now() + interval '2 days 1 hour' WHERE id = :id",
+        id=uuid.UUID(coming),
+    )
     await h.held(await h.application("Owen Overdue"), [ivy], hours_ago=100)
     await proposed(client, h.recruiter, h.role_id, note="Airflow becomes nice-to-have")
     return h, slate

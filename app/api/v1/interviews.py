@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.api.deps import CurrentActor, Paging, ReadSession, Storage, WriteSession, etag
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
+from app.domain.candidates.filetypes import ALLOWED_TYPES
 from app.domain.interviews import invites, prep, scheduling, service
 from app.domain.interviews.schemas import (
     CandidatePrep,
@@ -168,9 +169,10 @@ async def packet(
     response_class=Response,
     responses={
         200: {
+            "description": "The document's bytes, in the type detected at upload",
             "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            }
+                t: {"schema": {"type": "string", "format": "binary"}} for t in ALLOWED_TYPES
+            },
         }
     },
 )
