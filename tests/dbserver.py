@@ -25,12 +25,13 @@ def _asyncpg_dsn(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
-async def _admin(url: str, sql: str) -> None:
+async def admin_sql(url: str, sql: str) -> None:
+    """Run one statement (CREATE or DROP DATABASE) on the server's maintenance connection."""
     conn = await asyncpg.connect(_asyncpg_dsn(url))
     try:
         await conn.execute(sql)
@@ -62,8 +63,8 @@ def server_url() -> Iterator[str]:
 @contextmanager
 def fresh_database(base_url: str, prefix: str = "hireloop_test") -> Iterator[str]:
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(base_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(base_url, f'CREATE DATABASE "{name}"'))
     try:
-        yield _with_database(base_url, name)
+        yield with_database(base_url, name)
     finally:
-        asyncio.run(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

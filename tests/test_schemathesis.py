@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,8 +37,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app.db import Database
 from app.main import create_app
-from tests.conftest import Tenant, make_settings
+from app.migrations import upgrade_head_async
+from tests.conftest import Tenant, create_tenant, make_settings
+from tests.dbserver import admin_sql, with_database
 from tests.helpers_pipeline import MINIMAL_PDF, png_bytes
 from tests.helpers_safety import (
     INTAKE,
@@ -169,62 +173,104 @@ def flatmap_body(context: Any, body: Any) -> Any:
     return _sometimes_real(body, REAL_BODY_VALUES, REAL_BODY_LINKED)
 
 
+@dataclass
+class Template:
+    """A database migrated and seeded once; each operation runs on a copy of it."""
+
+    server_url: str
+    name: str
+    org: SeededOrg
+
+
+@pytest.fixture(scope="session")
+async def template(pg_server_url: str) -> AsyncIterator[Template]:
+    """Seeding an organization over HTTP takes seconds; copying a seeded database
+    (CREATE DATABASE ... TEMPLATE) takes a fraction of that, so each operation still starts
+    from the same fresh organization without paying for the seeding again.
+
+    The admin the run authenticates with is made the hiring manager's delegate, so that it may
+    decide on every sent slate (on its own role it is the hiring manager)."""
+    name = f"hireloop_st_{uuid.uuid4().hex[:12]}"
+    await admin_sql(pg_server_url, f'CREATE DATABASE "{name}"')
+    url = with_database(pg_server_url, name)
+    try:
+        await upgrade_head_async(url)
+        server = LiveServer(create_app(make_settings(), database_url=url))
+        server.start()
+        db = Database.connect(url, make_settings())
+        try:
+            tenant = await create_tenant(db, "Acme")
+            async with httpx.AsyncClient(base_url=server.url, timeout=30.0) as client:
+                org = await _seed(client, tenant)
+        finally:
+            await db.dispose()
+            server.stop()
+        yield Template(pg_server_url, name, org)
+    finally:
+        await admin_sql(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _seed(client: httpx.AsyncClient, tenant: Tenant) -> SeededOrg:
+    org = await seed_organization(client, tenant, "Acme")
+    delegated = await client.patch(
+        f"/api/v1/members/{org.hiring_manager.id}/preferences",
+        headers=org.admin.headers,
+        json={"delegate_id": str(org.admin.id)},
+    )
+    assert delegated.status_code == 200, delegated.text
+    # Issues 6 and 7: a webhook endpoint with a delivery, and credentials on the connection.
+    endpoint = await client.post(
+        "/api/v1/webhook-endpoints",
+        headers=org.admin.headers,
+        json={"url": "https://hooks.example.com/in", "event_types": ["role.created"]},
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    ENDPOINTS[:] = [endpoint.json()["id"]]
+    delivery = await client.post(
+        f"/api/v1/webhook-endpoints/{ENDPOINTS[0]}/test", headers=org.admin.headers
+    )
+    assert delivery.status_code == 202, delivery.text
+    DELIVERIES[:] = [delivery.json()["id"]]
+    connected = await client.patch(
+        f"/api/v1/integrations/{org.connection_id}",
+        headers=org.admin.headers,
+        json={"credentials": {"api_key": "k"}, "webhook_secret": "s"},
+    )
+    assert connected.status_code == 200, connected.text
+    return org
+
+
 @pytest.fixture
-async def live_server(database_url: str) -> AsyncIterator[str]:
-    """A fresh server for each operation, so that nothing one run leaves behind reaches the next.
+async def live_server(template: Template) -> AsyncIterator[str]:
+    """A fresh server on a fresh copy of the seeded database for each operation, so that
+    nothing one run leaves behind reaches the next.
 
     Afterwards, a database session the server left busy fails the test (the app must never
     hand a connection back to its pool mid-statement), and is ended so later tests can run.
     """
-    server = LiveServer(create_app(make_settings(), database_url=database_url))
-    server.start()
+    name = f"{template.name}_{uuid.uuid4().hex[:8]}"
+    await admin_sql(template.server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"')
+    url = with_database(template.server_url, name)
+    server = LiveServer(create_app(make_settings(), database_url=url))
     left_busy: list[str] = []
     try:
+        server.start()
         async with httpx.AsyncClient(base_url=server.url, timeout=30.0) as client:
             served = await client.get("/openapi.json")
         assert served.status_code == 200, served.text
         assert served.json() == OPENAPI, "the live /openapi.json is not the document under test"
         yield server.url
     finally:
-        left_busy = await end_busy_connections(database_url)
+        left_busy = await end_busy_connections(url)
         server.stop()
+        await admin_sql(template.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert not left_busy, f"the server left database sessions busy after answering: {left_busy}"
 
 
 @pytest.fixture
-async def seeded(live_server: str, tenant: Tenant) -> SeededOrg:
-    """Seeded after the autouse table clean-up, which every test on the database gets first.
-
-    The admin the run authenticates with is made the hiring manager's delegate, so that it may
-    decide on every sent slate (on its own role it is the hiring manager)."""
-    async with httpx.AsyncClient(base_url=live_server, timeout=30.0) as client:
-        org = await seed_organization(client, tenant, "Acme")
-        delegated = await client.patch(
-            f"/api/v1/members/{org.hiring_manager.id}/preferences",
-            headers=org.admin.headers,
-            json={"delegate_id": str(org.admin.id)},
-        )
-        assert delegated.status_code == 200, delegated.text
-        # Issues 6 and 7: a webhook endpoint with a delivery, and credentials on the connection.
-        endpoint = await client.post(
-            "/api/v1/webhook-endpoints",
-            headers=org.admin.headers,
-            json={"url": "https://hooks.example.com/in", "event_types": ["role.created"]},
-        )
-        assert endpoint.status_code == 201, endpoint.text
-        ENDPOINTS[:] = [endpoint.json()["id"]]
-        delivery = await client.post(
-            f"/api/v1/webhook-endpoints/{ENDPOINTS[0]}/test", headers=org.admin.headers
-        )
-        assert delivery.status_code == 202, delivery.text
-        DELIVERIES[:] = [delivery.json()["id"]]
-        connected = await client.patch(
-            f"/api/v1/integrations/{org.connection_id}",
-            headers=org.admin.headers,
-            json={"credentials": {"api_key": "k"}, "webhook_secret": "s"},
-        )
-        assert connected.status_code == 200, connected.text
-        return org
+def seeded(live_server: str, template: Template) -> SeededOrg:
+    """The seeded organization: the same ids in every copy of the template."""
+    return template.org
 
 
 # The seeded webhook endpoint and its delivery (filled by `seeded`).
