@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -80,22 +81,45 @@ def db(app: FastAPI) -> Database:
 
 
 _TABLES: list[str] = []
+_NON_EMPTY: list[str] = []
 
 
 @pytest.fixture(autouse=True)
 async def _clean_tables(request: pytest.FixtureRequest) -> None:
-    """Empty every table before each test that touches the database."""
+    """Empty every table before each test that touches the database.
+
+    Most tests write to a handful of tables, so only the tables holding rows are emptied, with
+    DELETE under session_replication_role = replica (foreign keys unchecked, since every row
+    goes): about a tenth of what a TRUNCATE of every table costs, per test. Without the
+    superuser right that needs, every table is truncated instead."""
     if "database_url" in request.fixturenames:
         database: Database = request.getfixturevalue("db")
-        async with database.transaction() as session:
+        async with database.engine.begin() as conn:
             if not _TABLES:
-                rows = await session.execute(
+                rows = await conn.execute(
                     text(
                         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
                     )
                 )
                 _TABLES.extend(r[0] for r in rows)
-            await session.execute(text(f"TRUNCATE {', '.join(_TABLES)} RESTART IDENTITY CASCADE"))
+                _NON_EMPTY.append(
+                    " UNION ALL ".join(
+                        f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in _TABLES
+                    )
+                )
+            filled = [r[0] for r in await conn.execute(text(_NON_EMPTY[0]))]
+            if filled:
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                try:
+                    await driver.execute(
+                        "SET LOCAL session_replication_role = replica; "
+                        + " ".join(f'DELETE FROM "{t}";' for t in filled)
+                    )
+                except asyncpg.InsufficientPrivilegeError:
+                    await conn.rollback()
+                    await conn.execute(text(f"TRUNCATE {', '.join(_TABLES)} CASCADE"))
+                    await conn.commit()
     actor_cache.clear()
 
 
