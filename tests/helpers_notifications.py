@@ -7,13 +7,11 @@ import email
 import json
 import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
-import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from icalendar import Calendar
@@ -21,6 +19,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.fakes.server import ServedApp
 
 
 def free_port() -> int:
@@ -117,16 +117,10 @@ class SlackReceiver:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port: int = self._socket.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/services/T000/B000/XXXX"
         app = Starlette(routes=[Route("/services/{rest:path}", self._hook, methods=["POST"])])
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
+        self._served = ServedApp(app)
+        self.port: int = self._served.port
+        self.url = f"http://127.0.0.1:{self.port}/services/T000/B000/XXXX"
 
     async def _hook(self, request: Request) -> Response:
         body = json.loads(await request.body())
@@ -135,18 +129,11 @@ class SlackReceiver:
         return Response(b"ok", status_code=self.status)
 
     def start(self) -> SlackReceiver:
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("Slack receiver did not start")
-            time.sleep(0.01)
+        self._served.start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
-        self._socket.close()
+        self._served.stop()
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:

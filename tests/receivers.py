@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.fakes.server import ServedApp
 
 
 @dataclass
@@ -62,26 +62,12 @@ class Receiver:
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port: int = self._socket.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/hook"
         app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            access_log=False,
-            loop="asyncio",
-            lifespan="off",
-            backlog=2048,
-            timeout_keep_alive=30,
-            timeout_graceful_shutdown=2,
+        self._served = ServedApp(
+            app, backlog=2048, timeout_keep_alive=30, timeout_graceful_shutdown=2
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
+        self.port: int = self._served.port
+        self.url = f"http://127.0.0.1:{self.port}/hook"
 
     def verify(self, headers: dict[str, str], body: bytes) -> bool:
         for secret in self.secrets:
@@ -148,18 +134,11 @@ class Receiver:
         return 200
 
     def start(self) -> Receiver:
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("receiver did not start")
-            time.sleep(0.01)
+        self._served.start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
-        self._socket.close()
+        self._served.stop()
 
     def ids(self) -> list[str]:
         with self._lock:

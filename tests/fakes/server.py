@@ -11,16 +11,23 @@ import uvicorn
 
 
 class ServedApp:
-    def __init__(self, app: Any) -> None:
+    """`config` overrides uvicorn's settings (a larger backlog for load, a shorter graceful
+    shutdown for receivers that hold requests open)."""
+
+    def __init__(self, app: Any, **config: Any) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.port: int = self._socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app, log_level="warning", access_log=False, loop="asyncio", lifespan="off"
-        )
-        self._server = uvicorn.Server(config)
+        settings: dict[str, Any] = {
+            "log_level": "warning",
+            "access_log": False,
+            "loop": "asyncio",
+            "lifespan": "off",
+            **config,
+        }
+        self._server = uvicorn.Server(uvicorn.Config(app, **settings))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )

@@ -83,33 +83,40 @@ async def create_application(
             await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"{candidate.name} already has an application for this role") from exc
+    _record_creation(session, actor, application, "Application created")
+    await session.flush()
+    return ApplicationPublic.model_validate(application)
+
+
+def _record_creation(
+    session: AsyncSession, actor: Actor, application: Application, reason: str
+) -> None:
+    """The first line of the application's history, and its event."""
     session.add(
         ApplicationTransition(
-            organization_id=actor.organization_id,
+            organization_id=application.organization_id,
             application_id=application.id,
             action="create",
             to_stage=application.stage,
             to_outcome=application.outcome,
-            reason="Application created",
+            reason=reason,
             actor_member_id=actor.member_id,
         )
     )
     events.record(
         session,
-        actor.organization_id,
+        application.organization_id,
         actor,
         "application.created",
         "application",
         application.id,
         {
             "application_id": str(application.id),
-            "candidate_id": str(candidate.id),
-            "role_id": str(role.id),
+            "candidate_id": str(application.candidate_id),
+            "role_id": str(application.role_id),
             "stage": application.stage,
         },
     )
-    await session.flush()
-    return ApplicationPublic.model_validate(application)
 
 
 async def get_application(
@@ -352,31 +359,7 @@ async def import_application(
     )
     session.add(application)
     await session.flush()
-    session.add(
-        ApplicationTransition(
-            organization_id=actor.organization_id,
-            application_id=application.id,
-            action="create",
-            to_stage=application.stage,
-            to_outcome=application.outcome,
-            reason=reason,
-            actor_member_id=actor.member_id,
-        )
-    )
-    events.record(
-        session,
-        actor.organization_id,
-        actor,
-        "application.created",
-        "application",
-        application.id,
-        {
-            "application_id": str(application.id),
-            "candidate_id": str(candidate_id),
-            "role_id": str(role_id),
-            "stage": application.stage,
-        },
-    )
+    _record_creation(session, actor, application, reason)
     return application
 
 
