@@ -299,6 +299,7 @@ def write_json(
     settings: dict[str, Any],
     webhooks: dict[str, Any] | None = None,
     ats: dict[str, Any] | None = None,
+    ats_import: dict[str, Any] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     scenarios = []
@@ -359,8 +360,10 @@ def write_json(
         "scenarios": scenarios,
         "webhooks": webhooks,
         "ats": ats,
+        "ats_import": ats_import,
         "passed": all(m.passed for m in measured)
         and not (webhooks or {}).get("failed")
-        and not (ats or {}).get("failed"),
+        and not (ats or {}).get("failed")
+        and not (ats_import or {}).get("failed"),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")

@@ -117,8 +117,10 @@ def start_hireloop(
     *,
     access_log: bool | None = None,
     profile: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Service:
-    """`hireloop serve`; with `profile`, the same under cProfile (written when it stops)."""
+    """`hireloop serve`; with `profile`, the same under cProfile (written when it stops);
+    `extra_env` adds or overrides settings (bench.ats_import lets it reach a local fake)."""
     port = free_port()
     env = {
         **os.environ,
@@ -131,6 +133,7 @@ def start_hireloop(
     env.pop("HIRELOOP_ACCESS_LOG", None)  # the default (on) unless this run asks otherwise
     if access_log is not None:
         env["HIRELOOP_ACCESS_LOG"] = "true" if access_log else "false"
+    env.update(extra_env or {})
     hireloop = str(Path(sys.executable).parent / "hireloop")
     argv = [hireloop, "serve", "--host", HOST, "--port", str(port), *UVICORN_OPTIONS]
     if profile is not None:

@@ -528,6 +528,7 @@ async def test_preferences_default_and_update(client: httpx.AsyncClient, tenant:
         "update_local_time": "09:00",
         "delegate_id": None,
         "slack_webhook_url": None,
+        "slack_webhook_configured": False,
     }
     changed = ok(
         await client.patch(
@@ -624,6 +625,12 @@ async def test_slack_channel_needs_a_webhook_url(client: httpx.AsyncClient, tena
     )
     assert "slack_webhook_url" in error_fields(body)
     assert ok(await client.get(url, headers=member.headers))["slack_webhook_url"] == hook
+    # The URL is a credential: a colleague sees only that one is set; an admin sees it.
+    colleague = await tenant.add("recruiter")
+    seen = ok(await client.get(url, headers=colleague.headers))
+    assert seen["slack_webhook_url"] is None
+    assert seen["slack_webhook_configured"] is True
+    assert ok(await client.get(url, headers=tenant.admin.headers))["slack_webhook_url"] == hook
 
 
 async def test_only_the_member_or_an_admin_changes_preferences(

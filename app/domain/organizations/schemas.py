@@ -140,7 +140,10 @@ class PreferencesPublic(PublicModel):
     update_channel: Channel
     update_local_time: LocalTime
     delegate_id: uuid.UUID | None
-    slack_webhook_url: str | None
+    slack_webhook_url: str | None = Field(
+        description="Shown only to the member and to admins: the URL is a credential"
+    )
+    slack_webhook_configured: bool = False
 
 
 class MemberPublic(PublicModel):

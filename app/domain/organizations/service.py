@@ -231,7 +231,17 @@ async def get_preferences(
     member = await repository.get_member(session, actor.organization_id, member_id)
     if member is None:
         raise NotFound("member", member_id)
-    return PreferencesPublic.model_validate(member)
+    return _preferences(actor, member)
+
+
+def _preferences(actor: Actor, member: Member) -> PreferencesPublic:
+    """A Slack incoming-webhook URL lets anyone post to that channel: only its owner and
+    admins see it; everyone else sees whether one is set."""
+    public = PreferencesPublic.model_validate(member)
+    public.slack_webhook_configured = bool(member.slack_webhook_url)
+    if actor.member_id != member.id and not actor.is_admin:
+        public.slack_webhook_url = None
+    return public
 
 
 async def update_preferences(
@@ -275,7 +285,7 @@ async def update_preferences(
             {"member_id": str(member.id), "changed": changed},
         )
     await session.flush()
-    return PreferencesPublic.model_validate(member)
+    return _preferences(actor, member)
 
 
 async def create_api_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate) -> ApiKeyCreated:
