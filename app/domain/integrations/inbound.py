@@ -16,14 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import crypto
 from app.clock import utcnow
+from app.domain.integrations import repository
 from app.domain.integrations.schemas import InboundAccepted
 from app.errors import NotFound, Unauthenticated
-from app.ids import new_id
 from app.integrations.ats.base import WebhookRefused
 from app.integrations.ats.registry import VENDORS, adapter_for
 from app.settings import Settings
@@ -45,28 +44,11 @@ def forget(connection_id: uuid.UUID) -> None:
     _cache.pop(connection_id, None)
 
 
-_LOOKUP = text(
-    "SELECT organization_id, provider, webhook_secret_encrypted "
-    "FROM integration_connections WHERE id = :id"
-)
-
-_STORE = text(
-    """
-    INSERT INTO ats_inbound_events
-        (id, organization_id, connection_id, vendor_event_id, event_type, payload, received_at,
-         status, attempts, next_attempt_at)
-    VALUES (:id, :org, :connection, :vendor_event_id, :event_type, CAST(:payload AS jsonb), now(),
-            'pending', 0, now())
-    ON CONFLICT (connection_id, vendor_event_id) DO NOTHING
-    """
-)
-
-
 async def _key(rows: AsyncConnection, connection_id: uuid.UUID, settings: Settings) -> _Key | None:
     cached = _cache.get(connection_id)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    row = (await rows.execute(_LOOKUP, {"id": connection_id})).first()
+    row = await repository.webhook_key(rows, connection_id)
     key = None
     if row is not None:
         secret = crypto.decrypt(settings.secret_key, row[2]) if row[2] else None
@@ -99,18 +81,15 @@ async def receive(
         raise Unauthenticated(f"The webhook failed verification: {exc}") from exc
     if inbound.ping:
         return InboundAccepted()
-    result = await rows.execute(
-        _STORE,
-        {
-            "id": new_id(),
-            "org": key.organization_id,
-            "connection": connection_id,
-            "vendor_event_id": inbound.vendor_event_id[:200],
-            "event_type": inbound.event_type[:100],
-            "payload": orjson.dumps(inbound.payload).decode(),
-        },
+    stored = await repository.store_inbound(
+        rows,
+        organization_id=key.organization_id,
+        connection_id=connection_id,
+        vendor_event_id=inbound.vendor_event_id[:200],
+        event_type=inbound.event_type[:100],
+        payload=orjson.dumps(inbound.payload).decode(),
     )
-    duplicate = result.rowcount == 0
+    duplicate = not stored
     if duplicate and VENDORS[key.provider].repeats_are_replays:
         raise Unauthenticated("The webhook's token was already used: a replay is refused")
     return InboundAccepted(duplicate=duplicate)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 
 from app.domain.columns import UUID_ARRAY
@@ -446,3 +446,56 @@ async def connections_to_reconcile(session: AsyncSession) -> Sequence[Connection
         .exists(),
     )
     return (await session.scalars(stmt)).all()
+
+
+# --- the vendor webhook route: one statement each, on a plain autocommit connection ----------
+
+_WEBHOOK_KEY = text(
+    "SELECT organization_id, provider, webhook_secret_encrypted "
+    "FROM integration_connections WHERE id = :id"
+)
+
+_STORE_INBOUND = text(
+    """
+    INSERT INTO ats_inbound_events
+        (id, organization_id, connection_id, vendor_event_id, event_type, payload, received_at,
+         status, attempts, next_attempt_at)
+    VALUES (:id, :org, :connection, :vendor_event_id, :event_type, CAST(:payload AS jsonb), now(),
+            'pending', 0, now())
+    ON CONFLICT (connection_id, vendor_event_id) DO NOTHING
+    """
+)
+
+
+async def webhook_key(
+    rows: AsyncConnection, connection_id: uuid.UUID
+) -> tuple[uuid.UUID, str, str | None] | None:
+    """(organization_id, provider, webhook_secret_encrypted) of a connection, by id alone: the
+    vendor's signature, checked next, is what proves the caller."""
+    row = (await rows.execute(_WEBHOOK_KEY, {"id": connection_id})).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
+async def store_inbound(
+    rows: AsyncConnection,
+    *,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    vendor_event_id: str,
+    event_type: str,
+    payload: str,
+) -> bool:
+    """Store a verified delivery once per (connection, vendor event id); False if it was
+    stored before."""
+    result = await rows.execute(
+        _STORE_INBOUND,
+        {
+            "id": new_id(),
+            "org": organization_id,
+            "connection": connection_id,
+            "vendor_event_id": vendor_event_id,
+            "event_type": event_type,
+            "payload": payload,
+        },
+    )
+    return bool(result.rowcount)
