@@ -35,7 +35,7 @@ from app.integrations.ats.base import (
     VendorJob,
     WebhookRefused,
 )
-from app.integrations.ats.http import _throttles
+from app.integrations.http import _throttles
 from app.integrations.ats.lever import LeverAdapter, fetch_application
 from app.settings import Settings
 from tests.conftest import make_settings

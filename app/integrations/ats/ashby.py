@@ -81,7 +81,7 @@ from app.integrations.ats.base import (
     VendorPage,
     WebhookRefused,
 )
-from app.integrations.ats.http import request, throttle_for
+from app.integrations.http import request, throttle_for
 from app.settings import Settings
 
 API_ROOT = "https://api.ashbyhq.com"

@@ -15,7 +15,10 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import httpx
 
+from app.integrations.http import VendorError
 from app.settings import Settings
+
+__all__ = ["VendorError"]  # re-exported: adapters and the worker catch it from here
 
 # --- what comes in -----------------------------------------------------------------------
 
@@ -148,24 +151,6 @@ class Credentials:
         if not value:
             raise VendorError(f"the connection's credentials lack {name}", transient=False)
         return value
-
-
-class VendorError(Exception):
-    """A call to the vendor failed. `transient` errors (timeouts, 5xx, 429) are retried with
-    backoff, honouring `retry_after`; others (4xx) are not retried."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        transient: bool,
-        retry_after: float | None = None,
-        status: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.transient = transient
-        self.retry_after = retry_after
-        self.status = status
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ Outbound (Harvest v3, https://harvestdocs.greenhouse.io):
   `updated_at=gte|<ISO 8601>` is the updated-since filter; `ids=1,2` and parent filters
   (`application_ids`, `job_ids`) narrow lists. Our `next_cursor` is Greenhouse's cursor value.
 - Rate limits (docs/api-rate-limiting): 429 with Retry-After, X-RateLimit-Limit/-Remaining/
-  -Reset; handled by app/integrations/ats/http.py.
+  -Reset; handled by app/integrations/http.py.
 - Writes (docs/write-endpoint-migration-guide, reference/post_v3-applications-id-reject):
   `POST /v3/applications/{id}/move` (to_stage_id), `POST /v3/applications/{id}/reject`
   (rejection_reason_id required, notes optional), `POST /v3/notes`.
@@ -63,7 +63,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from app.integrations.ats import http as vendor_http
+from app.integrations import http as vendor_http
 from app.integrations.ats.base import (
     ApplicationSeen,
     CandidateAnonymized,

@@ -77,7 +77,7 @@ from app.integrations.ats.base import (
     VendorPage,
     WebhookRefused,
 )
-from app.integrations.ats.http import Throttle, request, throttle_for
+from app.integrations.http import Throttle, request, throttle_for
 from app.settings import Settings
 
 API_ROOT = "https://api.lever.co/v1"

@@ -15,14 +15,37 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from app.integrations.ats.base import VendorError
 from app.integrations.outbound import DestinationRefused, resolve
 from app.settings import Settings
+
+
+class VendorError(Exception):
+    """A call to the vendor failed. `transient` errors (timeouts, 5xx, 429) are retried with
+    backoff, honouring `retry_after`; others (4xx) are not retried."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        retry_after: float | None = None,
+        status: int | None = None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
+        self.status = status
+        # The start of the vendor's answer, for adapters that tell errors apart by their body
+        # (CalDAV's valid-sync-token precondition, Graph's syncStateNotFound); never logged.
+        self.body = body
+
 
 INLINE_WAIT_LIMIT = 30.0  # longer waits go back to the queue rather than hold a worker slot
 
@@ -82,10 +105,15 @@ async def request(
     params: dict[str, Any] | None = None,
     json: Any = None,
     data: dict[str, str] | None = None,
+    content: bytes | None = None,
     attempts: int = 4,
     timeout_seconds: float = 30.0,
+    rate_limited: Callable[[httpx.Response], bool] | None = None,
 ) -> httpx.Response:
-    """One logical call, with retries; returns a 2xx response or raises VendorError."""
+    """One logical call, with retries; returns a 2xx response or raises VendorError.
+
+    `rate_limited` lets a vendor name its own throttling answers that are not a 429 (Google's
+    403 `rateLimitExceeded`): they are waited out and retried like a 429."""
     backoff = 0.5
     last: VendorError | None = None
     for _ in range(attempts):
@@ -102,6 +130,7 @@ async def request(
                 params=params,
                 json=json,
                 data=data,
+                content=content,
                 timeout=timeout_seconds,
                 extensions=destination.request_extensions(),
                 follow_redirects=False,
@@ -118,7 +147,7 @@ async def request(
         status = response.status_code
         if 200 <= status < 300:
             return response
-        if status in (429, 503):
+        if status in (429, 503) or (rate_limited is not None and rate_limited(response)):
             wait = _seconds(response.headers.get("retry-after"))
             if wait is None:
                 wait = backoff
@@ -139,6 +168,7 @@ async def request(
             f"the vendor refused the request ({status}): {response.text[:300]}",
             transient=False,
             status=status,
+            body=response.text[:4000],
         )
     assert last is not None
     raise last
