@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import httpx
 
@@ -151,7 +151,8 @@ ResponseStatus = Literal["accepted", "declined", "tentative", "needs_action"]
 @dataclass(frozen=True)
 class RemoteEvent:
     """One occurrence as it blocks time. Recurring events arrive expanded: one RemoteEvent per
-    occurrence, `recurrence_id` naming it (the occurrence's original start, ISO 8601 UTC)."""
+    occurrence, `recurrence_id` naming it: the occurrence's original start in UTC, written
+    `YYYY-MM-DDTHH:MM:SSZ` by every adapter, so one occurrence has one key whatever its source."""
 
     uid: str  # iCalendar UID (Google iCalUID, Graph iCalUId, CalDAV UID)
     start: datetime  # aware, UTC
@@ -193,6 +194,10 @@ class RemovedEvent:
 @dataclass(frozen=True)
 class ChangePage:
     """One page of a calendar's changes.
+
+    The caller applies `removed` before `events`: a provider whose changes come per resource
+    (CalDAV) names a changed resource's UID in `removed` and its current occurrences in
+    `events`, which together replace every occurrence of that UID.
 
     `full` is True when this read started without a sync token: the pages of that read name
     every event in the window, and whatever the mirror holds that they did not name is gone.
@@ -371,6 +376,7 @@ class CalendarAdapter(Protocol):
         ...
 
 
+@runtime_checkable
 class PushingCalendarAdapter(CalendarAdapter, Protocol):
     """Providers that push (Google, Microsoft Graph)."""
 
@@ -403,6 +409,7 @@ class PushingCalendarAdapter(CalendarAdapter, Protocol):
         ...
 
 
+@runtime_checkable
 class OAuthCalendarAdapter(CalendarAdapter, Protocol):
     """Providers with a per-member OAuth 2.0 consent (Google, Microsoft)."""
 
