@@ -119,6 +119,30 @@ class Settings(BaseSettings):
     # ATS connections: Lever webhooks older than this are refused as replays.
     lever_webhook_max_age_seconds: int = Field(default=300, ge=10, le=3600)
 
+    # Calendars. Busy time is mirrored over this many days ahead; calendars that do not push
+    # (CalDAV), and any calendar whose pushes may have been lost, are read again when their
+    # last read is older than the poll interval; push channels are renewed this long before
+    # they expire.
+    calendar_horizon_days: int = Field(default=365, ge=7, le=3 * 365)
+    calendar_poll_minutes: float = Field(default=5.0, gt=0, le=24 * 60)
+    calendar_reconcile_hours: float = Field(default=6.0, gt=0, le=24 * 7)
+    calendar_channel_ttl_hours: float = Field(default=24 * 6, ge=1, le=24 * 30)
+    calendar_channel_renew_hours: float = Field(default=12.0, gt=0, le=24 * 7)
+    # The organization's OAuth apps for per-member consent (Google, Microsoft); unset: members
+    # cannot connect their own Google or Microsoft calendars (admins can still connect all).
+    google_oauth_client_id: str | None = None
+    google_oauth_client_secret: str | None = None
+    microsoft_oauth_client_id: str | None = None
+    microsoft_oauth_client_secret: str | None = None
+    microsoft_oauth_tenant: str = "organizations"
+    # The authorization servers' and APIs' roots for per-member connections, for a sovereign
+    # cloud or a local fake in tests (organization-wide connections take `base_url` instead).
+    google_oauth_base_url: str | None = None
+    microsoft_oauth_base_url: str | None = None
+    google_calendar_api_url: str | None = None
+    microsoft_graph_api_url: str | None = None
+    oauth_state_minutes: int = Field(default=15, ge=1, le=60)
+
     # Weekly digests go out on this weekday (0 = Monday) at each member's preferred time.
     digest_weekday: int = Field(default=0, ge=0, le=6)
 

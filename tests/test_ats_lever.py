@@ -35,8 +35,8 @@ from app.integrations.ats.base import (
     VendorJob,
     WebhookRefused,
 )
-from app.integrations.http import _throttles
 from app.integrations.ats.lever import LeverAdapter, fetch_application
+from app.integrations.http import _throttles
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.fakes.lever import DEFAULT_ARCHIVE_REASONS, HIRED_REASON_ID, LeverFake, signed_delivery

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import httpx
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -58,6 +59,12 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
+def _http(request: Request) -> httpx.AsyncClient:
+    """The app's shared client for calls to providers (SSRF-checked by each caller)."""
+    http: httpx.AsyncClient = request.app.state.http
+    return http
+
+
 def _storage(request: Request) -> DocumentStorage:
     storage: DocumentStorage = request.app.state.storage
     return storage
@@ -70,6 +77,9 @@ async def _rows(request: Request) -> AsyncIterator[AsyncConnection]:
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 Storage = Annotated[DocumentStorage, Depends(_storage)]
+HttpClient = Annotated[httpx.AsyncClient, Depends(_http)]
+# For a flow that calls a provider between two transactions of its own (an OAuth callback).
+Db = Annotated[Database, Depends(_db)]
 # For the hottest reads, whose repositories select rows: a plain connection, no Session.
 ReadRows = Annotated[AsyncConnection, Depends(_rows, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]

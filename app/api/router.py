@@ -13,6 +13,8 @@ from app.api.v1 import (
     api_keys,
     applications,
     availability,
+    calendar_push,
+    calendars,
     calibration,
     candidates,
     events,
@@ -33,6 +35,7 @@ API_PREFIX = "/api/v1"
 
 ROUTERS: tuple[APIRouter, ...] = (
     vendor_webhooks.router,
+    calendar_push.router,
     roles.router,
     intake.router,
     candidates.router,
@@ -47,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     public.router,
     events.router,
     integrations.router,
+    calendars.router,
     webhook_endpoints.router,
     notifications.router,
 )

@@ -7,6 +7,12 @@ from app.domain.availability.models import (
     BusyBlock,
     CandidateWindow,
 )
+from app.domain.calendars.models import (
+    CalendarConnection,
+    CalendarEventWrite,
+    CalendarOAuthState,
+    MemberCalendar,
+)
 from app.domain.calibration.models import Slate, SlateDecision, SlateItem
 from app.domain.candidates.models import Candidate, Document
 from app.domain.events.models import Event
@@ -43,6 +49,9 @@ __all__ = [
     "AvailabilityOverride",
     "AwaitingOutcomeFlag",
     "BusyBlock",
+    "CalendarConnection",
+    "CalendarEventWrite",
+    "CalendarOAuthState",
     "Candidate",
     "CandidateWindow",
     "Connection",
@@ -58,6 +67,7 @@ __all__ = [
     "Interview",
     "InterviewParticipant",
     "Member",
+    "MemberCalendar",
     "Notification",
     "Offer",
     "Organization",

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
@@ -21,6 +22,8 @@ class Context(BaseContext):
     actor: Actor
     db: Database
     session: AsyncSession
+    # The app's shared client, for mutations that ask a calendar provider (SSRF-checked).
+    http: httpx.AsyncClient
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -33,4 +36,4 @@ async def get_context(
 ) -> AsyncIterator[Any]:
     db: Database = request.app.state.db
     async with db.read() as session:
-        yield Context(actor=actor, db=db, session=session)
+        yield Context(actor=actor, db=db, session=session, http=request.app.state.http)

@@ -789,7 +789,7 @@ class InterviewMutation:
             ]
             payload = validate(InterviewsCreate, data)
             async with ctx.db.transaction() as session:
-                created = await interviews.schedule(session, ctx.actor, payload)
+                created = await interviews.schedule(session, ctx.actor, payload, ctx.http)
             return InterviewsPayload(interviews=[Interview.from_public(i) for i in created])
 
         return await run_mutation(work)
@@ -807,7 +807,9 @@ class InterviewMutation:
                 data["interviewer_ids"] = _member_ids(data["interviewer_ids"], "interviewerIds")
             payload = validate(InterviewReschedule, data)
             async with ctx.db.transaction() as session:
-                interview = await interviews.reschedule(session, ctx.actor, interview_id, payload)
+                interview = await interviews.reschedule(
+                    session, ctx.actor, interview_id, payload, ctx.http
+                )
             return InterviewPayload(interview=Interview.from_public(interview))
 
         return await run_mutation(work)

@@ -1,4 +1,5 @@
-"""Fan-out: each committed event becomes the webhook deliveries and notifications it causes.
+"""Fan-out: each committed event becomes the webhook deliveries, notifications, ATS pushes and
+calendar writes it causes.
 
 An event is marked dispatched in the same transaction that creates its deliveries and
 notifications, so a worker that dies midway leaves the event undispatched and nothing half
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.calendars import writes as calendar_writes
 from app.domain.events import repository as events_repo
 from app.domain.integrations import pushes
 from app.domain.notifications import planner
@@ -36,5 +38,6 @@ async def dispatch_batch(session: AsyncSession, limit: int = 500) -> int:
     await webhooks_repo.add_deliveries(session, rows)
     await planner.plan(session, batch)
     await pushes.plan(session, batch)
+    await calendar_writes.plan(session, batch)
     await events_repo.mark_dispatched(session, [e.id for e in batch])
     return len(batch)

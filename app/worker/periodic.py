@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import utcnow
 from app.db import Database
+from app.domain.calendars import sync as calendar_sync
 from app.domain.feedback import closing, scorecards
 from app.domain.idempotency import repository as idempotency
 from app.domain.interviews import service as interviews
@@ -38,6 +39,7 @@ JOBS: tuple[Job, ...] = (
     Job("closing.flag_at_risk", timedelta(minutes=5), closing.flag_at_risk),
     Job("idempotency.purge", timedelta(minutes=10), idempotency.purge_expired),
     Job("ats.reconcile", timedelta(minutes=15), ats.reconcile),
+    Job("calendars.reconcile", timedelta(minutes=1), calendar_sync.reconcile),
     *(Job(j.name, j.every, j.run) for j in notification_jobs.JOBS),
 )
 

@@ -21,7 +21,7 @@ import httpx
 from app.db import Database
 from app.domain.notifications import delivery as notifications
 from app.settings import Settings
-from app.worker import ats
+from app.worker import ats, calendars
 from app.worker.deliveries import DeliveryPump
 from app.worker.outbox import dispatch_batch
 from app.worker.periodic import run_due_jobs
@@ -44,6 +44,7 @@ class Worker:
         self.outbox_wake = asyncio.Event()
         self.notifications_wake = asyncio.Event()
         self.ats_wake = asyncio.Event()
+        self.calendars_wake = asyncio.Event()
         self.pump: DeliveryPump | None = None
         self.periodic_enabled = True
 
@@ -68,6 +69,10 @@ class Worker:
                 ),
                 asyncio.create_task(
                     self._loop(lambda: self._ats_round(http), self.ats_wake), name="ats"
+                ),
+                asyncio.create_task(
+                    self._loop(lambda: self._calendars_round(http), self.calendars_wake),
+                    name="calendars",
                 ),
             ]
             if self.periodic_enabled:
@@ -116,6 +121,7 @@ class Worker:
         # Committed events and stored vendor webhooks share the channel.
         self.outbox_wake.set()
         self.ats_wake.set()
+        self.calendars_wake.set()
 
     async def _loop(self, round_: Callable[[], Awaitable[bool]], wake: asyncio.Event) -> None:
         """Run a round at once while it finds work; otherwise when woken or on the poll."""
@@ -137,6 +143,7 @@ class Worker:
             taken = await dispatch_batch(session, BATCH)
         if taken:
             self.ats_wake.set()
+            self.calendars_wake.set()
             assert self.pump is not None
             self.pump.wake.set()
             self.notifications_wake.set()
@@ -156,6 +163,12 @@ class Worker:
             self.outbox_wake.set()
         return bool(applied or pushed or imported)
 
+    async def _calendars_round(self, http: httpx.AsyncClient) -> bool:
+        found = await calendars.round_(self.db, http, self.settings, self.name)
+        if found:
+            self.outbox_wake.set()
+        return found
+
     async def _periodic(self) -> None:
         lease = float(self.settings.worker_lease_seconds) * 5
         while not self.stopping.is_set():
@@ -163,6 +176,7 @@ class Worker:
                 if await run_due_jobs(self.db, self.name, lease):
                     self.outbox_wake.set()
                     self.notifications_wake.set()
+                    self.calendars_wake.set()
             except Exception:
                 log.exception("periodic jobs failed; retrying")
             with contextlib.suppress(TimeoutError):

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.deps import CurrentActor, Paging, ReadSession, Storage, WriteSession, etag
+from app.api.deps import CurrentActor, HttpClient, Paging, ReadSession, Storage, WriteSession, etag
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
 from app.domain.candidates.filetypes import ALLOWED_TYPES
@@ -49,9 +49,9 @@ async def suggestions(
     responses=WRITE_RESPONSES,
 )
 async def schedule(
-    data: InterviewsCreate, actor: CurrentActor, session: WriteSession
+    data: InterviewsCreate, actor: CurrentActor, session: WriteSession, http: HttpClient
 ) -> list[InterviewPublic]:
-    return await service.schedule(session, actor, data)
+    return await service.schedule(session, actor, data, http)
 
 
 @router.get("/interviews", summary="Interviews you may see (interviewers: the ones they are on)")
@@ -77,9 +77,13 @@ async def read_interview(
     "/interviews/{interview_id}/reschedule", summary="Move an interview", responses=WRITE_RESPONSES
 )
 async def reschedule(
-    interview_id: uuid.UUID, data: InterviewReschedule, actor: CurrentActor, session: WriteSession
+    interview_id: uuid.UUID,
+    data: InterviewReschedule,
+    actor: CurrentActor,
+    session: WriteSession,
+    http: HttpClient,
 ) -> InterviewPublic:
-    return await service.reschedule(session, actor, interview_id, data)
+    return await service.reschedule(session, actor, interview_id, data, http)
 
 
 @router.post(

@@ -1,8 +1,9 @@
 """When people can meet: date overrides, busy blocks, a candidate's offered windows, and the
 single-use links through which a candidate offers them.
 
-Busy blocks carry (source, external id) so calendar adapters can upsert what they sync
-without touching the rest of the scheduling code.
+Busy blocks typed into the API have source `manual`; those mirrored from a connected calendar
+have source `calendar` and are keyed by (calendar, iCalendar UID, recurrence id), so a sync
+upserts them without touching the rest of the scheduling code.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Index, UniqueConstraint
+from sqlalchemy import Date, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.domain.columns import created_field, fk, id_field, json_field, org_field, timestamp_field
@@ -35,7 +36,9 @@ class BusyBlock(SQLModel, table=True):
     __tablename__ = "busy_blocks"
     __table_args__ = (
         UniqueConstraint("member_id", "source", "external_id"),
+        UniqueConstraint("calendar_id", "uid", "recurrence_id"),
         Index("ix_busy_blocks_member_time", "organization_id", "member_id", "end_at", "start_at"),
+        Index("ix_busy_blocks_calendar_remote", "calendar_id", "remote_id"),
     )
 
     id: uuid.UUID = id_field()
@@ -46,6 +49,14 @@ class BusyBlock(SQLModel, table=True):
     source: str = Field(default="manual", max_length=32)
     external_id: str | None = Field(default=None, max_length=300)
     title: str | None = Field(default=None, max_length=200)
+    # Mirrored from a calendar: which one, the event's UID and occurrence ('' when it does not
+    # recur), the provider's id of the event, and whether it is only tentative.
+    calendar_id: uuid.UUID | None = fk("member_calendars.id", ondelete="CASCADE", index=False)
+    uid: str | None = Field(default=None, max_length=1000)
+    recurrence_id: str | None = Field(default=None, max_length=64)
+    remote_id: str | None = Field(default=None, max_length=1000)
+    tentative: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    synced_at: datetime | None = timestamp_field()
     created_at: datetime = created_field()
 
 

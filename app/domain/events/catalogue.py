@@ -154,6 +154,11 @@ CATALOGUE: dict[str, EventType] = {
             ("interview_id", "member_id", "response"),
         ),
         EventType(
+            "interview.declined",
+            "An interviewer declined the interview, in Hireloop or in their own calendar.",
+            ("interview_id", "member_id", "via"),
+        ),
+        EventType(
             "interview.confirmed",
             "A proposed interview was confirmed as scheduled.",
             ("interview_id", "application_id", "status"),
@@ -249,6 +254,34 @@ CATALOGUE: dict[str, EventType] = {
             "external_ref.linked",
             "A record was linked to its id in another system.",
             ("resource_type", "resource_id", "connection_id", "external_id"),
+        ),
+        EventType(
+            "calendar.connected",
+            "A calendar account was connected (organization-wide by an admin, or a member's own).",
+            ("connection_id", "provider", "scope"),
+        ),
+        EventType(
+            "calendar.updated",
+            "A calendar connection changed (name, credentials, status, invitations, video), or a "
+            "member chose which calendars count as busy and which receives interviews.",
+            ("connection_id", "provider", "changed"),
+        ),
+        EventType(
+            "calendar.disconnected",
+            "A calendar connection was deleted with its calendars and mirrored busy time.",
+            ("connection_id", "provider"),
+        ),
+        EventType(
+            "calendar.needs_reauth",
+            "The provider refused the connection's grant (revoked consent, changed password): "
+            "nothing is read or written until it is reconnected.",
+            ("connection_id", "provider"),
+        ),
+        EventType(
+            "calendar.sync_failed",
+            "A calendar could not be read several times in a row; until it is read again, "
+            "suggestions name its owner as not checked.",
+            ("connection_id", "provider", "calendar_id", "member_id", "failures"),
         ),
         EventType(
             "connection.created",

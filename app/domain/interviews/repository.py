@@ -265,3 +265,23 @@ async def complete_past(
 ) -> Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
     """Mark every scheduled interview that has ended as completed; each row changes once."""
     return [(i, o, a) for i, o, a in (await session.execute(_COMPLETE_PAST, {"now": now})).all()]
+
+
+async def get_by_ical_uid(
+    session: AsyncSession, organization_id: uuid.UUID, ical_uid: str
+) -> Interview | None:
+    """An interview found by the UID it carries in people's calendars (for answers made there)."""
+    stmt = select(Interview).where(
+        Interview.organization_id == organization_id, Interview.ical_uid == ical_uid
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def participant(
+    session: AsyncSession, interview_id: uuid.UUID, member_id: uuid.UUID
+) -> InterviewParticipant | None:
+    stmt = select(InterviewParticipant).where(
+        InterviewParticipant.interview_id == interview_id,
+        InterviewParticipant.member_id == member_id,
+    )
+    return (await session.scalars(stmt)).first()

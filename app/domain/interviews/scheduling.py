@@ -14,6 +14,7 @@ from app.clock import utcnow
 from app.db import settings_of
 from app.domain.applications.service import visible_application
 from app.domain.availability import repository as availability_repo
+from app.domain.calendars import repository as calendars_repo
 from app.domain.candidates import repository as candidates_repo
 from app.domain.interviews import repository
 from app.domain.interviews.schemas import (
@@ -53,6 +54,13 @@ async def load_people(
     interviews = await repository.member_interviews(
         session, organization_id, ids, wide_start, wide_end
     )
+    unchecked = await calendars_repo.unchecked_members(session, organization_id, ids)
+    tentative: dict[uuid.UUID, set[date]] = defaultdict(set)
+    zones_now = {m.id: ZoneInfo(m.time_zone) for m in members}
+    for member_id, t_start, _ in await calendars_repo.tentative_blocks(
+        session, organization_id, ids, start - timedelta(days=1), end + timedelta(days=1)
+    ):
+        tentative[member_id].add(t_start.astimezone(zones_now[member_id]).date())
     by_member_overrides: dict[uuid.UUID, dict[date, list[tuple[str, str]]]] = defaultdict(dict)
     for o in overrides:
         by_member_overrides[o.member_id][o.day] = [(h["start"], h["end"]) for h in o.hours]
@@ -82,6 +90,8 @@ async def load_people(
             interviews_by_week=dict(per_week[m.id]),
             cap_per_day=m.max_interviews_per_day,
             cap_per_week=m.max_interviews_per_week,
+            calendar_unchecked=unchecked.get(m.id),
+            tentative_days=frozenset(tentative[m.id]),
         )
         for m in members
     ]

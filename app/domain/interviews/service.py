@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet
@@ -17,6 +18,7 @@ from app.clock import utcnow
 from app.domain.applications.models import Application
 from app.domain.applications.service import visible_application
 from app.domain.availability import repository as availability_repo
+from app.domain.calendars import freebusy
 from app.domain.candidates import repository as candidates_repo
 from app.domain.events import service as events
 from app.domain.interviews import repository
@@ -148,9 +150,21 @@ async def check_free(
 
 
 async def schedule(
-    session: AsyncSession, actor: Actor, data: InterviewsCreate
+    session: AsyncSession,
+    actor: Actor,
+    data: InterviewsCreate,
+    http: httpx.AsyncClient | None = None,
 ) -> list[InterviewPublic]:
+    """`http` given: the interviewers' connected calendars are asked first whether they are
+    still free (app/domain/calendars/freebusy.py), before anything is locked or written."""
     actor.require(PermissionSet.admin, PermissionSet.recruiter, PermissionSet.hiring_manager)
+    if http is not None:
+        await freebusy.recheck(
+            session,
+            actor,
+            [freebusy.Slot(s.interviewer_ids, s.start_at, s.end_at) for s in data.interviews],
+            http,
+        )
     application = await visible_application(session, actor, data.application_id, for_update=True)
     _check_application(application)
     now = utcnow()
@@ -300,9 +314,29 @@ def _bump(interview: Interview) -> None:
 
 
 async def reschedule(
-    session: AsyncSession, actor: Actor, interview_id: uuid.UUID, data: InterviewReschedule
+    session: AsyncSession,
+    actor: Actor,
+    interview_id: uuid.UUID,
+    data: InterviewReschedule,
+    http: httpx.AsyncClient | None = None,
 ) -> InterviewPublic:
     actor.require(PermissionSet.admin, PermissionSet.recruiter, PermissionSet.hiring_manager)
+    if http is not None:
+        found = await visible_interview(session, actor, interview_id)
+        wanted_ids = data.interviewer_ids or [
+            p.member_id
+            for p in await repository.participants(session, actor.organization_id, [found.id])
+        ]
+        await freebusy.recheck(
+            session,
+            actor,
+            [
+                freebusy.Slot(
+                    wanted_ids, data.start_at, data.end_at, own=(found.start_at, found.end_at)
+                )
+            ],
+            http,
+        )
     interview = await visible_interview(session, actor, interview_id, for_update=True)
     if interview.status not in ("scheduled", "proposed"):
         raise Conflict(
@@ -408,6 +442,20 @@ async def respond(
             "response": data.response,
         },
     )
+    if data.response == "declined":
+        events.record(
+            session,
+            actor.organization_id,
+            actor,
+            "interview.declined",
+            "interview",
+            interview.id,
+            {
+                "interview_id": str(interview.id),
+                "member_id": str(actor.member_id),
+                "via": "hireloop",
+            },
+        )
     await session.flush()
     return await _public(session, interview)
 

@@ -35,6 +35,14 @@ class Person:
     interviews_by_week: dict[tuple[int, int], int] = field(default_factory=dict)
     cap_per_day: int | None = None
     cap_per_week: int | None = None
+    # A connected calendar that could not be read: its busy time is unknown, never free. Such a
+    # person still appears in suggestions, named, and ranked below people fully checked.
+    calendar_unchecked: str | None = None
+    # Local days with a tentative event (it blocks like any busy time; a suggestion says so).
+    tentative_days: frozenset[date] = frozenset()
+
+
+UNCHECKED_PENALTY = 30.0
 
 
 @dataclass(frozen=True)
@@ -330,6 +338,8 @@ def _place(
         options = sorted(
             (pid for pid in free_at[j][i] if fits(pid, moment)),
             key=lambda pid: (
+                # People whose calendars could be checked first; then the least loaded.
+                by_id[pid].calendar_unchecked is not None,
                 sum(n for (p, _), n in day_use.items() if p == pid),
                 _week_load(by_id[pid], moment),
                 by_id[pid].name,
@@ -424,6 +434,21 @@ def _score(
         )
     days_out = (placed[0].start - request.earliest).days
     score -= days_out * 0.2
+    seen: set[uuid.UUID] = set()
+    for stage in placed:
+        for pid in stage.interviewers:
+            if pid in seen:
+                continue
+            seen.add(pid)
+            person = by_id[pid]
+            if person.calendar_unchecked is not None:
+                score -= UNCHECKED_PENALTY
+                reasons.append(
+                    f"{person.name}'s calendar could not be checked ({person.calendar_unchecked})"
+                )
+            day = stage.start.astimezone(ZoneInfo(person.time_zone)).date()
+            if day in person.tentative_days:
+                reasons.append(f"{person.name} has tentative events that day (counted as busy)")
     return Suggestion(score=round(score, 2), stages=tuple(placed), reasons=tuple(reasons))
 
 

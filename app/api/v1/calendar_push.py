@@ -1,0 +1,45 @@
+"""Push notifications from Google Calendar and Microsoft Graph: public routes, verified by the
+channel token or clientState each channel was opened with; they store and answer at once and
+the worker reads the calendar."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+
+from app.api.deps import WriteSession
+from app.api.problems import COMMON_RESPONSES, problem_schema
+from app.domain.calendars import push
+
+router = APIRouter(prefix="/calendar-push", tags=["calendars"], responses=COMMON_RESPONSES)
+
+
+@router.post(
+    "/{provider}",
+    status_code=202,
+    summary="A provider's push (no API key: verified by the channel's token); Graph's "
+    "validation handshake is answered with its token as text/plain",
+    responses={
+        200: {
+            "description": "A handshake or Google's push, acknowledged",
+            "content": {"text/plain": {}},
+        },
+        401: problem_schema("Unknown channel or wrong token; nothing was stored"),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def receive_calendar_push(
+    provider: Literal["google", "microsoft"], request: Request, session: WriteSession
+) -> Response:
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    answer = await push.receive(session, provider, headers, body, dict(request.query_params))
+    if answer.content is None:
+        return Response(status_code=answer.status)
+    return Response(answer.content, status_code=answer.status, media_type=answer.media_type)

@@ -1,0 +1,164 @@
+"""Push from the providers: channels opened and renewed by the worker, notifications received
+by a public route that verifies them, marks the calendar due and answers at once; the worker
+then reads the calendar's changes.
+
+The secret token a channel was opened with is kept only as an HMAC under the service's key and
+compared in constant time, so a leaked database row cannot forge a push, and a push with a wrong
+token (or for an unknown channel) is refused before anything is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clock import utcnow
+from app.db import Database, settings_of
+from app.domain.calendars import repository
+from app.domain.calendars.connections import grant_for
+from app.errors import DomainError, InvalidInput
+from app.integrations.calendars.base import (
+    CalendarError,
+    Channel,
+    PushAnswer,
+    PushingCalendarAdapter,
+    PushRefused,
+)
+from app.integrations.calendars.registry import adapter_for
+from app.settings import Settings
+
+log = logging.getLogger("hireloop.worker.calendars")
+
+
+class PushUnauthorized(DomainError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail=detail, code="unauthorized", status=401, title="Unauthorized")
+
+
+def token_hash(settings: Settings, token: str) -> str:
+    key = hashlib.sha256(b"hireloop/calendar-channel/v1" + settings.secret_key.encode()).digest()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+async def receive(
+    session: AsyncSession,
+    provider: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    query: Mapping[str, str],
+) -> PushAnswer:
+    """Verify a push and make its calendars due. One UPDATE when it is genuine; nothing at all
+    when any notice in it is not."""
+    if provider not in ("google", "microsoft"):
+        raise InvalidInput.for_field("provider", "pushes come only from google or microsoft")
+    adapter = adapter_for(provider)
+    assert isinstance(adapter, PushingCalendarAdapter)
+    try:
+        answer, notices = adapter.parse_push(headers, body, query)
+    except PushRefused as exc:
+        raise InvalidInput(f"not a {provider} push: {exc}") from exc
+    if not notices:
+        return answer  # a handshake
+    settings = settings_of(session)
+    due: list[uuid.UUID] = []
+    resubscribe: list[uuid.UUID] = []
+    for notice in notices:
+        calendar = await repository.calendar_by_channel(session, notice.channel_id)
+        if (
+            calendar is None
+            or calendar.channel_token_hash is None
+            or notice.token is None
+            or not hmac.compare_digest(
+                calendar.channel_token_hash, token_hash(settings, notice.token)
+            )
+        ):
+            raise PushUnauthorized("unknown channel or wrong channel token")
+        due.append(calendar.id)
+        if notice.kind in ("reauthorize", "removed"):
+            resubscribe.append(calendar.id)
+    await repository.mark_due(session, due)
+    if resubscribe:
+        await repository.expire_channels(session, resubscribe)
+    return answer
+
+
+async def ensure_channels(
+    db: Database, http: httpx.AsyncClient, settings: Settings, limit: int = 20
+) -> int:
+    """Open channels for busy calendars of pushing providers that lack one, and replace those
+    that expire within `calendar_channel_renew_hours`."""
+    renew_before = utcnow() + timedelta(hours=settings.calendar_channel_renew_hours)
+    async with db.transaction() as session:
+        ids = await repository.calendars_needing_channels(session, renew_before, limit)
+        jobs = []
+        for calendar_id in ids:
+            found = await repository.calendar_with_connection(session, calendar_id)
+            if found is None:
+                continue
+            calendar, connection = found
+            old = (
+                Channel(
+                    calendar.channel_id, calendar.channel_resource_id, calendar.channel_expires_at
+                )
+                if calendar.channel_id and calendar.channel_expires_at
+                else None
+            )
+            jobs.append(
+                (calendar, connection, grant_for(settings, connection, calendar.subject), old)
+            )
+    opened = 0
+    for calendar, connection, grant, old in jobs:
+        adapter = adapter_for(connection.provider)
+        if not isinstance(adapter, PushingCalendarAdapter):
+            continue
+        token = secrets.token_urlsafe(32)
+        callback = f"{settings.public_url.rstrip('/')}/api/v1/calendar-push/{connection.provider}"
+        try:
+            await adapter.authorize(http, grant, settings)
+            channel = await adapter.watch(
+                http,
+                grant,
+                calendar.remote_id,
+                callback_url=callback,
+                channel_id=uuid.uuid4().hex,
+                token=token,
+                settings=settings,
+            )
+        except CalendarError as exc:
+            log.warning("calendar %s: opening a push channel failed: %s", calendar.id, exc)
+            async with db.transaction() as session:
+                await repository.note_error(session, connection.id, "push channel", str(exc))
+                # Polling covers it meanwhile; try again after the renewal window.
+                await repository.set_channel(
+                    session,
+                    calendar.id,
+                    None,
+                    None,
+                    None,
+                    utcnow() + timedelta(hours=settings.calendar_channel_renew_hours, minutes=30),
+                )
+            continue
+        async with db.transaction() as session:
+            await repository.set_channel(
+                session,
+                calendar.id,
+                channel.id,
+                channel.resource_id,
+                token_hash(settings, token),
+                channel.expires_at,
+            )
+        opened += 1
+        if old is not None:
+            try:
+                await adapter.unwatch(http, grant, old, settings)
+            except CalendarError as exc:
+                log.info("calendar %s: closing the old channel failed: %s", calendar.id, exc)
+    return opened

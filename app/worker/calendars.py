@@ -1,0 +1,39 @@
+"""The worker's calendar side: match organization-wide mailboxes, keep push channels open,
+read calendars that are due, and write interviews to people's calendars.
+
+Each kind of work is leased, done with no transaction open and recorded in a new one (see
+app/domain/calendars). Different calendars are read concurrently, a few at a time; one
+calendar is only ever read by the worker holding its lease, so its pages stay in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from app.db import Database
+from app.domain.calendars import discovery, push, sync, writes
+from app.settings import Settings
+
+CONCURRENCY = 8
+
+
+async def round_(db: Database, http: httpx.AsyncClient, settings: Settings, worker: str) -> bool:
+    """One round; True when it found work (so the next round runs at once)."""
+    lease = float(settings.worker_lease_seconds) * 4
+    found = await discovery.discover_due(db, http, settings, worker)
+    found = bool(await push.ensure_channels(db, http, settings)) or found
+    calendar_ids = await sync.claim(db, worker, lease, CONCURRENCY)
+    write_ids = await writes.claim(db, worker, lease, CONCURRENCY * 2)
+    limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def bounded(work: object) -> object:
+        async with limit:
+            return await work  # type: ignore[misc]
+
+    await asyncio.gather(
+        *(bounded(sync.sync_calendar(db, http, settings, worker, c)) for c in calendar_ids),
+        *(bounded(writes.write_one(db, http, settings, worker, w)) for w in write_ids),
+    )
+    return found or bool(calendar_ids) or bool(write_ids)
