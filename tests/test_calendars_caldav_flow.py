@@ -512,3 +512,56 @@ async def test_turning_a_calendar_off_drops_its_busy_time(
         ),
         422,
     )
+
+
+async def attachments_sent_to(db: Database, member: Person) -> list[list[JSON]]:
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT attachments FROM notifications "
+                "WHERE member_id = :m AND kind = 'interview_scheduled'"
+            ),
+            {"m": member.id},
+        )
+        return [list(r[0]) for r in rows]
+
+
+async def test_one_invitation_per_person_whoever_sends_it(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    radicale: Radicale,
+    http: httpx.AsyncClient,
+    settings: Settings,
+) -> None:
+    """With `invitations: provider` the calendar invites the interviewer, so our email to them
+    carries no .ics; with the default our email's .ics is the one invitation and the event we
+    write tells an RFC 6638 server not to schedule (SCHEDULE-AGENT=CLIENT)."""
+    hiring = await interviewing_application(client, tenant)
+    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
+    bo = await tenant.add("interviewer", "Bo", time_zone="UTC")
+    ivy_user, bo_user = f"ivy-{uuid.uuid4().hex[:6]}", f"bo-{uuid.uuid4().hex[:6]}"
+    ivy_calendar = radicale.make_calendar(ivy_user, "work")
+    radicale.make_calendar(bo_user, "work")
+    await connect(client, ivy, radicale, ivy_user)
+    await connect(client, bo, radicale, bo_user, invitations="provider")
+    await work(db, http, settings)
+    tue = monday() + timedelta(days=1)
+    (interview,) = ok(
+        await schedule(
+            client,
+            hiring.recruiter,
+            hiring.app_id,
+            [slot("technical", at_utc(tue, 10), 60, [ivy, bo])],
+        ),
+        201,
+    )
+    await work(db, http, settings)
+    (ivy_mail,) = await attachments_sent_to(db, ivy)
+    (bo_mail,) = await attachments_sent_to(db, bo)
+    assert [a["filename"] for a in ivy_mail] == ["invite.ics"]
+    assert bo_mail == []
+    written = await http.get(
+        f"{ivy_calendar}{interview['ical_uid']}.ics", headers=radicale.auth_header(ivy_user)
+    )
+    assert "SCHEDULE-AGENT=CLIENT" in written.text.replace("\r\n ", "")

@@ -15,6 +15,15 @@ from strawberry.scalars import JSON
 from app.auth import Actor
 from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationCreate, ApplicationUpdate, TransitionCreate
+from app.domain.calendars import connections as calendar_connections
+from app.domain.calendars import oauth as calendar_oauth
+from app.domain.calendars.schemas import (
+    CREDENTIALS_HELP,
+    CalendarConnectionCreate,
+    CalendarConnectionUpdate,
+    MemberCalendarUpdate,
+    OAuthStart,
+)
 from app.domain.calibration import slates
 from app.domain.calibration.schemas import DecisionCreate, SlateCreate, SlateSend, SlateUpdate
 from app.domain.candidates import service as candidates
@@ -44,7 +53,8 @@ from app.domain.roles import service as roles
 from app.domain.roles.schemas import IntakeRevisionCreate, RoleCreate, RoleUpdate
 from app.graphql.context import Context
 from app.graphql.errors import MutationError, run_mutation, validate
-from app.graphql.ids import parse_id
+from app.graphql.ids import parse_id, to_global_id
+from app.graphql.types.calendars import CalendarConnection, MemberCalendar, OAuthStarted
 from app.graphql.types.calibration import Slate
 from app.graphql.types.feedback import HiringDecision, Offer, Scorecard
 from app.graphql.types.intake import IntakeRevision
@@ -1003,5 +1013,207 @@ class FeedbackMutation:
             async with ctx.db.transaction() as session:
                 offer = await offers.move_offer(session, ctx.actor, input.id, payload)
             return OfferPayload(offer=Offer.from_pydantic(offer))
+
+        return await run_mutation(work)
+
+
+@strawberry.input(description="The same fields as REST's CalendarConnectionCreate")
+class CreateCalendarConnectionInput:
+    provider: str = strawberry.field(description="google, microsoft or caldav")
+    scope: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="organization or member; left out: organization for google and microsoft, "
+        "member for caldav",
+    )
+    name: str | None = strawberry.UNSET
+    member_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whose account a member connection is (admins only; left out: your own)",
+    )
+    credentials: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Name to value. "
+        + CREDENTIALS_HELP.replace("oauth/start", "startCalendarOAuth"),
+    )
+    base_url: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The provider's API root when not its default (a sovereign cloud, a proxy)",
+    )
+    invitations: str | None = strawberry.field(
+        default=strawberry.UNSET, description="hireloop (the default) or provider"
+    )
+    video: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateCalendarConnectionInput:
+    id: strawberry.ID
+    expected_version: int | None = strawberry.field(
+        default=None, description="Like If-Match in REST"
+    )
+    name: str | None = strawberry.UNSET
+    credentials: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description="All of them, replacing the stored ones"
+    )
+    invitations: str | None = strawberry.UNSET
+    video: bool | None = strawberry.UNSET
+    status: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="active or paused; a connection that needs reauthorization takes new "
+        "credentials to be active again",
+    )
+
+
+@strawberry.input
+class UpdateMemberCalendarInput:
+    id: strawberry.ID
+    busy: bool | None = strawberry.UNSET
+    receives_interviews: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="true makes this the one calendar that receives the member's interviews",
+    )
+
+
+@strawberry.input
+class StartCalendarOAuthInput:
+    provider: str = strawberry.field(description="google or microsoft")
+    login_hint: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CalendarConnectionPayload:
+    calendar_connection: CalendarConnection
+
+
+@strawberry.type
+class CalendarConnectionDeletedPayload:
+    deleted_id: strawberry.ID = strawberry.field(description="The deleted connection's id")
+
+
+@strawberry.type
+class MemberCalendarPayload:
+    member_calendar: MemberCalendar
+
+
+@strawberry.type
+class OAuthStartedPayload:
+    oauth: OAuthStarted
+
+
+CalendarConnectionResult = Annotated[
+    CalendarConnectionPayload | MutationError, strawberry.union("CalendarConnectionResult")
+]
+CalendarConnectionDeletedResult = Annotated[
+    CalendarConnectionDeletedPayload | MutationError,
+    strawberry.union("CalendarConnectionDeletedResult"),
+]
+MemberCalendarResult = Annotated[
+    MemberCalendarPayload | MutationError, strawberry.union("MemberCalendarResult")
+]
+OAuthStartedResult = Annotated[
+    OAuthStartedPayload | MutationError, strawberry.union("OAuthStartedResult")
+]
+
+
+@strawberry.type
+class CalendarMutation:
+    @strawberry.mutation(
+        description="Connect a calendar account: organization-wide (admins) or a member's own "
+        "CalDAV; the credentials are tried with a real read first and never shown again"
+    )
+    async def create_calendar_connection(
+        self, info: Info, input: CreateCalendarConnectionInput
+    ) -> CalendarConnectionResult:
+        ctx = info.context
+
+        async def work() -> CalendarConnectionPayload:
+            payload = validate(CalendarConnectionCreate, _ids(_given(input), member_id="Member"))
+            # The service reads the provider before its first statement, so no transaction is
+            # open during that call (the session begins lazily).
+            async with ctx.db.transaction() as session:
+                connection = await calendar_connections.create_connection(
+                    session, ctx.actor, payload, ctx.http
+                )
+            return CalendarConnectionPayload(
+                calendar_connection=CalendarConnection.from_public(connection)
+            )
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="Rename, replace credentials, pause or resume, choose who invites and video"
+    )
+    async def update_calendar_connection(
+        self, info: Info, input: UpdateCalendarConnectionInput
+    ) -> CalendarConnectionResult:
+        ctx = info.context
+
+        async def work() -> CalendarConnectionPayload:
+            connection = await _versioned_update(
+                ctx,
+                _given(input),
+                "CalendarConnection",
+                CalendarConnectionUpdate,
+                calendar_connections.update_connection,
+            )
+            return CalendarConnectionPayload(
+                calendar_connection=CalendarConnection.from_public(connection)
+            )
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="Disconnect: its calendars and mirrored busy time go; interviews stay"
+    )
+    async def delete_calendar_connection(
+        self, info: Info, id: strawberry.ID
+    ) -> CalendarConnectionDeletedResult:
+        ctx = info.context
+
+        async def work() -> CalendarConnectionDeletedPayload:
+            connection_id = parse_id(id, "CalendarConnection", "id")
+            async with ctx.db.transaction() as session:
+                await calendar_connections.delete_connection(session, ctx.actor, connection_id)
+            return CalendarConnectionDeletedPayload(
+                deleted_id=strawberry.ID(to_global_id("CalendarConnection", connection_id))
+            )
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="Choose whether a calendar counts as busy and whether it receives interviews"
+    )
+    async def update_member_calendar(
+        self, info: Info, input: UpdateMemberCalendarInput
+    ) -> MemberCalendarResult:
+        ctx = info.context
+
+        async def work() -> MemberCalendarPayload:
+            data = _given(input)
+            calendar_id = parse_id(data.pop("id"), "MemberCalendar", "id")
+            payload = validate(MemberCalendarUpdate, data)
+            async with ctx.db.transaction() as session:
+                calendar = await calendar_connections.update_member_calendar(
+                    session, ctx.actor, calendar_id, payload
+                )
+            return MemberCalendarPayload(member_calendar=MemberCalendar.from_public(calendar))
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        name="startCalendarOAuth",
+        description="Start connecting your own Google or Microsoft calendar: answers the "
+        "provider's consent URL (OAuth 2.0 with PKCE; the state is bound to you and used once)",
+    )
+    async def start_calendar_oauth(
+        self, info: Info, input: StartCalendarOAuthInput
+    ) -> OAuthStartedResult:
+        ctx = info.context
+
+        async def work() -> OAuthStartedPayload:
+            payload = validate(OAuthStart, _given(input))
+            async with ctx.db.transaction() as session:
+                started = await calendar_oauth.start(session, ctx.actor, payload)
+            return OAuthStartedPayload(oauth=OAuthStarted.from_pydantic(started))
 
         return await run_mutation(work)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import strawberry
 
+from app.domain.calendars import connections as calendar_connections
 from app.domain.calibration import fit, slates
 from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import CandidateFilters
@@ -23,6 +24,11 @@ from app.graphql.context import Context
 from app.graphql.errors import validate
 from app.graphql.ids import from_global_id, parse_id
 from app.graphql.pagination import cursor_of, page_request
+from app.graphql.types.calendars import (
+    CalendarConnection,
+    CalendarConnectionConnection,
+    CalendarConnectionEdge,
+)
 from app.graphql.types.calibration import FitCheck, Slate
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.interviews import Interview, SchedulingSuggestions
@@ -90,6 +96,10 @@ class Query:
             if type_name == "IntakeRevision":
                 revision = await intake.get_revision_by_id(ctx.session, ctx.actor, raw_id)
                 return IntakeRevision.from_public(revision)
+            if type_name == "CalendarConnection":
+                return CalendarConnection.from_public(
+                    await calendar_connections.get_connection(ctx.session, ctx.actor, raw_id)
+                )
             if type_name == "Organization":
                 if raw_id != ctx.actor.organization_id:
                     return None
@@ -177,12 +187,46 @@ class Query:
         page = await organizations.list_members(
             ctx.session, ctx.actor, filters, page_request(first, after)
         )
+        if "calendars" in prefetch.selected(info, "edges", "node"):
+            await ctx.loaders.calendars_by_member.load_many([m.id for m in page.items])
         return MemberConnection(
             edges=[MemberEdge(cursor=cursor_of(m), node=Member.from_public(m)) for m in page.items],
             page_info=PageInfo(
                 has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor
             ),
         )
+
+    @strawberry.field(
+        description="Calendar connections with their health, newest first (members see their "
+        "own and the organization's)"
+    )
+    async def calendar_connections(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> CalendarConnectionConnection:
+        ctx = info.context
+        page = await calendar_connections.list_connections(
+            ctx.session, ctx.actor, page_request(first, after)
+        )
+        return CalendarConnectionConnection(
+            edges=[
+                CalendarConnectionEdge(cursor=cursor_of(c), node=CalendarConnection.from_public(c))
+                for c in page.items
+            ],
+            page_info=PageInfo(
+                has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor
+            ),
+        )
+
+    @strawberry.field(description="One calendar connection with its health")
+    async def calendar_connection(self, info: Info, id: strawberry.ID) -> CalendarConnection | None:
+        ctx = info.context
+        try:
+            found = await calendar_connections.get_connection(
+                ctx.session, ctx.actor, parse_id(id, "CalendarConnection", "id")
+            )
+        except NotFound:
+            return None
+        return CalendarConnection.from_public(found)
 
     @strawberry.field
     async def candidate(self, info: Info, id: strawberry.ID) -> Candidate | None:

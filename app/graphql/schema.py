@@ -20,8 +20,15 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.graphql.errors import DomainErrorCodes
-from app.graphql.mutations import FeedbackMutation, InterviewMutation, Mutation, PipelineMutation
+from app.graphql.mutations import (
+    CalendarMutation,
+    FeedbackMutation,
+    InterviewMutation,
+    Mutation,
+    PipelineMutation,
+)
 from app.graphql.queries import Query
+from app.graphql.types.calendars import CalendarConnection
 from app.graphql.types.calibration import Slate
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.interviews import Interview
@@ -60,7 +67,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return HireloopSchema(
         query=Query,
         mutation=merge_types(
-            "Mutation", (Mutation, PipelineMutation, InterviewMutation, FeedbackMutation)
+            "Mutation",
+            (Mutation, PipelineMutation, InterviewMutation, FeedbackMutation, CalendarMutation),
         ),
         types=[
             Role,
@@ -71,6 +79,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             Slate,
             IntakeRevision,
             Interview,
+            CalendarConnection,
         ],
         extensions=extensions,
     )

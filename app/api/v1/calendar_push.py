@@ -8,7 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import WriteSession
+from app.api.deps import SingleStatement
 from app.api.problems import COMMON_RESPONSES, problem_schema
 from app.domain.calendars import push
 
@@ -35,11 +35,13 @@ router = APIRouter(prefix="/calendar-push", tags=["calendars"], responses=COMMON
     },
 )
 async def receive_calendar_push(
-    provider: Literal["google", "microsoft"], request: Request, session: WriteSession
+    provider: Literal["google", "microsoft"], request: Request, rows: SingleStatement
 ) -> Response:
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
-    answer = await push.receive(session, provider, headers, body, dict(request.query_params))
+    answer = await push.receive(
+        rows, request.app.state.settings, provider, headers, body, dict(request.query_params)
+    )
     if answer.content is None:
         return Response(status_code=answer.status)
     return Response(answer.content, status_code=answer.status, media_type=answer.media_type)

@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.clock import utcnow
-from app.db import Database, settings_of
+from app.db import Database
 from app.domain.calendars import repository
 from app.domain.calendars.connections import grant_for
 from app.errors import DomainError, InvalidInput
@@ -49,14 +49,16 @@ def token_hash(settings: Settings, token: str) -> str:
 
 
 async def receive(
-    session: AsyncSession,
+    rows: AsyncConnection,
+    settings: Settings,
     provider: str,
     headers: Mapping[str, str],
     body: bytes,
     query: Mapping[str, str],
 ) -> PushAnswer:
-    """Verify a push and make its calendars due. One UPDATE when it is genuine; nothing at all
-    when any notice in it is not."""
+    """Verify a push and make its calendars due: two statements on a plain connection (the
+    lookup, then one UPDATE that also wakes the workers), nothing at all when any notice in it
+    is not genuine. Providers may push hundreds a second; the work waits for the worker."""
     if provider not in ("google", "microsoft"):
         raise InvalidInput.for_field("provider", "pushes come only from google or microsoft")
     adapter = adapter_for(provider)
@@ -67,26 +69,22 @@ async def receive(
         raise InvalidInput(f"not a {provider} push: {exc}") from exc
     if not notices:
         return answer  # a handshake
-    settings = settings_of(session)
+    known = await repository.channel_secrets(rows, list({n.channel_id for n in notices}))
     due: list[uuid.UUID] = []
     resubscribe: list[uuid.UUID] = []
     for notice in notices:
-        calendar = await repository.calendar_by_channel(session, notice.channel_id)
-        if (
-            calendar is None
-            or calendar.channel_token_hash is None
-            or notice.token is None
-            or not hmac.compare_digest(
-                calendar.channel_token_hash, token_hash(settings, notice.token)
-            )
-        ):
+        calendar_id, stored = known.get(notice.channel_id, (None, None))
+        # Always one HMAC and one comparison, known channel or not, right token or not.
+        presented = token_hash(settings, notice.token or "")
+        genuine = hmac.compare_digest(stored or "", presented)
+        if calendar_id is None or stored is None or notice.token is None or not genuine:
             raise PushUnauthorized("unknown channel or wrong channel token")
-        due.append(calendar.id)
+        due.append(calendar_id)
         if notice.kind in ("reauthorize", "removed"):
-            resubscribe.append(calendar.id)
-    await repository.mark_due(session, due)
+            resubscribe.append(calendar_id)
     if resubscribe:
-        await repository.expire_channels(session, resubscribe)
+        await repository.expire_channels_now(rows, resubscribe)
+    await repository.mark_due_and_wake(rows, due)
     return answer
 
 

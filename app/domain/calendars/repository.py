@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, text, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, delete, select
 
 from app.domain.availability.models import BusyBlock
@@ -265,22 +265,6 @@ async def calendar_with_connection(
     )
     row = (await session.execute(stmt)).first()
     return (row[0], row[1]) if row is not None else None
-
-
-async def calendar_by_channel(session: AsyncSession, channel_id: str) -> MemberCalendar | None:
-    stmt = select(MemberCalendar).where(col(MemberCalendar.channel_id) == channel_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def mark_due(session: AsyncSession, calendar_ids: Sequence[uuid.UUID]) -> None:
-    """Due now, and the workers woken when this commits (NOTIFY is delivered at commit)."""
-    if calendar_ids:
-        await session.execute(
-            update(MemberCalendar)
-            .where(col(MemberCalendar.id).in_(calendar_ids))
-            .values(next_sync_at=func.now())
-        )
-        await session.execute(text("SELECT pg_notify('hireloop_outbox', 'calendar')"))
 
 
 async def calendars_needing_channels(
@@ -544,15 +528,6 @@ async def set_channel(
     )
 
 
-async def expire_channels(session: AsyncSession, calendar_ids: Sequence[uuid.UUID]) -> None:
-    """The provider asked for the channel to be renewed (or removed it): renew it now."""
-    await session.execute(
-        update(MemberCalendar)
-        .where(col(MemberCalendar.id).in_(calendar_ids))
-        .values(channel_expires_at=func.now())
-    )
-
-
 async def unchecked_members(
     session: AsyncSession, organization_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
@@ -593,3 +568,62 @@ async def unchecked_members(
             why = f"{name}: the last {failures} reads failed"
         result.setdefault(member_id, why)
     return result
+
+
+async def invited_by_provider(
+    session: AsyncSession, member_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Members whose interview calendar's provider sends the invitations itself."""
+    if not member_ids:
+        return set()
+    stmt = (
+        select(MemberCalendar.member_id)
+        .join(CalendarConnection, col(CalendarConnection.id) == col(MemberCalendar.connection_id))
+        .where(
+            col(MemberCalendar.member_id).in_(member_ids),
+            col(MemberCalendar.receives_interviews),
+            col(CalendarConnection.invitations) == "provider",
+            col(CalendarConnection.status) == "active",
+        )
+    )
+    return set((await session.execute(stmt)).scalars().all())
+
+
+# --- pushes: the hottest path, on a plain autocommit connection ---------------------------
+
+_CHANNEL_SECRETS = text(
+    "SELECT channel_id, id, channel_token_hash FROM member_calendars "
+    "WHERE channel_id = ANY(CAST(:channels AS text[]))"
+)
+
+# One statement: the calendars become due, and the workers are woken when it commits.
+_MARK_DUE_AND_WAKE = text(
+    """
+    WITH due AS (
+        UPDATE member_calendars SET next_sync_at = now()
+         WHERE id = ANY(CAST(:ids AS uuid[]))
+        RETURNING id
+    )
+    SELECT pg_notify('hireloop_outbox', 'calendar'), (SELECT count(*) FROM due)
+    """
+)
+
+_EXPIRE_CHANNELS = text(
+    "UPDATE member_calendars SET channel_expires_at = now() WHERE id = ANY(CAST(:ids AS uuid[]))"
+)
+
+
+async def channel_secrets(
+    rows: AsyncConnection, channel_ids: Sequence[str]
+) -> dict[str, tuple[uuid.UUID, str | None]]:
+    """channel id -> (calendar id, the HMAC of its token)."""
+    result = await rows.execute(_CHANNEL_SECRETS, {"channels": list(channel_ids)})
+    return {r[0]: (r[1], r[2]) for r in result.all()}
+
+
+async def mark_due_and_wake(rows: AsyncConnection, calendar_ids: Sequence[uuid.UUID]) -> None:
+    await rows.execute(_MARK_DUE_AND_WAKE, {"ids": list(calendar_ids)})
+
+
+async def expire_channels_now(rows: AsyncConnection, calendar_ids: Sequence[uuid.UUID]) -> None:
+    await rows.execute(_EXPIRE_CHANNELS, {"ids": list(calendar_ids)})

@@ -182,6 +182,10 @@ async def _record_page(
         await _responses_to_interviews(session, claimed, page.events)
         if page.next_page is not None:
             calendar.page_token = page.next_page
+            # A long read keeps its lease page by page.
+            calendar.claimed_until = utcnow() + timedelta(
+                seconds=float(settings.worker_lease_seconds) * 4
+            )
         else:
             if page.full and calendar.full_read_started_at is not None:
                 await repository.drop_unseen_blocks(

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import settings_of
+from app.domain.calendars import repository as calendars_repo
 from app.domain.events.repository import OutboxEvent
 from app.domain.interviews import repository as interviews_repo
 from app.domain.interviews.invites import invitation_for
@@ -167,6 +168,9 @@ async def _interviews(session: AsyncSession, events: Sequence[OutboxEvent]) -> l
     )
     panels = await repository.participants(session, list(facts))
     people = await repository.recipients(session, [m for ids in panels.values() for m in ids])
+    # Interviewers whose calendar provider sends the invitation itself get our email without
+    # the .ics, so nobody holds two invitations for one interview.
+    invited_by_provider = await calendars_repo.invited_by_provider(session, list(people))
     by_org: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for f in facts.values():
         by_org[f.organization_id].append(f.id)
@@ -211,7 +215,13 @@ async def _interviews(session: AsyncSession, events: Sequence[OutboxEvent]) -> l
                 continue
             drafts.append(
                 _panel_invitation(
-                    interview, person, change, reason, version, attachment, settings.public_url
+                    interview,
+                    person,
+                    change,
+                    reason,
+                    version,
+                    None if member_id in invited_by_provider else attachment,
+                    settings.public_url,
                 )
             )
     return drafts
@@ -276,7 +286,7 @@ def _panel_invitation(
     change: str,
     reason: object,
     version: str,
-    attachment: dict[str, object],
+    attachment: dict[str, object] | None,
     public_url: str,
 ) -> Draft:
     link = f"{public_url}/api/v1/applications/{interview.application_id}/packet"
@@ -292,7 +302,8 @@ def _panel_invitation(
         reason=reason,
         link=link,
     )
-    # Always email: the calendar invitation is the point, and only email carries it.
+    # Always email: the calendar invitation is the point, and only email carries it (unless the
+    # member's calendar provider invites them itself: then the email only tells them).
     return Draft(
         organization_id=interview.organization_id,
         kind=f"interview_{change}",
@@ -308,6 +319,6 @@ def _panel_invitation(
             interview.organization_name,
             None if change == "cancelled" else link,
         ),
-        attachments=[attachment],
+        attachments=[attachment] if attachment is not None else [],
         member_id=person.id,
     )

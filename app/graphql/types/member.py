@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 import strawberry
 
+from app.domain.calendars.schemas import MemberCalendarPublic
 from app.domain.feedback import closing
 from app.domain.organizations.schemas import MemberPublic, OrganizationPublic
 from app.errors import InvalidInput
 from app.graphql.ids import parse_id, to_global_id
+from app.graphql.loaders import MISSING, peek
+from app.graphql.types.calendars import MemberCalendar
 from app.graphql.types.feedback import CloseTheLoop
 from app.graphql.types.node import Node, PageInfo
 
@@ -78,6 +82,18 @@ class Member(Node):
             for day, ranges in self.member.working_hours.items()
         ]
 
+    @strawberry.field(
+        description="The member's connected calendars (primary first): which count as busy, "
+        "which one receives interviews, and each one's sync health"
+    )
+    def calendars(self, info: strawberry.Info[Any, None]) -> list[MemberCalendar]:
+        # Synchronous when the page prefetched them (Query.members), batched per request otherwise.
+        loader = info.context.loaders.calendars_by_member
+        found = peek(loader, self.database_id)
+        if found is MISSING:
+            return _calendars(loader.load(self.database_id))  # type: ignore[return-value]
+        return [MemberCalendar.from_public(c) for c in found or []]  # type: ignore[attr-defined]
+
     @strawberry.field
     def preferences(self) -> UpdatePreferences:
         m = self.member
@@ -89,6 +105,10 @@ class Member(Node):
             if m.delegate_id
             else None,
         )
+
+
+async def _calendars(pending: Awaitable[list[MemberCalendarPublic] | None]) -> list[MemberCalendar]:
+    return [MemberCalendar.from_public(c) for c in await pending or []]
 
 
 @strawberry.type
