@@ -565,3 +565,45 @@ async def test_one_invitation_per_person_whoever_sends_it(
         f"{ivy_calendar}{interview['ical_uid']}.ics", headers=radicale.auth_header(ivy_user)
     )
     assert "SCHEDULE-AGENT=CLIENT" in written.text.replace("\r\n ", "")
+
+
+async def test_interviews_written_once_to_the_organizer_calendar_when_the_organization_says_so(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    radicale: Radicale,
+    http: httpx.AsyncClient,
+    settings: Settings,
+) -> None:
+    hiring = await interviewing_application(client, tenant)
+    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
+    rita_user, ivy_user = f"rita-{uuid.uuid4().hex[:6]}", f"ivy-{uuid.uuid4().hex[:6]}"
+    rita_calendar = radicale.make_calendar(rita_user, "work")
+    ivy_calendar = radicale.make_calendar(ivy_user, "work")
+    await connect(client, hiring.recruiter, radicale, rita_user)
+    await connect(client, ivy, radicale, ivy_user)
+    changed = ok(
+        await client.patch(
+            f"{API}/organization",
+            headers=tenant.admin.headers,
+            json={"interview_calendar": "organizer"},
+        )
+    )
+    assert changed["interview_calendar"] == "organizer"
+    await work(db, http, settings)
+    tue = monday() + timedelta(days=1)
+    (interview,) = ok(
+        await schedule(
+            client, hiring.recruiter, hiring.app_id, [slot("technical", at_utc(tue, 10), 60, [ivy])]
+        ),
+        201,
+    )
+    await work(db, http, settings)
+    name = f"{interview['ical_uid']}.ics"
+    organizer_copy = await http.get(
+        f"{rita_calendar}{name}", headers=radicale.auth_header(rita_user)
+    )
+    assert organizer_copy.status_code == 200
+    assert ivy.member.email in organizer_copy.text.replace("\r\n ", "")
+    ivy_copy = await http.get(f"{ivy_calendar}{name}", headers=radicale.auth_header(ivy_user))
+    assert ivy_copy.status_code == 404

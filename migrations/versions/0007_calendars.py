@@ -196,6 +196,15 @@ def upgrade() -> None:
         unique=False,
     )
     op.add_column("busy_blocks", sa.Column("calendar_id", sa.Uuid(), nullable=True))
+    op.add_column(
+        "organizations",
+        sa.Column(
+            "interview_calendar",
+            sqlmodel.sql.sqltypes.AutoString(length=16),
+            nullable=False,
+            server_default="interviewers",
+        ),
+    )
     op.add_column("busy_blocks", sa.Column("synced_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column(
         "busy_blocks",
@@ -246,6 +255,7 @@ def downgrade() -> None:
     op.drop_column("busy_blocks", "recurrence_id")
     op.drop_column("busy_blocks", "uid")
     op.drop_column("busy_blocks", "synced_at")
+    op.drop_column("organizations", "interview_calendar")
     op.drop_column("busy_blocks", "calendar_id")
     op.drop_index(
         op.f("ix_calendar_event_writes_organization_id"), table_name="calendar_event_writes"

@@ -29,7 +29,7 @@ from app.domain.calendars.sync import backoff, mark_needs_reauth
 from app.domain.candidates import repository as candidates_repo
 from app.domain.events.repository import OutboxEvent
 from app.domain.interviews import repository as interviews_repo
-from app.domain.organizations import repository as members_repo
+from app.domain.organizations import repository as organizations_repo
 from app.domain.roles import repository as roles_repo
 from app.integrations.calendars.base import (
     Attendee,
@@ -51,7 +51,10 @@ MAX_ATTEMPTS = 8
 
 
 async def plan(session: AsyncSession, batch: Sequence[OutboxEvent]) -> int:
-    """In the fan-out's transaction: what each interviewer's calendar should now hold."""
+    """In the fan-out's transaction: what each calendar should now hold. Per the organization's
+    `interview_calendar`, each interviewer's interview calendar holds the interview, or the
+    organizer's alone does (the interviewers are its attendees); an organizer without a
+    connected interview calendar falls back to the interviewers' own."""
     wanted = [e for e in batch if e.type in WRITTEN]
     if not wanted:
         return 0
@@ -60,17 +63,24 @@ async def plan(session: AsyncSession, batch: Sequence[OutboxEvent]) -> int:
     for e in wanted:
         by_org.setdefault(e.organization_id, set()).add(e.resource_id)
     for org_id, interview_ids in by_org.items():
+        organization = await organizations_repo.get_organization(session, org_id)
+        by_organizer = organization is not None and organization.interview_calendar == "organizer"
         interviews = await interviews_repo.by_ids(session, org_id, list(interview_ids))
         people = await interviews_repo.participants(session, org_id, [i.id for i in interviews])
-        member_ids = list({p.member_id for p in people})
+        member_ids = {p.member_id for p in people} | {
+            i.organizer_id for i in interviews if i.organizer_id is not None
+        }
         calendars = {
             c.member_id: c
-            for c in await repository.interview_calendars(session, org_id, member_ids)
+            for c in await repository.interview_calendars(session, org_id, list(member_ids))
         }
         for interview in interviews:
-            current = {p.member_id for p in people if p.interview_id == interview.id}
-            cancelled = interview.status == "cancelled"
-            for member_id in current:
+            panel = {p.member_id for p in people if p.interview_id == interview.id}
+            holders = panel
+            if by_organizer and interview.organizer_id in calendars:
+                holders = {interview.organizer_id}
+            action = "delete" if interview.status == "cancelled" else "put"
+            for member_id in holders:
                 calendar = calendars.get(member_id)
                 if calendar is None:
                     continue
@@ -82,13 +92,14 @@ async def plan(session: AsyncSession, batch: Sequence[OutboxEvent]) -> int:
                         member_id,
                         calendar.id,
                         interview.ical_sequence,
-                        "delete" if cancelled else "put",
+                        action,
                     ),
                 )
                 planned += 1
-            # Someone taken off the panel: their calendar loses the interview.
+            # A calendar that should no longer hold it (someone taken off the panel, or the
+            # organization switched where interviews go) loses it.
             for write in await repository.writes_of_interview(session, interview.id):
-                if write.member_id not in current and write.action != "delete":
+                if write.member_id not in holders and write.action != "delete":
                     await repository.upsert_write(
                         session,
                         _row(
@@ -208,7 +219,7 @@ async def _event(
     ids = [p.member_id for p in people]
     if interview.organizer_id:
         ids.append(interview.organizer_id)
-    members = {m.id: m for m in await members_repo.get_members(session, org_id, ids)}
+    members = {m.id: m for m in await organizations_repo.get_members(session, org_id, ids)}
     organizer = members.get(interview.organizer_id) if interview.organizer_id else None
     title = role.title if role else "a role"
     name = candidate.name if candidate else "a candidate"

@@ -23,6 +23,13 @@ class Organization(SQLModel, table=True):
     culture_notes: str | None = Field(default=None, max_length=4000)
     # Where organization-wide Slack messages go when a member has no webhook of their own.
     slack_webhook_url: str | None = Field(default=None, max_length=500)
+    # Where interviews are written in connected calendars: each interviewer's own interview
+    # calendar, or once, in the organizer's, with the interviewers as attendees.
+    interview_calendar: str = Field(
+        default="interviewers",
+        max_length=16,
+        sa_column_kwargs={"server_default": "interviewers"},
+    )
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 

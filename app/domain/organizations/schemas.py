@@ -57,6 +57,14 @@ def default_working_hours() -> dict[str, list[dict[str, str]]]:
     return {d: [{"start": "09:00", "end": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 
+InterviewCalendar = Literal["interviewers", "organizer"]
+INTERVIEW_CALENDAR_HELP = (
+    "Where interviews are written in connected calendars: interviewers (each interviewer's own "
+    "interview calendar) or organizer (once, in the calendar of whoever scheduled it, with the "
+    "interviewers as attendees)"
+)
+
+
 class OrganizationPublic(PublicModel):
     id: uuid.UUID
     name: str
@@ -68,6 +76,9 @@ class OrganizationPublic(PublicModel):
         default=False,
         description="Whether a Slack incoming-webhook URL is set (the URL itself is a secret "
         "and is never shown)",
+    )
+    interview_calendar: InterviewCalendar = Field(
+        default="interviewers", description=INTERVIEW_CALENDAR_HELP
     )
     created_at: datetime
     updated_at: datetime
@@ -86,9 +97,17 @@ class OrganizationUpdate(StrictModel):
         description="Slack incoming webhook for members who chose Slack and set none of their "
         "own; null removes it",
     )
+    interview_calendar: InterviewCalendar | None = Field(
+        default=None, description=INTERVIEW_CALENDAR_HELP
+    )
 
     _required = field_validator(
-        "name", "time_zone", "feedback_due_hours", "close_the_loop_days", mode="before"
+        "name",
+        "time_zone",
+        "feedback_due_hours",
+        "close_the_loop_days",
+        "interview_calendar",
+        mode="before",
     )(refuse_null)
 
 
