@@ -143,6 +143,12 @@ async def test_connect_mirror_and_suggest_around_busy_time(
         ics("gone-1", at_utc(tue, 14), at_utc(tue, 15), "STATUS:CANCELLED"),
         user,
     )
+    radicale.put_ics(
+        calendar_url,
+        "maybe.ics",
+        ics("maybe-1", at_utc(tue, 7), at_utc(tue, 8), "STATUS:TENTATIVE"),
+        user,
+    )
     # Daily at 15:00 for three days, the second occurrence moved to 16:00.
     recurring = ics(
         "daily-1", at_utc(tue, 15), at_utc(tue, 15, 30), "RRULE:FREQ=DAILY;COUNT=3"
@@ -180,6 +186,7 @@ async def test_connect_mirror_and_suggest_around_busy_time(
     assert at_utc(tue + timedelta(days=1), 16) in starts, "the moved occurrence"
     assert at_utc(tue + timedelta(days=1), 15) not in starts, "not the original time"
     assert at_utc(tue + timedelta(days=2), 15) in starts
+    assert (at_utc(tue, 7), at_utc(tue, 8), True) in mirrored, "tentative blocks, named so"
     health = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
     assert health[0]["health"]["status"] == "ok"
     assert health[0]["health"]["last_synced_at"] is not None
@@ -198,6 +205,7 @@ async def test_connect_mirror_and_suggest_around_busy_time(
     for s in found["suggestions"]:
         start, end = datetime.fromisoformat(s["start_at"]), datetime.fromisoformat(s["end_at"])
         assert end <= at_utc(tue, 10) or start >= at_utc(tue, 11)
+        assert "Ivy has tentative events that day (counted as busy)" in s["reasons"]
 
     # Deleted at the provider: gone from the mirror at the next read.
     radicale.delete(f"{calendar_url}busy.ics", user)

@@ -133,18 +133,20 @@ async def busy_intervals(
     member_ids: Sequence[uuid.UUID],
     start: datetime,
     end: datetime,
-) -> Sequence[tuple[uuid.UUID, datetime, datetime]]:
-    """(member, start, end) of busy time for slot finding: plain tuples, no ORM objects, since a
-    two-week range can hold thousands of synced blocks."""
+) -> Sequence[tuple[uuid.UUID, datetime, datetime, bool]]:
+    """(member, start, end, tentative) of busy time for slot finding: plain tuples, no ORM
+    objects, since a two-week range can hold thousands of synced blocks."""
     if not member_ids:
         return []
-    stmt = select(BusyBlock.member_id, BusyBlock.start_at, BusyBlock.end_at).where(
+    stmt = select(
+        BusyBlock.member_id, BusyBlock.start_at, BusyBlock.end_at, BusyBlock.tentative
+    ).where(
         BusyBlock.organization_id == organization_id,
         col(BusyBlock.member_id).in_(member_ids),
         BusyBlock.end_at > start,
         BusyBlock.start_at < end,
     )
-    return [(m, s, e) for m, s, e in (await session.execute(stmt)).all()]
+    return [(m, s, e, t) for m, s, e, t in (await session.execute(stmt)).all()]
 
 
 async def delete_busy(

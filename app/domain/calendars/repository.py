@@ -344,25 +344,6 @@ async def drop_blocks_of_calendar(session: AsyncSession, calendar_id: uuid.UUID)
     await session.execute(delete(BusyBlock).where(col(BusyBlock.calendar_id) == calendar_id))
 
 
-async def tentative_blocks(
-    session: AsyncSession,
-    organization_id: uuid.UUID,
-    member_ids: Sequence[uuid.UUID],
-    start: datetime,
-    end: datetime,
-) -> Sequence[tuple[uuid.UUID, datetime, datetime]]:
-    if not member_ids:
-        return []
-    stmt = select(BusyBlock.member_id, BusyBlock.start_at, BusyBlock.end_at).where(
-        col(BusyBlock.organization_id) == organization_id,
-        col(BusyBlock.member_id).in_(member_ids),
-        col(BusyBlock.tentative),
-        col(BusyBlock.end_at) > start,
-        col(BusyBlock.start_at) < end,
-    )
-    return [(m, s, e) for m, s, e in (await session.execute(stmt)).all()]
-
-
 # --- interview writes --------------------------------------------------------------------
 
 

@@ -56,20 +56,17 @@ async def load_people(
     )
     unchecked = await calendars_repo.unchecked_members(session, organization_id, ids)
     tentative: dict[uuid.UUID, set[date]] = defaultdict(set)
-    zones_now = {m.id: ZoneInfo(m.time_zone) for m in members}
-    for member_id, t_start, _ in await calendars_repo.tentative_blocks(
-        session, organization_id, ids, start - timedelta(days=1), end + timedelta(days=1)
-    ):
-        tentative[member_id].add(t_start.astimezone(zones_now[member_id]).date())
     by_member_overrides: dict[uuid.UUID, dict[date, list[tuple[str, str]]]] = defaultdict(dict)
     for o in overrides:
         by_member_overrides[o.member_id][o.day] = [(h["start"], h["end"]) for h in o.hours]
     busy: dict[uuid.UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for member_id, busy_start, busy_end in blocks:
+    zones = {m.id: ZoneInfo(m.time_zone) for m in members}
+    for member_id, busy_start, busy_end, is_tentative in blocks:
         busy[member_id].append((busy_start, busy_end))
+        if is_tentative:
+            tentative[member_id].add(busy_start.astimezone(zones[member_id]).date())
     per_day: dict[uuid.UUID, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     per_week: dict[uuid.UUID, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
-    zones = {m.id: ZoneInfo(m.time_zone) for m in members}
     for member_id, s, e, _ in interviews:
         busy[member_id].append((s, e))
         local = s.astimezone(zones[member_id]).date()
