@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -11,11 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.auth import Actor
-from app.db import settings_of
 from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
 from app.domain.calendars import connections as calendar_connections
-from app.domain.calendars import repository as calendar_repository
 from app.domain.calendars.schemas import MemberCalendarPublic
 from app.domain.calibration import slates
 from app.domain.calibration.schemas import SlateItemPublic, SlateSummaryPublic
@@ -49,26 +46,6 @@ def _loader(
         return [found.get(k, default()) for k in keys]
 
     return DataLoader(load_fn=load)
-
-
-async def _calendars_of_members(
-    session: AsyncSession, actor: Actor, member_ids: list[K]
-) -> dict[K, list[MemberCalendarPublic]]:
-    """Stopgap for `connections.calendars_of_members`, the batch form of
-    `connections.member_calendars` that the domain does not have yet: the same organization-scoped
-    read and the same shaping (`calendar_public`), for many members in one statement. The members
-    reached here are already visible Member objects, so member_calendars' one check (the member
-    exists in the caller's organization) holds. Move into the domain and call it from here."""
-    settings = settings_of(session)
-    found: dict[K, list[MemberCalendarPublic]] = defaultdict(list)
-    rows = await calendar_repository.calendars_of_members(
-        session, actor.organization_id, member_ids
-    )
-    for calendar, provider in rows:
-        found[calendar.member_id].append(
-            calendar_connections.calendar_public(settings, calendar, provider)
-        )
-    return found
 
 
 MISSING = object()
@@ -138,5 +115,5 @@ class Loaders:
             slates.items_for_slates, session, actor, list
         )
         self.calendars_by_member: DataLoader[K, list[MemberCalendarPublic] | None] = _loader(
-            _calendars_of_members, session, actor, list
+            calendar_connections.calendars_of_members, session, actor, list
         )

@@ -313,6 +313,9 @@ async def create_connection(
         credentials_encrypted=encrypt_credentials(settings, dict(data.credentials)),
     )
     grant = grant_for(settings, connection, None)
+    if data.provider == "caldav" and not grant.values.get("email"):
+        # How the adapter recognises the owner's own attendee line (their accept or decline).
+        grant.values["email"] = actor.email if owner == actor.member_id else ""
     calendars: list[RemoteCalendar] = []
     try:
         if connection.provider == "google" and scope == "organization":
@@ -322,7 +325,11 @@ async def create_connection(
         else:
             await adapter.authorize(http, grant, settings)
         if scope == "member":
-            connection.account_email = await adapter.whoami(http, grant, settings)
+            connection.account_email = await adapter.whoami(http, grant, settings) or (
+                data.credentials.get("username")
+                if "@" in data.credentials.get("username", "")
+                else None
+            )
             calendars = await adapter.list_calendars(http, grant, settings)
     except CalendarError as exc:
         raise InvalidInput.for_field(
@@ -495,6 +502,20 @@ async def member_calendars(
         calendar_public(settings, c, p)
         for c, p in await repository.calendars_of_member(session, actor.organization_id, member_id)
     ]
+
+
+async def calendars_of_members(
+    session: AsyncSession, actor: Actor, member_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[MemberCalendarPublic]]:
+    """Several members' calendars in one statement (GraphQL's loaders); the members are
+    already known to be in the actor's organization, and the query is scoped to it."""
+    settings = settings_of(session)
+    found: dict[uuid.UUID, list[MemberCalendarPublic]] = defaultdict(list)
+    for calendar, provider in await repository.calendars_of_members(
+        session, actor.organization_id, member_ids
+    ):
+        found[calendar.member_id].append(calendar_public(settings, calendar, provider))
+    return found
 
 
 async def update_member_calendar(

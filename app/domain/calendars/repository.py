@@ -132,6 +132,7 @@ async def calendars_of_members(
             col(MemberCalendar.member_id),
             col(MemberCalendar.primary).desc(),
             col(MemberCalendar.name),
+            col(MemberCalendar.id),
         )
     )
     return [(c, p) for c, p in (await session.execute(stmt)).all()]
