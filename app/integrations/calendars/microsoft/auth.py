@@ -140,7 +140,10 @@ def scopes_for(access: Access) -> str:
 
 
 def is_app_only(grant: Grant) -> bool:
-    return grant.subject is not None
+    """App-only (client credentials) when acting for a mailbox, or when the grant holds no
+    member's refresh token: an organization-wide connection being checked before any mailbox
+    is known."""
+    return grant.subject is not None or not grant.values.get("refresh_token")
 
 
 def _token_error(exc: VendorError) -> str | None:

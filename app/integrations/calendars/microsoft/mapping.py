@@ -279,11 +279,19 @@ def remote_event(item: Mapping[str, Any]) -> RemoteEvent:
         recurrence_id=recurrence_id,
         status=status,
         transparent=show_as == "free",
-        self_response=response_status(item.get("responseStatus")),
+        # The organizer has no answer of their own: Graph's "organizer" is not an acceptance
+        # (an interview we write is organized by the mailbox it is written to).
+        self_response=None
+        if _is_organizer(item.get("responseStatus"))
+        else response_status(item.get("responseStatus")),
         responses=responses,
         remote_id=str(item["id"]) if item.get("id") is not None else None,
         etag=str(etag) if etag else None,
     )
+
+
+def _is_organizer(status: object) -> bool:
+    return isinstance(status, dict) and str(status.get("response", "")).lower() == "organizer"
 
 
 def event_body(
