@@ -120,13 +120,13 @@ class Settings(BaseSettings):
     lever_webhook_max_age_seconds: int = Field(default=300, ge=10, le=3600)
 
     # Calendars. Busy time is mirrored over this many days ahead; calendars that do not push
-    # (CalDAV), and any calendar whose pushes may have been lost, are read again when their
-    # last read is older than the poll interval; push channels are renewed this long before
-    # they expire.
+    # (CalDAV, or a pushing provider's calendar without a channel) are read again when their
+    # last read is older than the poll interval, pushed ones after the reconcile interval (a
+    # lost push repaired); push channels (each provider's longest) are renewed this long
+    # before they expire.
     calendar_horizon_days: int = Field(default=365, ge=7, le=3 * 365)
     calendar_poll_minutes: float = Field(default=5.0, gt=0, le=24 * 60)
     calendar_reconcile_hours: float = Field(default=6.0, gt=0, le=24 * 7)
-    calendar_channel_ttl_hours: float = Field(default=24 * 6, ge=1, le=24 * 30)
     calendar_channel_renew_hours: float = Field(default=12.0, gt=0, le=24 * 7)
     # The organization's OAuth apps for per-member consent (Google, Microsoft); unset: members
     # cannot connect their own Google or Microsoft calendars (admins can still connect all).

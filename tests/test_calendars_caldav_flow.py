@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db import Database
+from app.domain.calendars import sync as calendar_sync
 from app.settings import Settings
 from app.worker import calendars as calendar_worker
 from app.worker.outbox import dispatch_batch
@@ -615,3 +616,43 @@ async def test_interviews_written_once_to_the_organizer_calendar_when_the_organi
     assert ivy.member.email in organizer_copy.text.replace("\r\n ", "")
     ivy_copy = await http.get(f"{ivy_calendar}{name}", headers=radicale.auth_header(ivy_user))
     assert ivy_copy.status_code == 404
+
+
+async def test_reconciliation_polls_what_nothing_pushes_and_repairs_what_a_channel_keeps(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    radicale: Radicale,
+    http: httpx.AsyncClient,
+    settings: Settings,
+) -> None:
+    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
+    user = f"ivy-{uuid.uuid4().hex[:6]}"
+    radicale.make_calendar(user, "work")
+    await connect(client, ivy, radicale, user)
+    await work(db, http, settings)
+
+    async def due_after_reconcile(age_minutes: float, channel: str | None) -> bool:
+        async with db.transaction() as session:
+            await session.execute(
+                text(
+                    "UPDATE member_calendars SET next_sync_at = NULL, channel_id = :c, "
+                    "last_synced_at = now() - make_interval(mins => :age)"
+                ),
+                {"c": channel, "age": age_minutes},
+            )
+            await calendar_sync.reconcile(session)
+        async with db.engine.connect() as conn:
+            return bool(
+                await conn.scalar(text("SELECT next_sync_at IS NOT NULL FROM member_calendars"))
+            )
+
+    poll = settings.calendar_poll_minutes
+    assert await due_after_reconcile(poll + 1, None), "CalDAV is polled"
+    assert not await due_after_reconcile(poll - 1, None)
+    # A Google calendar kept by a channel is read again only after the reconcile interval.
+    async with db.transaction() as session:
+        await session.execute(text("UPDATE calendar_connections SET provider = 'google'"))
+    assert not await due_after_reconcile(poll + 1, "channel-1")
+    assert await due_after_reconcile(settings.calendar_reconcile_hours * 60 + 1, "channel-1")
+    assert await due_after_reconcile(poll + 1, None), "without a channel it is polled"

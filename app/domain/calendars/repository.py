@@ -198,18 +198,20 @@ async def sync_all_due(session: AsyncSession, connection_id: uuid.UUID | None = 
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def reconcile_stale(
-    session: AsyncSession, providers: Sequence[str], older_than: datetime
-) -> int:
-    """Calendars not read since `older_than` become due: repairs what a lost push left behind,
-    and polls providers that do not push (CalDAV)."""
-    of_providers = select(CalendarConnection.id).where(
-        col(CalendarConnection.provider).in_(providers)
+async def reconcile_stale(session: AsyncSession, older_than: datetime, *, pushed: bool) -> int:
+    """Calendars not read since `older_than` become due: with `pushed`, those a channel keeps
+    current (repairing what a lost push left behind); without, those nothing pushes for
+    (CalDAV, or a calendar whose channel could not be opened), which are polled."""
+    pushing = select(CalendarConnection.id).where(
+        col(CalendarConnection.provider).in_(["google", "microsoft"])
     )
+    kept_by_channel = col(MemberCalendar.connection_id).in_(pushing) & col(
+        MemberCalendar.channel_id
+    ).is_not(None)
     stmt = (
         update(MemberCalendar)
         .where(
-            col(MemberCalendar.connection_id).in_(of_providers),
+            kept_by_channel if pushed else ~kept_by_channel,
             col(MemberCalendar.busy),
             col(MemberCalendar.next_sync_at).is_(None),
             or_(

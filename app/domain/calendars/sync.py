@@ -348,17 +348,16 @@ def _sync_failed_event(
 
 
 async def reconcile(session: AsyncSession) -> int:
-    """Periodic: calendars that must be read again. CalDAV cannot push, so it is read every
-    `calendar_poll_minutes`; pushed calendars are read incrementally every
-    `calendar_reconcile_hours` anyway, repairing whatever a lost push left behind."""
+    """Periodic: calendars that must be read again. What nothing pushes for (CalDAV, or a
+    calendar whose channel could not be opened) is read every `calendar_poll_minutes`; what a
+    channel keeps current is still read every `calendar_reconcile_hours`, repairing whatever
+    a lost push left behind. Both reads are incremental."""
     settings = settings_of(session)
     now = utcnow()
     polled = await repository.reconcile_stale(
-        session, ["caldav"], now - timedelta(minutes=settings.calendar_poll_minutes)
+        session, now - timedelta(minutes=settings.calendar_poll_minutes), pushed=False
     )
     pushed = await repository.reconcile_stale(
-        session,
-        ["google", "microsoft"],
-        now - timedelta(hours=settings.calendar_reconcile_hours),
+        session, now - timedelta(hours=settings.calendar_reconcile_hours), pushed=True
     )
     return polled + pushed

@@ -46,7 +46,12 @@ from app.settings import Settings
 
 log = logging.getLogger("hireloop.worker.calendars")
 
-WRITTEN = ("interview.scheduled", "interview.rescheduled", "interview.cancelled")
+WRITTEN = (
+    "interview.scheduled",
+    "interview.rescheduled",
+    "interview.confirmed",
+    "interview.cancelled",
+)
 MAX_ATTEMPTS = 8
 
 
