@@ -84,6 +84,7 @@ from app.integrations.calendars.caldav.client import (
     discover,
     free_busy_body,
     multiget_body,
+    names_precondition,
     normalize_href,
     parse_multistatus,
     sync_collection_body,
@@ -421,10 +422,10 @@ class CalDavAdapter:
                     "PUT", url, body=body, headers={"If-None-Match": "*"}, content_type=ICS_TYPE
                 )
             except CalendarError as exc:
-                if exc.status == 412:
+                conflict = uid_conflict_href(exc)
+                if exc.status == 412 and conflict is None:
                     # Created by an earlier attempt (same UID, same resource name): ours.
                     return EventHandle(normalize_href(url, url), await self._etag(client, url))
-                conflict = uid_conflict_href(exc)
                 if conflict is None:
                     raise
                 # The UID is already in the calendar under another name (the member's client
@@ -449,6 +450,15 @@ class CalDavAdapter:
                     raise EventGone() from exc
                 if exc.status != 412:
                     raise
+                if names_precondition(exc, "attendee-allowed"):
+                    # An RFC 6638 server (Xandikos) refuses an attendee's copy changing what
+                    # the organizer owns (the time): replace the copy instead, which it allows.
+                    await client.send("DELETE", url)
+                    response = await client.send(
+                        "PUT", url, body=body, headers={"If-None-Match": "*"}, content_type=ICS_TYPE
+                    )
+                    etag = response.headers.get("etag") or await self._etag(client, url)
+                    return EventHandle(normalize_href(url, url), etag)
                 await self._etag(client, url)  # EventGone when it is no longer there
                 raise EventChanged() from exc
         etag = response.headers.get("etag") or await self._etag(client, url)
@@ -478,6 +488,9 @@ class CalDavAdapter:
             etag = response.text(DAV, "getetag")
             if etag:
                 return etag
+        if answer.responses and all(r.status in (404, 410) for r in answer.responses):
+            # A 207 whose only answer for the resource is 404 (Xandikos): it is gone.
+            raise EventGone()
         return None
 
     async def delete_event(

@@ -169,7 +169,8 @@ def uid_conflict_href(error: VendorError) -> str | None:
     """RFC 4791 5.3.2.1: a PUT whose UID another resource of the collection already holds
     fails with the CALDAV:no-uid-conflict precondition, which should name that resource.
     Returns its href, "" when the precondition names none, None when it is another error."""
-    if error.status not in (403, 409) or not error.body or "no-uid-conflict" not in error.body:
+    # Xandikos answers every failed precondition with 412 and the precondition in the body.
+    if error.status not in (403, 409, 412) or not error.body or "no-uid-conflict" not in error.body:
         return None
     try:
         root: ET.Element = SafeET.fromstring(error.body)
@@ -205,11 +206,17 @@ def free_busy_body(start: datetime, end: datetime) -> bytes:
     ).encode()
 
 
+def names_precondition(error: VendorError, name: str) -> bool:
+    """Whether a refusal names this CalDAV/WebDAV precondition in its error body (RFC 4918
+    16): a 412 is not always an ETag mismatch."""
+    return error.body is not None and name in error.body
+
+
 def is_sync_token_refusal(error: VendorError) -> bool:
-    """RFC 6578 3.2: an unknown or expired token is a 403 (some servers: 409 or 400) whose
-    body names the DAV:valid-sync-token precondition."""
+    """RFC 6578 3.2: an unknown or expired token is a 403 (some servers: 409, 400, or 412 as
+    Xandikos does) whose body names the DAV:valid-sync-token precondition."""
     return (
-        error.status in (400, 403, 409, 410)
+        error.status in (400, 403, 409, 410, 412)
         and error.body is not None
         and "valid-sync-token" in error.body
     )
