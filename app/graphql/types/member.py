@@ -131,6 +131,9 @@ class Organization(Node):
     feedback_due_hours: int
     close_the_loop_days: int
     culture_notes: str | None
+    interview_calendar: str = strawberry.field(
+        description="Where interviews are written in connected calendars: interviewers or organizer"
+    )
 
     @classmethod
     def from_public(cls, o: OrganizationPublic) -> Organization:
@@ -142,6 +145,7 @@ class Organization(Node):
             feedback_due_hours=o.feedback_due_hours,
             close_the_loop_days=o.close_the_loop_days,
             culture_notes=o.culture_notes,
+            interview_calendar=o.interview_calendar,
         )
 
     @strawberry.field(description="Interviewed candidates still waiting to hear, oldest first")
