@@ -49,7 +49,7 @@ from app.domain.roles import service as roles
 from app.domain.roles.schemas import IntakeContent, RoleCreate
 from app.settings import Settings
 from bench.database import asyncpg_dsn
-from bench.flows import TABLE_ORDER, Flows, RoleInfo, Row
+from bench.flows import DATABASE_FILLED, TABLE_ORDER, Flows, RoleInfo, Row
 
 INTAKE: dict[str, Any] = {
     "summary": "Backend engineer for the payments team",
@@ -129,7 +129,6 @@ SCORECARD: dict[str, Any] = {
     "ratings": {"python": "strong_yes", "PostgreSQL": None},
     "reasons": "  Clear trade-offs  ",
 }
-TABLES = tuple(t for t in TABLE_ORDER if t != "events")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
 
@@ -401,19 +400,17 @@ async def _stored(
     conn: asyncpg.Connection, organization_id: uuid.UUID, since: datetime
 ) -> dict[str, list[Row]]:
     stored: dict[str, list[Row]] = {}
-    for table in TABLES:
+    for table in TABLE_ORDER:
+        # Every column but those the database fills (bench.flows.DATABASE_FILLED), which the
+        # bench leaves to it as the services do.
+        left = DATABASE_FILLED.get(table, frozenset())
+        since_column = "occurred_at" if table == "events" else "created_at"
         rows = await conn.fetch(
-            f"SELECT * FROM {table} WHERE organization_id = $1 AND created_at >= $2",
+            f"SELECT * FROM {table} WHERE organization_id = $1 AND {since_column} >= $2",
             organization_id,
             since,
         )
-        stored[table] = [dict(r) for r in rows]
-    events = await conn.fetch(
-        "SELECT * FROM events WHERE organization_id = $1 AND occurred_at >= $2",
-        organization_id,
-        since,
-    )
-    stored["events"] = [{k: v for k, v in dict(r).items() if k != "tx_seq"} for r in events]
+        stored[table] = [{k: v for k, v in dict(r).items() if k not in left} for r in rows]
     return stored
 
 
@@ -431,7 +428,9 @@ def _compare(
         if real and mine and set(real[0]) != set(mine[0]):
             problems.append(
                 f"{table}: columns differ: service only {sorted(set(real[0]) - set(mine[0]))}, "
-                f"bench only {sorted(set(mine[0]) - set(real[0]))}"
+                f"bench only {sorted(set(mine[0]) - set(real[0]))} (bench.flows must write "
+                "what the service writes; columns the database fills go in "
+                "bench.flows.DATABASE_FILLED)"
             )
             continue
         a = Counter(normalizer.row(r) for r in real)

@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import asyncpg
 
 from app.domain.applications.pipeline import next_state
 from app.domain.applications.service import _EVENT_FOR_ACTION
@@ -62,6 +65,100 @@ TABLE_ORDER = (
     "events",
 )
 
+# Columns the database fills and the services never set (a server default): the bench leaves
+# them out of COPY and bench.fidelity leaves them out of the comparison. Every other column of
+# a table the bench writes must be in its rows (`check_columns`).
+DATABASE_FILLED: dict[str, frozenset[str]] = {
+    "events": frozenset({"tx_seq"}),  # the writing transaction's id
+}
+
+# Where the rows of each table are made, for the message when a table gains a column.
+MADE_IN: dict[str, str] = {
+    "roles": "bench/seed.py (_rows)",
+    "intake_revisions": "bench/seed.py (_rows)",
+    "events": "bench/flows.py (event_row)",
+}
+
+
+class SchemaDrift(RuntimeError):
+    """A table the bench writes has columns the bench does not write, or lacks some it does."""
+
+
+async def check_columns(conn: asyncpg.Connection, table: str, columns: Sequence[str]) -> None:
+    """Before a COPY: the bench writes every column of `table` but those the database fills.
+
+    A migration that adds a column to a table the bench seeds stops the bench here, naming the
+    column, rather than leaving it NULL in every seeded row. Tables the bench does not write are
+    never looked at, so new tables need nothing from the bench.
+    """
+    found = await conn.fetch(
+        "SELECT column_name, column_default IS NOT NULL OR is_identity = 'YES' "
+        "OR is_generated = 'ALWAYS' AS filled "
+        "FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+        table,
+    )
+    if not found:
+        raise SchemaDrift(f"the bench writes table {table}, which the database does not have")
+    existing = {r["column_name"]: bool(r["filled"]) for r in found}
+    left = DATABASE_FILLED.get(table, frozenset())
+    written = set(columns)
+    where = MADE_IN.get(table, f"bench/flows.py (the Flows method that adds {table} rows)")
+    problems = []
+    missing = [c for c in existing if c not in written and c not in left]
+    if missing:
+        problems.append(
+            f"{', '.join(f'{table}.{c}' for c in missing)}: in the table, not in the rows the "
+            f"bench writes. Add it to the rows made in {where} with the value the service "
+            "writes (bench.fidelity compares them), or, if the database fills it and the "
+            "service never sets it, to DATABASE_FILLED in bench/flows.py"
+        )
+    unknown = sorted(written - set(existing))
+    if unknown:
+        problems.append(
+            f"{', '.join(f'{table}.{c}' for c in unknown)}: written by the bench, not in the "
+            f"table. Remove it from the rows made in {where}"
+        )
+    undefaulted = sorted(c for c in left if c in existing and not existing[c])
+    if undefaulted:
+        problems.append(
+            f"{', '.join(f'{table}.{c}' for c in undefaulted)}: left to the database by "
+            "DATABASE_FILLED in bench/flows.py, but it has no default there. The bench must "
+            "write it"
+        )
+    if problems:
+        raise SchemaDrift(
+            "the schema changed under the bench's seeding:\n  " + "\n  ".join(problems)
+        )
+
+
+def event_row(
+    at: datetime,
+    organization_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    type: str,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    data: dict[str, Any],
+) -> Row:
+    """The outbox row events.service.record adds (`data` as a value; COPY dumps it)."""
+    if type not in CATALOGUE:
+        raise ValueError(f"event type {type} is not in the catalogue")
+    return {
+        "id": new_id(),
+        "organization_id": organization_id,
+        "type": type,
+        "occurred_at": at,
+        "actor_member_id": actor_id,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "data": data,
+        # Set by the worker once it fans the event out; the service writes none.
+        "dispatched_at": None,
+        # Set only for a change applied from an ATS connection; the bench replays none.
+        "origin_connection_id": None,
+    }
+
 
 @dataclass(frozen=True)
 class RoleInfo:
@@ -101,20 +198,9 @@ class Flows:
         data: dict[str, Any],
     ) -> Row:
         """events.service.record"""
-        if type not in CATALOGUE:
-            raise ValueError(f"event type {type} is not in the catalogue")
         return self._add(
             "events",
-            {
-                "id": new_id(),
-                "organization_id": organization_id,
-                "type": type,
-                "occurred_at": at,
-                "actor_member_id": actor_id,
-                "resource_type": resource_type,
-                "resource_id": resource_id,
-                "data": data,
-            },
+            event_row(at, organization_id, actor_id, type, resource_type, resource_id, data),
         )
 
     # Candidates and applications -----------------------------------------------------------
@@ -471,6 +557,14 @@ class Flows:
                 "source": b.source,
                 "external_id": b.external_id,
                 "title": b.title,
+                # Only a block mirrored from a connected calendar has these; one added through
+                # the API (as every bench block is) has none and is not tentative.
+                "calendar_id": None,
+                "uid": None,
+                "recurrence_id": None,
+                "remote_id": None,
+                "tentative": False,
+                "synced_at": None,
                 "created_at": at,
             },
         )

@@ -32,7 +32,7 @@ from app.domain.roles.schemas import IntakeContent
 from app.ids import new_id
 from app.settings import Settings
 from bench.database import asyncpg_dsn
-from bench.flows import RoleInfo
+from bench.flows import RoleInfo, check_columns, event_row
 from bench.seed_pipeline import PIPELINE_ROLES, PipelineData, role_info, seed_pipeline
 
 Row = dict[str, Any]  # column name -> value, in the table's column order
@@ -269,16 +269,8 @@ def _rows(
             (agreed, manager, "intake.agreed", {"role_id": rid, "revision": 1}),
         ]
         for occurred, actor, kind, data in recorded:
-            event = {
-                "id": new_id(),
-                "organization_id": org.id,
-                "type": kind,
-                "occurred_at": occurred,
-                "actor_member_id": actor.id,
-                "resource_type": "role",
-                "resource_id": role_id,
-                "data": json.dumps(data),
-            }
+            event = event_row(occurred, org.id, actor.id, kind, "role", role_id, data)
+            event["data"] = json.dumps(data)
             events.append(event)
         org.role_ids.append(role_id)
     return roles, revisions, events
@@ -322,8 +314,10 @@ async def seed(
                 ("intake_revisions", revisions),
                 ("events", events),
             ):
+                columns = list(rows[0])
+                await check_columns(conn, table, columns)
                 records = [tuple(row.values()) for row in rows]
-                await conn.copy_records_to_table(table, records=records, columns=list(rows[0]))
+                await conn.copy_records_to_table(table, records=records, columns=columns)
                 written += len(records)
         data = PipelineData()
         if pipeline:

@@ -37,7 +37,7 @@ from app.db import Database
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate, MemberPublic
 from app.domain.roles.schemas import IntakeContent
-from bench.flows import TABLE_ORDER, Flows, RoleInfo, Row
+from bench.flows import TABLE_ORDER, Flows, RoleInfo, Row, check_columns
 
 SLATE_SIZE = 10
 PIPELINE_ROLES = 520  # roles per organization this module uses (the first ones created)
@@ -449,6 +449,7 @@ async def _write(conn: asyncpg.Connection, flows: Flows) -> int:
     for table in TABLE_ORDER:
         if flows.tables.get(table):
             columns, records = flows.records(table)
+            await check_columns(conn, table, columns)
             await conn.copy_records_to_table(table, records=records, columns=columns)
             written += len(records)
     return written
