@@ -251,3 +251,56 @@ async def test_a_member_connects_their_own_google_calendar_with_pkce(
     assert stored
     assert "refresh" not in stored, "tokens are encrypted at rest"
     assert await events_of(db, tenant.organization_id, "calendar.connected")
+
+
+async def test_channels_are_closed_when_a_calendar_stops_counting_or_is_disconnected(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    google: tuple[GoogleCalendarFake, str],
+) -> None:
+    fake, url = google
+    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
+    fake.add_user(ivy.member.email)
+    connection = ok(
+        await client.post(
+            f"{API}/calendar-connections",
+            headers=tenant.admin.headers,
+            json={
+                "provider": "google",
+                "credentials": {"service_account_json": key_file()},
+                "base_url": f"{url}/calendar/v3",
+            },
+        ),
+        201,
+    )
+    await work(db, http, settings, rounds=4)
+    (first,) = fake.channels.values()
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    ok(
+        await client.patch(
+            f"{API}/calendars/{calendar['id']}", headers=ivy.headers, json={"busy": False}
+        )
+    )
+    await work(db, http, settings)
+    assert [c.stopped for c in fake.channels.values()] == [True], "closed at Google"
+    problem(await push(client, fake.push_headers(first.id, first.token, "exists")), 401)
+
+    ok(
+        await client.patch(
+            f"{API}/calendars/{calendar['id']}", headers=ivy.headers, json={"busy": True}
+        )
+    )
+    await work(db, http, settings)
+    (second,) = [c for c in fake.channels.values() if not c.stopped]
+    assert second.id != first.id
+    deleted = await client.delete(
+        f"{API}/calendar-connections/{connection['id']}", headers=tenant.admin.headers
+    )
+    assert deleted.status_code == 204
+    await work(db, http, settings)
+    assert all(c.stopped for c in fake.channels.values())
+    async with db.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM calendar_channel_stops")) == 0

@@ -109,7 +109,9 @@ async def test_sigkill_mid_read_loses_and_duplicates_nothing(
             return token is not None
 
         await eventually(first_page_recorded, within=60)
-        recorded = await scalar(db, "SELECT count(*) FROM busy_blocks WHERE member_id = :m", m=ivy.id)
+        recorded = await scalar(
+            db, "SELECT count(*) FROM busy_blocks WHERE member_id = :m", m=ivy.id
+        )
         assert 0 < recorded < EVENTS, "killed in the middle of the read"
     except BaseException:
         print(worker_log(process))
@@ -128,7 +130,10 @@ async def test_sigkill_mid_read_loses_and_duplicates_nothing(
             db, "SELECT last_synced_at FROM member_calendars WHERE member_id = :m", m=ivy.id
         ):
             break
-    assert await scalar(db, "SELECT count(*) FROM busy_blocks WHERE member_id = :m", m=ivy.id) == EVENTS
+    assert (
+        await scalar(db, "SELECT count(*) FROM busy_blocks WHERE member_id = :m", m=ivy.id)
+        == EVENTS
+    )
     assert (
         await scalar(
             db,
@@ -140,9 +145,7 @@ async def test_sigkill_mid_read_loses_and_duplicates_nothing(
     assert await scalar(
         db, "SELECT sync_token FROM member_calendars WHERE member_id = :m", m=ivy.id
     ), "the next read is incremental"
-    first = await scalar(
-        db, "SELECT min(start_at) FROM busy_blocks WHERE member_id = :m", m=ivy.id
-    )
+    first = await scalar(db, "SELECT min(start_at) FROM busy_blocks WHERE member_id = :m", m=ivy.id)
     assert first == start
     last: datetime = await scalar(
         db, "SELECT max(start_at) FROM busy_blocks WHERE member_id = :m", m=ivy.id

@@ -8,6 +8,7 @@ from app.domain.availability.models import (
     CandidateWindow,
 )
 from app.domain.calendars.models import (
+    CalendarChannelStop,
     CalendarConnection,
     CalendarEventWrite,
     CalendarOAuthState,
@@ -49,6 +50,7 @@ __all__ = [
     "AvailabilityOverride",
     "AwaitingOutcomeFlag",
     "BusyBlock",
+    "CalendarChannelStop",
     "CalendarConnection",
     "CalendarEventWrite",
     "CalendarOAuthState",

@@ -24,6 +24,7 @@ async def round_(db: Database, http: httpx.AsyncClient, settings: Settings, work
     lease = float(settings.worker_lease_seconds) * 4
     found = await discovery.discover_due(db, http, settings, worker)
     found = bool(await push.ensure_channels(db, http, settings)) or found
+    found = bool(await push.stop_channels(db, http, settings, worker)) or found
     calendar_ids = await sync.claim(db, worker, lease, CONCURRENCY)
     write_ids = await writes.claim(db, worker, lease, CONCURRENCY * 2)
     limit = asyncio.Semaphore(CONCURRENCY)

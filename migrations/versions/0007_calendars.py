@@ -196,6 +196,34 @@ def upgrade() -> None:
         unique=False,
     )
     op.add_column("busy_blocks", sa.Column("calendar_id", sa.Uuid(), nullable=True))
+    op.create_table(
+        "calendar_channel_stops",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("provider", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("base_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("credentials_encrypted", sa.Text(), nullable=True),
+        sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("resource_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_calendar_channel_stops_due", "calendar_channel_stops", ["next_attempt_at"], unique=False
+    )
+    op.create_index(
+        op.f("ix_calendar_channel_stops_organization_id"),
+        "calendar_channel_stops",
+        ["organization_id"],
+        unique=False,
+    )
     op.add_column(
         "organizations",
         sa.Column(
@@ -256,6 +284,11 @@ def downgrade() -> None:
     op.drop_column("busy_blocks", "uid")
     op.drop_column("busy_blocks", "synced_at")
     op.drop_column("organizations", "interview_calendar")
+    op.drop_index(
+        op.f("ix_calendar_channel_stops_organization_id"), table_name="calendar_channel_stops"
+    )
+    op.drop_index("ix_calendar_channel_stops_due", table_name="calendar_channel_stops")
+    op.drop_table("calendar_channel_stops")
     op.drop_column("busy_blocks", "calendar_id")
     op.drop_index(
         op.f("ix_calendar_event_writes_organization_id"), table_name="calendar_event_writes"

@@ -484,8 +484,21 @@ async def delete_connection(session: AsyncSession, actor: Actor, connection_id: 
     what was written; the interviews stay (and stay in people's calendars)."""
     connection = await _managed(session, actor, connection_id)
     _record(session, actor, connection, "calendar.disconnected", {})
+    for calendar in await repository.calendars_of_connections(session, [connection.id]):
+        _close_channel(session, connection, calendar)
     await session.delete(connection)
     await session.flush()
+
+
+def _close_channel(
+    session: AsyncSession, connection: CalendarConnection, calendar: MemberCalendar
+) -> None:
+    """The provider stops pushing for this calendar: the worker closes its channel later."""
+    stop = repository.channel_stop_row(connection, calendar)
+    if stop is not None:
+        session.add(stop)
+    calendar.channel_id = calendar.channel_resource_id = None
+    calendar.channel_token_hash = calendar.channel_expires_at = None
 
 
 # --- a member's calendars ----------------------------------------------------------------
@@ -539,9 +552,10 @@ async def update_member_calendar(
             calendar.next_sync_at = utcnow()
             calendar.sync_token = calendar.page_token = None
         else:
-            # No longer busy time: its mirror goes, and nothing reads it any more.
+            # No longer busy time: its mirror goes, nothing reads it, nothing pushes for it.
             await repository.drop_blocks_of_calendar(session, calendar.id)
             calendar.next_sync_at = calendar.sync_token = calendar.page_token = None
+            _close_channel(session, connection, calendar)
     if (
         data.receives_interviews is not None
         and data.receives_interviews != calendar.receives_interviews

@@ -161,3 +161,29 @@ class CalendarOAuthState(SQLModel, table=True):
     expires_at: datetime = timestamp_field(nullable=False)
     used_at: datetime | None = timestamp_field()
     created_at: datetime = created_field()
+
+
+class CalendarChannelStop(SQLModel, table=True):
+    """A push channel to close at the provider after its calendar stopped counting as busy or
+    its connection was deleted. What the call needs (the provider, the credentials, still
+    encrypted, the mailbox) is copied here, because the connection may be gone by then; the
+    worker claims it with a lease, closes the channel with no transaction open, and deletes it.
+    A channel left open would only keep pushing until it expires, refused as unknown."""
+
+    __tablename__ = "calendar_channel_stops"
+    __table_args__ = (Index("ix_calendar_channel_stops_due", "next_attempt_at"),)
+
+    id: uuid.UUID = id_field()
+    organization_id: uuid.UUID = org_field()
+    provider: str = Field(max_length=16)
+    scope: str = Field(max_length=16)
+    base_url: str | None = Field(default=None, max_length=500)
+    credentials_encrypted: str | None = Field(default=None, sa_type=Text())
+    subject: str | None = Field(default=None, max_length=320)
+    channel_id: str = Field(max_length=300)
+    resource_id: str | None = Field(default=None, max_length=300)
+    expires_at: datetime = timestamp_field(nullable=False)
+    attempts: int = 0
+    next_attempt_at: datetime = created_field()
+    claimed_until: datetime | None = timestamp_field()
+    claimed_by: str | None = Field(default=None, max_length=100)

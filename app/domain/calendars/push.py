@@ -18,16 +18,19 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 import httpx
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import crypto
 from app.clock import utcnow
 from app.db import Database
 from app.domain.calendars import repository
-from app.domain.calendars.connections import grant_for
+from app.domain.calendars.connections import grant_for, oauth_values
 from app.errors import DomainError, InvalidInput
 from app.integrations.calendars.base import (
     CalendarError,
     Channel,
+    Grant,
     PushAnswer,
     PushingCalendarAdapter,
     PushRefused,
@@ -160,3 +163,65 @@ async def ensure_channels(
             except CalendarError as exc:
                 log.info("calendar %s: closing the old channel failed: %s", calendar.id, exc)
     return opened
+
+
+MAX_STOP_ATTEMPTS = 5
+
+
+async def stop_channels(
+    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, limit: int = 20
+) -> int:
+    """Close the channels of calendars no longer read (disconnected, or not busy any more)."""
+    async with db.transaction() as session:
+        stops = await repository.claim_channel_stops(
+            session, worker, float(settings.worker_lease_seconds), limit
+        )
+        jobs = [
+            (
+                stop.id,
+                stop.provider,
+                Grant(
+                    provider=stop.provider,  # type: ignore[arg-type]
+                    values={
+                        **(
+                            orjson.loads(
+                                crypto.decrypt(settings.secret_key, stop.credentials_encrypted)
+                            )
+                            if stop.credentials_encrypted
+                            else {}
+                        ),
+                        **(oauth_values(settings, stop.provider) if stop.scope == "member" else {}),
+                    },
+                    subject=stop.subject if stop.scope == "organization" else None,
+                    base_url=stop.base_url,
+                ),
+                Channel(stop.channel_id, stop.resource_id, stop.expires_at),
+            )
+            for stop in stops
+        ]
+    for stop_id, provider, grant, channel in jobs:
+        adapter = adapter_for(provider)
+        error: str | None = None
+        if isinstance(adapter, PushingCalendarAdapter) and channel.expires_at > utcnow():
+            try:
+                await adapter.authorize(http, grant, settings)
+                await adapter.unwatch(http, grant, channel, settings)
+            except CalendarError as exc:
+                error = str(exc)
+        async with db.transaction() as session:
+            stop = await repository.get_channel_stop(session, stop_id)
+            if stop is None or stop.claimed_by != worker:
+                continue
+            stop.attempts += 1
+            if error is None or stop.attempts >= MAX_STOP_ATTEMPTS or stop.expires_at <= utcnow():
+                if error is not None:
+                    log.warning(
+                        "closing push channel %s failed; it expires by itself: %s",
+                        stop.channel_id,
+                        error,
+                    )
+                await session.delete(stop)
+            else:
+                stop.claimed_until = stop.claimed_by = None
+                stop.next_attempt_at = utcnow() + timedelta(minutes=5 * stop.attempts)
+    return len(jobs)

@@ -15,6 +15,7 @@ from sqlmodel import col, delete, select
 
 from app.domain.availability.models import BusyBlock
 from app.domain.calendars.models import (
+    CalendarChannelStop,
     CalendarConnection,
     CalendarEventWrite,
     CalendarOAuthState,
@@ -611,3 +612,59 @@ async def mark_due_and_wake(rows: AsyncConnection, calendar_ids: Sequence[uuid.U
 
 async def expire_channels_now(rows: AsyncConnection, calendar_ids: Sequence[uuid.UUID]) -> None:
     await rows.execute(_EXPIRE_CHANNELS, {"ids": list(calendar_ids)})
+
+
+# --- channels to close -------------------------------------------------------------------
+
+
+def channel_stop_row(
+    connection: CalendarConnection, calendar: MemberCalendar
+) -> CalendarChannelStop | None:
+    if calendar.channel_id is None or calendar.channel_expires_at is None:
+        return None
+    return CalendarChannelStop(
+        organization_id=calendar.organization_id,
+        provider=connection.provider,
+        scope=connection.scope,
+        base_url=connection.base_url,
+        credentials_encrypted=connection.credentials_encrypted,
+        subject=calendar.subject,
+        channel_id=calendar.channel_id,
+        resource_id=calendar.channel_resource_id,
+        expires_at=calendar.channel_expires_at,
+    )
+
+
+_CLAIM_CHANNEL_STOPS = text(
+    """
+    UPDATE calendar_channel_stops AS s
+       SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker
+      FROM (
+        SELECT id FROM calendar_channel_stops
+         WHERE next_attempt_at <= now()
+           AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY next_attempt_at
+         LIMIT :limit
+         FOR UPDATE SKIP LOCKED
+      ) AS due
+     WHERE s.id = due.id
+    RETURNING s.id
+    """
+)
+
+
+async def claim_channel_stops(
+    session: AsyncSession, worker: str, lease_seconds: float, limit: int
+) -> list[CalendarChannelStop]:
+    rows = await session.execute(
+        _CLAIM_CHANNEL_STOPS, {"lease": lease_seconds, "worker": worker, "limit": limit}
+    )
+    ids = [r[0] for r in rows.all()]
+    if not ids:
+        return []
+    stmt = select(CalendarChannelStop).where(col(CalendarChannelStop.id).in_(ids))
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def get_channel_stop(session: AsyncSession, stop_id: uuid.UUID) -> CalendarChannelStop | None:
+    return await session.get(CalendarChannelStop, stop_id)
