@@ -67,6 +67,10 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
+        # Bound parameters hold encrypted secrets and personal data (emails, names, notes): a
+        # database error's message (logged, and possibly chained into a traceback) never
+        # carries them.
+        hide_parameters=True,
         connect_args={
             "server_settings": {
                 "statement_timeout": str(settings.db_statement_timeout_ms),

@@ -39,7 +39,8 @@ def head_revision(url: str) -> str | None:
 
 
 async def current_revision(url: str) -> str | None:
-    engine = create_async_engine(url)
+    # Like the app's engine: a failing statement's parameters never reach a log line.
+    engine = create_async_engine(url, hide_parameters=True)
     try:
         async with engine.connect() as conn:
 

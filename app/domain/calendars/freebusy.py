@@ -29,7 +29,7 @@ from app.domain.calendars import repository
 from app.domain.calendars.connections import grant_for
 from app.domain.organizations import repository as members_repo
 from app.errors import Conflict
-from app.integrations.calendars.base import BusyInterval, CalendarError, Grant
+from app.integrations.calendars.base import BusyInterval, CalendarError, Grant, loggable
 from app.integrations.calendars.registry import adapter_for
 from app.settings import Settings
 
@@ -125,7 +125,9 @@ async def _ask(
         try:
             await adapter.authorize(http, grant, settings)
         except CalendarError as exc:
-            log.warning("free/busy: a %s account could not be authorized: %s", provider, exc)
+            log.warning(
+                "free/busy: a %s account could not be authorized: %s", provider, loggable(exc)
+            )
             continue
         ready[key] = (grant, ids)
     if not ready:
@@ -133,6 +135,6 @@ async def _ask(
     try:
         result = await adapter.free_busy(http, ready, start, end, settings)
     except CalendarError as exc:
-        log.warning("free/busy from %s failed; booking on the mirror: %s", provider, exc)
+        log.warning("free/busy from %s failed; booking on the mirror: %s", provider, loggable(exc))
         return {}
     return {key: intervals for key, intervals in result.busy.items() if intervals is not None}

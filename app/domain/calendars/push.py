@@ -34,6 +34,7 @@ from app.integrations.calendars.base import (
     PushAnswer,
     PushingCalendarAdapter,
     PushRefused,
+    loggable,
 )
 from app.integrations.calendars.registry import adapter_for
 from app.settings import Settings
@@ -134,7 +135,9 @@ async def ensure_channels(
                 settings=settings,
             )
         except CalendarError as exc:
-            log.warning("calendar %s: opening a push channel failed: %s", calendar.id, exc)
+            log.warning(
+                "calendar %s: opening a push channel failed: %s", calendar.id, loggable(exc)
+            )
             async with db.transaction() as session:
                 await repository.note_error(session, connection.id, "push channel", str(exc))
                 # Polling covers it meanwhile; try again after the renewal window.
@@ -161,7 +164,9 @@ async def ensure_channels(
             try:
                 await adapter.unwatch(http, grant, old, settings)
             except CalendarError as exc:
-                log.info("calendar %s: closing the old channel failed: %s", calendar.id, exc)
+                log.info(
+                    "calendar %s: closing the old channel failed: %s", calendar.id, loggable(exc)
+                )
     return opened
 
 
@@ -207,7 +212,7 @@ async def stop_channels(
                 await adapter.authorize(http, grant, settings)
                 await adapter.unwatch(http, grant, channel, settings)
             except CalendarError as exc:
-                error = str(exc)
+                error = loggable(exc)
         async with db.transaction() as session:
             stop = await repository.get_channel_stop(session, stop_id)
             if stop is None or stop.claimed_by != worker:

@@ -35,6 +35,7 @@ from app.integrations.calendars.base import (
     NeedsReauth,
     RemoteEvent,
     SyncTokenInvalid,
+    loggable,
 )
 from app.integrations.calendars.registry import adapter_for
 from app.settings import Settings
@@ -129,7 +130,7 @@ async def sync_calendar(
         log.warning("calendar connection %s needs reauthorization", claimed.connection_id)
         await _needs_reauth(db, worker, claimed, str(exc))
     except CalendarError as exc:
-        log.warning("calendar %s: read failed: %s", calendar_id, exc)
+        log.warning("calendar %s: read failed: %s", calendar_id, loggable(exc))
         await _failed(db, worker, claimed, str(exc), exc.transient, exc.retry_after)
     return pages
 

@@ -40,6 +40,7 @@ from app.integrations.calendars.base import (
     EventWrite,
     Grant,
     NeedsReauth,
+    loggable,
 )
 from app.integrations.calendars.registry import adapter_for
 from app.settings import Settings
@@ -303,7 +304,7 @@ async def write_one(
         await _give_back(db, job, worker, str(exc), reauth=True)
         return False
     except CalendarError as exc:
-        log.warning("interview write %s failed: %s", write_id, exc)
+        log.warning("interview write %s failed: %s", write_id, loggable(exc))
         await _give_back(
             db, job, worker, str(exc), transient=exc.transient, retry_after=exc.retry_after
         )

@@ -39,6 +39,14 @@ class CalendarError(VendorError):
     """A call to the calendar provider failed; `transient` ones are retried with backoff."""
 
 
+def loggable(exc: Exception) -> str:
+    """What a log line may say about a provider error: its kind and HTTP status, never its
+    text (which can quote a calendar's URL, an account name or an event); the full reason is
+    kept in the connection's health, for its admins."""
+    status = getattr(exc, "status", None)
+    return f"{type(exc).__name__}" + (f" (HTTP {status})" if status else "")
+
+
 class NeedsReauth(CalendarError):
     """The grant is gone: a revoked or expired refresh token (`invalid_grant`), a password that
     no longer works, a service account that lost its delegation. The connection moves to

@@ -78,7 +78,7 @@ def parse_calendar(data: str | bytes) -> icalendar.Calendar | None:
     try:
         return icalendar.Calendar.from_ical(data)
     except Exception as exc:  # icalendar raises ValueError and friends on bad input
-        logger.warning("skipping an unreadable calendar resource: %s", exc)
+        logger.warning("skipping an unreadable calendar resource: %s", type(exc).__name__)
         return None
 
 
@@ -159,7 +159,9 @@ def expand(
             window_start - _EXPANSION_MARGIN, window_end + _EXPANSION_MARGIN
         )
     except Exception as exc:  # a rule the library cannot expand: skip, do not fail the read
-        logger.warning("skipping a calendar resource whose recurrence fails: %s", exc)
+        logger.warning(
+            "skipping a calendar resource whose recurrence fails: %s", type(exc).__name__
+        )
         return ResourceEvents(uids, [])
     events: list[RemoteEvent] = []
     for occurrence in occurrences:
