@@ -161,6 +161,16 @@ def settings_of(session: AsyncSession) -> Settings:
     return settings
 
 
+async def end_read(session: AsyncSession) -> None:
+    """End a transaction that has only read, so a service can call a provider next with no
+    transaction open (the boundary's own transaction begins again at the next statement).
+    Refuses if anything was written: that would be lost."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read after a write: the write would be rolled back")
+    if session.in_transaction():
+        await session.rollback()
+
+
 def after_commit(session: AsyncSession, callback: Any) -> None:
     """Run `callback()` once this session's transaction commits (never if it rolls back).
 

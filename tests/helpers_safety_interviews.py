@@ -7,6 +7,7 @@ appended to the `SeededOrg`'s own lists, so the walk and the leak checks cover t
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,12 +15,20 @@ from typing import Any
 
 import httpx
 
+from app.clock import utcnow
 from app.db import Database
+from app.domain.calendars.connections import encrypt_credentials
+from app.domain.calendars.models import CalendarConnection, MemberCalendar
+from app.domain.calendars.push import token_hash
+from app.settings import Settings
+from tests.fakes.radicale import Radicale
 from tests.helpers_feedback import Hiring, now, ok
 from tests.helpers_pipeline import MINIMAL_PDF
 from tests.helpers_safety import SeededOrg
 
 API = "/api/v1"
+# A provider API root where nothing listens (the discard port on loopback).
+NOWHERE = "http://127.0.0.1:9"
 
 
 @dataclass
@@ -42,6 +51,15 @@ class InterviewSeed:
     # Issues 6 and 7: a webhook endpoint with a delivery, and the ATS connection.
     deliveries: dict[str, list[str]] = field(default_factory=dict)
     connection_ids: list[str] = field(default_factory=list)
+    # Calendars (see `seed_calendars`): calendar connections, each member's calendars, and the
+    # push channels open on some of them: provider -> (channel id, channel token, calendar id).
+    calendar_connection_ids: list[str] = field(default_factory=list)
+    calendars: dict[str, list[str]] = field(default_factory=dict)
+    channels: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+    @property
+    def calendar_ids(self) -> list[str]:
+        return [c for ids in self.calendars.values() for c in ids]
 
     @property
     def interview_ids(self) -> list[str]:
@@ -55,6 +73,8 @@ class InterviewSeed:
         values |= {d for docs in self.packet_documents.values() for d in docs}
         values |= set(self.deliveries) | {d for ds in self.deliveries.values() for d in ds}
         values |= set(self.connection_ids)
+        values |= {*self.calendar_connection_ids, *self.calendar_ids}
+        values |= {part for channel in self.channels.values() for part in channel}
         return values
 
 
@@ -191,3 +211,100 @@ async def _seed_webhooks_and_connection(
     )
     assert patched.status_code == 200, patched.text
     seed.connection_ids.append(str(org.connection_id))
+
+
+async def seed_calendars(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    org: SeededOrg,
+    seed: InterviewSeed,
+    radicale: Radicale,
+) -> None:
+    """Calendars for every calendar route to name.
+
+    The interviewer's own CalDAV account (two calendars on a real Radicale, connected by the
+    admin through the API, so with a real read); the recruiter's own Google account and an
+    organization-wide Microsoft 365 connection acting for the hiring manager's mailbox, each
+    with a busy calendar on an open push channel. Those two are rows written directly: opening
+    a channel takes the provider, and the push route only needs the channel and its token (kept
+    as an HMAC, as the worker keeps it). Every name carries the organization's label."""
+    label = org.label
+    user = f"{label.lower()}-{uuid.uuid4().hex[:8]}"
+    radicale.make_calendar(user, "work", display_name=f"{label} work")
+    radicale.make_calendar(user, "personal", display_name=f"{label} personal")
+    created = ok(
+        await client.post(
+            f"{API}/calendar-connections",
+            headers=org.admin.headers,
+            json={
+                "provider": "caldav",
+                "member_id": str(org.interviewer.id),
+                "name": f"{label} CalDAV",
+                "credentials": {
+                    "url": f"{radicale.url}/{user}/",
+                    "username": user,
+                    "password": "x",
+                },
+            },
+        ),
+        201,
+    )
+    seed.calendar_connection_ids.append(created["id"])
+    listed = ok(
+        await client.get(f"{API}/members/{org.interviewer.id}/calendars", headers=org.admin.headers)
+    )
+    assert len(listed) == 2, listed
+    seed.calendars[str(org.interviewer.id)] = [c["id"] for c in listed]
+
+    now = utcnow()
+    pushing = (
+        ("google", "member", org.recruiter, {"refresh_token": f"{label}-refresh"}),
+        (
+            "microsoft",
+            "organization",
+            org.hiring_manager,
+            {"tenant_id": f"{label}-tenant", "client_id": "app", "client_secret": "s"},
+        ),
+    )
+    async with db.transaction() as session:
+        for provider, scope, member, credentials in pushing:
+            connection = CalendarConnection(
+                organization_id=org.tenant.organization_id,
+                provider=provider,
+                scope=scope,
+                member_id=member.id if scope == "member" else None,
+                name=f"{label} {provider}",
+                credentials_encrypted=encrypt_credentials(settings, credentials),
+                # Nothing listens there: a read (a free/busy re-check, a channel renewal) fails
+                # at once instead of reaching the real provider.
+                base_url=NOWHERE,
+                account_email=member.member.email if scope == "member" else None,
+                created_by_id=org.admin.id,
+            )
+            session.add(connection)
+            await session.flush()
+            token = secrets.token_urlsafe(32)
+            calendar = MemberCalendar(
+                organization_id=org.tenant.organization_id,
+                connection_id=connection.id,
+                member_id=member.id,
+                subject=member.member.email if scope == "organization" else None,
+                remote_id=member.member.email,
+                name=f"{label} {provider} calendar",
+                time_zone="UTC",
+                primary=True,
+                busy=True,
+                last_synced_at=now,
+                sync_token=f"{label}-sync",
+                channel_id=f"{label.lower()}-{provider}-{uuid.uuid4().hex}",
+                channel_resource_id=f"{label.lower()}-resource",
+                channel_token_hash=token_hash(settings, token),
+                channel_expires_at=now + timedelta(days=3),
+            )
+            session.add(calendar)
+            await session.flush()
+            seed.calendar_connection_ids.append(str(connection.id))
+            seed.calendars.setdefault(str(member.id), []).append(str(calendar.id))
+            assert calendar.channel_id is not None
+            seed.channels[provider] = (calendar.channel_id, token, str(calendar.id))

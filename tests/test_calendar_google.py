@@ -812,7 +812,7 @@ def lower(headers: dict[str, str]) -> dict[str, str]:
 def test_parse_push_reads_the_headers() -> None:
     sync = lower(GoogleCalendarFake.push_headers("ch-1", "secret", "sync", 1))
     answer, [notice] = adapter.parse_push(sync, b"", {})
-    assert (answer.status, answer.content) == (200, None)
+    assert (answer.status, answer.content) == (202, None)
     assert (notice.channel_id, notice.token, notice.kind) == ("ch-1", "secret", "sync")
     for state in ("exists", "not_exists"):
         headers = lower(GoogleCalendarFake.push_headers("ch-1", "secret", state, 2))

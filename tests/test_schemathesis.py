@@ -12,15 +12,24 @@ ones, so reads, updates, links, sign-offs, uploads, moves, sends and decisions o
 resources run too, and so do cursors the service issued (for another list, too) and cursors at
 the edges of what they can hold. A child path parameter (a slate's item, a candidate's
 document) is drawn with its own parent as often as with any other.
+
+Calendars: the seeded organization has a member's CalDAV account on a real Radicale (running
+for the whole session, so connecting with its credentials makes a real read), and Google and
+Microsoft calendars with open push channels. A name some routes share for different records
+(a calendar connection's `connection_id` is no ATS connection's) takes its real values by the
+route's path; so do what only one route knows: a provider push's channel headers or Graph
+notifications (genuine and forged tokens alike) and an OAuth callback's state.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -37,11 +46,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app import crypto
+from app.clock import utcnow
 from app.db import Database
+from app.domain.calendars.models import CalendarOAuthState
 from app.main import create_app
 from app.migrations import upgrade_head_async
 from tests.conftest import Tenant, create_tenant, make_settings
 from tests.dbserver import admin_sql, with_database
+from tests.fakes.radicale import Radicale
 from tests.helpers_pipeline import MINIMAL_PDF, png_bytes
 from tests.helpers_safety import (
     INTAKE,
@@ -51,6 +64,7 @@ from tests.helpers_safety import (
     end_busy_connections,
     seed_organization,
 )
+from tests.helpers_safety_interviews import InterviewSeed, seed_calendars
 
 MIN_GENERATED_EXAMPLES = 25
 
@@ -84,6 +98,14 @@ REAL_QUERY_VALUES: dict[str, list[Any]] = {}
 # applications to it), with the real combinations: drawn together as often as independently.
 REAL_PATH_LINKED: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
 REAL_BODY_LINKED: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+# Real values that hold only under some paths, by path prefix; they take precedence there.
+# Headers are whole sets (a push's channel headers), drawn instead of or on top of generated ones.
+REAL_PATH_VALUES_BY_PREFIX: dict[str, dict[str, list[Any]]] = {}
+REAL_BODY_VALUES_BY_PREFIX: dict[str, dict[str, list[Any]]] = {}
+REAL_BODY_LINKED_BY_PREFIX: dict[str, dict[tuple[str, ...], list[tuple[Any, ...]]]] = {}
+REAL_QUERY_VALUES_BY_PREFIX: dict[str, dict[str, list[Any]]] = {}
+REAL_HEADERS_BY_PREFIX: dict[str, list[dict[str, str]]] = {}
+REAL_BODIES_BY_PREFIX: dict[str, list[Any]] = {}
 
 # Generated (fuzzing-phase) examples sent per operation, and the operations that failed.
 GENERATED: dict[str, int] = {}
@@ -152,25 +174,67 @@ def _sometimes_real(
     return drawn.flatmap(combined)
 
 
+def _path_of(context: Any) -> str:
+    operation = getattr(context, "operation", None)
+    return str(getattr(operation, "path", ""))
+
+
+def _under(context: Any, by_prefix: dict[str, Any]) -> list[Any]:
+    """What `by_prefix` holds for the operation's path, longest prefix last."""
+    path = _path_of(context)
+    return [by_prefix[prefix] for prefix in sorted(by_prefix, key=len) if path.startswith(prefix)]
+
+
+def _merged(context: Any, base: dict[Any, Any], by_prefix: dict[str, dict[Any, Any]]) -> Any:
+    merged = dict(base)
+    for values in _under(context, by_prefix):
+        merged.update(values)
+    return merged
+
+
+def _or_real(drawn: Any, context: Any, by_prefix: dict[str, list[Any]]) -> Any:
+    """`drawn`, or as likely one of the whole real values known under the operation's path."""
+    real = [value for values in _under(context, by_prefix) for value in values]
+    return drawn if not real else st.one_of(drawn, st.sampled_from(real))
+
+
 @schema.hook
 def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
     if not path_parameters:
         return st.just(path_parameters)
-    return _sometimes_real(path_parameters, REAL_PATH_VALUES, REAL_PATH_LINKED)
+    values = _merged(context, REAL_PATH_VALUES, REAL_PATH_VALUES_BY_PREFIX)
+    return _sometimes_real(path_parameters, values, REAL_PATH_LINKED)
 
 
 @schema.hook
 def flatmap_query(context: Any, query: dict[str, Any] | None) -> Any:
+    extra = _merged(context, {}, REAL_QUERY_VALUES_BY_PREFIX)
     if not query:
-        return st.just(query)
-    return _sometimes_real(query, REAL_QUERY_VALUES)
+        # Names no parameter declares (a Graph validation handshake's token), sometimes.
+        if not extra:
+            return st.just(query)
+        real = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in extra.items() if v})
+        return st.one_of(st.just(query), real)
+    return _sometimes_real(query, {**REAL_QUERY_VALUES, **extra})
+
+
+@schema.hook
+def flatmap_headers(context: Any, headers: dict[str, Any] | None) -> Any:
+    real = [value for values in _under(context, REAL_HEADERS_BY_PREFIX) for value in values]
+    if not real:
+        return st.just(headers)
+    return st.one_of(
+        st.just(headers), st.sampled_from(real).map(lambda chosen: {**(headers or {}), **chosen})
+    )
 
 
 @schema.hook
 def flatmap_body(context: Any, body: Any) -> Any:
     if not isinstance(body, dict):
         return st.just(body)
-    return _sometimes_real(body, REAL_BODY_VALUES, REAL_BODY_LINKED)
+    values = _merged(context, REAL_BODY_VALUES, REAL_BODY_VALUES_BY_PREFIX)
+    linked = _merged(context, REAL_BODY_LINKED, REAL_BODY_LINKED_BY_PREFIX)
+    return _or_real(_sometimes_real(body, values, linked), context, REAL_BODIES_BY_PREFIX)
 
 
 @dataclass
@@ -183,7 +247,14 @@ class Template:
 
 
 @pytest.fixture(scope="session")
-async def template(pg_server_url: str) -> AsyncIterator[Template]:
+def radicale() -> Iterator[Radicale]:
+    """The CalDAV server of the seeded member's account, alive for every operation's run."""
+    with Radicale() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+async def template(pg_server_url: str, radicale: Radicale) -> AsyncIterator[Template]:
     """Seeding an organization over HTTP takes seconds; copying a seeded database
     (CREATE DATABASE ... TEMPLATE) takes a fraction of that, so each operation still starts
     from the same fresh organization without paying for the seeding again.
@@ -201,7 +272,7 @@ async def template(pg_server_url: str) -> AsyncIterator[Template]:
         try:
             tenant = await create_tenant(db, "Acme")
             async with httpx.AsyncClient(base_url=server.url, timeout=30.0) as client:
-                org = await _seed(client, tenant)
+                org = await _seed(client, db, tenant, radicale)
         finally:
             await db.dispose()
             server.stop()
@@ -210,7 +281,9 @@ async def template(pg_server_url: str) -> AsyncIterator[Template]:
         await admin_sql(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _seed(client: httpx.AsyncClient, tenant: Tenant) -> SeededOrg:
+async def _seed(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant, radicale: Radicale
+) -> SeededOrg:
     org = await seed_organization(client, tenant, "Acme")
     delegated = await client.patch(
         f"/api/v1/members/{org.hiring_manager.id}/preferences",
@@ -237,6 +310,27 @@ async def _seed(client: httpx.AsyncClient, tenant: Tenant) -> SeededOrg:
         json={"credentials": {"api_key": "k"}, "webhook_secret": "s"},
     )
     assert connected.status_code == 200, connected.text
+    # Calendars: the interviewer's CalDAV account (a real read), the recruiter's Google and an
+    # organization-wide Microsoft connection with push channels open; and OAuth consents in
+    # progress, one current and one expired (their states are only known here).
+    settings = make_settings()
+    await seed_calendars(client, db, settings, org, CALENDARS, radicale)
+    CALDAV.clear()
+    for user in (f"acme-{uuid.uuid4().hex[:8]}", f"acme-{uuid.uuid4().hex[:8]}"):
+        radicale.make_calendar(user, "work")
+        CALDAV.append({"url": f"{radicale.url}/{user}/", "username": user, "password": "x"})
+    async with db.transaction() as session:
+        for state, minutes in OAUTH_STATES.items():
+            session.add(
+                CalendarOAuthState(
+                    organization_id=tenant.organization_id,
+                    member_id=org.admin.id,
+                    provider="google",
+                    state_hash=hashlib.sha256(state.encode()).hexdigest(),
+                    verifier_encrypted=crypto.encrypt(settings.secret_key, "v" * 64),
+                    expires_at=utcnow() + timedelta(minutes=minutes),
+                )
+            )
     return org
 
 
@@ -276,6 +370,48 @@ def seeded(live_server: str, template: Template) -> SeededOrg:
 # The seeded webhook endpoint and its delivery (filled by `seeded`).
 ENDPOINTS: list[str] = []
 DELIVERIES: list[str] = []
+# The seeded calendars, CalDAV accounts to connect with a real read, and OAuth states with the
+# minutes each has left (filled by `_seed`).
+CALENDARS = InterviewSeed()
+CALDAV: list[dict[str, str]] = []
+OAUTH_STATES: dict[str, int] = {
+    "st-current-" + "x" * 32: 60 * 24 * 365,
+    "st-expired-" + "y" * 32: -5,
+}
+
+
+def _pushes() -> tuple[list[dict[str, str]], list[Any]]:
+    """Google push headers and Graph notifications for the seeded channels: genuine, with the
+    other channel's token, and for a channel nobody has."""
+    google_channel, google_token, _ = CALENDARS.channels["google"]
+    graph_channel, graph_token, _ = CALENDARS.channels["microsoft"]
+    headers = [
+        {
+            "X-Goog-Channel-ID": channel,
+            "X-Goog-Channel-Token": token,
+            "X-Goog-Resource-State": state,
+            "X-Goog-Resource-ID": "resource",
+            "X-Goog-Message-Number": "3",
+        }
+        for channel, token, state in (
+            (google_channel, google_token, "exists"),
+            (google_channel, google_token, "sync"),
+            (google_channel, graph_token, "exists"),
+            ("unknown-channel", google_token, "not_exists"),
+        )
+    ]
+    bodies: list[Any] = [
+        {"value": [{"subscriptionId": channel, "clientState": token, **kind}]}
+        for channel, token, kind in (
+            (graph_channel, graph_token, {"changeType": "updated", "resource": "me/events/1"}),
+            (graph_channel, graph_token, {"lifecycleEvent": "reauthorizationRequired"}),
+            (graph_channel, graph_token, {"lifecycleEvent": "subscriptionRemoved"}),
+            (graph_channel, graph_token, {"lifecycleEvent": "missed"}),
+            (graph_channel, google_token, {"changeType": "created"}),
+            ("unknown-subscription", graph_token, {"changeType": "deleted"}),
+        )
+    ]
+    return headers, bodies
 
 
 def _cursor(head: int | str, row_id: str) -> str:
@@ -338,7 +474,34 @@ def api(live_server: str, seeded: SeededOrg) -> Iterator[Api]:
         connection_id=[str(seeded.connection_id)],
         endpoint_id=list(ENDPOINTS),
         delivery_id=list(DELIVERIES),
+        calendar_id=CALENDARS.calendar_ids,
     )
+    # A calendar connection is named `connection_id` too.
+    REAL_PATH_VALUES_BY_PREFIX.update(
+        {"/api/v1/calendar-connections/": {"connection_id": CALENDARS.calendar_connection_ids}}
+    )
+    REAL_BODY_VALUES_BY_PREFIX.update(
+        {"/api/v1/calendar-connections": {"credentials": list(CALDAV)}}
+    )
+    REAL_BODY_LINKED_BY_PREFIX.update(
+        {
+            "/api/v1/calendar-connections": {
+                ("provider", "credentials"): [("caldav", c) for c in CALDAV],
+            }
+        }
+    )
+    REAL_QUERY_VALUES_BY_PREFIX.update(
+        {
+            "/api/v1/calendar-connections/oauth/callback": {
+                "state": list(OAUTH_STATES),
+                "error": ["access_denied"],
+            },
+            "/api/v1/calendar-push/": {"validationToken": ["Validation: Token 1 2 3"]},
+        }
+    )
+    push_headers, push_bodies = _pushes()
+    REAL_HEADERS_BY_PREFIX.update({"/api/v1/calendar-push/": push_headers})
+    REAL_BODIES_BY_PREFIX.update({"/api/v1/calendar-push/": push_bodies})
     REAL_PATH_LINKED.update(
         {
             ("endpoint_id", "delivery_id"): [(ENDPOINTS[0], DELIVERIES[0])],
@@ -402,6 +565,15 @@ def api(live_server: str, seeded: SeededOrg) -> Iterator[Api]:
         REAL_QUERY_VALUES.clear()
         REAL_PATH_LINKED.clear()
         REAL_BODY_LINKED.clear()
+        for by_prefix in (
+            REAL_PATH_VALUES_BY_PREFIX,
+            REAL_BODY_VALUES_BY_PREFIX,
+            REAL_BODY_LINKED_BY_PREFIX,
+            REAL_QUERY_VALUES_BY_PREFIX,
+            REAL_HEADERS_BY_PREFIX,
+            REAL_BODIES_BY_PREFIX,
+        ):
+            by_prefix.clear()
     # Each operation's run must really have explored; a failing one stops early, and says why.
     short = {
         op: n for op, n in GENERATED.items() if op not in FAILED and n < MIN_GENERATED_EXAMPLES

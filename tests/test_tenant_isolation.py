@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,13 +32,17 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from app import crypto
 from app.db import Database
+from app.domain.calendars.models import CalendarOAuthState
 from app.graphql.ids import to_global_id
 from app.graphql.schema import build_schema
+from app.settings import Settings
 from tests.conftest import Tenant, make_settings
+from tests.fakes.radicale import Radicale
 from tests.helpers_pipeline import MINIMAL_PDF
 from tests.helpers_safety import INTAKE_V2, SeededOrg, due_at, seed_organization
-from tests.helpers_safety_interviews import InterviewSeed, seed_interviews
+from tests.helpers_safety_interviews import InterviewSeed, seed_calendars, seed_interviews
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
@@ -79,6 +83,10 @@ class Ids:
     # Issues 6 and 7: each webhook endpoint's deliveries; ATS connections.
     deliveries: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     connection_ids: list[str] = dataclasses.field(default_factory=list)
+    # Calendars: calendar connections (a path parameter also called connection_id), and every
+    # member's calendars.
+    calendar_connection_ids: list[str] = dataclasses.field(default_factory=list)
+    calendar_ids: list[str] = dataclasses.field(default_factory=list)
 
     @classmethod
     def of(cls, org: SeededOrg, key_ids: list[str], seed: InterviewSeed) -> Ids:
@@ -100,6 +108,8 @@ class Ids:
             message_ids=seed.message_ids,
             deliveries=seed.deliveries,
             connection_ids=seed.connection_ids,
+            calendar_connection_ids=seed.calendar_connection_ids,
+            calendar_ids=seed.calendar_ids,
         )
 
     @classmethod
@@ -124,6 +134,8 @@ class Ids:
             [str(uuid.uuid4())],
             {str(uuid.uuid4()): [str(uuid.uuid4())]},
             [str(uuid.uuid4())],
+            calendar_connection_ids=[str(uuid.uuid4())],
+            calendar_ids=[str(uuid.uuid4())],
         )
 
 
@@ -153,16 +165,45 @@ FILLERS: dict[str, Callable[[Ids, Chosen], list[str]]] = {
     "endpoint_id": lambda ids, chosen: list(ids.deliveries),
     "delivery_id": lambda ids, chosen: ids.deliveries[chosen["endpoint_id"]],
     "connection_id": lambda ids, chosen: ids.connection_ids,
+    "calendar_id": lambda ids, chosen: ids.calendar_ids,
 }
+
+# A name routes share for different records is filled by the route's path prefix first: a
+# calendar connection is no ATS connection.
+FILLERS_BY_PREFIX: dict[tuple[str, str], Callable[[Ids, Chosen], list[str]]] = {
+    ("/api/v1/calendar-connections/", "connection_id"): lambda ids, chosen: (
+        ids.calendar_connection_ids
+    ),
+}
+
+
+def _filler(template: str, name: str) -> Callable[[Ids, Chosen], list[str]]:
+    for (prefix, param), filler in FILLERS_BY_PREFIX.items():
+        if param == name and template.startswith(prefix):
+            return filler
+    return FILLERS[name]
+
 
 # Reachable without credentials by design: a candidate's availability link names no tenant's
 # record but its own secret token. The walk (which expects 404 for another tenant's ids) leaves
 # them out; test_public_availability_links_give_another_tenant_no_extra_power covers them.
 # The same holds for an ATS's webhooks: the vendor signs them instead of sending an API key, so
 # the answer to a wrong signature is 401 whoever asks (test_vendor_webhooks_give_another_tenant_no_power).
+# And for a calendar provider's pushes: the channel's token is the credential, and another
+# tenant's token marks nothing due (test_calendar_pushes_give_another_tenant_no_power).
 PUBLIC_TEMPLATES = frozenset(
-    {"/api/v1/public/availability/{token}", "/api/v1/integrations/{connection_id}/webhooks"}
+    {
+        "/api/v1/public/availability/{token}",
+        "/api/v1/integrations/{connection_id}/webhooks",
+        "/api/v1/calendar-push/{provider}",
+    }
 )
+
+
+# Public routes that name no record in their path either (so the walk never reaches them), and
+# are no lists: the OAuth callback's `state` is its only key
+# (test_calendar_oauth_callback_gives_another_tenant_no_power).
+PUBLIC_WITHOUT_IDS = frozenset({"/api/v1/calendar-connections/oauth/callback"})
 
 
 def _range(template: str, end: bool) -> str:
@@ -240,6 +281,9 @@ BODIES: dict[str, Callable[[SeededOrg], dict[str, Any]]] = {
     "OutcomeMessageUpdate": lambda me: {"personal_note": "Taken over"},
     "WebhookEndpointUpdate": lambda me: {"description": "Taken over"},
     "ConnectionUpdate": lambda me: {"name": "Taken over"},
+    "CalendarConnectionUpdate": lambda me: {"name": "Taken over", "status": "paused"},
+    # The seeded primary calendars count as busy and receive interviews.
+    "MemberCalendarUpdate": lambda me: {"busy": False},
 }
 
 Files = dict[str, tuple[str, bytes, str]]
@@ -320,7 +364,7 @@ def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
                 pytest.fail(
                     f"{method.upper()} {template}: no value for required query {missing}; teach QUERY_FILLERS"
                 )
-            for chosen in _combinations(params, ids):
+            for chosen in _combinations(template, params, ids):
                 calls.append(
                     Call(
                         method=method,
@@ -338,12 +382,11 @@ def _calls(openapi: dict[str, Any], ids: Ids, me: SeededOrg) -> list[Call]:
     return calls
 
 
-def _combinations(params: list[str], ids: Ids) -> list[Chosen]:
+def _combinations(template: str, params: list[str], ids: Ids) -> list[Chosen]:
     combos: list[Chosen] = [{}]
     for name in params:
-        combos = [
-            {**chosen, name: value} for chosen in combos for value in FILLERS[name](ids, chosen)
-        ]
+        fill = _filler(template, name)
+        combos = [{**chosen, name: value} for chosen in combos for value in fill(ids, chosen)]
     assert combos, f"no values for {params}"
     return combos
 
@@ -473,20 +516,40 @@ def _leaks(payload: Any, forbidden: set[str]) -> set[str]:
 class Seeded:
     mine: SeededOrg
     theirs: SeededOrg
-    # Issues 4 and 5 in each.
+    # Issues 4 and 5 in each, and their calendars.
     my_seed: InterviewSeed
     their_seed: InterviewSeed
+    # The CalDAV server both organizations' members use.
+    radicale: Radicale
+
+    def caldav(self, user: str) -> dict[str, str]:
+        """Credentials of a CalDAV account of its own, with a calendar, for a real read."""
+        self.radicale.make_calendar(user, "work")
+        return {"url": f"{self.radicale.url}/{user}/", "username": user, "password": "x"}
+
+
+@pytest.fixture(scope="module")
+def radicale() -> Iterator[Radicale]:
+    with Radicale() as server:
+        yield server
 
 
 @pytest.fixture
 async def seeded(
-    client: httpx.AsyncClient, db: Database, tenant: Tenant, other_tenant: Tenant
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    radicale: Radicale,
+    tenant: Tenant,
+    other_tenant: Tenant,
 ) -> Seeded:
     mine = await seed_organization(client, tenant, "Acme")
     theirs = await seed_organization(client, other_tenant, "Globex")
     my_seed = await seed_interviews(client, db, mine)
     their_seed = await seed_interviews(client, db, theirs)
-    return Seeded(mine, theirs, my_seed, their_seed)
+    await seed_calendars(client, db, settings, mine, my_seed, radicale)
+    await seed_calendars(client, db, settings, theirs, their_seed, radicale)
+    return Seeded(mine, theirs, my_seed, their_seed, radicale)
 
 
 @pytest.fixture
@@ -623,11 +686,15 @@ async def test_lists_never_include_another_tenants_rows(
     lists = [
         template
         for template, item in openapi["paths"].items()
-        if "get" in item and not _path_params(template) and template.startswith("/api/")
+        if "get" in item
+        and not _path_params(template)
+        and template.startswith("/api/")
+        and template not in PUBLIC_WITHOUT_IDS
     ]
     assert "/api/v1/roles" in lists, lists
     assert "/api/v1/events" in lists, lists
     assert "/api/v1/candidates" in lists, lists
+    assert "/api/v1/calendar-connections" in lists, lists
     for template in lists:
         pages = 0
         params: dict[str, Any] = {"limit": 2}
@@ -674,6 +741,8 @@ async def test_lists_never_include_another_tenants_rows(
         f"/api/v1/roles/{my_role}/slates",
         f"/api/v1/candidates/{mine.candidate_ids[0]}/applications",
         f"/api/v1/candidates/{mine.candidate_ids[0]}/documents",
+        "/api/v1/calendar-connections",
+        *(f"/api/v1/members/{member}/calendars" for member in seeded.my_seed.calendars),
     ):
         response = await client.get(template, headers=mine.admin.headers)
         assert response.status_code == 200, response.text
@@ -687,6 +756,7 @@ async def test_lists_never_include_another_tenants_rows(
         f"/api/v1/roles/{theirs.role_ids[0]}/applications",
         f"/api/v1/roles/{theirs.role_ids[0]}/slates",
         f"/api/v1/candidates/{theirs.candidate_ids[0]}/applications",
+        "/api/v1/calendar-connections",
     ]
     for their_list in their_list_pages:
         their_page = await client.get(their_list, headers=theirs.admin.headers, params={"limit": 1})
@@ -699,6 +769,7 @@ async def test_lists_never_include_another_tenants_rows(
             f"/api/v1/roles/{my_role}/applications",
             f"/api/v1/roles/{my_role}/slates",
             f"/api/v1/candidates/{mine.candidate_ids[0]}/applications",
+            "/api/v1/calendar-connections",
         ):
             response = await client.get(
                 my_list, headers=mine.admin.headers, params={"cursor": their_cursor}
@@ -1056,8 +1127,9 @@ async def test_another_tenants_ids_in_scheduling_and_offer_requests_answer_as_un
     seeded: Seeded,
 ) -> None:
     """Issues 4 and 5 name records in bodies and queries (an application to schedule, suggest
-    for or offer; interviewers of a panel; a role to close the loop on): their ids answer
-    exactly as ids nobody has, and neither organization changes."""
+    for or offer; interviewers of a panel; a role to close the loop on; the member a calendar
+    account is connected for): their ids answer exactly as ids nobody has, and neither
+    organization changes."""
     mine, theirs = orgs
     headers = mine.admin.headers
     their_application = seeded.their_seed.application_ids[0]
@@ -1076,6 +1148,8 @@ async def test_another_tenants_ids_in_scheduling_and_offer_requests_answer_as_un
 
     me = str(mine.interviewer.id)
     slot = {"kind": "technical", **_later(9), "interviewer_ids": [me]}
+    # A real CalDAV account (the read succeeds), connected for their member.
+    caldav = seeded.caldav(f"acme-{uuid.uuid4().hex[:8]}")
     offer = {"compensation": {"currency": "EUR", "base_salary": 1}, "note": "Taken over"}
     cases: list[
         tuple[str, str, Callable[[str], dict[str, Any] | None], str, Callable[[str], str]]
@@ -1106,6 +1180,13 @@ async def test_another_tenants_ids_in_scheduling_and_offer_requests_answer_as_un
             "/api/v1/offers",
             lambda a: {"application_id": a, **offer},
             their_application,
+            lambda value: "",
+        ),
+        (
+            "POST",
+            "/api/v1/calendar-connections",
+            lambda m: {"provider": "caldav", "member_id": m, "credentials": caldav},
+            str(theirs.interviewer.id),
             lambda value: "",
         ),
         (
@@ -1312,10 +1393,24 @@ async def _node_ids(
         "Application": org.application_ids,
         "Slate": org.slate_ids,
         "Interview": [uuid.UUID(i) for i in seed.interview_ids],
+        "CalendarConnection": [uuid.UUID(c) for c in seed.calendar_connection_ids],
     }
 
 
 RESULT = "__typename ... on MutationError { code status fields { field } }"
+
+# Every calendar connection and every member's calendar the caller can list.
+CALENDARS = """
+{
+  calendarConnections(first: 100) { edges { node {
+    id databaseId name memberId accountEmail credentialNames
+    health { calendars recentErrors { reason } unmatchedMembers { memberId email } }
+  } } }
+  members(first: 100) { edges { node { id calendars {
+    id databaseId connectionId memberId name
+  } } } }
+}
+"""
 
 CREATED = "created"
 
@@ -1331,6 +1426,8 @@ class GraphIds:
     their_key_id: str
     my_seed: InterviewSeed
     their_seed: InterviewSeed
+    # Credentials of a real CalDAV account of the caller's (the read before saving succeeds).
+    caldav: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def interview(self, seed: InterviewSeed, index: int = 0) -> str:
         """Index 0 is still to come; the others were held."""
@@ -1584,6 +1681,54 @@ MUTATIONS: dict[str, MutationCase] = {
         {"id": g.their_seed.offer_ids[0]},
         "not_found",
     ),
+    # Calendars: their connections and calendars are unknown here; a real account of the
+    # caller's connected for their member is refused like one for a member nobody has.
+    "createCalendarConnection": lambda g: (
+        "mutation($m: ID!, $c: JSON!) { r: createCalendarConnection(input: {provider: "
+        '"caldav", memberId: $m, credentials: $c}) { ' + RESULT + " } }",
+        {"m": g.member(g.theirs.interviewer.id), "c": g.caldav},
+        "not_found",
+    ),
+    "updateCalendarConnection": lambda g: (
+        'mutation($id: ID!) { r: updateCalendarConnection(input: {id: $id, name: "Taken over", '
+        'status: "paused"}) { ' + RESULT + " } }",
+        {
+            "id": to_global_id(
+                "CalendarConnection", uuid.UUID(g.their_seed.calendar_connection_ids[0])
+            )
+        },
+        "not_found",
+    ),
+    "deleteCalendarConnection": lambda g: (
+        "mutation($id: ID!) { r: deleteCalendarConnection(id: $id) { " + RESULT + " } }",
+        {
+            "id": to_global_id(
+                "CalendarConnection", uuid.UUID(g.their_seed.calendar_connection_ids[1])
+            )
+        },
+        "not_found",
+    ),
+    "updateMemberCalendar": lambda g: (
+        "mutation($id: ID!) { r: updateMemberCalendar(input: {id: $id, busy: false}) { "
+        + RESULT
+        + " } }",
+        {"id": to_global_id("MemberCalendar", uuid.UUID(g.their_seed.calendar_ids[0]))},
+        "not_found",
+    ),
+    "updateMemberCalendar by database id": lambda g: (
+        "mutation($id: ID!) { r: updateMemberCalendar(input: {id: $id, receivesInterviews: false}) { "
+        + RESULT
+        + " } }",
+        {"id": g.their_seed.calendar_ids[0]},
+        "not_found",
+    ),
+    # Names no record: a consent for the caller only. No OAuth client is configured in tests,
+    # so it is refused, and neither organization changes.
+    "startCalendarOAuth": lambda g: (
+        'mutation { r: startCalendarOAuth(input: {provider: "google"}) { ' + RESULT + " } }",
+        {},
+        "invalid_input",
+    ),
     # Candidate emails, too, are unique per organization only.
     "createCandidate": lambda g: (
         'mutation($e: String!) { r: createCandidate(input: {email: $e, name: "X", source: "inbound", '
@@ -1615,7 +1760,12 @@ async def test_graphql_never_shows_or_changes_another_tenants_records(
     mine, theirs = orgs
     headers = mine.admin.headers
     g = GraphIds(
-        mine, theirs, (await _api_key_ids(client, theirs))[0], seeded.my_seed, seeded.their_seed
+        mine,
+        theirs,
+        (await _api_key_ids(client, theirs))[0],
+        seeded.my_seed,
+        seeded.their_seed,
+        caldav=seeded.caldav(f"acme-{uuid.uuid4().hex[:8]}"),
     )
 
     sdl = graphql.build_schema(build_schema(make_settings()).as_str())
@@ -1823,6 +1973,13 @@ async def test_graphql_never_shows_or_changes_another_tenants_records(
     forbidden |= {to_global_id("Application", a) for a in theirs.application_ids}
     forbidden |= {to_global_id("Slate", s) for s in theirs.slate_ids}
     forbidden |= {to_global_id("Interview", uuid.UUID(i)) for i in seeded.their_seed.interview_ids}
+    forbidden |= {
+        to_global_id("CalendarConnection", uuid.UUID(c))
+        for c in seeded.their_seed.calendar_connection_ids
+    }
+    forbidden |= {
+        to_global_id("MemberCalendar", uuid.UUID(c)) for c in seeded.their_seed.calendar_ids
+    }
     # Closing the loop for their role is refused as for a role nobody has (naming only the id
     # asked for); the organization-wide list shows none of their waiting candidates.
     loop = (
@@ -1883,6 +2040,26 @@ async def test_graphql_never_shows_or_changes_another_tenants_records(
         )
         assert data["roles"]["edges"] == [], data
 
+    # Their calendar connections are not found by id (global or raw), as ids nobody has; the
+    # lists of connections and of members' calendars show only the caller's own.
+    for connection_id in (*seeded.their_seed.calendar_connection_ids, str(uuid.uuid4())):
+        for asked in (to_global_id("CalendarConnection", uuid.UUID(connection_id)), connection_id):
+            data = await _graphql(
+                client,
+                headers,
+                "query($id: ID!) { calendarConnection(id: $id) { id } }",
+                {"id": asked},
+            )
+            assert data == {"calendarConnection": None}, (connection_id, data)
+    data = await _graphql(client, headers, CALENDARS, {})
+    assert not _leaks(data, forbidden), _leaks(data, forbidden)
+    shown_connections = {e["node"]["databaseId"] for e in data["calendarConnections"]["edges"]}
+    assert shown_connections == set(seeded.my_seed.calendar_connection_ids), data
+    shown_calendars = {
+        c["databaseId"] for e in data["members"]["edges"] for c in e["node"]["calendars"]
+    }
+    assert shown_calendars == set(seeded.my_seed.calendar_ids), data
+
     mutation_type = sdl.mutation_type
     assert mutation_type is not None
     uncatalogued = set(mutation_type.fields) - set(MUTATIONS)
@@ -1923,3 +2100,174 @@ async def test_vendor_webhooks_give_another_tenant_no_power(
     )
     assert missing.status_code == 404
     assert not _changed(before, await _snapshot(db, theirs.tenant.organization_id))
+
+
+def _google_push(channel: str, token: str | None) -> tuple[dict[str, str], bytes]:
+    headers = {
+        "X-Goog-Channel-ID": channel,
+        "X-Goog-Resource-State": "exists",
+        "X-Goog-Resource-ID": "resource",
+        "X-Goog-Message-Number": "7",
+    }
+    if token is not None:
+        headers["X-Goog-Channel-Token"] = token
+    return headers, b""
+
+
+def _graph_push(*notices: tuple[str, str | None]) -> tuple[dict[str, str], bytes]:
+    items = [
+        {
+            "subscriptionId": channel,
+            "clientState": token,
+            "changeType": "updated",
+            "resource": "me/events/AAMk",
+            "tenantId": "tenant",
+        }
+        for channel, token in notices
+    ]
+    return {"Content-Type": "application/json"}, json.dumps({"value": items}).encode()
+
+
+async def _due_calendars(db: Database, calendar_ids: list[str]) -> set[str]:
+    async with db.read() as session:
+        rows = await session.execute(
+            text(
+                "SELECT id FROM member_calendars WHERE next_sync_at IS NOT NULL AND id = ANY(:ids)"
+            ),
+            {"ids": [uuid.UUID(c) for c in calendar_ids]},
+        )
+        return {str(r[0]) for r in rows}
+
+
+async def test_calendar_pushes_give_another_tenant_no_power(
+    client: httpx.AsyncClient,
+    db: Database,
+    orgs: tuple[SeededOrg, SeededOrg],
+    seeded: Seeded,
+) -> None:
+    """/api/v1/calendar-push/{provider} takes no API key: the token each push channel was
+    opened with is the credential. Another organization's channel with one's own token, one's
+    own channel with theirs, or a channel nobody has, with or without an API key, all get the
+    very same 401 and mark nothing due in either organization; a Graph batch with one such
+    notice beside a genuine one marks none of it due. The control: each channel's own token
+    marks its own calendar due, and nothing else."""
+    mine, theirs = orgs
+    my_channels, their_channels = seeded.my_seed.channels, seeded.their_seed.channels
+    assert set(my_channels) == set(their_channels) == {"google", "microsoft"}
+    my_calendars = [calendar for _, _, calendar in my_channels.values()]
+    their_calendars = [calendar for _, _, calendar in their_channels.values()]
+    assert not await _due_calendars(db, my_calendars + their_calendars)
+    nobody = f"channel-{uuid.uuid4().hex}"
+
+    def graph_push(channel: str, token: str | None) -> tuple[dict[str, str], bytes]:
+        return _graph_push((channel, token))
+
+    builders: dict[str, Callable[[str, str | None], tuple[dict[str, str], bytes]]] = {
+        "google": _google_push,
+        "microsoft": graph_push,
+    }
+    forged: list[tuple[str, str, tuple[dict[str, str], bytes]]] = []
+    for provider, build in builders.items():
+        my_channel, my_token, _ = my_channels[provider]
+        their_channel, their_token, _ = their_channels[provider]
+        forged += [
+            (provider, "their channel, my token", build(their_channel, my_token)),
+            (provider, "my channel, their token", build(my_channel, their_token)),
+            (provider, "their channel, no token", build(their_channel, None)),
+            (provider, "a channel nobody has, my token", build(nobody, my_token)),
+        ]
+    my_graph, my_graph_token, _ = my_channels["microsoft"]
+    their_graph = their_channels["microsoft"][0]
+    forged.append(
+        (
+            "microsoft",
+            "a batch: mine genuine, then theirs with my token",
+            _graph_push((my_graph, my_graph_token), (their_graph, my_graph_token)),
+        )
+    )
+
+    before = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    answers: dict[str, set[tuple[int, str]]] = {"google": set(), "microsoft": set()}
+    wrong = []
+    for provider, what, (headers, body) in forged:
+        url = f"/api/v1/calendar-push/{provider}"
+        anonymous = await client.post(url, headers=headers, content=body)
+        with_key = await client.post(url, headers={**headers, **mine.admin.headers}, content=body)
+        for response in (anonymous, with_key):
+            if response.status_code != 401:
+                wrong.append(f"{provider} {what}: {response.status_code} {response.text}")
+                continue
+            status, problem = _answer(response)
+            answers[provider].add((status, json.dumps(problem, sort_keys=True)))
+    after = (
+        await _snapshot(db, mine.tenant.organization_id),
+        await _snapshot(db, theirs.tenant.organization_id),
+    )
+    assert not wrong, "\n".join(wrong)
+    # No oracle: their channel answers exactly as a channel nobody has.
+    assert all(len(shapes) == 1 for shapes in answers.values()), answers
+    assert not _changed(before[0], after[0]), _changed(before[0], after[0])
+    assert not _changed(before[1], after[1]), _changed(before[1], after[1])
+    assert not await _due_calendars(db, my_calendars + their_calendars)
+
+    # The control: a genuine push marks its own calendar due, and only that one.
+    for provider, status, (headers, body) in (
+        ("google", 202, _google_push(*my_channels["google"][:2])),
+        ("microsoft", 202, _graph_push(my_channels["microsoft"][:2])),
+    ):
+        response = await client.post(
+            f"/api/v1/calendar-push/{provider}", headers=headers, content=body
+        )
+        assert response.status_code == status, response.text
+        assert await _due_calendars(db, my_calendars + their_calendars) >= {
+            my_channels[provider][2]
+        }
+    assert await _due_calendars(db, my_calendars + their_calendars) == set(my_calendars)
+    assert not _changed(before[1], await _snapshot(db, theirs.tenant.organization_id))
+
+
+async def test_calendar_oauth_callback_gives_another_tenant_no_power(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    orgs: tuple[SeededOrg, SeededOrg],
+) -> None:
+    """The OAuth callback takes no API key: the state it was started with binds it to the
+    member who started it. An unknown state, and another organization's state, answer the
+    same with or without the caller's key, and change nothing of the caller's organization."""
+    mine, theirs = orgs
+    states = [f"state-{uuid.uuid4().hex}" for _ in range(2)]
+    async with db.transaction() as session:
+        for state in states:
+            session.add(
+                CalendarOAuthState(
+                    organization_id=theirs.tenant.organization_id,
+                    member_id=theirs.interviewer.id,
+                    provider="google",
+                    state_hash=hashlib.sha256(state.encode()).hexdigest(),
+                    verifier_encrypted=crypto.encrypt(settings.secret_key, "v" * 64),
+                    expires_at=datetime.now(UTC) + timedelta(minutes=10),
+                )
+            )
+    before = await _snapshot(db, mine.tenant.organization_id)
+    url = "/api/v1/calendar-connections/oauth/callback"
+    cases = [
+        ({"state": "x" * 43, "code": "stolen"}, None),
+        ({"state": states[0], "error": "access_denied"}, states[1]),
+    ]
+    for params, twin in cases:
+        anonymous = await client.get(url, params=params)
+        keyed_params = {**params, "state": twin} if twin else params
+        with_key = await client.get(url, params=keyed_params, headers=mine.admin.headers)
+        assert anonymous.status_code == 400, anonymous.text
+        assert _answer(with_key) == _answer(anonymous), (anonymous.text, with_key.text)
+        assert with_key.json()["code"] == "invalid_input", with_key.text
+    assert not _changed(before, await _snapshot(db, mine.tenant.organization_id))
+    async with db.read() as session:
+        taken = await session.execute(
+            text("SELECT organization_id, used_at IS NOT NULL FROM calendar_oauth_states")
+        )
+        assert set(taken.all()) == {(theirs.tenant.organization_id, True)}

@@ -20,11 +20,13 @@ router = APIRouter(prefix="/calendar-push", tags=["calendars"], responses=COMMON
     status_code=202,
     summary="A provider's push (no API key: verified by the channel's token); Graph's "
     "validation handshake is answered with its token as text/plain",
+    response_class=Response,
     responses={
         200: {
-            "description": "A handshake or Google's push, acknowledged",
-            "content": {"text/plain": {}},
+            "description": "Graph's validation handshake: its validationToken, echoed",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
         },
+        202: {"description": "A genuine push: its calendars will be read (no body)", "content": {}},
         401: problem_schema("Unknown channel or wrong token; nothing was stored"),
     },
     openapi_extra={

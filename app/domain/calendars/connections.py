@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import crypto
 from app.auth import Actor, PermissionSet
 from app.clock import utcnow
-from app.db import settings_of
+from app.db import end_read, settings_of
 from app.domain.calendars import repository
 from app.domain.calendars.models import CalendarConnection, MemberCalendar
 from app.domain.calendars.schemas import (
@@ -285,8 +285,12 @@ async def create_connection(
     if scope == "organization":
         actor.require(PermissionSet.admin)
     owner = data.member_id or actor.member_id
-    if scope == "member" and owner != actor.member_id and not actor.is_admin:
-        raise PermissionDenied("Only admins connect another member's calendar")
+    if scope == "member" and owner != actor.member_id:
+        if not actor.is_admin:
+            raise PermissionDenied("Only admins connect another member's calendar")
+        if await members_repo.get_member(session, actor.organization_id, owner) is None:
+            raise InvalidInput.for_field("member_id", "is not a member of your organization")
+        await end_read(session)
     base_url = data.base_url
     if data.provider == "caldav":
         base_url = None  # the server is credentials.url
@@ -298,7 +302,7 @@ async def create_connection(
         if reason is not None:
             raise InvalidInput.for_field("base_url", reason)
 
-    # The real read, before any statement runs on this session (no transaction is open).
+    # The real read, with no transaction open on this session.
     adapter = adapter_for(data.provider)
     connection = CalendarConnection(
         organization_id=actor.organization_id,
@@ -336,10 +340,6 @@ async def create_connection(
             "credentials", f"the {data.provider} account could not be read: {exc}"
         ) from exc
 
-    if scope == "member":
-        member = await members_repo.get_member(session, actor.organization_id, owner)
-        if member is None:
-            raise NotFound("member", owner)
     store_rotated(settings, connection, grant)
     session.add(connection)
     await session.flush()

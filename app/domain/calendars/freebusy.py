@@ -24,7 +24,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor
-from app.db import settings_of
+from app.db import end_read, settings_of
 from app.domain.calendars import repository
 from app.domain.calendars.connections import grant_for
 from app.domain.organizations import repository as members_repo
@@ -74,11 +74,8 @@ async def recheck(
         asks[connection.provider][key][1].append(calendar.remote_id)
     if not asks:
         return
-    # Nothing has been written yet; end the read so no transaction is open while the providers
-    # are called. The booking's own transaction begins with its next statement.
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("the free/busy check must run before anything is written")
-    await session.rollback()
+    # Nothing has been written yet; no transaction stays open while the providers are called.
+    await end_read(session)
     start = min(s.start for s in slots)
     end = max(s.end for s in slots)
     answers = await asyncio.gather(

@@ -26,7 +26,7 @@ from app.clock import utcnow
 from app.db import Database
 from app.domain.calendars import repository
 from app.domain.calendars.connections import grant_for, oauth_values
-from app.errors import DomainError, InvalidInput
+from app.errors import InvalidInput, Unauthenticated
 from app.integrations.calendars.base import (
     CalendarError,
     Channel,
@@ -40,11 +40,6 @@ from app.integrations.calendars.registry import adapter_for
 from app.settings import Settings
 
 log = logging.getLogger("hireloop.worker.calendars")
-
-
-class PushUnauthorized(DomainError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail=detail, code="unauthorized", status=401, title="Unauthorized")
 
 
 def token_hash(settings: Settings, token: str) -> str:
@@ -73,7 +68,7 @@ async def receive(
         raise InvalidInput(f"not a {provider} push: {exc}") from exc
     if not notices:
         return answer  # a handshake
-    known = await repository.channel_secrets(rows, list({n.channel_id for n in notices}))
+    known = await repository.channel_secrets(rows, provider, list({n.channel_id for n in notices}))
     due: list[uuid.UUID] = []
     resubscribe: list[uuid.UUID] = []
     for notice in notices:
@@ -82,7 +77,7 @@ async def receive(
         presented = token_hash(settings, notice.token or "")
         genuine = hmac.compare_digest(stored or "", presented)
         if calendar_id is None or stored is None or notice.token is None or not genuine:
-            raise PushUnauthorized("unknown channel or wrong channel token")
+            raise Unauthenticated("unknown channel or wrong channel token")
         due.append(calendar_id)
         if notice.kind in ("reauthorize", "removed"):
             resubscribe.append(calendar_id)

@@ -577,8 +577,9 @@ async def invited_by_provider(
 # --- pushes: the hottest path, on a plain autocommit connection ---------------------------
 
 _CHANNEL_SECRETS = text(
-    "SELECT channel_id, id, channel_token_hash FROM member_calendars "
-    "WHERE channel_id = ANY(CAST(:channels AS text[]))"
+    "SELECT m.channel_id, m.id, m.channel_token_hash FROM member_calendars m "
+    "JOIN calendar_connections k ON k.id = m.connection_id AND k.provider = :provider "
+    "WHERE m.channel_id = ANY(CAST(:channels AS text[]))"
 )
 
 # One statement: the calendars become due, and the workers are woken when it commits.
@@ -599,10 +600,12 @@ _EXPIRE_CHANNELS = text(
 
 
 async def channel_secrets(
-    rows: AsyncConnection, channel_ids: Sequence[str]
+    rows: AsyncConnection, provider: str, channel_ids: Sequence[str]
 ) -> dict[str, tuple[uuid.UUID, str | None]]:
-    """channel id -> (calendar id, the HMAC of its token)."""
-    result = await rows.execute(_CHANNEL_SECRETS, {"channels": list(channel_ids)})
+    """channel id -> (calendar id, the HMAC of its token), for this provider's channels."""
+    result = await rows.execute(
+        _CHANNEL_SECRETS, {"channels": list(channel_ids), "provider": provider}
+    )
     return {r[0]: (r[1], r[2]) for r in result.all()}
 
 

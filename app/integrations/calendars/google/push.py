@@ -5,7 +5,7 @@ A notification is a POST with no body; everything is in headers:
 `X-Goog-Resource-State` (`sync` right after events.watch; `exists` / `not_exists` when the
 calendar's events changed), `X-Goog-Resource-ID`, `X-Goog-Resource-URI`,
 `X-Goog-Message-Number` and `X-Goog-Channel-Expiration`. Google treats any 200, 201, 202, 204
-or 102 as success and retries other answers with exponential backoff; we answer 200, no body.
+or 102 as success and retries other answers with exponential backoff; we answer 202, no body, as for Graph.
 The notice never says what changed: the receiver reads the calendar's changes.
 """
 
@@ -33,4 +33,5 @@ def parse_push(
         token=token if token else None,
         kind="sync" if state == "sync" else "changed",
     )
-    return PushAnswer(status=200, content=None), [notice]
+    # Google takes any 2xx; 202 with no body, like Graph's notifications.
+    return PushAnswer(status=202, content=None), [notice]
