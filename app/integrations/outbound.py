@@ -4,12 +4,18 @@ Such a URL must not become a way into our own network (SSRF). The check runs whe
 made, on the addresses the name resolves to then, and the request goes to the address that was
 checked: a name that resolved to a public address at registration and to 10.0.0.1 now (DNS
 rebinding) is refused, and cannot be re-resolved between the check and the connection.
+
+What needs no DNS is also refused when the URL is saved (`check_url_shape`): an IP address in
+any spelling the resolver reads as one (`2130706433`, `0x7f000001`, `127.1`, `0177.0.0.1`,
+fullwidth digits), and the names that always mean this machine (`localhost`, `*.localhost`).
+Both checks read the host the same way (`fixed_addresses`), so what is saved is what is called.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -28,8 +34,26 @@ class DestinationRefused(Exception):
 
 
 def check_url_shape(url: str, settings: Settings) -> str | None:
-    """Why this URL can never be called (scheme, host, credentials), or None. Used when a URL
-    is registered, so obvious mistakes are a 422 then and not a failed delivery later."""
+    """Why this URL can never be called (scheme, host, credentials, an address that is not
+    public), or None. Used when a URL is saved, so what delivery would refuse is a 422 then and
+    not a failed delivery later: an IP address in any spelling the resolver accepts
+    (`2130706433`, `0x7f000001`, `127.1`, `0177.0.0.1`) and the names that always mean this
+    machine (`localhost`, `*.localhost`) are judged here as the address they stand for. Other
+    names are judged when called, on what they resolve to then (see `resolve`)."""
+    reason = _shape_problem(url, settings)
+    if reason is not None:
+        return reason
+    host = urlsplit(url).hostname
+    assert host is not None
+    fixed = fixed_addresses(host)
+    if fixed is not None and not all(address_allowed(a, settings) for a in fixed):
+        return "points at a private, loopback or reserved address"
+    return None
+
+
+def _shape_problem(url: str, settings: Settings) -> str | None:
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return "must not contain control characters"
     try:
         parts = urlsplit(url)
         _ = parts.port
@@ -43,9 +67,10 @@ def check_url_shape(url: str, settings: Settings) -> str | None:
         return "must name a host"
     if parts.username or parts.password:
         return "must not carry credentials"
-    literal = _literal_ip(parts.hostname)
-    if literal is not None and not address_allowed(literal, settings):
-        return "points at a private, loopback or reserved address"
+    try:
+        fixed_addresses(parts.hostname)
+    except ValueError:
+        return "must name a valid host"
     return None
 
 
@@ -54,6 +79,83 @@ def _literal_ip(host: str) -> IPAddress | None:
         return ipaddress.ip_address(host)
     except ValueError:
         return None
+
+
+# Names that always mean this machine: RFC 6761 reserves localhost and *.localhost for the
+# loopback; the others are in the stock /etc/hosts of common distributions.
+_LOOPBACK_V4 = ipaddress.IPv4Address("127.0.0.1")
+_LOOPBACK_V6 = ipaddress.IPv6Address("::1")
+_LOOPBACK_NAMES: dict[str, IPAddress] = {
+    "localhost": _LOOPBACK_V4,
+    "localhost.localdomain": _LOOPBACK_V4,
+    "ip6-localhost": _LOOPBACK_V6,
+    "ip6-loopback": _LOOPBACK_V6,
+}
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
+# A last label that is a number makes the host an IPv4 address or nothing (as in the WHATWG URL
+# standard): no top-level domain is numeric, and resolvers read such names as addresses.
+_NUMERIC_LABEL = re.compile(r"0x[0-9a-f]*|[0-9]+")
+_IPV4_PART = re.compile(r"0x(?P<hex>[0-9a-f]+)|0(?P<oct>[0-7]*)|(?P<dec>[1-9][0-9]*)")
+
+
+def resolver_name(host: str) -> str:
+    """The name the resolver is asked about: IDNA-encoded as socket.getaddrinfo encodes it
+    (which maps, say, fullwidth digits to ASCII ones), lower case, without the root's trailing
+    dot. ValueError for a host no resolver should be asked about."""
+    try:
+        name = host.encode("idna").decode("ascii").lower()
+    except UnicodeError as exc:
+        raise ValueError(f"{host!r} is not a valid host name") from exc
+    name = name.removesuffix(".")
+    if not _HOST_NAME.fullmatch(name):
+        raise ValueError(f"{host!r} is not a valid host name")
+    return name
+
+
+def _inet_aton(labels: list[str]) -> ipaddress.IPv4Address | None:
+    """The IPv4 address written as inet_aton (and so getaddrinfo) reads it: one to four parts,
+    each decimal, octal (leading 0) or hexadecimal (0x), the last filling the remaining bytes."""
+    if not 1 <= len(labels) <= 4:
+        return None
+    numbers: list[int] = []
+    for label in labels:
+        match = _IPV4_PART.fullmatch(label)
+        if match is None:
+            return None
+        if match["hex"] is not None:
+            numbers.append(int(match["hex"], 16))
+        elif match["oct"] is not None:
+            numbers.append(int(match["oct"] or "0", 8))
+        else:
+            numbers.append(int(match["dec"]))
+    *leading, last = numbers
+    if any(n > 0xFF for n in leading) or last >= 1 << (8 * (4 - len(leading))):
+        return None
+    value = last
+    for index, number in enumerate(leading):
+        value |= number << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)
+
+
+def fixed_addresses(host: str) -> list[IPAddress] | None:
+    """The addresses `host` stands for without asking DNS: an IP address in any spelling the
+    resolver accepts, or a name that always means this machine. None for other names (DNS
+    decides); ValueError for a host that is neither a name nor an address."""
+    literal = _literal_ip(host)
+    if literal is not None:
+        return [literal]
+    name = resolver_name(host)
+    labels = name.split(".")
+    if _NUMERIC_LABEL.fullmatch(labels[-1]):
+        address = _inet_aton(labels)
+        if address is None:
+            raise ValueError(f"{host!r} is neither a host name nor an IPv4 address")
+        return [address]
+    if name in _LOOPBACK_NAMES:
+        return [_LOOPBACK_NAMES[name]]
+    if name.endswith(".localhost"):
+        return [_LOOPBACK_V4]
+    return None
 
 
 # IPv6 forms that carry an IPv4 address which the network may translate to and reach: NAT64
@@ -110,20 +212,21 @@ class Destination:
 
 
 async def resolve(url: str, settings: Settings) -> Destination:
-    reason = check_url_shape(url, settings)
+    reason = _shape_problem(url, settings)
     if reason is not None:
         raise DestinationRefused(f"the URL {reason}")
     parts = urlsplit(url)
     host = parts.hostname
     assert host is not None
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    literal = _literal_ip(host)
-    if literal is not None:
-        addresses: list[IPAddress] = [literal]
+    # The same reading of the host as check_url_shape's at registration.
+    fixed = fixed_addresses(host)
+    if fixed is not None:
+        addresses: list[IPAddress] = fixed
     else:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
+                resolver_name(host), port, type=socket.SOCK_STREAM
             )
         except OSError as exc:
             raise DestinationRefused(f"{host} does not resolve: {exc}") from exc

@@ -55,6 +55,23 @@ def _check_base_url(session: AsyncSession, url: str | None) -> None:
         raise InvalidInput.for_field("base_url", reason)
 
 
+# Credentials an adapter calls as a URL (Greenhouse's token endpoint): checked when saved by
+# the same rule as base_url, not only when the adapter calls them.
+_URL_CREDENTIALS: dict[str, tuple[str, ...]] = {"greenhouse": ("token_url",)}
+
+
+def _check_credential_urls(
+    session: AsyncSession, provider: str, credentials: dict[str, str]
+) -> None:
+    for name in _URL_CREDENTIALS.get(provider, ()):
+        url = credentials.get(name)
+        if not url:
+            continue
+        reason = outbound.check_url_shape(url, settings_of(session))
+        if reason is not None:
+            raise InvalidInput.for_field(f"credentials.{name}", reason)
+
+
 async def public(
     session: AsyncSession, connection: Connection, *, with_health: bool = True
 ) -> ConnectionPublic:
@@ -111,6 +128,7 @@ async def create_connection(
 ) -> ConnectionPublic:
     actor.require(PermissionSet.admin)
     _check_base_url(session, data.base_url)
+    _check_credential_urls(session, data.provider, dict(data.credentials))
     connection = Connection(
         organization_id=actor.organization_id,
         provider=data.provider,
@@ -183,6 +201,7 @@ async def update_connection(
     if "base_url" in values:
         _check_base_url(session, values["base_url"])
     if "credentials" in values:
+        _check_credential_urls(session, connection.provider, values["credentials"])
         connection.credentials_encrypted = _encrypt(
             session, orjson.dumps(values.pop("credentials")).decode()
         )

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from app.domain.types import PublicModel, ShortText, StrictModel, Url, refuse_null
+from app.domain.types import NO_NUL, PublicModel, ShortText, StrictModel, Url, refuse_null
 
 Provider = Literal["greenhouse", "lever", "ashby"]
 ResourceType = Literal["role"]
@@ -18,7 +18,9 @@ ExternalId = Annotated[
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")]
 CredentialName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
-MapKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+MapKey = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
 OurStage = Literal[
     "sourced", "screening", "submitted", "hm_review", "interviewing", "decision", "offer", "hired"
 ]
@@ -32,7 +34,8 @@ class ConnectionCreate(StrictModel):
         max_length=10,
         description=(
             "API credentials, encrypted at rest and never shown again. Greenhouse: client_id "
-            "and client_secret (Harvest v3 OAuth); Lever and Ashby: api_key."
+            "and client_secret (Harvest v3 OAuth), optionally token_url (checked like "
+            "base_url); Lever and Ashby: api_key."
         ),
     )
     webhook_secret: Secret | None = Field(
@@ -61,7 +64,9 @@ class ConnectionUpdate(StrictModel):
     stage_map: dict[MapKey, OurStage] | None = Field(default=None, max_length=200)
     rejection_map: dict[MapKey, MapKey] | None = Field(default=None, max_length=200)
 
-    _not_null = field_validator("name", "credentials", "webhook_secret", mode="before")(refuse_null)
+    _not_null = field_validator(
+        "name", "credentials", "webhook_secret", "stage_map", "rejection_map", mode="before"
+    )(refuse_null)
 
 
 class ConnectionErrorPublic(PublicModel):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Actor, PermissionSet, actor_cache, generate_api_key
 from app.clock import utcnow
-from app.db import after_commit
+from app.db import after_commit, settings_of
 from app.domain.events import service as events
 from app.domain.organizations import repository
 from app.domain.organizations.models import ApiKey, Member, Organization
@@ -30,6 +30,7 @@ from app.domain.organizations.schemas import (
 from app.domain.pagination import Page, PageRequest, to_page
 from app.domain.versioning import apply_changes, check_version
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.integrations import outbound
 
 
 async def create_organization(
@@ -83,7 +84,9 @@ async def update_organization(
     org = await repository.get_organization(session, actor.organization_id)
     if org is None:
         raise NotFound("organization")
-    changed = apply_changes(org, data.model_dump(exclude_unset=True))
+    values = data.model_dump(exclude_unset=True)
+    _check_slack_url(session, values.get("slack_webhook_url"))
+    changed = apply_changes(org, values)
     if changed:
         org.updated_at = utcnow()
         events.record(
@@ -220,6 +223,17 @@ async def update_member(
     return MemberPublic.model_validate(member)
 
 
+def _check_slack_url(session: AsyncSession, url: str | None) -> None:
+    """A Slack incoming-webhook URL is called by the notification sender through the SSRF
+    guard; the same rule refuses it when saved (https only in production, no private or
+    loopback address in any spelling, no localhost)."""
+    if url is None:
+        return
+    reason = outbound.check_url_shape(url, settings_of(session))
+    if reason is not None:
+        raise InvalidInput.for_field("slack_webhook_url", reason)
+
+
 async def _organization_has_slack(session: AsyncSession, actor: Actor) -> bool:
     org = await repository.get_organization(session, actor.organization_id)
     return org is not None and bool(org.slack_webhook_url)
@@ -264,6 +278,7 @@ async def update_preferences(
             raise InvalidInput.for_field(
                 "delegate_id", "no active member with this id in your organization"
             )
+    _check_slack_url(session, values.get("slack_webhook_url"))
     channel = values.get("update_channel", member.update_channel)
     slack = values.get("slack_webhook_url", member.slack_webhook_url)
     if channel == "slack" and not slack and not await _organization_has_slack(session, actor):

@@ -8,13 +8,15 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from app.domain.types import PublicModel, StrictModel, refuse_null
+from app.domain.types import NO_NUL, PublicModel, StrictModel, refuse_null
 
 EndpointUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_NUL)
 ]
 EventTypeName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500, pattern=NO_NUL)
+]
 
 
 class WebhookEndpointCreate(StrictModel):
