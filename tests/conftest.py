@@ -130,6 +130,13 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """A plain client for calls a test makes to the servers it runs (fakes, Radicale)."""
+    async with httpx.AsyncClient() as outbound:
+        yield outbound
+
+
 @dataclass
 class Person:
     member: MemberPublic

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -212,12 +212,6 @@ def fake() -> Iterator[tuple[AshbyFake, Credentials]]:
         yield ashby, Credentials({"api_key": "key-1"}, base_url=served.url)
     finally:
         served.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 async def all_pages(

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -234,12 +234,6 @@ def fake() -> Iterator[tuple[LeverFake, ServedApp]]:
         yield lever, served
     finally:
         served.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def _credentials(served: ServedApp, **extra: str) -> Credentials:

@@ -9,11 +9,10 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -45,7 +44,7 @@ from app.integrations.calendars.registry import adapter_for
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.fakes.google_calendar import GoogleCalendarFake
-from tests.fakes.server import ServedApp
+from tests.fakes.server import Forwarder, ServedApp
 
 SA_EMAIL = "hireloop-sync@acme-project.iam.gserviceaccount.com"
 ALICE = "alice@acme.test"
@@ -116,19 +115,9 @@ class Google:
         )
 
 
-class Switch:
-    """One server for the module, a fresh fake per test (a uvicorn shutdown costs 0.2 s)."""
-
-    def __init__(self) -> None:
-        self.fake = GoogleCalendarFake()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.fake.app(scope, receive, send)
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Switch, str]]:
-    switch = Switch()
+def served() -> Iterator[tuple[Forwarder, str]]:
+    switch = Forwarder()
     server = ServedApp(switch).start()
     try:
         yield switch, server.url
@@ -137,21 +126,15 @@ def served() -> Iterator[tuple[Switch, str]]:
 
 
 @pytest.fixture
-def google(served: tuple[Switch, str]) -> Google:
+def google(served: tuple[Forwarder, str]) -> Google:
     switch, url = served
     auth.clear_token_cache()
     fake = GoogleCalendarFake()
     fake.add_service_account(SA_EMAIL, key_pair()[1])
     fake.add_user(ALICE, time_zone="Europe/Berlin")
     fake.add_user(BOB)
-    switch.fake = fake
+    switch.target = fake.app
     return Google(fake, url, make_settings())
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:

@@ -10,7 +10,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,7 +48,7 @@ from app.integrations.calendars.registry import adapter_for
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.fakes.microsoft_graph import GraphFake
-from tests.fakes.server import ServedApp
+from tests.fakes.server import Forwarder, ServedApp
 
 ADAPTER = GraphCalendarAdapter(page_size=2)
 DAY = datetime(2026, 12, 14, tzinfo=UTC)  # a Monday
@@ -102,20 +102,9 @@ def mailbox(name: str) -> str:
     return f"{name}.{uuid.uuid4().hex[:6]}@contoso.test"
 
 
-class Switch:
-    """One served ASGI app for the module that forwards to the current test's fake (starting
-    uvicorn for every test would cost more than the tests)."""
-
-    def __init__(self) -> None:
-        self.target: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.target(scope, receive, send)
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Switch, str]]:
-    switch = Switch()
+def served() -> Iterator[tuple[Forwarder, str]]:
+    switch = Forwarder()
     server = ServedApp(switch).start()
     try:
         yield switch, server.url
@@ -124,18 +113,12 @@ def served() -> Iterator[tuple[Switch, str]]:
 
 
 @pytest.fixture
-def graph(served: tuple[Switch, str]) -> Graph:
+def graph(served: tuple[Forwarder, str]) -> Graph:
     auth.clear_token_cache()
     switch, url = served
     fake = GraphFake(client_id=f"app-{uuid.uuid4().hex[:8]}")
     switch.target = fake.app
     return Graph(fake, url, make_settings())
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 async def consented_grant(

@@ -13,7 +13,7 @@ of those by the precondition named in the body, not by the status alone, as thes
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -52,12 +52,6 @@ def xandikos() -> Iterator[Xandikos]:
     with Xandikos() as server:
         server.add_user(ATTENDEE, f"{ATTENDEE}@example.com")
         yield server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def new_user(server: Xandikos) -> str:

@@ -7,7 +7,7 @@ disappear in the member's calendar, with their accept or decline flowing back.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,10 +18,9 @@ from sqlalchemy import text
 from app.db import Database
 from app.domain.calendars import sync as calendar_sync
 from app.settings import Settings
-from app.worker import calendars as calendar_worker
-from app.worker.outbox import dispatch_batch
 from tests.conftest import Person, Tenant
 from tests.fakes.radicale import Radicale
+from tests.helpers_calendars import at_utc, blocks, make_all_due, work
 from tests.helpers_interviews import (
     API,
     events_of,
@@ -37,19 +36,12 @@ from tests.helpers_interviews import (
 )
 
 JSON = dict[str, Any]
-WORKER = "calendar-test-worker"
 
 
 @pytest.fixture(scope="module")
 def radicale() -> Iterator[Radicale]:
     with Radicale() as server:
         yield server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def ics(uid: str, start: datetime, end: datetime, *extra: str) -> str:
@@ -83,37 +75,6 @@ async def connect(
         await client.post(f"{API}/calendar-connections", headers=who.headers, json=body), 201
     )
     return created
-
-
-async def work(db: Database, http: httpx.AsyncClient, settings: Settings, rounds: int = 3) -> None:
-    """What a worker does: fan out the outbox, then the calendar round, until quiet."""
-    for _ in range(rounds):
-        async with db.transaction() as session:
-            await dispatch_batch(session)
-        if not await calendar_worker.round_(db, http, settings, WORKER):
-            break
-
-
-async def blocks(db: Database, member: Person) -> list[tuple[datetime, datetime, bool]]:
-    async with db.engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT start_at, end_at, tentative FROM busy_blocks "
-                "WHERE member_id = :m AND source = 'calendar' ORDER BY start_at"
-            ),
-            {"m": member.id},
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
-
-
-async def make_all_due(db: Database) -> None:
-    """What the poll interval does for CalDAV: every busy calendar read again."""
-    async with db.transaction() as session:
-        await session.execute(text("UPDATE member_calendars SET next_sync_at = now() WHERE busy"))
-
-
-def at_utc(day: datetime, hour: int, minute: int = 0) -> datetime:
-    return day.astimezone(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
 async def test_connect_mirror_and_suggest_around_busy_time(

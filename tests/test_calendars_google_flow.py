@@ -8,8 +8,8 @@ calendar through OAuth with PKCE (a replayed callback is refused)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,25 +22,17 @@ from app.integrations.calendars.google import auth
 from app.settings import Settings
 from tests.conftest import Tenant
 from tests.fakes.google_calendar import GoogleCalendarFake
-from tests.fakes.server import ServedApp
+from tests.fakes.server import Forwarder, ServedApp
+from tests.helpers_calendars import at_utc, blocks, work
 from tests.helpers_interviews import API, events_of, monday, ok, problem
 from tests.test_calendar_google import SA_EMAIL, key_file, key_pair
-from tests.test_calendars_caldav_flow import blocks, work
 
 JSON = dict[str, Any]
 
 
-class Switch:
-    def __init__(self) -> None:
-        self.fake = GoogleCalendarFake()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.fake.app(scope, receive, send)
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Switch, str]]:
-    switch = Switch()
+def served() -> Iterator[tuple[Forwarder, str]]:
+    switch = Forwarder()
     server = ServedApp(switch).start()
     try:
         yield switch, server.url
@@ -50,26 +42,16 @@ def served() -> Iterator[tuple[Switch, str]]:
 
 @pytest.fixture
 def google(
-    served: tuple[Switch, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+    served: tuple[Forwarder, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[GoogleCalendarFake, str]:
     switch, url = served
     auth.clear_token_cache()
     fake = GoogleCalendarFake()
     fake.add_service_account(SA_EMAIL, key_pair()[1])
-    switch.fake = fake
+    switch.target = fake.app
     # Google calls back only on https; the callback address is never called by the fake.
     monkeypatch.setattr(settings, "public_url", "https://hireloop.test")
     return fake, url
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
-
-
-def at_utc(day: datetime, hour: int) -> datetime:
-    return day.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
 async def push(client: httpx.AsyncClient, headers: dict[str, str]) -> httpx.Response:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,8 @@ from app.integrations.calendars.microsoft import auth
 from app.settings import Settings
 from tests.conftest import Person, Tenant
 from tests.fakes.microsoft_graph import GraphFake
-from tests.fakes.server import ServedApp
+from tests.fakes.server import Forwarder, ServedApp
+from tests.helpers_calendars import at_utc, blocks, make_all_due, work
 from tests.helpers_interviews import (
     API,
     events_of,
@@ -40,25 +41,14 @@ from tests.helpers_interviews import (
     stage,
     suggest,
 )
-from tests.test_calendars_caldav_flow import blocks, make_all_due, work
 
 JSON = dict[str, Any]
 CALLBACK = "https://hireloop.test/api/v1/calendar-push/microsoft"
 
 
-class Switch:
-    """One served ASGI app for the module that forwards to the current test's fake."""
-
-    def __init__(self) -> None:
-        self.fake = GraphFake()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.fake.app(scope, receive, send)
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Switch, str]]:
-    switch = Switch()
+def served() -> Iterator[tuple[Forwarder, str]]:
+    switch = Forwarder()
     # The app's own HTTP client may keep a connection to the fake open: don't wait for it.
     server = ServedApp(switch, timeout_graceful_shutdown=1).start()
     try:
@@ -69,25 +59,15 @@ def served() -> Iterator[tuple[Switch, str]]:
 
 @pytest.fixture
 def graph(
-    served: tuple[Switch, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+    served: tuple[Forwarder, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[GraphFake, str]:
     switch, url = served
     auth.clear_token_cache()
     fake = GraphFake()
-    switch.fake = fake
+    switch.target = fake.app
     # Graph calls back only on https; the callback address is never called by the fake.
     monkeypatch.setattr(settings, "public_url", "https://hireloop.test")
     return fake, url
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
-
-
-def at_utc(day: datetime, hour: int) -> datetime:
-    return day.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
 def credentials(fake: GraphFake, **override: str) -> dict[str, str]:

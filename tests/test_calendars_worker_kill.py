@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,10 +20,10 @@ from app.settings import Settings
 from tests.conftest import Tenant
 from tests.fakes.google_calendar import GoogleCalendarFake
 from tests.fakes.server import ServedApp
+from tests.helpers_calendars import work
 from tests.helpers_interviews import API, monday, ok
 from tests.helpers_worker import eventually, spawn_worker, stop_process, worker_log
 from tests.test_calendar_google import SA_EMAIL, key_file, key_pair
-from tests.test_calendars_caldav_flow import work
 
 EVENTS = 1000  # four pages of 250
 PAGE_DELAY = 0.4
@@ -55,12 +55,6 @@ def google() -> Iterator[tuple[GoogleCalendarFake, str]]:
         yield fake, server.url
     finally:
         server.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 async def scalar(db: Database, sql: str, **params: Any) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -41,12 +41,6 @@ def slack() -> Iterator[SlackReceiver]:
     receiver = SlackReceiver().start()
     yield receiver
     receiver.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        yield client
 
 
 async def fan_out(db: Database) -> None:

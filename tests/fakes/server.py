@@ -45,3 +45,14 @@ class ServedApp:
         self._server.should_exit = True
         self._thread.join(10)
         self._socket.close()
+
+
+class Forwarder:
+    """One served ASGI app for a module, forwarding to the current test's fake: a fresh fake per
+    test without starting uvicorn for each (a shutdown alone costs 0.2 s)."""
+
+    def __init__(self, target: Any = None) -> None:
+        self.target: Any = target
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.target(scope, receive, send)
