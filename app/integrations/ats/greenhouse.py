@@ -49,14 +49,12 @@ overrides the API root (default `https://harvest.greenhouse.io/v3`); the token e
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -91,13 +89,13 @@ from app.integrations.ats.base import (
     VendorPage,
     WebhookRefused,
 )
+from app.integrations.tokens import AccessToken, TokenCache, account_key
 from app.settings import Settings
 
 DEFAULT_API_ROOT = "https://harvest.greenhouse.io/v3"
 DEFAULT_TOKEN_URL = "https://auth.greenhouse.io/token"
 DEFAULT_PER_PAGE = 100
 LOOKUP_PER_PAGE = 500  # the documented maximum page size, for id-batched lookups
-TOKEN_REFRESH_MARGIN = 60.0  # seconds before expiry that a cached token is replaced
 
 # Actions whose payload is the application's whole current state.
 _APPLICATION_STATE_ACTIONS = {
@@ -126,19 +124,7 @@ _STATUS: dict[str, Literal["active", "rejected", "hired", "withdrawn"]] = {
 # --- token cache -------------------------------------------------------------------------
 
 
-@dataclass
-class _Token:
-    value: str
-    expires_at: float  # time.time()
-
-
-_tokens: dict[str, _Token] = {}
-_token_locks: dict[str, asyncio.Lock] = {}
-
-
-def _token_key(token_url: str, client_id: str, client_secret: str) -> str:
-    digest = hashlib.sha256(f"{token_url}\0{client_id}\0{client_secret}".encode()).hexdigest()
-    return digest
+_tokens = TokenCache()
 
 
 def clear_token_cache() -> None:
@@ -403,16 +389,8 @@ class GreenhouseAdapter:
         client_id = credentials.get("client_id")
         client_secret = credentials.get("client_secret")
         token_url = self._token_url(credentials)
-        key = _token_key(token_url, client_id, client_secret)
-        lock = _token_locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            cached = _tokens.get(key)
-            if (
-                cached is not None
-                and cached.value != stale
-                and cached.expires_at - TOKEN_REFRESH_MARGIN > time.time()
-            ):
-                return cached.value
+
+        async def mint() -> AccessToken:
             basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
             form = {"grant_type": "client_credentials"}
             if credentials.values.get("user_id"):
@@ -438,8 +416,10 @@ class GreenhouseAdapter:
                 expires_at = time.time() + float(body["expires_in"])
             elif (moment := _parse_time(body.get("expires_at"))) is not None:
                 expires_at = moment.timestamp()
-            _tokens[key] = _Token(value, expires_at)
-            return value
+            return AccessToken(value, datetime.fromtimestamp(expires_at, UTC))
+
+        key = account_key(token_url, client_id, client_secret)
+        return (await _tokens.get(key, mint, stale=stale)).value
 
     async def _call(
         self,

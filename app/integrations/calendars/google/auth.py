@@ -24,7 +24,6 @@ Errors of the token endpoint are OAuth's `{"error", "error_description"}`. `inva
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -48,6 +47,7 @@ from app.integrations.calendars.base import (
     TokenSet,
     VendorError,
 )
+from app.integrations.tokens import AccessToken, TokenCache
 from app.settings import Settings
 
 DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -151,18 +151,11 @@ def throttle(grant: Grant) -> vendor_http.Throttle:
 # on the same account, so a busy worker does not mint a token per task.
 
 
-@dataclass
-class _Cached:
-    token: str
-    expires_at: datetime
-
-
-_cache: dict[str, _Cached] = {}
-_locks: dict[str, asyncio.Lock] = {}
+_tokens = TokenCache()
 
 
 def clear_token_cache() -> None:
-    _cache.clear()
+    _tokens.clear()
 
 
 def _fresh(token: str | None, expires_at: datetime | None) -> bool:
@@ -180,20 +173,17 @@ async def authorize(
     if grant.access_token != stale and _fresh(grant.access_token, grant.access_expires_at):
         assert grant.access_token is not None
         return grant.access_token
-    key = account_key(grant)
-    lock = _locks.setdefault(key, asyncio.Lock())
-    async with lock:
-        cached = _cache.get(key)
-        if cached is not None and cached.token != stale and _fresh(cached.token, cached.expires_at):
-            grant.access_token, grant.access_expires_at = cached.token, cached.expires_at
-            return cached.token
+
+    async def mint() -> AccessToken:
         if is_service_account(grant):
             token, expires_at = await _service_account_token(http, grant, settings)
         else:
             token, expires_at = await _refresh(http, grant, settings)
-        _cache[key] = _Cached(token, expires_at)
-        grant.access_token, grant.access_expires_at = token, expires_at
-        return token
+        return AccessToken(token, expires_at)
+
+    cached = await _tokens.get(account_key(grant), mint, stale=stale)
+    grant.access_token, grant.access_expires_at = cached.value, cached.expires_at
+    return cached.value
 
 
 def assertion(account: ServiceAccount, subject: str, audience: str, now: float) -> str:

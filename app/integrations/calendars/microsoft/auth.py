@@ -40,10 +40,8 @@ grant prefers the former, a member's grant the latter.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
@@ -60,6 +58,8 @@ from app.integrations.calendars.base import (
     TokenSet,
     VendorError,
 )
+from app.integrations.tokens import AccessToken, TokenCache
+from app.integrations.tokens import account_key as token_key
 from app.settings import Settings
 
 DEFAULT_LOGIN_ROOT = "https://login.microsoftonline.com"
@@ -80,13 +80,8 @@ REAUTH_ERRORS = {
 Access = Literal["read_write", "free_busy"]
 
 
-@dataclass
-class _Token:
-    value: str
-    expires_at: datetime
-
-
-_app_tokens: dict[str, _Token] = {}
+_app_tokens = TokenCache()
+# Concurrent refreshes of one member's grant run once (the others wait and find it fresh).
 _locks: dict[str, asyncio.Lock] = {}
 
 
@@ -224,24 +219,23 @@ async def _client_credentials(
     client_id = grant.get("client_id")
     secret = grant.get("client_secret")
     url = token_url(login_root_for_grant(grant, settings), tenant)
-    key = hashlib.sha256(f"{url}\0{client_id}\0{secret}".encode()).hexdigest()
-    lock = _locks.setdefault(key, asyncio.Lock())
-    async with lock:
-        cached = _app_tokens.get(key)
-        if cached is None or cached.value == stale or not _fresh(cached.expires_at):
-            body = await _post_token(
-                http,
-                url,
-                {
-                    "client_id": client_id,
-                    "client_secret": secret,
-                    "scope": APP_SCOPE,
-                    "grant_type": "client_credentials",
-                },
-                settings,
-                client_id,
-            )
-            cached = _app_tokens[key] = _Token(str(body["access_token"]), _expiry(body))
+
+    async def mint() -> AccessToken:
+        body = await _post_token(
+            http,
+            url,
+            {
+                "client_id": client_id,
+                "client_secret": secret,
+                "scope": APP_SCOPE,
+                "grant_type": "client_credentials",
+            },
+            settings,
+            client_id,
+        )
+        return AccessToken(str(body["access_token"]), _expiry(body))
+
+    cached = await _app_tokens.get(token_key(url, client_id, secret), mint, stale=stale)
     grant.access_token = cached.value
     grant.access_expires_at = cached.expires_at
 
@@ -254,7 +248,7 @@ async def _refresh(
         raise CalendarError("the connection's credentials lack client_id", transient=False)
     refresh_token = grant.get("refresh_token")
     # Concurrent calls on one grant refresh once (the others wait and find a fresh token).
-    key = hashlib.sha256(f"{client_id}\0{refresh_token}".encode()).hexdigest()
+    key = token_key(client_id, refresh_token)
     lock = _locks.setdefault(key, asyncio.Lock())
     try:
         async with lock:
