@@ -9,6 +9,8 @@ calendar is only ever read by the worker holding its lease, so its pages stay in
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable
 
 import httpx
 
@@ -16,15 +18,26 @@ from app.db import Database
 from app.domain.calendars import discovery, push, sync, writes
 from app.settings import Settings
 
+log = logging.getLogger("hireloop.worker.calendars")
+
 CONCURRENCY = 8
+
+
+async def _step(name: str, work: Awaitable[object]) -> bool:
+    """One kind of work; its failure is logged and never keeps the others from running."""
+    try:
+        return bool(await work)
+    except Exception:
+        log.exception("calendar %s failed; the other calendar work goes on", name)
+        return False
 
 
 async def round_(db: Database, http: httpx.AsyncClient, settings: Settings, worker: str) -> bool:
     """One round; True when it found work (so the next round runs at once)."""
     lease = float(settings.worker_lease_seconds) * 4
-    found = await discovery.discover_due(db, http, settings, worker)
-    found = bool(await push.ensure_channels(db, http, settings)) or found
-    found = bool(await push.stop_channels(db, http, settings, worker)) or found
+    found = await _step("mailbox matching", discovery.discover_due(db, http, settings, worker))
+    found = await _step("channel renewal", push.ensure_channels(db, http, settings)) or found
+    found = await _step("channel closing", push.stop_channels(db, http, settings, worker)) or found
     calendar_ids = await sync.claim(db, worker, lease, CONCURRENCY)
     write_ids = await writes.claim(db, worker, lease, CONCURRENCY * 2)
     limit = asyncio.Semaphore(CONCURRENCY)

@@ -15,7 +15,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import orjson
@@ -87,6 +87,12 @@ async def receive(
     return answer
 
 
+def _retry_channel_at(settings: Settings) -> datetime:
+    """A channel that could not be opened is tried again in half an hour (the renewal window
+    plus 30 minutes makes it due then); polling covers the calendar meanwhile."""
+    return utcnow() + timedelta(hours=settings.calendar_channel_renew_hours, minutes=30)
+
+
 async def ensure_channels(
     db: Database, http: httpx.AsyncClient, settings: Settings, limit: int = 20
 ) -> int:
@@ -108,9 +114,17 @@ async def ensure_channels(
                 if calendar.channel_id and calendar.channel_expires_at
                 else None
             )
-            jobs.append(
-                (calendar, connection, grant_for(settings, connection, calendar.subject), old)
-            )
+            try:
+                grant = grant_for(settings, connection, calendar.subject)
+            except Exception as exc:
+                # Credentials that cannot even be read: the connection's problem, shown in
+                # its health; the channel waits, and polling keeps the calendar read.
+                await repository.note_error(session, connection.id, "push channel", loggable(exc))
+                await repository.set_channel(
+                    session, calendar.id, None, None, None, _retry_channel_at(settings)
+                )
+                continue
+            jobs.append((calendar, connection, grant, old))
     opened = 0
     for calendar, connection, grant, old in jobs:
         adapter = adapter_for(connection.provider)
@@ -137,12 +151,7 @@ async def ensure_channels(
                 await repository.note_error(session, connection.id, "push channel", str(exc))
                 # Polling covers it meanwhile; try again after the renewal window.
                 await repository.set_channel(
-                    session,
-                    calendar.id,
-                    None,
-                    None,
-                    None,
-                    utcnow() + timedelta(hours=settings.calendar_channel_renew_hours, minutes=30),
+                    session, calendar.id, None, None, None, _retry_channel_at(settings)
                 )
             continue
         async with db.transaction() as session:

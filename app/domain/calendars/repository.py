@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, delete, select
 
+from app.db import driver_connection
 from app.domain.availability.models import BusyBlock
 from app.domain.calendars.models import (
     CalendarChannelStop,
@@ -314,12 +315,9 @@ async def remove_blocks(
     await session.execute(stmt)
 
 
-async def upsert_blocks(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """One statement for a page of events, keyed by (calendar, UID, occurrence)."""
-    if not rows:
-        return
-    stmt = insert(BusyBlock).values(list(rows))
-    stmt = stmt.on_conflict_do_update(
+def _upsert_blocks_statement() -> Any:
+    stmt = insert(BusyBlock)
+    return stmt.on_conflict_do_update(
         index_elements=["calendar_id", "uid", "recurrence_id"],
         set_={
             "start_at": stmt.excluded.start_at,
@@ -329,7 +327,19 @@ async def upsert_blocks(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
             "synced_at": func.now(),
         },
     )
-    await session.execute(stmt)
+
+
+# Built once and sent with a page of rows as executemany parameters: SQLAlchemy compiles it
+# once per process (a multi-row VALUES would be compiled anew for every page, ~180 ms of CPU
+# per 250 events), and asyncpg sends the rows in batches.
+_UPSERT_BLOCKS = _upsert_blocks_statement()
+
+
+async def upsert_blocks(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """A page of events, keyed by (calendar, UID, occurrence)."""
+    if rows:
+        connection = await session.connection()
+        await connection.execute(_UPSERT_BLOCKS, list(rows))
 
 
 async def drop_unseen_blocks(
@@ -576,45 +586,45 @@ async def invited_by_provider(
 
 # --- pushes: the hottest path, on a plain autocommit connection ---------------------------
 
-_CHANNEL_SECRETS = text(
+_CHANNEL_SECRETS_SQL = (
     "SELECT m.channel_id, m.id, m.channel_token_hash FROM member_calendars m "
-    "JOIN calendar_connections k ON k.id = m.connection_id AND k.provider = :provider "
-    "WHERE m.channel_id = ANY(CAST(:channels AS text[]))"
+    "JOIN calendar_connections k ON k.id = m.connection_id AND k.provider = $1 "
+    "WHERE m.channel_id = ANY($2::text[])"
 )
 
 # One statement: the calendars become due, and the workers are woken when it commits.
-_MARK_DUE_AND_WAKE = text(
-    """
+_MARK_DUE_AND_WAKE_SQL = """
     WITH due AS (
         UPDATE member_calendars SET next_sync_at = now()
-         WHERE id = ANY(CAST(:ids AS uuid[]))
+         WHERE id = ANY($1::uuid[])
         RETURNING id
     )
-    SELECT pg_notify('hireloop_outbox', 'calendar'), (SELECT count(*) FROM due)
-    """
-)
+    SELECT pg_notify('hireloop_outbox', 'calendar') FROM (SELECT count(*) FROM due) AS n
+"""
 
-_EXPIRE_CHANNELS = text(
-    "UPDATE member_calendars SET channel_expires_at = now() WHERE id = ANY(CAST(:ids AS uuid[]))"
+_EXPIRE_CHANNELS_SQL = (
+    "UPDATE member_calendars SET channel_expires_at = now() WHERE id = ANY($1::uuid[])"
 )
 
 
 async def channel_secrets(
     rows: AsyncConnection, provider: str, channel_ids: Sequence[str]
 ) -> dict[str, tuple[uuid.UUID, str | None]]:
-    """channel id -> (calendar id, the HMAC of its token), for this provider's channels."""
-    result = await rows.execute(
-        _CHANNEL_SECRETS, {"channels": list(channel_ids), "provider": provider}
-    )
-    return {r[0]: (r[1], r[2]) for r in result.all()}
+    """channel id -> (calendar id, the HMAC of its token), for this provider's channels.
+    On the driver's connection directly: pushes are the hottest write path."""
+    driver = await driver_connection(rows)
+    records = await driver.fetch(_CHANNEL_SECRETS_SQL, provider, list(channel_ids))
+    return {r[0]: (r[1], r[2]) for r in records}
 
 
 async def mark_due_and_wake(rows: AsyncConnection, calendar_ids: Sequence[uuid.UUID]) -> None:
-    await rows.execute(_MARK_DUE_AND_WAKE, {"ids": list(calendar_ids)})
+    driver = await driver_connection(rows)
+    await driver.fetchval(_MARK_DUE_AND_WAKE_SQL, list(calendar_ids))
 
 
 async def expire_channels_now(rows: AsyncConnection, calendar_ids: Sequence[uuid.UUID]) -> None:
-    await rows.execute(_EXPIRE_CHANNELS, {"ids": list(calendar_ids)})
+    driver = await driver_connection(rows)
+    await driver.execute(_EXPIRE_CHANNELS_SQL, list(calendar_ids))
 
 
 # --- channels to close -------------------------------------------------------------------
