@@ -300,6 +300,7 @@ def write_json(
     webhooks: dict[str, Any] | None = None,
     ats: dict[str, Any] | None = None,
     ats_import: dict[str, Any] | None = None,
+    calendars: dict[str, Any] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     scenarios = []
@@ -361,9 +362,11 @@ def write_json(
         "webhooks": webhooks,
         "ats": ats,
         "ats_import": ats_import,
+        "calendars": calendars,
         "passed": all(m.passed for m in measured)
         and not (webhooks or {}).get("failed")
         and not (ats or {}).get("failed")
-        and not (ats_import or {}).get("failed"),
+        and not (ats_import or {}).get("failed")
+        and not (calendars or {}).get("failed"),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")

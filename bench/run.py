@@ -19,10 +19,14 @@
    one `hireloop worker` takes to apply 1,000 queued vendor events.
 6. Webhooks (bench.webhooks): deliveries/s from one `hireloop worker` to a local receiver, and
    commit -> arrival latency with LISTEN/NOTIFY, on the same database after the services stop.
-7. Only when asked for (`--only ats_import`, several minutes; never in the default run): a full
+7. Calendars (bench.calendars): a Google organization-wide connection against the Google fake
+   (50 mailboxes x 2,000 events) synced by one worker, push -> busy mirror latency, pushes
+   accepted per second by one API process against the bare one-row read, and the suggestion
+   over mirrored busy time against the same over typed busy time.
+8. Only when asked for (`--only ats_import`, several minutes; never in the default run): a full
    Greenhouse import of 10,000 applications from the vendor fake, its worker SIGKILLed after
    ~30 % of the pages and a second one finishing, with the duplicate checks (bench.ats_import).
-8. The table with ratios and targets, the inbound, webhook and import figures, and
+9. The table with ratios and targets, the inbound, webhook, calendar and import figures, and
    bench/results/latest.json.
 
 Everything it started (services, database, temporary folder) is stopped or removed on the way
@@ -50,7 +54,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from app.migrations import upgrade_head
-from bench import ats, database, servers, webhooks, wrk
+from bench import ats, calendars, database, servers, webhooks, wrk
 from bench.fidelity import check as check_fidelity
 from bench.report import RESULTS_DIR, Measured, cpu_busy, judge, machine, table, write_json
 from bench.scenarios import (
@@ -76,6 +80,9 @@ DRAIN_LIMIT_S = 60.0  # waiting at most this long
 DRAIN_NOTE_S = 1.0  # and the log says so when it took longer than this
 MAX_SECONDS = 600
 IMPORT_MAX_SECONDS = 1800  # bench.ats_import's budget on top
+CALENDARS_MAX_SECONDS = 600  # bench.calendars' budget on top (~2-3 minutes on 2 cores)
+# `--only calendars` also loads the mirrored-suggestion row (and the typed one it is shown against).
+CALENDAR_SCENARIOS = ["suggest_calendar"]
 IMPORT_KEY = "ats_import"  # bench.ats_import.KEY (imported only when selected: it loads a fake)
 
 
@@ -99,9 +106,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated scenario keys (their baselines run too); `webhooks` for the "
-        "webhook deliveries, `ats` for inbound vendor webhooks (both run whenever --only is "
-        "not given); `ats_import` for the 10,000-application import with a killed worker "
-        "(several minutes: only when named here)",
+        "webhook deliveries, `ats` for inbound vendor webhooks, `calendars` for the calendar "
+        "sync, pushes and mirrored suggestions (with the suggest_calendar row; all three run "
+        "whenever --only is not given); `ats_import` for the 10,000-application import with a "
+        "killed worker (several minutes: only when named here)",
     )
     add(
         "--access-log",
@@ -114,8 +122,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--max-seconds",
         type=int,
         default=None,
-        help=f"give up (and clean up) after this long ({MAX_SECONDS}, and "
-        f"{IMPORT_MAX_SECONDS} more with ats_import)",
+        help=f"give up (and clean up) after this long ({MAX_SECONDS}, "
+        f"{CALENDARS_MAX_SECONDS} more with calendars, {IMPORT_MAX_SECONDS} more with "
+        "ats_import)",
     )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration < 1:
@@ -332,7 +341,10 @@ def run(args: argparse.Namespace) -> int:
     with_webhooks = not keys or webhooks.KEY in keys
     with_ats = not keys or ats.KEY in keys
     with_import = IMPORT_KEY in keys
-    wrk_keys = [k for k in keys if k not in (webhooks.KEY, ats.KEY, IMPORT_KEY)]
+    with_calendars = not keys or calendars.KEY in keys
+    wrk_keys = [k for k in keys if k not in (webhooks.KEY, ats.KEY, IMPORT_KEY, calendars.KEY)]
+    if keys and calendars.KEY in keys:
+        wrk_keys += [k for k in CALENDAR_SCENARIOS if k not in wrk_keys]
     scenarios = select(wrk_keys) if wrk_keys or not keys else []
     options = wrk.WrkOptions(
         threads=args.threads,
@@ -341,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
         warmup_s=args.warmup,
     )
     servers.check_uvicorn_extras()
-    wrk_version = wrk.wrk_version() if scenarios or with_ats else "not used"
+    wrk_version = wrk.wrk_version() if scenarios or with_ats or with_calendars else "not used"
     access_log = {"default": None, "on": True, "off": False}[args.access_log]
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hireloop-bench-")))
@@ -402,6 +414,19 @@ def run(args: argparse.Namespace) -> int:
             hooks = (
                 webhooks.measure(url, tmp, rounds=args.rounds, say=say) if with_webhooks else None
             )
+            pushed: calendars.CalendarsResult | None = None
+            if with_calendars:
+                pushed = calendars.measure(
+                    url,
+                    tmp,
+                    role_ids=[str(i) for i in seeded.first.role_ids],
+                    first_organization_id=str(seeded.first.id),
+                    api_key=seeded.api_key,
+                    fixtures=seeded.fixtures,
+                    options=options,
+                    rounds=args.rounds,
+                    say=say,
+                )
             imported: ats_import.ImportResult | None = None
             if with_import:
                 from bench import ats_import
@@ -448,6 +473,7 @@ def run(args: argparse.Namespace) -> int:
         hooks.as_json() if hooks else None,
         inbound.as_json() if inbound else None,
         imported.as_json() if imported else None,
+        pushed.as_json() if pushed else None,
     )
 
     print()
@@ -459,6 +485,9 @@ def run(args: argparse.Namespace) -> int:
         print()
     if hooks is not None:
         print(hooks.report())
+        print()
+    if pushed is not None:
+        print(pushed.report())
         print()
     if imported is not None:
         print(imported.report())
@@ -472,6 +501,7 @@ def run(args: argparse.Namespace) -> int:
     failed += [("ats", *f) for f in (inbound.failures() if inbound is not None else [])]
     failed += [("webhooks", *f) for f in (hooks.failures() if hooks is not None else [])]
     failed += [(IMPORT_KEY, *f) for f in (imported.failures() if imported is not None else [])]
+    failed += [(calendars.KEY, *f) for f in (pushed.failures() if pushed is not None else [])]
     for label, name, value, limit in failed:
         print(f"FAIL  {label}: {name} {value} (target {limit})")
     print("All targets pass." if not failed else f"{len(failed)} target(s) failed.")
@@ -500,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     if max_seconds is None:
         selected = [k.strip() for k in args.only.split(",")]
         max_seconds = MAX_SECONDS + (IMPORT_MAX_SECONDS if IMPORT_KEY in selected else 0)
+        if not args.only.strip() or calendars.KEY in selected:
+            max_seconds += CALENDARS_MAX_SECONDS
     signal.alarm(max_seconds)
     try:
         return run(args)

@@ -34,6 +34,7 @@ FIXTURES = (
     "insights_role",
     "suggest_200",
     "suggest_2000",
+    "suggest_calendar",
     "summary_app",
     "summary_app_small",
     "waiting",
@@ -362,6 +363,23 @@ SCENARIOS: list[Scenario] = [
         sequential=20,
         grows_from="suggest_200",
         max_growth=10.0,
+    ),
+    # Calendars: the 200-block busy time mirrored from Google (source 'calendar', with their
+    # member_calendars and connection) must cost what the same busy time typed in does.
+    Scenario(
+        key="suggest_calendar",
+        label="POST /scheduling/suggestions mirrored",
+        service="hireloop",
+        path="/api/v1/scheduling/suggestions",
+        method="POST",
+        body="{suggest_calendar}",
+        connections=2,
+        authenticated=True,
+        check=_suggestions,
+        sequential=50,
+        # Shown against the typed row (growth); judged by bench.calendars, which times both
+        # interleaved from one client (target: within 10 %).
+        grows_from="suggest_200",
     ),
 ]
 

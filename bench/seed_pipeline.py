@@ -9,6 +9,10 @@
   six the same busy time as 2,000 blocks each (every meeting synced as ten 3-minute pieces), so
   both suggestion queries have the same answer and differ only in the number of blocks. The
   application is one the hiring manager approved from a slate, so it is at `interviewing`.
+  Calendars: six more interviewers like the 200-block six, holding the same meetings mirrored
+  from a Google calendar (an organization-wide connection, a primary busy calendar each, read
+  just now with a push channel open), written by the calendar service's own row builders
+  (`_mirrored_busy`): the `suggest_calendar` request.
 - Issue 5: 5,000 interviewed candidates waiting for an outcome across 500 roles: each went through
   a slate, was approved, had one or two interviews (completed by the periodic job) whose
   interviewers accepted and mostly submitted scorecards; owed scorecards have their reminders and
@@ -16,7 +20,7 @@
   first of them had 8 interviews with 16 interviewers' scorecards (one still owed): the scorecard
   summary. The second organization gets 3 waiting candidates (the small close-the-loop probe).
 
-Everything is made by `bench.flows` (the services' rows, in memory) and written with COPY.
+Everything else is made by `bench.flows` (the services' rows, in memory) and written with COPY.
 """
 
 from __future__ import annotations
@@ -33,10 +37,15 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from app.auth import Actor, PermissionSet
-from app.db import Database
+from app.db import Database, settings_of
+from app.domain.calendars import repository as calendars_repo
+from app.domain.calendars.connections import encrypt_credentials, initial_calendar_rows
+from app.domain.calendars.models import CalendarConnection
+from app.domain.calendars.sync import Claimed, _block_rows
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate, MemberPublic
 from app.domain.roles.schemas import IntakeContent
+from app.integrations.calendars.base import Grant, RemoteCalendar, RemoteEvent
 from bench.flows import TABLE_ORDER, Flows, RoleInfo, Row, check_columns
 
 SLATE_SIZE = 10
@@ -444,6 +453,82 @@ def _busy_blocks(
             )
 
 
+async def _mirrored_busy(
+    db: Database,
+    admin: MemberPublic,
+    members: list[MemberPublic],
+    date_from: datetime,
+    now: datetime,
+) -> None:
+    """An organization-wide Google connection, each member's primary calendar read (synced
+    just now, no failures) and BUSY_BLOCKS meetings each mirrored into busy_blocks, written by
+    the calendar service's own code: the connection model, `initial_calendar_rows`,
+    `upsert_calendars`, and `sync._block_rows` + `upsert_blocks` as a page read is recorded.
+    The meetings are those of the typed 200-block set (same layout, same seeds)."""
+    async with db.transaction() as session:
+        connection = CalendarConnection(
+            organization_id=admin.organization_id,
+            provider="google",
+            scope="organization",
+            name="Google Workspace (bench)",
+            base_url="http://127.0.0.1:9/calendar/v3",  # never called: no worker runs
+            created_by_id=admin.id,
+            credentials_encrypted=encrypt_credentials(
+                settings_of(session), {"service_account_json": "{}"}
+            ),
+        )
+        session.add(connection)
+        await session.flush()
+        for n, member in enumerate(members):
+            remote = RemoteCalendar(id=member.email, name=member.email, primary=True)
+            rows = initial_calendar_rows(
+                admin.organization_id,
+                connection.id,
+                member.id,
+                member.email,
+                [remote],
+                has_interview_calendar=False,
+            )
+            for row in rows:
+                # Read just now, its push channel open for a week (no worker touches it).
+                row.update(
+                    last_synced_at=now,
+                    next_sync_at=None,
+                    sync_token="bench-sync-1",
+                    channel_id=uuid.uuid4().hex,
+                    channel_resource_id=f"bench-resource-{n}",
+                    channel_token_hash="0" * 64,
+                    channel_expires_at=now + timedelta(days=7),
+                )
+            await calendars_repo.upsert_calendars(session, rows)
+            calendar_id = rows[0]["id"]
+            claimed = Claimed(
+                calendar_id=calendar_id,
+                organization_id=member.organization_id,
+                member_id=member.id,
+                connection_id=connection.id,
+                provider="google",
+                remote_id=member.email,
+                sync_token=None,
+                page_token=None,
+                full_read_started_at=None,
+                grant=Grant(provider="google", values={}, subject=member.email),
+            )
+            layout = _busy_layout(
+                random.Random(1000 + n), member.time_zone, date_from - timedelta(days=1), 16
+            )
+            events = [
+                RemoteEvent(
+                    uid=f"bench{n}x{k}@google.com",
+                    start=start,
+                    end=start + timedelta(minutes=30),
+                    remote_id=f"bench{n}x{k}",
+                )
+                for k, start in enumerate(layout)
+            ]
+            await calendars_repo.upsert_blocks(session, _block_rows(claimed, events))
+
+
 async def _write(conn: asyncpg.Connection, flows: Flows) -> int:
     written = 0
     for table in TABLE_ORDER:
@@ -540,6 +625,26 @@ async def seed_pipeline(
             "limit": 10,
         }
         fx[f"suggest_{variant}"] = json.dumps(body)
+    # The same meetings as the 200-block set, mirrored from a Google calendar (calendars).
+    mirrored = await create_members(
+        db,
+        admins[0],
+        [
+            {**spec, "email": f"schedulercal-{n}@org1.bench.example"}
+            for n, spec in enumerate(specs[: len(SCHEDULERS)])
+        ],
+    )
+    await _mirrored_busy(db, admins[0], mirrored, date_from, now)
+    body["stages"] = [
+        {
+            "name": name,
+            "duration_minutes": minutes,
+            "interviewer_ids": [str(mirrored[2 * j].id), str(mirrored[2 * j + 1].id)],
+            "required": 1,
+        }
+        for j, (name, minutes) in enumerate(PANEL)
+    ]
+    fx["suggest_calendar"] = json.dumps(body)
 
     # Issue 5: interviews, scorecards and 5,000 candidates waiting to hear.
     panel_specs = [
