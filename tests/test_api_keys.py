@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy import text
 
+from app.auth import actor_cache
 from tests.conftest import Tenant
 from tests.helpers_domain import API, error_fields, list_all, ok, problem
 
@@ -255,3 +258,106 @@ async def test_missing_or_bad_credentials_are_401(
         body = problem(response, 401)
         assert body["code"] == "unauthenticated"
         assert response.headers.get("www-authenticate", "").lower().startswith("bearer")
+
+
+async def test_a_key_with_an_expiry_stops_working_then(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    created = ok(
+        await client.post(
+            f"{API}/api-keys",
+            headers=tenant.admin.headers,
+            json={"name": "ci", "expires_in_days": 30},
+        ),
+        201,
+    )
+    assert created["expires_at"] is not None
+    headers = {"Authorization": f"Bearer {created['key']}"}
+    ok(await client.get(f"{API}/organization", headers=headers))
+    async with tenant.db.transaction() as session:
+        await session.execute(
+            text("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = :id"),
+            {"id": uuid.UUID(created["id"])},
+        )
+    actor_cache.clear()
+    problem(await client.get(f"{API}/organization", headers=headers), 401)
+    for days in (0, 3651, "soon"):
+        refused = await client.post(
+            f"{API}/api-keys",
+            headers=tenant.admin.headers,
+            json={"name": "x", "expires_in_days": days},
+        )
+        assert "expires_in_days" in error_fields(problem(refused, 422))
+
+
+async def test_rotation_gives_a_new_key_and_the_old_one_a_grace_period(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    old = ok(
+        await client.post(
+            f"{API}/api-keys",
+            headers=tenant.admin.headers,
+            json={"name": "deploy", "expires_in_days": 90},
+        ),
+        201,
+    )
+    old_headers = {"Authorization": f"Bearer {old['key']}"}
+    rotated = await client.post(
+        f"{API}/api-keys/{old['id']}/rotate", headers=old_headers, json={"grace_hours": 2}
+    )
+    assert rotated.headers["cache-control"] == "no-store"
+    new = ok(rotated, 201)
+    assert new["id"] != old["id"]
+    assert new["name"] == "deploy"
+    assert new["key"] != old["key"]
+    lifetime = datetime.fromisoformat(new["expires_at"]) - datetime.fromisoformat(new["created_at"])
+    assert abs(lifetime - timedelta(days=90)) < timedelta(minutes=1), "the same lifetime"
+    keys = {k["id"]: k for k in await list_all(client, tenant.admin, f"{API}/api-keys")}
+    old_ends = datetime.fromisoformat(keys[old["id"]]["expires_at"])
+    assert timedelta(hours=1) < old_ends - datetime.now(UTC) <= timedelta(hours=2)
+    # Both work during the grace period.
+    ok(await client.get(f"{API}/organization", headers=old_headers))
+    ok(await client.get(f"{API}/organization", headers={"Authorization": f"Bearer {new['key']}"}))
+    # Rotating with no grace ends the old key at once.
+    again = ok(
+        await client.post(
+            f"{API}/api-keys/{new['id']}/rotate",
+            headers=tenant.admin.headers,
+            json={"grace_hours": 0},
+        ),
+        201,
+    )
+    actor_cache.clear()
+    problem(
+        await client.get(f"{API}/organization", headers={"Authorization": f"Bearer {new['key']}"}),
+        401,
+    )
+    ok(await client.get(f"{API}/organization", headers={"Authorization": f"Bearer {again['key']}"}))
+    # A revoked key cannot be rotated; another tenant's is not found.
+    ok(await client.post(f"{API}/api-keys/{again['id']}/revoke", headers=tenant.admin.headers))
+    problem(
+        await client.post(f"{API}/api-keys/{again['id']}/rotate", headers=tenant.admin.headers),
+        409,
+    )
+    async with tenant.db.transaction() as session:
+        types = (
+            (await session.execute(text("SELECT type FROM events WHERE type = 'api_key.rotated'")))
+            .scalars()
+            .all()
+        )
+    assert len(types) == 2
+
+
+async def test_rotating_another_tenants_key_is_not_found(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    theirs = ok(
+        await client.post(
+            f"{API}/api-keys", headers=other_tenant.admin.headers, json={"name": "x"}
+        ),
+        201,
+    )
+    problem(
+        await client.post(f"{API}/api-keys/{theirs['id']}/rotate", headers=tenant.admin.headers),
+        404,
+    )

@@ -44,6 +44,7 @@ from app.domain.interviews.schemas import (
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import (
     ApiKeyCreate,
+    ApiKeyRotate,
     MemberCreate,
     MemberUpdate,
     PreferencesUpdate,
@@ -200,6 +201,10 @@ class UpdatePreferencesInput:
 class CreateApiKeyInput:
     name: str
     member_id: strawberry.ID | None = strawberry.UNSET
+    expires_in_days: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The key stops working this many days from now; left out: never",
+    )
 
 
 @strawberry.input
@@ -233,6 +238,7 @@ class ApiKey:
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None = strawberry.field(description="null: never")
 
 
 @strawberry.type
@@ -273,6 +279,7 @@ def _api_key(k: Any) -> ApiKey:
         created_at=k.created_at,
         last_used_at=k.last_used_at,
         revoked_at=k.revoked_at,
+        expires_at=k.expires_at,
     )
 
 
@@ -382,6 +389,25 @@ class Mutation:
             payload = validate(ApiKeyCreate, _ids(_given(input), member_id="Member"))
             async with ctx.db.transaction() as session:
                 created = await organizations.create_api_key(session, ctx.actor, payload)
+            return ApiKeyPayload(api_key=_api_key(created), key=created.key)
+
+        return await run_mutation(work)
+
+    @strawberry.mutation(
+        description="Replace an API key: the new key is in this answer only; the old one keeps "
+        "working for graceHours (default 24)"
+    )
+    async def rotate_api_key(
+        self, info: Info, id: uuid.UUID, grace_hours: int | None = None
+    ) -> ApiKeyResult:
+        ctx = info.context
+
+        async def work() -> ApiKeyPayload:
+            payload = validate(
+                ApiKeyRotate, {} if grace_hours is None else {"grace_hours": grace_hours}
+            )
+            async with ctx.db.transaction() as session:
+                created = await organizations.rotate_api_key(session, ctx.actor, id, payload)
             return ApiKeyPayload(api_key=_api_key(created), key=created.key)
 
         return await run_mutation(work)

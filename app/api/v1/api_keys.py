@@ -10,7 +10,12 @@ from app.api.deps import CurrentActor, Paging, ReadSession, WriteSession
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
 from app.domain.organizations import service
-from app.domain.organizations.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.domain.organizations.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    ApiKeyRotate,
+)
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"], responses=COMMON_RESPONSES)
 
@@ -45,3 +50,21 @@ async def revoke_api_key(
     key_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> ApiKeyPublic:
     return await service.revoke_api_key(session, actor, key_id)
+
+
+@router.post(
+    "/{key_id}/rotate",
+    status_code=201,
+    summary="Replace an API key: the new key is in this answer only; the old one keeps "
+    "working for grace_hours",
+    responses=WRITE_RESPONSES,
+)
+async def rotate_api_key(
+    key_id: uuid.UUID,
+    actor: CurrentActor,
+    session: WriteSession,
+    response: Response,
+    data: ApiKeyRotate | None = None,
+) -> ApiKeyCreated:
+    response.headers["Cache-Control"] = "no-store"
+    return await service.rotate_api_key(session, actor, key_id, data or ApiKeyRotate())

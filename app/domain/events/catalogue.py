@@ -40,6 +40,11 @@ CATALOGUE: dict[str, EventType] = {
             "api_key.created", "An API key was issued to a member.", ("api_key_id", "member_id")
         ),
         EventType(
+            "api_key.rotated",
+            "An API key was replaced by a new one; the old one works until old_key_expires_at.",
+            ("api_key_id", "member_id", "replaced_by", "old_key_expires_at"),
+        ),
+        EventType(
             "api_key.revoked",
             "An API key was revoked and stopped working.",
             ("api_key_id", "member_id"),

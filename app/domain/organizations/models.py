@@ -75,3 +75,5 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = created_field()
     last_used_at: datetime | None = timestamp_field()
     revoked_at: datetime | None = timestamp_field()
+    # After this the key no longer works (set at creation, or by a rotation's grace period).
+    expires_at: datetime | None = timestamp_field()

@@ -30,6 +30,7 @@ _TOUCH_KEY = text(
     UPDATE api_keys AS k SET last_used_at = now()
     FROM members AS m
     WHERE k.key_hash = :key_hash AND k.revoked_at IS NULL
+      AND (k.expires_at IS NULL OR k.expires_at > now())
       AND m.id = k.member_id AND m.is_active
     RETURNING k.id, m.id, m.organization_id, m.permission_set, m.email, m.name
     """

@@ -198,6 +198,21 @@ class ApiKeyCreate(StrictModel):
     member_id: uuid.UUID | None = Field(
         default=None, description="Admins may issue a key to another member; default: yourself"
     )
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="The key stops working this many days from now; left out: it never expires",
+    )
+
+
+class ApiKeyRotate(StrictModel):
+    grace_hours: int = Field(
+        default=24,
+        ge=0,
+        le=24 * 30,
+        description="How long the old key keeps working beside the new one (0: it stops now)",
+    )
 
 
 class ApiKeyPublic(PublicModel):
@@ -206,8 +221,11 @@ class ApiKeyPublic(PublicModel):
     name: str
     prefix: str
     created_at: datetime
-    last_used_at: datetime | None
+    last_used_at: datetime | None = Field(description="When the key last authenticated a request")
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(
+        default=None, description="When the key stops working; null: never"
+    )
 
 
 class ApiKeyCreated(ApiKeyPublic):

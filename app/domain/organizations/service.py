@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from app.domain.organizations.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPublic,
+    ApiKeyRotate,
     MemberCreate,
     MemberFilters,
     MemberPublic,
@@ -312,7 +314,52 @@ async def create_api_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate
             raise InvalidInput.for_field(
                 "member_id", "no active member with this id in your organization"
             )
-    return await _issue_key(session, actor.organization_id, actor, member_id, data.name)
+    expires_at = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
+    return await _issue_key(
+        session, actor.organization_id, actor, member_id, data.name, expires_at=expires_at
+    )
+
+
+async def rotate_api_key(
+    session: AsyncSession, actor: Actor, key_id: uuid.UUID, data: ApiKeyRotate
+) -> ApiKeyCreated:
+    """A new key for the same member and name (with the same lifetime, if the old one had
+    one); the old key keeps working for `grace_hours`, so clients can switch without a gap."""
+    key = await repository.get_api_key(session, actor.organization_id, key_id, for_update=True)
+    if key is None or (key.member_id != actor.member_id and not actor.is_admin):
+        raise NotFound("API key", key_id)
+    now = utcnow()
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+        raise Conflict("The key is revoked or expired; issue a new one instead")
+    lifetime = key.expires_at - key.created_at if key.expires_at is not None else None
+    ends = now + timedelta(hours=data.grace_hours)
+    key.expires_at = min(key.expires_at, ends) if key.expires_at is not None else ends
+    created = await _issue_key(
+        session,
+        actor.organization_id,
+        actor,
+        key.member_id,
+        key.name,
+        expires_at=now + lifetime if lifetime is not None else None,
+    )
+    events.record(
+        session,
+        actor.organization_id,
+        actor,
+        "api_key.rotated",
+        "api_key",
+        key.id,
+        {
+            "api_key_id": str(key.id),
+            "member_id": str(key.member_id),
+            "replaced_by": str(created.id),
+            "old_key_expires_at": key.expires_at.isoformat(),
+        },
+    )
+    await session.flush()
+    if data.grace_hours == 0:
+        after_commit(session, lambda: actor_cache.forget_api_key(key_id))
+    return created
 
 
 async def list_api_keys(
@@ -351,6 +398,8 @@ async def _issue_key(
     actor: Actor | None,
     member_id: uuid.UUID,
     name: str,
+    *,
+    expires_at: datetime | None = None,
 ) -> ApiKeyCreated:
     plaintext, prefix, digest = generate_api_key()
     key = ApiKey(
@@ -359,6 +408,7 @@ async def _issue_key(
         name=name,
         prefix=prefix,
         key_hash=digest,
+        expires_at=expires_at,
     )
     session.add(key)
     await session.flush()
