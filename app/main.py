@@ -62,8 +62,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        # Off (404) when HIRELOOP_API_DOCS is false, which is the default in production: the
+        # map of every route is for building against the service, not for whoever finds it.
+        docs_url="/docs" if settings.api_docs_enabled else None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs_enabled else None,
     )
     app.state.settings = settings
     app.state.storage = LocalFolderStorage(settings.data_dir / "documents")

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 15
 
     expose_statement_count: bool = False
+    # /openapi.json and /docs; unset means on in development and test, off in production.
+    api_docs: bool | None = None
+    # When set, /metrics answers only `Authorization: Bearer <this token>` (401 otherwise).
+    metrics_token: str | None = None
 
     # The worker (`hireloop worker`): deliveries in flight at once, how often it polls when no
     # NOTIFY wakes it, how long a claim lasts before another worker may take the work over, and
@@ -162,6 +166,14 @@ class Settings(BaseSettings):
             return None
         return normalize_database_url(value)
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _blank_token_is_unset(cls, value: str | None) -> str | None:
+        # An empty HIRELOOP_METRICS_TOKEN= must not read as "protected by the empty token".
+        if value is None or value.strip() == "":
+            return None
+        return value
+
     @field_validator("auth_cache_seconds")
     @classmethod
     def _bounded_cache(cls, value: float) -> float:
@@ -212,6 +224,12 @@ class Settings(BaseSettings):
         if self.graphql_introspection is None:
             return not self.is_production
         return self.graphql_introspection
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        if self.api_docs is None:
+            return not self.is_production
+        return self.api_docs
 
     @property
     def graphql_ide_enabled(self) -> bool:

@@ -336,7 +336,9 @@ async def test_rotation_gives_a_new_key_and_the_old_one_a_grace_period(
     # A revoked key cannot be rotated; another tenant's is not found.
     ok(await client.post(f"{API}/api-keys/{again['id']}/revoke", headers=tenant.admin.headers))
     problem(
-        await client.post(f"{API}/api-keys/{again['id']}/rotate", headers=tenant.admin.headers),
+        await client.post(
+            f"{API}/api-keys/{again['id']}/rotate", headers=tenant.admin.headers, json={}
+        ),
         409,
     )
     async with tenant.db.transaction() as session:
@@ -358,6 +360,8 @@ async def test_rotating_another_tenants_key_is_not_found(
         201,
     )
     problem(
-        await client.post(f"{API}/api-keys/{theirs['id']}/rotate", headers=tenant.admin.headers),
+        await client.post(
+            f"{API}/api-keys/{theirs['id']}/rotate", headers=tenant.admin.headers, json={}
+        ),
         404,
     )

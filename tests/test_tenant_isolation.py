@@ -244,6 +244,7 @@ APPLICATION_DECISION = "app__domain__feedback__schemas__DecisionCreate"
 BODIES: dict[str, Callable[[SeededOrg], dict[str, Any]]] = {
     "RoleUpdate": lambda me: {"title": "Taken over"},
     "MemberUpdate": lambda me: {"name": "Taken over"},
+    "ApiKeyRotate": lambda me: {"grace_hours": 0},
     "PreferencesUpdate": lambda me: {"update_cadence": "weekly"},
     "IntakeRevisionCreate": lambda me: {"content": INTAKE_V2, "change_note": "Taken over"},
     "ExternalRefLink": lambda me: {
@@ -1498,6 +1499,11 @@ MUTATIONS: dict[str, MutationCase] = {
         {"id": g.their_key_id},
         "not_found",
     ),
+    "rotateApiKey": lambda g: (
+        "mutation($id: UUID!) { r: rotateApiKey(id: $id) { " + RESULT + " } }",
+        {"id": g.their_key_id},
+        "not_found",
+    ),
     "linkRoleExternalRef": lambda g: (
         "mutation($id: ID!, $conn: UUID!) { r: linkRoleExternalRef(input: {roleId: $id, connectionId: $conn, "
         'externalId: "taken-over"}) { ' + RESULT + " } }",
@@ -1687,7 +1693,9 @@ MUTATIONS: dict[str, MutationCase] = {
         "mutation($m: ID!, $c: JSON!) { r: createCalendarConnection(input: {provider: "
         '"caldav", memberId: $m, credentials: $c}) { ' + RESULT + " } }",
         {"m": g.member(g.theirs.interviewer.id), "c": g.caldav},
-        "not_found",
+        # An id in a request's body that is not in the caller's organization names the field,
+        # as an unknown one does.
+        "invalid_input",
     ),
     "updateCalendarConnection": lambda g: (
         'mutation($id: ID!) { r: updateCalendarConnection(input: {id: $id, name: "Taken over", '

@@ -110,7 +110,7 @@ def etag(version: int | str) -> str:
     return f'"{version}"'
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(
@@ -119,11 +119,28 @@ def expected_version(
         ),
     ] = None,
 ) -> int | None:
-    if if_match is None or if_match.strip() == "*":
+    """The version `If-Match` names: `"3"`, `W/"3"` or a bare `3`; `*` or no header: none.
+
+    Anything else (a list of tags, unbalanced quotes, a sign, digits outside ASCII, more digits
+    than a version can have) is 412, as docs/api.md says; over 100 characters, FastAPI's 422
+    naming `if-match` comes first. Async, so a PATCH does not hop to a thread for this.
+    """
+    if if_match is None:
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise PreconditionFailed("If-Match does not name a version of this resource")
+    value = if_match.strip()
+    if value == "*":
+        return None
+    weak = value.startswith("W/")
+    tag = value[2:] if weak else value
+    if len(tag) > 2 and tag[0] == tag[-1] == '"':
+        tag = tag[1:-1]
+    elif weak:
+        tag = ""  # a weak tag must be quoted
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
+        raise PreconditionFailed(
+            'If-Match must be the ETag you read, such as "3" (or W/"3", or *); '
+            "this value names no version of the resource, so nothing was changed"
+        )
     return int(tag)
 
 

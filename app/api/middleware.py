@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids, telemetry, the body size limit, Idempotency-Key.
+"""Pure ASGI middleware: request ids, telemetry, security headers, the /metrics token, the body
+size limit, Idempotency-Key.
 
 Pure ASGI rather than BaseHTTPMiddleware because every request passes through these, and
 the hot read path has no time to spare.
@@ -7,6 +8,7 @@ the hot read path has no time to spare.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -17,6 +19,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import observability
 from app.api.problems import problem_response
 from app.api.router import API_PREFIX
 from app.db import statement_count
@@ -31,16 +34,52 @@ _UUID_SEGMENT = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
+# Answers under these carry personal data (or may: a problem can echo a name back), so no
+# cache, shared or private, may keep them.
+_PRIVATE_PREFIXES = (API_PREFIX + "/", "/graphql")
+METRICS_PATH = "/metrics"
+
+
+class MetricsToken:
+    """The bearer token `/metrics` asks for when `HIRELOOP_METRICS_TOKEN` is set.
+
+    Only the token's SHA-256 is kept, and a presented token is hashed and compared with
+    `hmac.compare_digest`: the time taken says nothing about how much of it was right, nor
+    about its length.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._digest = hashlib.sha256(token.encode()).digest()
+
+    def allows(self, authorization: bytes | None) -> bool:
+        if not authorization:
+            return False
+        scheme, _, credentials = authorization.strip().partition(b" ")
+        presented = hashlib.sha256(credentials.strip()).digest()
+        # Compared whatever the scheme, so a wrong scheme takes as long as a wrong token.
+        matches = hmac.compare_digest(presented, self._digest)
+        return matches and scheme.lower() == b"bearer"
 
 
 class RequestTelemetry:
-    """X-Request-ID in and out, Prometheus counts and latency by route, one JSON access log line."""
+    """X-Request-ID in and out, Prometheus counts and latency by route, one JSON access log line.
+
+    It also adds the headers every answer needs, here rather than in a layer of their own since
+    this one already rewrites each answer's headers: `X-Content-Type-Options: nosniff` on all,
+    and `Cache-Control: no-store` on /api/v1 and /graphql unless the route chose a
+    Cache-Control itself. And it keeps /metrics behind `HIRELOOP_METRICS_TOKEN` when that is set.
+    """
 
     def __init__(self, app: ASGIApp, metrics: Metrics, settings: Settings) -> None:
         self.app = app
         self.metrics = metrics
         self.access_log = settings.access_log
         self.expose_count = settings.expose_statement_count
+        self.metrics_token = (
+            MetricsToken(settings.metrics_token) if settings.metrics_token else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,6 +98,7 @@ class RequestTelemetry:
         started = time.perf_counter()
         status = 500
         expose = self.expose_count
+        private = scope["path"].startswith(_PRIVATE_PREFIXES)
         response_started = False
 
         async def send_wrapper(message: Message) -> None:
@@ -67,6 +107,18 @@ class RequestTelemetry:
                 response_started = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
+                # A route that set either header itself (a download sets nosniff, a created
+                # secret no-store) keeps its own, not a second copy.
+                has_cache_control = has_nosniff = False
+                for name, _ in headers:
+                    if name == b"cache-control":
+                        has_cache_control = True
+                    elif name == b"x-content-type-options":
+                        has_nosniff = True
+                if not has_nosniff:
+                    headers.append(_NOSNIFF)
+                if private and not has_cache_control:
+                    headers.append(_NO_STORE)
                 headers.append((b"x-request-id", request_id.encode()))
                 if expose:
                     headers.append((b"x-statement-count", str(counter[0]).encode()))
@@ -74,7 +126,21 @@ class RequestTelemetry:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            if (
+                self.metrics_token is not None
+                and scope["path"] == METRICS_PATH
+                and not self.metrics_token.allows(_header(scope, b"authorization"))
+            ):
+                await problem_response(
+                    scope,
+                    status=401,
+                    title="Unauthenticated",
+                    code="unauthenticated",
+                    detail="/metrics needs Authorization: Bearer with the metrics token",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )(scope, _empty_receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
         except Exception:
             # Answered here rather than by Starlette's outermost handler so that even a 500
             # carries its request id (in the body and in X-Request-ID) and is counted.
@@ -108,6 +174,13 @@ class RequestTelemetry:
             request_id_var.reset(token)
 
 
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == wanted:
+            return bytes(value)
+    return None
+
+
 def _route_template(scope: Scope) -> str:
     """The route's path template (bounded label cardinality), never the raw path."""
     path: str = scope["path"]
@@ -115,9 +188,14 @@ def _route_template(scope: Scope) -> str:
         return "/graphql"
     route_path = getattr(scope.get("route"), "path", None)
     if route_path is None:
-        # Answered before routing (an idempotent replay, a 413): name ids generically so the
-        # label stays bounded.
-        return _UUID_SEGMENT.sub("{id}", path) if path.startswith(API_PREFIX) else "unmatched"
+        # Answered before routing (an idempotent replay, a 413, a /metrics without its token):
+        # name ids generically so the label stays bounded.
+        if path == METRICS_PATH:
+            return METRICS_PATH
+        if not path.startswith(API_PREFIX):
+            return "unmatched"
+        # A token link's token never becomes a metric label.
+        return _UUID_SEGMENT.sub("{id}", observability.redact_path(path))
     if path.startswith(API_PREFIX) and not route_path.startswith(API_PREFIX):
         return API_PREFIX + str(route_path)
     return str(route_path)

@@ -61,10 +61,10 @@ async def revoke_api_key(
 )
 async def rotate_api_key(
     key_id: uuid.UUID,
+    data: ApiKeyRotate,
     actor: CurrentActor,
     session: WriteSession,
     response: Response,
-    data: ApiKeyRotate | None = None,
 ) -> ApiKeyCreated:
     response.headers["Cache-Control"] = "no-store"
-    return await service.rotate_api_key(session, actor, key_id, data or ApiKeyRotate())
+    return await service.rotate_api_key(session, actor, key_id, data)
