@@ -256,6 +256,13 @@ class Authenticator:
         email = claims.get(settings.oidc_email_claim)
         if not isinstance(email, str) or not email:
             raise Unauthenticated(f"The token carries no '{settings.oidc_email_claim}' claim")
+        if settings.oidc_require_email_verified and claims.get("email_verified") not in (
+            True,
+            "true",  # some providers send the claim as a string
+        ):
+            raise Unauthenticated(
+                "The token's email is not verified by the identity provider (email_verified)"
+            )
         org_id: uuid.UUID | None = None
         if organization_hint is not None:
             try:

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     oidc_jwks_url: str | None = None
     oidc_audience: str | None = None
     oidc_email_claim: str = "email"
+    # A token names a member by its email only when the provider vouches for that address
+    # (`email_verified: true`); anyone can put an unverified address in a self-made account.
+    oidc_require_email_verified: bool = True
     oidc_jwks_cache_seconds: int = 300
 
     graphql_introspection: bool | None = None

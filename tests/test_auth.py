@@ -538,6 +538,7 @@ def claims_for(email: str | None, **overrides: Any) -> dict[str, Any]:
     }
     if email is not None:
         claims["email"] = email
+        claims["email_verified"] = True
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -718,3 +719,34 @@ async def test_api_keys_still_work_on_an_oidc_enabled_app(
     assert_unauthenticated(
         await oidc_client.get("/api/v1/organization", headers=bearer("hl_bogus"))
     )
+
+
+async def test_a_token_whose_email_is_not_verified_answers_401(
+    oidc_client: httpx.AsyncClient, tenant: Tenant, provider_keys: KeySet
+) -> None:
+    recruiter = await tenant.add("recruiter")
+    for verified in (False, "false", None):
+        token = provider_keys.sign(claims_for(recruiter.member.email, email_verified=verified))
+        answer = await oidc_client.get("/api/v1/roles", headers=bearer(token))
+        assert_problem(answer, 401, "unauthenticated")
+        assert "email_verified" in answer.json()["detail"]
+    token = provider_keys.sign(claims_for(recruiter.member.email, email_verified="true"))
+    assert (await oidc_client.get("/api/v1/roles", headers=bearer(token))).status_code == 200
+
+
+async def test_unverified_emails_can_be_accepted_by_setting(
+    jwks_url: str, database_url: str, tenant: Tenant, provider_keys: KeySet
+) -> None:
+    settings = make_settings(
+        oidc_issuer=ISSUER,
+        oidc_jwks_url=jwks_url,
+        oidc_audience=AUDIENCE,
+        oidc_require_email_verified=False,
+    )
+    app: FastAPI = create_app(settings, database_url=database_url)
+    recruiter = await tenant.add("recruiter")
+    token = provider_keys.sign(claims_for(recruiter.member.email, email_verified=None))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hireloop.test") as c:
+            assert (await c.get("/api/v1/roles", headers=bearer(token))).status_code == 200
