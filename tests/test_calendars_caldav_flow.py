@@ -77,6 +77,17 @@ async def connect(
     return created
 
 
+async def connected_interviewer(
+    client: httpx.AsyncClient, tenant: Tenant, radicale: Radicale
+) -> tuple[Person, str, str]:
+    """Ivy, an interviewer in UTC with a CalDAV account (its user and calendar URL) connected."""
+    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
+    user = f"ivy-{uuid.uuid4().hex[:6]}"
+    calendar_url = radicale.make_calendar(user, "work")
+    await connect(client, ivy, radicale, user)
+    return ivy, user, calendar_url
+
+
 async def test_connect_mirror_and_suggest_around_busy_time(
     client: httpx.AsyncClient,
     tenant: Tenant,
@@ -185,10 +196,7 @@ async def test_interviews_land_move_and_leave_the_calendar(
     settings: Settings,
 ) -> None:
     hiring = await interviewing_application(client, tenant)
-    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
-    user = f"ivy-{uuid.uuid4().hex[:6]}"
-    calendar_url = radicale.make_calendar(user, "work")
-    await connect(client, ivy, radicale, user)
+    ivy, user, calendar_url = await connected_interviewer(client, tenant, radicale)
     await work(db, http, settings)
     tue = monday() + timedelta(days=1)
     created = ok(
@@ -260,10 +268,7 @@ async def test_a_meeting_added_at_the_provider_after_the_suggestion_is_a_409(
     settings: Settings,
 ) -> None:
     hiring = await interviewing_application(client, tenant)
-    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
-    user = f"ivy-{uuid.uuid4().hex[:6]}"
-    calendar_url = radicale.make_calendar(user, "work")
-    await connect(client, ivy, radicale, user)
+    ivy, user, calendar_url = await connected_interviewer(client, tenant, radicale)
     await work(db, http, settings)
     tue = monday() + timedelta(days=1)
     # Added a minute ago, not yet read by any worker.
@@ -587,10 +592,7 @@ async def test_reconciliation_polls_what_nothing_pushes_and_repairs_what_a_chann
     http: httpx.AsyncClient,
     settings: Settings,
 ) -> None:
-    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
-    user = f"ivy-{uuid.uuid4().hex[:6]}"
-    radicale.make_calendar(user, "work")
-    await connect(client, ivy, radicale, user)
+    await connected_interviewer(client, tenant, radicale)
     await work(db, http, settings)
 
     async def due_after_reconcile(age_minutes: float, channel: str | None) -> bool:

@@ -4,9 +4,9 @@
   job back to the worker with `retry_after`), never sooner, so a 429 storm is waited out.
 - X-RateLimit-Remaining: 0 with X-RateLimit-Reset makes the next call on that connection wait
   for the reset instead of earning a 429.
-- Timeouts, connection errors and 5xx are transient: retried with exponential backoff, then
-  raised as transient so the job is retried later. Any other 4xx is the request's fault and is
-  never retried.
+- Timeouts, connection errors and 5xx are transient: retried with exponential backoff and
+  jitter, then raised as transient so the job is retried later. Any other 4xx is the request's
+  fault and is never retried.
 - The URL passes the SSRF guard (app/integrations/outbound.py): a base_url override can
   point at a local fake only through outbound_allow_networks.
 """
@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,12 @@ class VendorError(Exception):
         # The start of the vendor's answer, for adapters that tell errors apart by their body
         # (CalDAV's valid-sync-token precondition, Graph's syncStateNotFound); never logged.
         self.body = body
+
+
+def jittered(seconds: float) -> float:
+    """A backoff wait spread over its half to its whole, so clients that failed together do
+    not retry together ("full jitter" halved: never sooner than half the wait)."""
+    return seconds * (0.5 + random.random() / 2)  # noqa: S311 (timing, not secrecy)
 
 
 INLINE_WAIT_LIMIT = 30.0  # longer waits go back to the queue rather than hold a worker slot
@@ -137,7 +144,7 @@ async def request(
             )
         except httpx.HTTPError as exc:
             last = VendorError(f"{type(exc).__name__} calling the vendor", transient=True)
-            await asyncio.sleep(backoff)
+            await asyncio.sleep(jittered(backoff))
             backoff *= 2
             continue
         if response.headers.get("x-ratelimit-remaining") == "0":
@@ -150,7 +157,7 @@ async def request(
         if status in (429, 503) or (rate_limited is not None and rate_limited(response)):
             wait = _seconds(response.headers.get("retry-after"))
             if wait is None:
-                wait = backoff
+                wait = jittered(backoff)
                 backoff *= 2
             throttle.hold(wait)
             last = VendorError(
@@ -161,7 +168,7 @@ async def request(
             continue
         if status >= 500:
             last = VendorError(f"the vendor answered {status}", transient=True, status=status)
-            await asyncio.sleep(backoff)
+            await asyncio.sleep(jittered(backoff))
             backoff *= 2
             continue
         raise VendorError(

@@ -38,6 +38,7 @@ from app.integrations.calendars.base import (
     loggable,
 )
 from app.integrations.calendars.registry import adapter_for
+from app.integrations.http import jittered
 from app.settings import Settings
 
 log = logging.getLogger("hireloop.worker.calendars")
@@ -300,9 +301,11 @@ def mark_needs_reauth(session: AsyncSession, connection: CalendarConnection, rea
 
 
 def backoff(failures: int, retry_after: float | None) -> timedelta:
+    """When to try a failed calendar task again: what the provider asked for, else
+    exponential from 15 s to an hour, with jitter."""
     if retry_after is not None:
         return timedelta(seconds=retry_after)
-    return timedelta(seconds=min(3600, 15 * 2 ** max(0, failures - 1)))
+    return timedelta(seconds=jittered(min(3600, 15 * 2 ** max(0, failures - 1))))
 
 
 async def _failed(
