@@ -328,3 +328,77 @@ async def test_well_formed_if_match_is_honoured(
         )
         body = assert_problem(stale, 412, "precondition_failed")
         assert "If-Match must be" not in body["detail"]
+
+
+async def test_graphql_variables_nested_absurdly_deep_are_a_400_not_a_500(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    query = "query($v: JSON) { viewer { member { email } } }"
+    for levels in (100_000, 65):
+        body = '{"query": "' + query + '", "variables": {"v": ' + "[" * levels + "]" * levels + "}}"
+        answer = await client.post(
+            "/graphql",
+            content=body,
+            headers={**tenant.admin.headers, "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 400, (levels, answer.text[:200])
+    fine = await client.post(
+        "/graphql",
+        json={"query": "{ viewer { member { email } } }", "variables": {"v": [[[1]]]}},
+        headers=tenant.admin.headers,
+    )
+    assert fine.status_code == 200, fine.text
+    assert fine.json()["data"]["viewer"]["member"]["email"] == tenant.admin.member.email
+
+
+async def test_an_interview_at_the_end_of_year_9999_is_a_422_not_a_500(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    from tests.helpers_interviews import interviewing_application
+
+    hiring = await interviewing_application(client, tenant)
+    ivy = await tenant.add("interviewer", "Ivy")
+    answer = await client.post(
+        "/api/v1/interviews",
+        headers=hiring.recruiter.headers,
+        json={
+            "application_id": hiring.app_id,
+            "interviews": [
+                {
+                    "kind": "technical",
+                    "start_at": "9999-12-31T22:00:00+00:00",
+                    "end_at": "9999-12-31T23:00:00+00:00",
+                    "interviewer_ids": [str(ivy.id)],
+                }
+            ],
+        },
+    )
+    assert_problem(answer, 422, "invalid_input")
+    assert {e["field"] for e in answer.json()["errors"]} >= {"interviews.0.start_at"}
+    suggestion = await client.post(
+        "/api/v1/scheduling/suggestions",
+        headers=hiring.recruiter.headers,
+        json={
+            "application_id": hiring.app_id,
+            "stages": [{"name": "t", "duration_minutes": 60, "interviewer_ids": [str(ivy.id)]}],
+            "date_from": "9999-12-30T00:00:00+00:00",
+            "date_to": "9999-12-31T23:59:00+00:00",
+        },
+    )
+    assert_problem(suggestion, 422, "invalid_input")
+
+
+async def test_an_unknown_field_in_a_nested_graphql_input_is_a_typed_error(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    query = "mutation($input: UpdateMemberInput!) { updateMember(input: $input) { __typename } }"
+    hours = [{"start": "09:00", "end": "17:00", "bogus": 1}]
+    variables = {
+        "input": {"id": str(tenant.admin.id), "workingHours": [{"day": "mon", "hours": hours}]}
+    }
+    answer = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=tenant.admin.headers
+    )
+    (error,) = answer.json()["errors"]
+    assert error["extensions"] == {"code": "invalid_query", "status": 400}
+    assert "bogus" in error["message"]

@@ -103,8 +103,12 @@ class DomainErrorCodes(SchemaExtension):
             if isinstance(original, DomainError):
                 error.extensions = {"code": original.code, "status": original.status}
                 error.message = original.detail
-            elif original is None:
-                # Parse and validation errors, the depth, token and alias limits among them.
+            elif original is None or isinstance(original, GraphQLError):
+                # Parse and validation errors, the depth, token and alias limits among them, and
+                # variables graphql-core could not coerce (an unknown field in a nested input):
+                # the client's request, said in GraphQL's own words.
+                if isinstance(original, GraphQLError):
+                    error.message = original.message
                 error.extensions = {
                     "code": "invalid_query",
                     "status": 400,

@@ -16,9 +16,16 @@ MAX_RANGE = timedelta(days=90)
 BusySource = Literal["manual", "google", "microsoft", "caldav"]
 
 
+# Moments people plan with: far enough out for anything, and far enough from datetime's limit
+# (year 9999) that the weeks added around a moment (caps, buffers, ranges) stay valid dates.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("needs a time zone offset (e.g. 2026-12-01T09:00:00+01:00)")
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
     return value
 
 
