@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 
 from app.clock import utcnow
 from app.db import Database
@@ -26,31 +25,15 @@ from app.settings import Settings
 
 log = logging.getLogger("hireloop.worker.calendars")
 
-_CLAIM = text(
-    """
-    UPDATE calendar_connections AS c
-       SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker
-      FROM (
-        SELECT id FROM calendar_connections
-         WHERE status = 'active' AND discover_at IS NOT NULL AND discover_at <= now()
-           AND (claimed_until IS NULL OR claimed_until < now())
-         ORDER BY discover_at LIMIT 1
-         FOR UPDATE SKIP LOCKED
-      ) AS due
-     WHERE c.id = due.id
-    RETURNING c.id
-    """
-)
-
 
 async def discover_due(
     db: Database, http: httpx.AsyncClient, settings: Settings, worker: str
 ) -> bool:
     async with db.transaction() as session:
-        row = (await session.execute(_CLAIM, {"lease": 300.0, "worker": worker})).first()
-        if row is None:
+        connection_id = await repository.claim_discovery(session, worker, 300.0)
+        if connection_id is None:
             return False
-        connection = await repository.get_connection_by_id(session, row[0])
+        connection = await repository.get_connection_by_id(session, connection_id)
         assert connection is not None
         members = await repository.members_by_email(session, connection.organization_id)
         existing = await repository.calendars_of_members(

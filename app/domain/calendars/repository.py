@@ -681,3 +681,30 @@ async def claim_channel_stops(
 
 async def get_channel_stop(session: AsyncSession, stop_id: uuid.UUID) -> CalendarChannelStop | None:
     return await session.get(CalendarChannelStop, stop_id)
+
+
+_CLAIM_DISCOVERY = text(
+    """
+    UPDATE calendar_connections AS c
+       SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker
+      FROM (
+        SELECT id FROM calendar_connections
+         WHERE status = 'active' AND discover_at IS NOT NULL AND discover_at <= now()
+           AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY discover_at LIMIT 1
+         FOR UPDATE SKIP LOCKED
+      ) AS due
+     WHERE c.id = due.id
+    RETURNING c.id
+    """
+)
+
+
+async def claim_discovery(
+    session: AsyncSession, worker: str, lease_seconds: float
+) -> uuid.UUID | None:
+    """An organization-wide connection whose mailboxes are due to be matched, leased."""
+    row = (
+        await session.execute(_CLAIM_DISCOVERY, {"lease": lease_seconds, "worker": worker})
+    ).first()
+    return row[0] if row is not None else None
