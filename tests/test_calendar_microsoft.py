@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.integrations.calendars.base import (
+    Access,
     Attendee,
     CalendarError,
     Channel,
@@ -122,7 +123,7 @@ def graph(served: tuple[Forwarder, str]) -> Graph:
 
 
 async def consented_grant(
-    graph: Graph, http: httpx.AsyncClient, email: str, access: auth.Access = "read_write"
+    graph: Graph, http: httpx.AsyncClient, email: str, access: Access = "read_write"
 ) -> Grant:
     """A member's grant as the OAuth flow leaves it (consent, redirect, code exchange)."""
     graph.fake.add_mailbox(email)
@@ -941,3 +942,36 @@ def test_mapping_reads_windows_zones_and_seven_digit_fractions() -> None:
         mapping.parse_graph_time({"dateTime": "2026-07-01T09:00:00", "timeZone": "Mars/Olympus"})
     handle = EventHandle(remote_id="x")
     assert handle.etag is None
+
+
+async def test_a_free_busy_consent_yields_a_read_only_grant(
+    graph: Graph, http: httpx.AsyncClient
+) -> None:
+    email = mailbox("interviewer")
+    graph.fake.add_mailbox(email)
+    verifier, challenge = pkce()
+    consent = ADAPTER.consent_url(
+        graph.client(), state="s", code_challenge=challenge, login_hint=email, access="free_busy"
+    )
+    location = (await http.get(consent.url)).headers["location"]
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    tokens = await ADAPTER.exchange_code(
+        http,
+        graph.client(),
+        code=code,
+        code_verifier=verifier,
+        settings=graph.settings,
+        access="free_busy",
+    )
+    assert tokens.access == "free_busy"
+    assert "Calendars.ReadWrite" not in tokens.values["scope"]
+
+
+def test_what_was_granted_decides_the_access() -> None:
+    granted_access = auth.granted_access
+    prefixed = "https://graph.microsoft.com/Calendars.ReadWrite offline_access"
+    assert granted_access("read_write", prefixed) == "read_write"
+    assert granted_access("free_busy", prefixed) == "free_busy", "never more than asked"
+    assert granted_access("read_write", "Calendars.Read offline_access") == "free_busy"
+    with pytest.raises(NeedsReauth, match="Calendars.Read"):
+        granted_access("read_write", "Calendars.ReadBasic offline_access")

@@ -235,6 +235,117 @@ async def test_a_member_connects_their_own_google_calendar_with_pkce(
     assert await events_of(db, tenant.organization_id, "calendar.connected")
 
 
+def member_oauth(
+    settings: Settings, fake: GoogleCalendarFake, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "google_oauth_client_id", fake.client_id)
+    monkeypatch.setattr(settings, "google_oauth_client_secret", fake.client_secret)
+    monkeypatch.setattr(settings, "google_oauth_base_url", url)
+    monkeypatch.setattr(settings, "google_calendar_api_url", f"{url}/calendar/v3")
+
+
+async def consent(
+    client: httpx.AsyncClient,
+    fake: GoogleCalendarFake,
+    who: Any,
+    access: str,
+    granted: list[str] | None = None,
+) -> tuple[list[str], httpx.Response]:
+    """Start a member's consent asking for `access`, consent at the fake (leaving `granted`
+    ticked), and follow the callback: the scopes asked for, and the callback's answer."""
+    started = ok(
+        await client.post(
+            f"{API}/calendar-connections/oauth/start",
+            headers=who.headers,
+            json={"provider": "google", "access": access},
+        )
+    )
+    query = {k: v[0] for k, v in parse_qs(urlsplit(started["consent_url"]).query).items()}
+    code = fake.consent(started["consent_url"], who.member.email, granted)
+    answer = await client.get(
+        f"{API}/calendar-connections/oauth/callback",
+        params={"code": code, "state": query["state"]},
+    )
+    return query["scope"].split(), answer
+
+
+async def test_a_member_who_grants_only_free_busy_is_polled_and_never_written(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    google: tuple[GoogleCalendarFake, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, url = google
+    member_oauth(settings, fake, url, monkeypatch)
+    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
+    fake.add_user(ivy.member.email)
+    tue = monday() + timedelta(days=1)
+    meeting = fake.add_event(ivy.member.email, at_utc(tue, 10), at_utc(tue, 11), summary="1:1")
+
+    asked, answer = await consent(client, fake, ivy, "free_busy")
+    assert asked == ["openid", "email", auth.SCOPE_FREEBUSY], "nothing beyond free/busy"
+    connected = ok(answer, 201)
+    assert connected["access"] == "free_busy"
+    assert connected["account_email"] == ivy.member.email
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    assert calendar["busy"] and not calendar["can_write"] and not calendar["receives_interviews"]
+    refused = await client.patch(
+        f"{API}/calendars/{calendar['id']}", headers=ivy.headers, json={"receives_interviews": True}
+    )
+    assert problem(refused, 422)["errors"][0]["field"] == "receives_interviews"
+
+    await work(db, http, settings, rounds=4)
+    assert await blocks(db, ivy) == [(at_utc(tue, 10), at_utc(tue, 11), False)]
+    assert not fake.channels, "a free/busy grant cannot watch: it is polled"
+    paths = {r.path for r in fake.requests if "/calendar/v3/" in r.path}
+    assert paths == {"/calendar/v3/freeBusy"}, "only freeBusy is ever called"
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    assert calendar["health"]["status"] == "ok"
+    assert calendar["health"]["push"] == "polling"
+
+    # The meeting moves an hour later: the next poll replaces the block.
+    fake.cancel_event(ivy.member.email, meeting["id"])
+    fake.add_event(ivy.member.email, at_utc(tue, 14), at_utc(tue, 15))
+    async with db.engine.begin() as conn:
+        await conn.execute(text("UPDATE member_calendars SET next_sync_at = now()"))
+    await work(db, http, settings)
+    assert await blocks(db, ivy) == [(at_utc(tue, 14), at_utc(tue, 15), False)]
+
+
+async def test_what_the_member_unticks_at_consent_is_what_the_connection_may_do(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    settings: Settings,
+    google: tuple[GoogleCalendarFake, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, url = google
+    member_oauth(settings, fake, url, monkeypatch)
+    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
+    fake.add_user(ivy.member.email)
+
+    # Asked for read-write, the member left only "see your availability" ticked.
+    asked, answer = await consent(
+        client, fake, ivy, "read_write", ["openid", "email", auth.SCOPE_FREEBUSY]
+    )
+    assert set(auth.SCOPES) <= set(asked)
+    assert ok(answer, 201)["access"] == "free_busy"
+
+    # And with nothing of the calendar ticked, nothing is saved.
+    before = await events_of(db, tenant.organization_id, "calendar.connected")
+    _asked, answer = await consent(client, fake, ivy, "read_write", ["openid", "email"])
+    refusal = problem(answer, 400)
+    assert refusal["errors"][0]["field"] == "code"
+    assert "availability" in refusal["detail"]
+    assert await events_of(db, tenant.organization_id, "calendar.connected") == before
+    connections = ok(await client.get(f"{API}/calendar-connections", headers=ivy.headers))
+    assert [c["access"] for c in connections["items"]] == ["free_busy"]
+
+
 async def test_channels_are_closed_when_a_calendar_stops_counting_or_is_disconnected(
     client: httpx.AsyncClient,
     tenant: Tenant,

@@ -34,7 +34,7 @@ HEALTH = """
 
 CONNECTION_FIELDS = f"""
     id databaseId provider scope memberId name status statusReason accountEmail baseUrl
-    invitations video credentialNames version createdAt updatedAt health {{ {HEALTH} }}
+    invitations video access credentialNames version createdAt updatedAt health {{ {HEALTH} }}
 """
 
 CALENDAR_FIELDS = """
@@ -567,6 +567,28 @@ async def test_start_oauth(
     assert query["state"][0]
     assert query["login_hint"] == ["ivy@example.com"]
     assert started["oauth"]["expiresAt"]
+
+    free_busy = await mutate(
+        client,
+        ivy,
+        START_OAUTH,
+        "startCalendarOAuth",
+        input={"provider": "google", "access": "free_busy"},
+    )
+    scopes = parse_qs(urlsplit(free_busy["oauth"]["consentUrl"]).query)["scope"][0].split()
+    assert scopes == ["openid", "email", "https://www.googleapis.com/auth/calendar.freebusy"]
+    assert_error(
+        await mutate(
+            client,
+            ivy,
+            START_OAUTH,
+            "startCalendarOAuth",
+            input={"provider": "google", "access": "everything"},
+        ),
+        "invalid_input",
+        422,
+        "access",
+    )
 
 
 # --- SQL statements per page --------------------------------------------------------------------

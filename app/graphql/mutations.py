@@ -1103,6 +1103,10 @@ class UpdateMemberCalendarInput:
 @strawberry.input
 class StartCalendarOAuthInput:
     provider: str = strawberry.field(description="google or microsoft")
+    access: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="read_write (the default) or free_busy: what to ask the member for",
+    )
     login_hint: str | None = strawberry.UNSET
 
 

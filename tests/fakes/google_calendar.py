@@ -365,10 +365,14 @@ class GoogleCalendarFake:
     def token_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == "/token"]
 
-    def consent(self, consent_url: str, email: str) -> str:
+    def consent(self, consent_url: str, email: str, granted: list[str] | None = None) -> str:
         """The member consents at `consent_url`: returns the authorization code Google would
-        append to the redirect (with the state, which the caller checks)."""
+        append to the redirect (with the state, which the caller checks). `granted` is what
+        the member left ticked on the consent screen (Google lets them untick scopes): only
+        those of the asked ones are granted; None grants all."""
         query = {k: v[0] for k, v in parse_qs(urlsplit(consent_url).query).items()}
+        asked = query["scope"].split()
+        scope = " ".join(asked if granted is None else [s for s in asked if s in granted])
         assert query["client_id"] == self.client_id
         assert query["code_challenge_method"] == "S256"
         self.users.add(email)
@@ -377,7 +381,7 @@ class GoogleCalendarFake:
             "email": email,
             "challenge": query["code_challenge"],
             "redirect_uri": query["redirect_uri"],
-            "scope": query["scope"],
+            "scope": scope,
         }
         return code
 

@@ -99,6 +99,7 @@ def grant_for(settings: Settings, connection: CalendarConnection, subject: str |
         values=values,
         subject=subject if connection.scope == "organization" else None,
         base_url=connection.base_url,
+        access="free_busy" if connection.access == "free_busy" else "read_write",
     )
 
 
@@ -183,6 +184,7 @@ async def publics(
             base_url=c.base_url,
             invitations=c.invitations,
             video=c.video,
+            access=c.access,
             credential_names=sorted(read_credentials(settings, c)),
             version=c.version,
             created_at=c.created_at,
@@ -249,10 +251,13 @@ def initial_calendar_rows(
     calendars: list[RemoteCalendar],
     *,
     has_interview_calendar: bool,
+    access: str = "read_write",
 ) -> list[dict[str, Any]]:
     """The primary calendar counts as busy and receives interviews (unless the member already
     has an interview calendar elsewhere); the others are listed, off until the member turns
-    them on."""
+    them on. Under a free/busy-only grant nothing can be written, whatever the provider says
+    of the calendar itself."""
+    writable = access == "read_write"
     primary = next((c for c in calendars if c.primary), calendars[0] if calendars else None)
     now = utcnow()
     return [
@@ -266,9 +271,12 @@ def initial_calendar_rows(
             "name": (c.name or c.id)[:300],
             "time_zone": c.time_zone,
             "primary": c is primary,
-            "can_write": c.can_write,
+            "can_write": c.can_write and writable,
             "busy": c is primary,
-            "receives_interviews": c is primary and c.can_write and not has_interview_calendar,
+            "receives_interviews": c is primary
+            and c.can_write
+            and writable
+            and not has_interview_calendar,
             "next_sync_at": now if c is primary else None,
             "created_at": now,
         }

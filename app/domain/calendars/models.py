@@ -41,6 +41,11 @@ class CalendarConnection(SQLModel, table=True):
     # `provider` (the provider invites the attendees; our mail then carries no .ics).
     invitations: str = Field(default="hireloop", max_length=16)
     video: bool = False  # ask the provider for a Meet / Teams link on each interview
+    # read_write | free_busy: what the member's consent grants (organization-wide and CalDAV
+    # connections are read_write). free_busy calendars are polled and never written.
+    access: str = Field(
+        default="read_write", max_length=16, sa_column_kwargs={"server_default": "read_write"}
+    )
     created_by_id: uuid.UUID | None = fk("members.id", ondelete="SET NULL", index=False)
     # [{"at", "source", "reason"}], newest first, a few at most.
     recent_errors: list[dict[str, Any]] = json_field(list)
@@ -156,6 +161,9 @@ class CalendarOAuthState(SQLModel, table=True):
     organization_id: uuid.UUID = org_field()
     member_id: uuid.UUID = fk("members.id", nullable=False, ondelete="CASCADE", index=False)
     provider: str = Field(max_length=16)
+    access: str = Field(
+        default="read_write", max_length=16, sa_column_kwargs={"server_default": "read_write"}
+    )
     state_hash: str = Field(max_length=100, unique=True)
     verifier_encrypted: str = Field(sa_type=Text())
     expires_at: datetime = timestamp_field(nullable=False)

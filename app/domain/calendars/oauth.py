@@ -98,6 +98,7 @@ async def start(session: AsyncSession, actor: Actor, data: OAuthStart) -> OAuthS
             organization_id=actor.organization_id,
             member_id=actor.member_id,
             provider=data.provider,
+            access=data.access,
             state_hash=_hash(state),
             verifier_encrypted=crypto.encrypt(settings.secret_key, verifier),
             expires_at=expires_at,
@@ -109,6 +110,7 @@ async def start(session: AsyncSession, actor: Actor, data: OAuthStart) -> OAuthS
         state=state,
         code_challenge=challenge.decode().rstrip("="),
         login_hint=data.login_hint or actor.email,
+        access=data.access,
     )
     return OAuthStarted(consent_url=consent.url, expires_at=expires_at)
 
@@ -145,7 +147,12 @@ async def callback(
     verifier = crypto.decrypt(settings.secret_key, taken.verifier_encrypted)
     try:
         tokens = await adapter.exchange_code(
-            http, client, code=code, code_verifier=verifier, settings=settings
+            http,
+            client,
+            code=code,
+            code_verifier=verifier,
+            settings=settings,
+            access="free_busy" if taken.access == "free_busy" else "read_write",
         )
         grant = Grant(
             provider=taken.provider,  # type: ignore[arg-type]
@@ -153,11 +160,12 @@ async def callback(
             base_url=_api_url(settings, taken.provider),
             access_token=tokens.access_token,
             access_expires_at=tokens.access_expires_at,
+            access=tokens.access,
         )
         calendars = await adapter.list_calendars(http, grant, settings)
         email = tokens.email or await adapter.whoami(http, grant, settings)
     except CalendarError as exc:
-        raise _refused("code", f"the provider did not accept it: {exc}") from exc
+        raise _refused("code", f"the consent could not be used: {exc}") from exc
     return await _record(db, taken, grant, email, calendars)
 
 
@@ -182,6 +190,7 @@ async def _record(
             account_email=email,
             created_by_id=taken.member_id,
             credentials_encrypted=encrypt_credentials(settings, grant.values),
+            access=grant.access,
         )
         session.add(connection)
         await session.flush()
@@ -197,6 +206,7 @@ async def _record(
                 None,
                 calendars,
                 has_interview_calendar=any(c.receives_interviews for c, _ in existing),
+                access=grant.access,
             ),
         )
         record_connected(session, None, connection)

@@ -16,6 +16,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import cache
 
 import httpx
 import orjson
@@ -36,15 +37,19 @@ from app.integrations.calendars.base import (
     PushRefused,
     loggable,
 )
-from app.integrations.calendars.registry import adapter_for
+from app.integrations.calendars.registry import adapter_for, pushing_adapter_for
 from app.settings import Settings
 
 log = logging.getLogger("hireloop.worker.calendars")
 
 
+@cache
+def _channel_key(secret_key: str) -> bytes:
+    return hashlib.sha256(b"hireloop/calendar-channel/v1" + secret_key.encode()).digest()
+
+
 def token_hash(settings: Settings, token: str) -> str:
-    key = hashlib.sha256(b"hireloop/calendar-channel/v1" + settings.secret_key.encode()).digest()
-    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_channel_key(settings.secret_key), token.encode(), hashlib.sha256).hexdigest()
 
 
 async def receive(
@@ -60,8 +65,8 @@ async def receive(
     is not genuine. Providers may push hundreds a second; the work waits for the worker."""
     if provider not in ("google", "microsoft"):
         raise InvalidInput.for_field("provider", "pushes come only from google or microsoft")
-    adapter = adapter_for(provider)
-    assert isinstance(adapter, PushingCalendarAdapter)
+    adapter = pushing_adapter_for(provider)
+    assert adapter is not None
     try:
         answer, notices = adapter.parse_push(headers, body, query)
     except PushRefused as exc:

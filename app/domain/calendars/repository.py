@@ -275,7 +275,8 @@ async def calendar_with_connection(
 async def calendars_needing_channels(
     session: AsyncSession, renew_before: datetime, limit: int
 ) -> Sequence[uuid.UUID]:
-    """Busy calendars of pushing providers whose channel is missing or expires soon."""
+    """Busy calendars of pushing providers whose channel is missing or expires soon. A
+    free/busy-only grant opens none (Google's freebusy scope cannot watch): it is polled."""
     stmt = (
         select(MemberCalendar.id)
         .join(CalendarConnection, col(CalendarConnection.id) == MemberCalendar.connection_id)
@@ -283,6 +284,7 @@ async def calendars_needing_channels(
             col(MemberCalendar.busy),
             col(CalendarConnection.status) == "active",
             col(CalendarConnection.provider).in_(["google", "microsoft"]),
+            col(CalendarConnection.access) == "read_write",
             or_(
                 col(MemberCalendar.channel_expires_at).is_(None),
                 col(MemberCalendar.channel_expires_at) < renew_before,

@@ -12,6 +12,13 @@ Provider = Literal["google", "microsoft", "caldav"]
 Scope = Literal["organization", "member"]
 Invitations = Literal["hireloop", "provider"]
 ConnectionStatus = Literal["active", "needs_reauth", "paused"]
+Access = Literal["read_write", "free_busy"]
+ACCESS_HELP = (
+    "read_write: busy time read from events, interviews written, changes pushed. free_busy: "
+    "only when the member is busy (Google: the calendar.freebusy scope, polled every "
+    "calendar_poll_minutes; Microsoft: read-only Calendars.Read), and nothing is ever written "
+    "(interviews reach the member by mail only)"
+)
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=r"^[^\x00]*$")]
 CredentialName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
@@ -150,6 +157,11 @@ class CalendarConnectionPublic(PublicModel):
     base_url: str | None = None
     invitations: Invitations
     video: bool
+    access: Access = Field(
+        default="read_write",
+        description="What the account's grant allows (a member may grant less than was "
+        "asked at consent). " + ACCESS_HELP,
+    )
     credential_names: list[str] = Field(
         default_factory=list, description="Which credentials are set (never their values)"
     )
@@ -161,6 +173,7 @@ class CalendarConnectionPublic(PublicModel):
 
 class OAuthStart(StrictModel):
     provider: Literal["google", "microsoft"]
+    access: Access = Field(default="read_write", description="What to ask for. " + ACCESS_HELP)
     login_hint: Annotated[str, StringConstraints(max_length=320, pattern=r"^[^\x00]*$")] | None = (
         None
     )

@@ -56,6 +56,10 @@ class CalendarConnection(Node):
     base_url: str | None
     invitations: str = strawberry.field(description="hireloop or provider")
     video: bool
+    access: str = strawberry.field(
+        description="read_write or free_busy: what the account's grant allows. "
+        + schemas.ACCESS_HELP
+    )
     credential_names: list[str] = strawberry.field(
         description="Which credentials are set (never their values)"
     )
@@ -81,6 +85,7 @@ class CalendarConnection(Node):
             base_url=c.base_url,
             invitations=c.invitations,
             video=c.video,
+            access=c.access,
             credential_names=list(c.credential_names),
             health=CalendarConnectionHealth.from_pydantic(c.health) if c.health else None,
             version=c.version,

@@ -31,6 +31,10 @@ from app.settings import Settings
 __all__ = ["VendorError"]
 
 Provider = Literal["google", "microsoft", "caldav"]
+# What a member's consent lets us do. `read_write`: read events, write interviews, open push
+# channels. `free_busy`: only learn when the member is busy (Google's calendar.freebusy scope,
+# read by polling freeBusy; Graph's read-only Calendars.Read); nothing is ever written.
+Access = Literal["read_write", "free_busy"]
 
 # --- errors ------------------------------------------------------------------------------
 
@@ -104,6 +108,7 @@ class Grant:
     access_token: str | None = None
     access_expires_at: datetime | None = None
     changed: bool = False
+    access: Access = "read_write"
 
     def get(self, name: str) -> str:
         value = self.values.get(name)
@@ -139,6 +144,9 @@ class TokenSet:
     email: str | None  # the account's address, when the provider tells it
     access_token: str
     access_expires_at: datetime
+    # What the member actually granted, read from the scopes the provider answered with (a
+    # member may untick scopes on Google's consent screen): never more than was asked for.
+    access: Access = "read_write"
 
 
 # --- what we read ------------------------------------------------------------------------
@@ -422,7 +430,13 @@ class OAuthCalendarAdapter(CalendarAdapter, Protocol):
     """Providers with a per-member OAuth 2.0 consent (Google, Microsoft)."""
 
     def consent_url(
-        self, client: OAuthClient, *, state: str, code_challenge: str, login_hint: str | None
+        self,
+        client: OAuthClient,
+        *,
+        state: str,
+        code_challenge: str,
+        login_hint: str | None,
+        access: Access = "read_write",
     ) -> Consent: ...
 
     async def exchange_code(
@@ -433,6 +447,8 @@ class OAuthCalendarAdapter(CalendarAdapter, Protocol):
         code: str,
         code_verifier: str,
         settings: Settings,
+        access: Access = "read_write",
     ) -> TokenSet:
-        """Trade the authorization code for tokens; raise NeedsReauth for a bad or used code."""
+        """Trade the authorization code for tokens; raise NeedsReauth for a bad or used code,
+        or for a consent that grants too little to read busy time at all."""
         ...

@@ -49,6 +49,7 @@ from typing import Any
 import httpx
 
 from app.integrations.calendars.base import (
+    Access,
     BusyInterval,
     CalendarError,
     ChangePage,
@@ -97,10 +98,20 @@ class GoogleCalendarAdapter:
         await auth.authorize(http, grant, settings)
 
     def consent_url(
-        self, client: OAuthClient, *, state: str, code_challenge: str, login_hint: str | None
+        self,
+        client: OAuthClient,
+        *,
+        state: str,
+        code_challenge: str,
+        login_hint: str | None,
+        access: Access = "read_write",
     ) -> Consent:
         return auth.consent_url(
-            client, state=state, code_challenge=code_challenge, login_hint=login_hint
+            client,
+            state=state,
+            code_challenge=code_challenge,
+            login_hint=login_hint,
+            access=access,
         )
 
     async def exchange_code(
@@ -111,13 +122,16 @@ class GoogleCalendarAdapter:
         code: str,
         code_verifier: str,
         settings: Settings,
+        access: Access = "read_write",
     ) -> TokenSet:
         return await auth.exchange_code(
-            http, client, code=code, code_verifier=code_verifier, settings=settings
+            http, client, code=code, code_verifier=code_verifier, settings=settings, access=access
         )
 
     async def whoami(self, http: httpx.AsyncClient, grant: Grant, settings: Settings) -> str | None:
         """The primary calendar's id, which is the account's address."""
+        if grant.access == "free_busy":
+            return grant.values.get("email")
         response = await client.call(http, grant, settings, "GET", "users/me/calendarList/primary")
         entry = client.body(response)
         value = entry.get("id")
@@ -128,6 +142,11 @@ class GoogleCalendarAdapter:
     async def list_calendars(
         self, http: httpx.AsyncClient, grant: Grant, settings: Settings
     ) -> list[RemoteCalendar]:
+        if grant.access == "free_busy":
+            # calendarList needs a scope this grant lacks: the one calendar is the primary,
+            # whose id is the account's address ("primary" where Google did not name it).
+            address = grant.values.get("email") or "primary"
+            return [RemoteCalendar(id=address, name=address, primary=True, can_write=False)]
         calendars: list[RemoteCalendar] = []
         page: str | None = None
         while True:
@@ -152,6 +171,10 @@ class GoogleCalendarAdapter:
         window_end: datetime,
         settings: Settings,
     ) -> ChangePage:
+        if grant.access == "free_busy":
+            return await self._read_free_busy(
+                http, grant, calendar_id, window_start, window_end, settings
+            )
         params: dict[str, Any] = {"singleEvents": "true", "maxResults": self.page_size}
         if sync_token:
             params["syncToken"] = sync_token  # may not be combined with timeMin/timeMax
@@ -187,6 +210,36 @@ class GoogleCalendarAdapter:
             sync_token=next_sync if isinstance(next_sync, str) and next_sync else None,
             full=sync_token is None,
         )
+
+    async def _read_free_busy(
+        self,
+        http: httpx.AsyncClient,
+        grant: Grant,
+        calendar_id: str,
+        window_start: datetime,
+        window_end: datetime,
+        settings: Settings,
+    ) -> ChangePage:
+        """A free/busy-only grant's read: the busy periods of the whole window, every time (no
+        sync token exists for freeBusy), each a block named by its bounds. A period that moved
+        is a new name, and the full read drops the old one."""
+        answer = await self.free_busy(
+            http, {calendar_id: (grant, [calendar_id])}, window_start, window_end, settings
+        )
+        periods = answer.busy.get(calendar_id)
+        if periods is None:
+            raise CalendarError(
+                answer.errors.get(calendar_id, "Google did not answer freeBusy"), transient=True
+            )
+        events = [
+            RemoteEvent(
+                uid=f"freebusy-{mapping.rfc3339(p.start)}-{mapping.rfc3339(p.end)}",
+                start=p.start,
+                end=p.end,
+            )
+            for p in periods
+        ]
+        return ChangePage(events=events, removed=[], next_page=None, sync_token=None, full=True)
 
     async def free_busy(
         self,

@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app.integrations import http as vendor_http
 from app.integrations.calendars.base import (
+    Access,
     CalendarError,
     Consent,
     Grant,
@@ -67,6 +68,28 @@ SCOPE_FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"
 SCOPES = (SCOPE_EVENTS, SCOPE_CALENDAR_LIST, SCOPE_FREEBUSY)
 # Per-member consent adds openid + email so the id_token names the account.
 CONSENT_SCOPES = ("openid", "email", *SCOPES)
+# A member who lets us see only when they are busy: freeBusy.query and nothing else (no event
+# titles, no writes, no push channels; the busy mirror is polled).
+FREE_BUSY_CONSENT_SCOPES = ("openid", "email", SCOPE_FREEBUSY)
+
+
+def consent_scopes(access: Access) -> tuple[str, ...]:
+    return CONSENT_SCOPES if access == "read_write" else FREE_BUSY_CONSENT_SCOPES
+
+
+def granted_access(asked: Access, granted: str) -> Access:
+    """What a consent allows, from the scopes Google answered with: Google's consent screen
+    lets the member untick scopes, so a read-write request may come back free/busy only."""
+    scopes = set(granted.split())
+    if asked == "read_write" and {SCOPE_EVENTS, SCOPE_CALENDAR_LIST} <= scopes:
+        return "read_write"
+    if SCOPE_FREEBUSY in scopes:
+        return "free_busy"
+    raise NeedsReauth(
+        "the consent did not grant access to the calendar (at least "
+        "'See the availability on Google Calendars'); consent again"
+    )
+
 
 REFRESH_MARGIN = timedelta(seconds=60)
 ASSERTION_LIFETIME = 3600  # seconds; Google's maximum
@@ -311,13 +334,18 @@ def _oauth_error(body: str | None) -> str | None:
 
 
 def consent_url(
-    client: OAuthClient, *, state: str, code_challenge: str, login_hint: str | None
+    client: OAuthClient,
+    *,
+    state: str,
+    code_challenge: str,
+    login_hint: str | None,
+    access: Access = "read_write",
 ) -> Consent:
     query = {
         "client_id": client.client_id,
         "redirect_uri": client.redirect_uri,
         "response_type": "code",
-        "scope": " ".join(CONSENT_SCOPES),
+        "scope": " ".join(consent_scopes(access)),
         "access_type": "offline",
         "prompt": "consent",
         "include_granted_scopes": "true",
@@ -351,6 +379,7 @@ async def exchange_code(
     code: str,
     code_verifier: str,
     settings: Settings,
+    access: Access = "read_write",
 ) -> TokenSet:
     url = client_token_url(client)
     form = {
@@ -370,6 +399,9 @@ async def exchange_code(
         # keep the calendar in sync after an hour.
         raise NeedsReauth("Google granted no refresh token; consent again")
     token, expires_at = _access(body)
+    scope = str(body.get("scope") or "")
+    granted = granted_access(access, scope)
+    email = _id_token_email(body.get("id_token"))
     return TokenSet(
         # authorize() refreshes with the client's id and secret: the Grant carries no
         # OAuthClient, so they are kept with the member's credentials.
@@ -377,9 +409,13 @@ async def exchange_code(
             "refresh_token": refresh,
             "client_id": client.client_id,
             "client_secret": client.client_secret,
-            "scope": str(body.get("scope") or ""),
+            "scope": scope,
+            # A free/busy-only grant cannot ask Google who it is (calendarList needs a scope it
+            # lacks): the address from the id_token names its one calendar.
+            **({"email": email} if email else {}),
         },
-        email=_id_token_email(body.get("id_token")),
+        email=email,
         access_token=token,
         access_expires_at=expires_at,
+        access=granted,
     )

@@ -72,6 +72,7 @@ from urllib.parse import quote
 import httpx
 
 from app.integrations.calendars.base import (
+    Access,
     BusyInterval,
     CalendarError,
     ChangePage,
@@ -151,7 +152,7 @@ class GraphCalendarAdapter:
         state: str,
         code_challenge: str,
         login_hint: str | None,
-        access: auth.Access = "read_write",
+        access: Access = "read_write",
     ) -> Consent:
         return auth.consent_url(
             client, state=state, code_challenge=code_challenge, login_hint=login_hint, access=access
@@ -165,7 +166,7 @@ class GraphCalendarAdapter:
         code: str,
         code_verifier: str,
         settings: Settings,
-        access: auth.Access = "read_write",
+        access: Access = "read_write",
     ) -> TokenSet:
         return await auth.exchange_code(
             http, client, code=code, code_verifier=code_verifier, settings=settings, access=access

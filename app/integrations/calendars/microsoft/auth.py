@@ -43,13 +43,14 @@ import asyncio
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
 from app.integrations import http as vendor_http
 from app.integrations.calendars.base import (
+    Access,
     CalendarError,
     Consent,
     Grant,
@@ -76,8 +77,6 @@ REAUTH_ERRORS = {
     "interaction_required",
     "consent_required",
 }
-
-Access = Literal["read_write", "free_busy"]
 
 
 _app_tokens = TokenCache()
@@ -132,6 +131,17 @@ def token_url(login_root: str, tenant: str) -> str:
 
 def scopes_for(access: Access) -> str:
     return " ".join(READ_WRITE_SCOPES if access == "read_write" else FREE_BUSY_SCOPES)
+
+
+def granted_access(asked: Access, granted: str) -> Access:
+    """What a consent allows, from the `scope` the token endpoint answered with (Graph's
+    scopes may come back with or without the https://graph.microsoft.com/ prefix)."""
+    names = {s.rsplit("/", 1)[-1].lower() for s in granted.split()}
+    if asked == "read_write" and "calendars.readwrite" in names:
+        return "read_write"
+    if names & {"calendars.read", "calendars.readwrite"}:
+        return "free_busy"
+    raise NeedsReauth("the consent did not grant Calendars.Read; consent again")
 
 
 def is_app_only(grant: Grant) -> bool:
@@ -372,6 +382,8 @@ async def exchange_code(
     if not isinstance(refresh_token, str) or not refresh_token:
         raise NeedsReauth("Microsoft granted no refresh token (was offline_access refused?)")
     access_token = str(body["access_token"])
+    # An answer without `scope` granted what was asked (the v2 endpoint always names it).
+    granted = granted_access(access, str(body.get("scope") or scope))
     email: str | None = None
     try:
         email = await owner_address(
@@ -381,9 +393,13 @@ async def exchange_code(
         email = None
     # Only the member's own part: the OAuth client (client_id, client_secret, tenant_id) is the
     # deployment's and is merged in when a grant is built (or read from settings here).
-    values = {"refresh_token": refresh_token, "scope": scope}
+    values = {"refresh_token": refresh_token, "scope": scopes_for(granted)}
     if email:
         values["email"] = email
     return TokenSet(
-        values=values, email=email, access_token=access_token, access_expires_at=_expiry(body)
+        values=values,
+        email=email,
+        access_token=access_token,
+        access_expires_at=_expiry(body),
+        access=granted,
     )
