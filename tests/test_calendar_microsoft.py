@@ -973,5 +973,5 @@ def test_what_was_granted_decides_the_access() -> None:
     assert granted_access("read_write", prefixed) == "read_write"
     assert granted_access("free_busy", prefixed) == "free_busy", "never more than asked"
     assert granted_access("read_write", "Calendars.Read offline_access") == "free_busy"
-    with pytest.raises(NeedsReauth, match="Calendars.Read"):
+    with pytest.raises(NeedsReauth, match=r"Calendars\.Read"):
         granted_access("read_write", "Calendars.ReadBasic offline_access")

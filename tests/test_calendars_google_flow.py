@@ -291,7 +291,9 @@ async def test_a_member_who_grants_only_free_busy_is_polled_and_never_written(
     assert connected["access"] == "free_busy"
     assert connected["account_email"] == ivy.member.email
     (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
-    assert calendar["busy"] and not calendar["can_write"] and not calendar["receives_interviews"]
+    assert calendar["busy"]
+    assert not calendar["can_write"]
+    assert not calendar["receives_interviews"]
     refused = await client.patch(
         f"{API}/calendars/{calendar['id']}", headers=ivy.headers, json={"receives_interviews": True}
     )
