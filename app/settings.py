@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 15
+    # The estimated cost an operation may reach before it runs (each object field 1, each
+    # list field its page size times what it selects); and the largest `first` a connection
+    # takes.
+    graphql_max_cost: int = Field(default=20_000, ge=100)
+    graphql_max_first: int = Field(default=100, ge=1, le=1000)
 
     expose_statement_count: bool = False
     # /openapi.json and /docs; unset means on in development and test, off in production.
@@ -161,6 +166,31 @@ class Settings(BaseSettings):
     outcome_default_delay_hours: int = Field(default=24, ge=0, le=24 * 14)
     slate_max_size: int = Field(default=10, ge=1, le=200)
     document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    # Rate limits (the `limits` library's notation, "N/second|minute|hour"): per API key, per
+    # organization (all its keys and tokens together), and per client address for what needs
+    # no key: candidates' links, and inbound vendor webhooks and calendar pushes (providers
+    # push from many addresses; one address sending more than this is not one). Counted in
+    # process, or in Redis when redis_url is set so that several API processes count together.
+    rate_limits_enabled: bool = True
+    redis_url: str | None = None
+    rate_limit_per_key: str = "1200/minute"
+    rate_limit_per_organization: str = "6000/minute"
+    rate_limit_per_address: str = "120/minute"
+    rate_limit_inbound_per_address: str = "6000/minute"
+    # Failed credentials: at most this many bad keys or tokens per client address, then 429;
+    # an unknown key is remembered this long so a flood of them costs no query each; an
+    # Authorization header longer than this is refused at once.
+    auth_failures_per_address: str = "30/minute"
+    unknown_key_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    max_authorization_bytes: int = Field(default=4096, ge=256, le=65536)
+
+    # Retention of what is not a candidate's own record (purged by periodic jobs; 0 keeps it
+    # forever). Candidates themselves follow their organization's `candidate_retention_months`.
+    retention_events_days: int = Field(default=730, ge=0)
+    retention_webhook_attempts_days: int = Field(default=30, ge=0)
+    retention_notifications_days: int = Field(default=90, ge=0)
+    retention_audit_days: int = Field(default=2190, ge=0)
 
     @field_validator("database_url")
     @classmethod
