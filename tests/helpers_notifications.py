@@ -3,6 +3,7 @@ receiver, both on 127.0.0.1, and ways to read what they received."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import json
 import socket
@@ -61,11 +62,15 @@ class Mail:
 
 @dataclass
 class SmtpServer:
-    """refuse=True answers every RCPT with 550, as a server that will not take the mail."""
+    """refuse=True answers every RCPT with 550, as a server that will not take the mail;
+    delay_seconds keeps each message that long before accepting it (a slow server), and
+    `started` counts the messages whose DATA began."""
 
     refuse: bool = False
     mails: list[Mail] = field(default_factory=list)
     refused: int = 0
+    delay_seconds: float = 0.0
+    started: int = 0
 
     def __post_init__(self) -> None:
         self.port = free_port()
@@ -83,6 +88,10 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self._lock:
+            self.started += 1
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         raw = envelope.original_content or b""
         message = email.message_from_bytes(raw, policy=default)
         assert isinstance(message, EmailMessage)
@@ -110,10 +119,12 @@ class SmtpServer:
 
 @dataclass
 class SlackReceiver:
-    """An incoming-webhook receiver: keeps every JSON body and answers `status`."""
+    """An incoming-webhook receiver: keeps every JSON body and answers `status` (after
+    `delay_seconds`, for a slow receiver)."""
 
     status: int = 200
     bodies: list[dict[str, Any]] = field(default_factory=list)
+    delay_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -124,6 +135,8 @@ class SlackReceiver:
 
     async def _hook(self, request: Request) -> Response:
         body = json.loads(await request.body())
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         with self._lock:
             self.bodies.append(body)
         return Response(b"ok", status_code=self.status)

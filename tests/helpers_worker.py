@@ -139,6 +139,12 @@ async def create_endpoint(
     return dict(response.json())
 
 
+def kill_quietly(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+
+
 def stop_process(process: subprocess.Popen[bytes], sig: int, within: float = 30.0) -> int:
     """Send `sig` and wait for the exit code; kill the process if it outlives `within`."""
     process.send_signal(sig)

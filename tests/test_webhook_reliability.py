@@ -9,7 +9,6 @@ import base64
 import json
 import signal
 import socket
-import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -34,6 +33,7 @@ from tests.helpers_worker import (
     create_endpoint,
     eventually,
     insert_events,
+    kill_quietly,
     running_worker,
     spawn_worker,
     stop_process,
@@ -60,12 +60,6 @@ def start(pool: list[Receiver], **options: object) -> Receiver:
 async def rows(db: Database, sql: str, **params: object) -> list[tuple[object, ...]]:
     async with db.transaction() as session:
         return [tuple(r) for r in await session.execute(text(sql), params)]
-
-
-def kill_quietly(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.kill()
-        process.wait(10)
 
 
 @pytest.mark.slow

@@ -30,6 +30,7 @@ log = logging.getLogger("hireloop.worker")
 
 CHANNEL = "hireloop_outbox"
 BATCH = 500
+_FINISH_ON_STOP = ("outbox", "notifications", "ats", "calendars", "periodic")
 
 
 def worker_name() -> str:
@@ -50,6 +51,9 @@ class Worker:
 
     def stop(self) -> None:
         self.stopping.set()
+        # Loops waiting for work look up at once and see that they are to stop.
+        for wake in (self.outbox_wake, self.notifications_wake, self.ats_wake, self.calendars_wake):
+            wake.set()
 
     async def run(self) -> None:
         # For notifications and ATS calls; webhook deliveries have their own pools (deliveries.py).
@@ -84,7 +88,13 @@ class Worker:
             # took is drained with the rest) rather than being cut off after its commit.
             claiming = next(t for t in tasks if t.get_name() == "deliveries")
             await asyncio.wait([claiming], timeout=10)
-            await self.pump.drain(self.settings.worker_shutdown_grace_seconds)
+            # Rounds in progress (a message being sent, a vendor call) finish and record what
+            # they did within the grace period; they start nothing new (they see `stopping`).
+            # Cancelling them mid-send would leave a sent message unrecorded, and another
+            # worker would send it again once the lease ran out.
+            grace = self.settings.worker_shutdown_grace_seconds
+            rounds = [t for t in tasks if t.get_name() in _FINISH_ON_STOP]
+            await asyncio.gather(self.pump.drain(grace), asyncio.wait(rounds, timeout=grace))
             for task in tasks:
                 if task.get_name() != "record":
                     task.cancel()
@@ -151,7 +161,10 @@ class Worker:
 
     async def _notifications_round(self, http: httpx.AsyncClient) -> bool:
         limit = 50
-        return await notifications.send_due(self.db, self.settings, http, self.name, limit) >= limit
+        sent = await notifications.send_due(
+            self.db, self.settings, http, self.name, limit, stopping=self.stopping
+        )
+        return sent >= limit
 
     async def _ats_round(self, http: httpx.AsyncClient) -> bool:
         """Vendor events first (they are what users see late), then pushes, then one page of

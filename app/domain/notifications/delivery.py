@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import aiosmtplib
@@ -49,6 +50,9 @@ def build_email(item: DueNotification, sender: str) -> EmailMessage:
     message["To"] = item.recipient
     message["Subject"] = item.subject
     message["Message-ID"] = make_msgid(idstring=str(item.id), domain="hireloop")
+    # RFC 5322 requires it; set when the message is built for sending, so a retry is dated
+    # when it is sent.
+    message["Date"] = format_datetime(utcnow())
     message.set_content(item.body_text)
     if item.body_html:
         message.add_alternative(item.body_html, subtype="html")
@@ -126,9 +130,19 @@ def next_attempt(attempt: int, schedule: list[int], now: datetime) -> datetime |
 
 
 async def send_due(
-    db: Database, settings: Settings, http: httpx.AsyncClient, worker: str, limit: int = 50
+    db: Database,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    worker: str,
+    limit: int = 50,
+    stopping: asyncio.Event | None = None,
 ) -> int:
-    """Claim and send up to `limit` due notifications; returns how many were attempted."""
+    """Claim and send up to `limit` due notifications; returns how many were claimed.
+
+    Each message's outcome is recorded as soon as it is known, in a transaction of its own, so
+    what went out is on record even if the worker stops or dies a moment later. Once `stopping`
+    is set no further send starts, and what was claimed but never started is handed back at
+    once rather than left to its lease: a restart sends nothing twice and loses nothing."""
     async with db.transaction() as session:
         claimed = await repository.claim_due(session, worker, limit, settings.worker_lease_seconds)
         # An outcome rescinded or reopened after it was planned is not sent.
@@ -138,14 +152,21 @@ async def send_due(
     if not due:
         return len(claimed)
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
+    unstarted: list[uuid.UUID] = []
 
-    async def one(item: DueNotification) -> Sent:
+    async def one(item: DueNotification) -> None:
         async with gate:
-            return await _send(item, settings, http)
+            if stopping is not None and stopping.is_set():
+                unstarted.append(item.id)
+                return
+            sent = await _send(item, settings, http)
+        async with db.transaction() as session:
+            await _record(session, worker, settings, [(item, sent)])
 
-    results = await asyncio.gather(*(one(n) for n in due))
-    async with db.transaction() as session:
-        await _record(session, worker, settings, list(zip(due, results, strict=True)))
+    await asyncio.gather(*(one(n) for n in due))
+    if unstarted:
+        async with db.transaction() as session:
+            await repository.release(session, worker, unstarted)
     return len(claimed)
 
 

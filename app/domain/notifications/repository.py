@@ -190,6 +190,19 @@ async def cancel(session: AsyncSession, worker: str, ids: Sequence[uuid.UUID], r
         )
 
 
+async def release(session: AsyncSession, worker: str, ids: Sequence[uuid.UUID]) -> None:
+    """Hand back claimed notifications this worker never started sending (it is stopping):
+    due again at once for any other worker, with no attempt counted."""
+    if ids:
+        await session.execute(
+            text(
+                "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL "
+                "WHERE id = ANY(:ids) AND claimed_by = :worker AND status = 'pending'"
+            ).bindparams(_uuids("ids", ids)),
+            {"worker": worker},
+        )
+
+
 async def finish(
     session: AsyncSession,
     worker: str,
