@@ -199,13 +199,17 @@ async def test_slate_goes_to_the_hiring_manager_and_delegate_and_is_reminded_onc
             json={"update_channel": "slack", "delegate_id": str(deputy.id)},
         )
     )
-    _, application_id = await candidate_in_role(client, h.recruiter, h.role_id, "Bea Stone")
+    _, application_id = await candidate_in_role(
+        client, h.recruiter, h.role_id, "Bea Stone", years=7
+    )
     ok(await move(client, h.recruiter, application_id, "screening"))
+    _, second_id = await candidate_in_role(client, h.recruiter, h.role_id, "Cy Lowe")
+    ok(await move(client, h.recruiter, second_id, "screening"))
     slate = await sent_slate(
         client,
         h.recruiter,
         h.role_id,
-        [application_id],
+        [application_id, second_id],
         questions={application_id: "Is the Kafka depth enough?"},
     )
     await fan_out(db)
@@ -219,11 +223,18 @@ async def test_slate_goes_to_the_hiring_manager_and_delegate_and_is_reminded_onc
         "type": "header",
         "text": {"type": "plain_text", "text": "A slate for Data Engineer awaits your review"},
     }
-    assert "1 of them comes with a question" in posted["blocks"][1]["text"]["text"]
+    body = posted["blocks"][1]["text"]["text"]
+    assert "1 of them comes with a question" in body
+    # The message names whom to open, in the slate's order, with the recruiter's question.
+    assert "1. Bea Stone (7 years)\n   Question for you: Is the Kafka depth enough?" in body
+    assert "2. Cy Lowe\n" in body
     assert posted["blocks"][2]["elements"][0]["url"].endswith(f"/api/v1/slates/{slate['id']}")
     [mail] = smtp.to(deputy.member.email)
     assert mail.subject == "A slate for Data Engineer awaits your review"
     assert "Hello Dana Deputy" in mail.text
+    assert "1. Bea Stone (7 years)" in mail.text
+    assert "Question for you: Is the Kafka depth enough?" in mail.text
+    assert "Cy Lowe" in mail.html
 
     # The due time passes with no decision: one reminder, however often the job runs.
     await sql(
@@ -236,7 +247,10 @@ async def test_slate_goes_to_the_hiring_manager_and_delegate_and_is_reminded_onc
             await jobs.plan_slate_reminders(session)
     assert await delivery.send_due(db, settings, http, "w") == 1
     assert len(slack.snapshot()) == 2
-    assert slack.snapshot()[1]["text"].startswith("Reminder: the slate for Data Engineer is due")
+    reminder = slack.snapshot()[1]["text"]
+    assert reminder.startswith("Reminder: the slate for Data Engineer is due")
+    assert "Still waiting for your decision:\n- Bea Stone (7 years)" in reminder
+    assert "- Cy Lowe" in reminder
     assert await count(db, "SELECT count(*) FROM notifications WHERE kind = 'slate_reminder'") == 1
 
 

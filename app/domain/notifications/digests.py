@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,7 +47,8 @@ STAGE_ORDER = (
 
 
 def _at(day: date, local_time: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, local_time, zone)
+    """The member's local time on that day, as the UTC instant the API promises."""
+    return datetime.combine(day, local_time, zone).astimezone(UTC)
 
 
 def current_period(

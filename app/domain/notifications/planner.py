@@ -96,6 +96,7 @@ def slate_message(
         "sender": slate.sender_name,
         "candidates": slate.candidates,
         "questions": slate.questions,
+        "lines": slate.lines,
         "role_title": slate.role_title,
         "due": due,
         "note": slate.note,

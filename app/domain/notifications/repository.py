@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -357,6 +357,50 @@ class SlateFacts:
     sender_name: str | None
     candidates: int
     questions: int
+    # Who is on it, in the slate's order: enough for a hiring manager to pick whom to open first.
+    lines: tuple[SlateLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlateLine:
+    position: int
+    candidate_name: str
+    current_title: str | None
+    current_company: str | None
+    years_experience: int | None
+    question: str | None
+    decided: bool
+
+    @property
+    def headline(self) -> str:
+        where = " at ".join(p for p in (self.current_title, self.current_company) if p)
+        years = f"{self.years_experience} years" if self.years_experience is not None else ""
+        return ", ".join(p for p in (where, years) if p)
+
+
+_SLATE_LINES = """
+    SELECT si.slate_id, si.position, c.name, c.current_title, c.current_company,
+           c.years_experience, si.question,
+           EXISTS (SELECT 1 FROM slate_decisions d WHERE d.slate_item_id = si.id AND d.is_current)
+    FROM slate_items si
+    JOIN applications a ON a.id = si.application_id
+    JOIN candidates c ON c.id = a.candidate_id
+    WHERE si.slate_id = ANY(:ids)
+    ORDER BY si.slate_id, si.position
+"""
+
+
+async def _with_lines(session: AsyncSession, slates: list[SlateFacts]) -> list[SlateFacts]:
+    """The slates with their lines, read in one statement for all of them."""
+    if not slates:
+        return slates
+    rows = await session.execute(
+        text(_SLATE_LINES).bindparams(_uuids("ids", [s.id for s in slates]))
+    )
+    lines: dict[uuid.UUID, list[SlateLine]] = {}
+    for r in rows:
+        lines.setdefault(r[0], []).append(SlateLine(*r[1:]))
+    return [replace(s, lines=tuple(lines.get(s.id, []))) for s in slates]
 
 
 _SLATES = """
@@ -378,7 +422,7 @@ async def slate_facts(
     rows = await session.execute(
         text(_SLATES + " WHERE s.id = ANY(:ids)").bindparams(_uuids("ids", list(set(ids))))
     )
-    return {r[0]: SlateFacts(*r) for r in rows}
+    return {s.id: s for s in await _with_lines(session, [SlateFacts(*r) for r in rows])}
 
 
 async def overdue_slates(session: AsyncSession, now: datetime) -> list[SlateFacts]:
@@ -399,7 +443,7 @@ async def overdue_slates(session: AsyncSession, now: datetime) -> list[SlateFact
         ),
         {"now": now},
     )
-    return [SlateFacts(*r) for r in rows]
+    return await _with_lines(session, [SlateFacts(*r) for r in rows])
 
 
 @dataclass(frozen=True)

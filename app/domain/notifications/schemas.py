@@ -97,7 +97,9 @@ class DigestPreviewPublic(PublicModel):
     cadence: str
     channel: str
     next_send_at: datetime | None = Field(
-        description="When the next digest is due (none when the channel is `none`)"
+        description="When the next digest is due, in UTC; null when the channel is `none` or "
+        "the member owns no open role. Set even when the digest is empty now: what it says is "
+        "decided at that time"
     )
     period: str | None
     roles: list[DigestRole]
