@@ -76,6 +76,13 @@ def serve(
 
     from app.migrations import is_at_head, upgrade_head
 
+    if host is not None or port is not None:
+        # The app's processes and the companion worker read their settings from the
+        # environment: the address served is what their links (public_url's default) name.
+        os.environ.update(
+            {k: str(v) for k, v in (("HIRELOOP_HOST", host), ("HIRELOOP_PORT", port)) if v}
+        )
+        get_settings.cache_clear()
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port

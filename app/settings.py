@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    public_url: str = "http://127.0.0.1:8000"
+    # The base of links in messages (availability links, the webhook URL shown for a
+    # connection, OAuth callbacks). Unset: the address actually served, from host and port.
+    public_url: str = ""
 
     # Sized for one worker serving dozens of concurrent requests: connections past the pool are
     # closed on return, and opening one per request costs more than the query it serves.
@@ -214,6 +216,15 @@ class Settings(BaseSettings):
         if not 0 <= value <= 5:
             raise ValueError("auth_cache_seconds must be between 0 and 5")
         return value
+
+    @model_validator(mode="after")
+    def _served_address_by_default(self) -> Settings:
+        if not self.public_url:
+            # A wildcard bind address is not one a link can point at: this machine's loopback.
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104
+            host = "[::1]" if host == "::" else (f"[{host}]" if ":" in host else host)
+            self.public_url = f"http://{host}:{self.port}"
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -227,11 +228,15 @@ def test_serve_refuses_an_unmigrated_database(fresh_url: str, tmp_path: Path) ->
 
 def test_serve_serves_a_migrated_database(fresh_url: str, tmp_path: Path) -> None:
     ok(hireloop(tmp_path, fresh_url, "migrate"))
+    key = KEY.findall(
+        ok(hireloop(tmp_path, fresh_url, "org", "create", "Initech", "--admin-email", "a@i.test"))
+    )[0]
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
         [str(HIRELOOP), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli_env(tmp_path, fresh_url),
+        # No HIRELOOP_PUBLIC_URL: links name the address actually served.
+        env=cli_env(tmp_path, fresh_url, HIRELOOP_GOOGLE_OAUTH_CLIENT_ID="cli-test"),
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -252,6 +257,15 @@ def test_serve_serves_a_migrated_database(fresh_url: str, tmp_path: Path) -> Non
         assert ready.json()["status"] == "ok"
         unauthenticated = httpx.get(f"http://127.0.0.1:{port}/api/v1/roles", timeout=5.0)
         assert unauthenticated.status_code == 401
+        started = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/calendar-connections/oauth/start",
+            headers=bearer(key),
+            json={"provider": "google"},
+            timeout=5.0,
+        )
+        assert started.status_code == 200, started.text
+        redirect = parse_qs(urlsplit(started.json()["consent_url"]).query)["redirect_uri"]
+        assert redirect == [f"http://127.0.0.1:{port}/api/v1/calendar-connections/oauth/callback"]
     finally:
         proc.terminate()
         try:
