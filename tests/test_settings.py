@@ -241,7 +241,7 @@ async def test_production_app_refuses_introspection_and_serves_no_ide(
 def test_links_name_the_address_served_unless_a_public_url_is_set() -> None:
     assert Settings().public_url == "http://127.0.0.1:8000"
     assert Settings(port=9001).public_url == "http://127.0.0.1:9001"
-    assert Settings(host="0.0.0.0", port=8080).public_url == "http://127.0.0.1:8080"  # noqa: S104
+    assert Settings(host="0.0.0.0", port=8080).public_url == "http://127.0.0.1:8080"
     assert Settings(host="::", port=8080).public_url == "http://[::1]:8080"
     given = Settings(public_url="https://hireloop.example.com", port=9001)
     assert given.public_url == "https://hireloop.example.com"
