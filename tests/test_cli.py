@@ -229,7 +229,17 @@ def test_serve_refuses_an_unmigrated_database(fresh_url: str, tmp_path: Path) ->
 def test_serve_serves_a_migrated_database(fresh_url: str, tmp_path: Path) -> None:
     ok(hireloop(tmp_path, fresh_url, "migrate"))
     key = KEY.findall(
-        ok(hireloop(tmp_path, fresh_url, "org", "create", "Initech", "--admin-email", "a@i.test"))
+        ok(
+            hireloop(
+                tmp_path,
+                fresh_url,
+                "org",
+                "create",
+                "Initech",
+                "--admin-email",
+                "a@initech.example",
+            )
+        )
     )[0]
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
