@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     worker_lease_seconds: int = Field(default=60, ge=2, le=3600)
     worker_shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=300)
+    # The worker's own small HTTP server for orchestrators and Prometheus: GET /healthz and
+    # /metrics. Off unless a port is set (several workers may share a machine).
+    worker_health_host: str = "127.0.0.1"
+    worker_health_port: int | None = Field(default=None, ge=1, le=65535)
 
     # Outbound webhooks (Standard Webhooks). The schedule is the wait before each retry.
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
