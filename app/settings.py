@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     # list field its page size times what it selects); and the largest `first` a connection
     # takes.
     graphql_max_cost: int = Field(default=20_000, ge=100)
-    graphql_max_first: int = Field(default=100, ge=1, le=1000)
+    # At least the root lists' default page (50), so a query without `first` is never refused.
+    graphql_max_first: int = Field(default=100, ge=50, le=1000)
 
     expose_statement_count: bool = False
     # /openapi.json and /docs; unset means on in development and test, off in production.

@@ -239,3 +239,57 @@ async def test_webhook_channel_records_digest_ready_and_realtime_waits_for_news(
     async with db.transaction() as session:
         assert await send_digests(session, moment + timedelta(minutes=2)) == 1
     assert await count(db, "SELECT count(*) FROM notifications WHERE kind = 'digest'") == 0
+
+
+async def test_a_digest_set_just_after_its_time_starts_with_the_next_period(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    h, _ = await busy_role(client, db, tenant)
+    zone = ZoneInfo("Asia/Kathmandu")  # +05:45: an offset that shows whether UTC is used
+    ok(
+        await client.patch(
+            f"{API}/members/{h.hm.id}",
+            headers=tenant.admin.headers,
+            json={"time_zone": "Asia/Kathmandu"},
+        )
+    )
+    # Hank asks for his daily digest at a time that passed five minutes ago.
+    set_at = datetime.now(UTC)
+    local = (set_at - timedelta(minutes=5)).astimezone(zone)
+    ok(
+        await client.patch(
+            f"{API}/members/{h.hm.id}/preferences",
+            headers=h.hm.headers,
+            json={"update_local_time": local.strftime("%H:%M")},
+        )
+    )
+    preview = ok(await client.get(f"{API}/members/{h.hm.id}/digest/preview", headers=h.hm.headers))
+    assert preview["next_send_at"].endswith("Z"), "UTC, as the API promises"
+    first = datetime.fromisoformat(preview["next_send_at"])
+    assert set_at < first <= set_at + timedelta(days=1)
+    assert first.astimezone(zone).strftime("%H:%M") == local.strftime("%H:%M")
+    assert preview["period"] is None, "the period already past is not his"
+    async with db.transaction() as session:
+        assert await send_digests(session, set_at + timedelta(minutes=1)) == 0
+        assert await send_digests(session, first + timedelta(minutes=1)) == 1
+    keys = [r["dedupe_key"] for r in await rows(db, "SELECT dedupe_key FROM notifications")]
+    day = first.astimezone(zone).date().isoformat()
+    assert [k for k in keys if k.startswith("digest:")] == [f"digest:{h.hm.id}:daily:{day}"]
+
+    # Weekly from now on: the first weekly digest comes on the digest weekday (Monday), never
+    # at once for the week already begun.
+    ok(
+        await client.patch(
+            f"{API}/members/{h.hm.id}/preferences",
+            headers=h.hm.headers,
+            json={"update_cadence": "weekly"},
+        )
+    )
+    moved_at = datetime.now(UTC)
+    preview = ok(await client.get(f"{API}/members/{h.hm.id}/digest/preview", headers=h.hm.headers))
+    weekly = datetime.fromisoformat(preview["next_send_at"])
+    assert weekly.astimezone(zone).weekday() == 0
+    assert moved_at < weekly <= moved_at + timedelta(days=7)
+    async with db.transaction() as session:
+        assert await send_digests(session, moved_at + timedelta(minutes=1)) == 0
+        assert await send_digests(session, weekly + timedelta(minutes=1)) == 1

@@ -228,6 +228,16 @@ def _slack_role(role: DigestRole) -> str:
     return "\n".join(lines)
 
 
+def before_start(member: Recipient, due_at: datetime) -> bool:
+    """A period due before the member joined or last moved their digest is not theirs. (A
+    realtime digest has no such period: it goes out when there is news.)"""
+    return (
+        member.update_cadence != "realtime"
+        and member.digest_from is not None
+        and due_at < member.digest_from
+    )
+
+
 async def send_digests(session: AsyncSession, now: datetime | None = None) -> int:
     """The periodic job: every member whose period came and has something to say gets one
     digest for it. Returns how many digests went out."""
@@ -236,15 +246,15 @@ async def send_digests(session: AsyncSession, now: datetime | None = None) -> in
     members = await repository.digest_members(session)
     times = await repository.local_times(session, [m.id for m in members])
     periods = {
-        m.id: current_period(m.update_cadence, times[m.id], m.time_zone, weekday, now)[0]
+        m.id: current_period(m.update_cadence, times[m.id], m.time_zone, weekday, now)
         for m in members
     }
-    decided = await repository.runs_for(session, list(periods.items()))
+    decided = await repository.runs_for(session, [(k, p[0]) for k, p in periods.items()])
     names = await repository.organization_names(session, [m.organization_id for m in members])
     sent = 0
     for member in members:
-        period = periods[member.id]
-        if (member.id, period) in decided:
+        period, due_at = periods[member.id]
+        if (member.id, period) in decided or before_start(member, due_at):
             continue
         digest = await build(session, member, now)
         keys = digest.item_keys()

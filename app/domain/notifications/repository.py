@@ -251,6 +251,8 @@ class Recipient:
     delegate_id: uuid.UUID | None
     time_zone: str
     is_active: bool
+    # Read where digests are planned; elsewhere unknown (None: no restriction).
+    digest_from: datetime | None = None
 
 
 _RECIPIENTS = text(
@@ -496,7 +498,7 @@ async def digest_members(session: AsyncSession) -> list[Recipient]:
             """
             SELECT m.id, m.organization_id, m.email, m.name, m.update_channel, m.update_cadence,
                    m.slack_webhook_url, o.slack_webhook_url, m.delegate_id, m.time_zone,
-                   m.is_active
+                   m.is_active, m.digest_from
             FROM members m JOIN organizations o ON o.id = m.organization_id
             WHERE m.is_active AND m.update_channel <> 'none'
               AND EXISTS (SELECT 1 FROM roles r WHERE r.hiring_manager_id = m.id AND r.status = 'open')
@@ -516,7 +518,7 @@ async def member_preferences(
                 """
                 SELECT m.id, m.organization_id, m.email, m.name, m.update_channel,
                        m.update_cadence, m.slack_webhook_url, o.slack_webhook_url, m.delegate_id,
-                       m.time_zone, m.is_active, m.update_local_time
+                       m.time_zone, m.is_active, m.digest_from, m.update_local_time
                 FROM members m JOIN organizations o ON o.id = m.organization_id
                 WHERE m.organization_id = :org AND m.id = :id
                 """
@@ -526,7 +528,7 @@ async def member_preferences(
     ).first()
     if row is None:
         return None
-    return Recipient(*row[:11]), row[11]
+    return Recipient(*row[:12]), row[12]
 
 
 async def local_times(

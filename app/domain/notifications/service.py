@@ -68,7 +68,9 @@ async def digest_preview(
     decided = await repository.runs_for(session, [(member.id, period)])
     next_send_at = (
         due_at
-        if not decided and member.update_cadence != "realtime"
+        if not decided
+        and not digests.before_start(member, due_at)
+        and member.update_cadence != "realtime"
         else digests.following_send(
             member.update_cadence, local_time, member.time_zone, weekday, now
         )
