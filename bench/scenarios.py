@@ -43,8 +43,8 @@ FIXTURES = (
     "waiting_small_at_risk",
 )
 GRAPHQL_SLATES = (
-    '{ role(id: "%s") { slates { items { application { candidate { name } } '
-    "decision { decision } } } } }"
+    '{ role(id: "%s") { slates { edges { node { items { application { candidate { name } } '
+    "decision { decision } } } } } } }"
 )
 
 
@@ -111,7 +111,7 @@ def _slates(count: int, size: int) -> Check:
         role = _graphql_data(response)["role"]
         if role is None:
             raise CheckFailed("no such role")
-        slates = role["slates"]
+        slates = [edge["node"] for edge in role["slates"]["edges"]]
         shape = [len(s["items"]) for s in slates]
         if shape != [size] * count:
             raise CheckFailed(f"expected {count} slates of {size}, got {shape}")

@@ -344,10 +344,13 @@ async def test_role_intake_and_revisions(client: httpx.AsyncClient, tenant: Tena
     team = await role_team(client, tenant)
     query = """query($id: ID!) { role(id: $id) {
         intake { number status mustHaveSkills skills { name priority } minYears content }
-        intakeRevisions { number status changeNote }
+        intakeRevisions { edges { node { number status changeNote } } pageInfo { hasNextPage } }
       } }"""
     empty = (await gql_data(client, team.recruiter, query, {"id": team.role_id}))["role"]
-    assert empty == {"intake": None, "intakeRevisions": []}
+    assert empty == {
+        "intake": None,
+        "intakeRevisions": {"edges": [], "pageInfo": {"hasNextPage": False}},
+    }
 
     await team.agree(client, intake_content(), note="Kick-off")
     await proposed(
@@ -371,10 +374,31 @@ async def test_role_intake_and_revisions(client: httpx.AsyncClient, tenant: Tena
     ]
     assert role["intake"]["minYears"] == 3
     assert role["intake"]["content"]["compensation"]["currency"] == "EUR"
-    assert role["intakeRevisions"] == [
+    assert [e["node"] for e in role["intakeRevisions"]["edges"]] == [
         {"number": 1, "status": "agreed", "changeNote": "Kick-off"},
         {"number": 2, "status": "draft", "changeNote": "Kafka only"},
     ]
+
+    # A nested connection pages: one revision at a time, resuming after the cursor.
+    paged = """query($id: ID!, $after: String) { role(id: $id) {
+        intakeRevisions(first: 1, after: $after) {
+          edges { cursor node { number } } pageInfo { hasNextPage endCursor } } } }"""
+    page = (await gql_data(client, team.recruiter, paged, {"id": team.role_id}))["role"]
+    first_page = page["intakeRevisions"]
+    assert [e["node"]["number"] for e in first_page["edges"]] == [1]
+    assert first_page["pageInfo"]["hasNextPage"] is True
+    assert first_page["pageInfo"]["endCursor"] == first_page["edges"][-1]["cursor"]
+    after = {"id": team.role_id, "after": first_page["pageInfo"]["endCursor"]}
+    second_page = (await gql_data(client, team.recruiter, paged, after))["role"]["intakeRevisions"]
+    assert [e["node"]["number"] for e in second_page["edges"]] == [2]
+    assert second_page["pageInfo"] == {
+        "hasNextPage": False,
+        "endCursor": second_page["edges"][-1]["cursor"],
+    }
+    body = (
+        await gql(client, team.recruiter, paged, {"id": team.role_id, "after": "not-a-cursor"})
+    ).json()
+    assert query_error(body)["extensions"] == {"code": "invalid_input", "status": 422}
 
 
 # --- mutations ----------------------------------------------------------------------------------
@@ -1160,9 +1184,13 @@ async def test_roles_page_costs_the_same_statements_whatever_its_size(
 
     # The other edges are batched too: adding recruiter and revisions costs a fixed amount.
     wider = """query($first: Int!) { roles(first: $first) { edges { node {
-        title intake { mustHaveSkills } hiringManager { name } recruiter { name } intakeRevisions { number }
+        title intake { mustHaveSkills } hiringManager { name } recruiter { name }
+        intakeRevisions { edges { node { number } } }
       } } } }"""
     wide_small, _ = await counted(client, tenant.admin, wider, {"first": 5})
     wide_large, wide = await counted(client, tenant.admin, wider, {"first": 50})
     assert wide_small == wide_large, (wide_small, wide_large)
-    assert all(e["node"]["intakeRevisions"] == [{"number": 1}] for e in wide["roles"]["edges"])
+    assert all(
+        e["node"]["intakeRevisions"]["edges"] == [{"node": {"number": 1}}]
+        for e in wide["roles"]["edges"]
+    )

@@ -86,7 +86,7 @@ mutation($input: StartCalendarOAuthInput!) {{
 }}"""
 
 MEMBER_CALENDARS = f"""
-query($id: ID!) {{ member(id: $id) {{ id name calendars {{ {CALENDAR_FIELDS} }} }} }}
+query($id: ID!) {{ member(id: $id) {{ id name calendars {{ edges {{ node {{ {CALENDAR_FIELDS} }} }} }} }} }}
 """
 
 ONE = f"query($id: ID!) {{ calendarConnection(id: $id) {{ {CONNECTION_FIELDS} }} }}"
@@ -104,7 +104,8 @@ NODE = "query($id: ID!) { node(id: $id) { __typename id ... on CalendarConnectio
 MEMBERS_PAGE = """
 query($first: Int!) {
   members(first: $first) {
-    edges { node { name calendars { name busy receivesInterviews health { status push } } } }
+    edges { node { name calendars {
+      edges { node { name busy receivesInterviews health { status push } } } } } }
     pageInfo { hasNextPage }
   }
 }"""
@@ -161,7 +162,7 @@ async def connect(client: httpx.AsyncClient, who: Person, radicale: Radicale, us
 async def calendars_of(client: httpx.AsyncClient, who: Person, member: Person) -> list[JSON]:
     data = await gql_data(client, who, MEMBER_CALENDARS, {"id": global_id("Member", member.id)})
     assert data["member"] is not None, data
-    calendars: list[JSON] = data["member"]["calendars"]
+    calendars: list[JSON] = [e["node"] for e in data["member"]["calendars"]["edges"]]
     return calendars
 
 
@@ -619,10 +620,10 @@ async def test_member_calendars_over_a_page_cost_the_same_statements_whatever_it
     assert len(small["members"]["edges"]) == 3
     edges = large["members"]["edges"]
     assert len(edges) == 13
-    with_calendars = [e["node"] for e in edges if e["node"]["calendars"]]
+    with_calendars = [e["node"] for e in edges if e["node"]["calendars"]["edges"]]
     assert len(with_calendars) == 12
     for node in with_calendars:
-        assert node["calendars"] == [
+        assert [c["node"] for c in node["calendars"]["edges"]] == [
             {
                 "name": "work",
                 "busy": True,
@@ -636,14 +637,14 @@ async def test_member_calendars_over_a_page_cost_the_same_statements_whatever_it
 
     # Not prefetched (members reached one by one, by alias): batched all the same.
     aliases = " ".join(
-        f'm{i}: member(id: "{global_id("Member", p.id)}") {{ calendars {{ name }} }}'
+        f'm{i}: member(id: "{global_id("Member", p.id)}") {{ calendars {{ edges {{ node {{ name }} }} }} }}'
         for i, p in enumerate(people[:2])
     )
     few, _ = await counted(client, tenant.admin, f"{{ {aliases} }}", {})
     aliases = " ".join(
-        f'm{i}: member(id: "{global_id("Member", p.id)}") {{ calendars {{ name }} }}'
+        f'm{i}: member(id: "{global_id("Member", p.id)}") {{ calendars {{ edges {{ node {{ name }} }} }} }}'
         for i, p in enumerate(people[:10])
     )
     many, data = await counted(client, tenant.admin, f"{{ {aliases} }}", {})
-    assert all(v["calendars"] == [{"name": "work"}] for v in data.values()), data
+    assert all(v["calendars"]["edges"] == [{"node": {"name": "work"}}] for v in data.values()), data
     assert few == many, (few, many)

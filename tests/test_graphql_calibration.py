@@ -9,6 +9,7 @@ import httpx
 
 from app.auth import actor_cache
 from tests.conftest import Person, Tenant
+from tests.helpers_domain import JSON
 from tests.helpers_pipeline import (
     MINIMAL_PDF,
     candidate_in_role,
@@ -34,11 +35,17 @@ async def _setup(client: httpx.AsyncClient, tenant: Tenant) -> tuple[Person, Per
     return recruiter, hm, role_id
 
 
+def nodes(connection: JSON) -> list[JSON]:
+    return [edge["node"] for edge in connection["edges"]]
+
+
 ROLE_PIPELINE = """
 query($id: ID!, $stage: String, $outcome: String) {
   role(id: $id) {
     title
-    applications(stage: $stage, outcome: $outcome) { databaseId stage outcome timeInStageSeconds candidate { name } }
+    applications(stage: $stage, outcome: $outcome) {
+      edges { node { databaseId stage outcome timeInStageSeconds candidate { name } } }
+    }
   }
 }
 """
@@ -56,7 +63,7 @@ async def test_role_applications_filter_by_stage_and_outcome(
 
     async def names(**variables: str) -> list[str]:
         data = await gql_data(client, recruiter, ROLE_PIPELINE, {"id": role_id, **variables})
-        return sorted(a["candidate"]["name"] for a in data["role"]["applications"])
+        return sorted(a["candidate"]["name"] for a in nodes(data["role"]["applications"]))
 
     assert await names() == ["Gql Rejected", "Gql Screened", "Gql Sourced"]
     assert await names(stage="screening") == ["Gql Screened"]
@@ -64,7 +71,7 @@ async def test_role_applications_filter_by_stage_and_outcome(
     assert await names(stage="sourced", outcome="active") == ["Gql Sourced"]
     assert await names(outcome="rejected") == ["Gql Rejected"]
     data = await gql_data(client, hm, ROLE_PIPELINE, {"id": role_id, "stage": "screening"})
-    app = data["role"]["applications"][0]
+    app = nodes(data["role"]["applications"])[0]
     assert (app["databaseId"], app["stage"], app["outcome"]) == (a2, "screening", "active")
     assert 0 <= app["timeInStageSeconds"] < 60
     other_hm = await tenant.add("hiring_manager")
@@ -75,7 +82,7 @@ async def test_role_applications_filter_by_stage_and_outcome(
 SLATES_QUERY = """
 query($id: ID!) {
   role(id: $id) {
-    slates { items { application { candidate { name } } decision { decision } } }
+    slates { edges { node { items { application { candidate { name } } decision { decision } } } } }
   }
 }
 """
@@ -99,7 +106,7 @@ async def test_role_slates_items_decisions_and_insights(
     await draft_slate(client, recruiter, role_id, apps[2:])
 
     recruiter_view = await gql_data(client, recruiter, SLATES_QUERY, {"id": role_id})
-    slates = recruiter_view["role"]["slates"]
+    slates = nodes(recruiter_view["role"]["slates"])
     # Newest first: the draft, then the reviewed slate.
     assert [
         [(i["application"]["candidate"]["name"], i["decision"]) for i in s["items"]] for s in slates
@@ -109,7 +116,7 @@ async def test_role_slates_items_decisions_and_insights(
     ]
     # The hiring manager does not see the draft.
     hm_view = await gql_data(client, hm, SLATES_QUERY, {"id": role_id})
-    assert len(hm_view["role"]["slates"]) == 1
+    assert len(nodes(hm_view["role"]["slates"])) == 1
 
     insights_query = """
     query($id: ID!) { role(id: $id) { insights {
@@ -162,14 +169,17 @@ async def test_candidate_applications_documents_and_history(
     query = """
     query($id: ID!) { candidate(id: $id) {
       name
-      documents { filename contentType sizeBytes sha256 downloadUrl }
-      applications { databaseId stage role { title } history { action fromStage toStage reason actorMemberId } }
+      documents { edges { node { filename contentType sizeBytes sha256 downloadUrl } } }
+      applications { edges { node {
+        databaseId stage role { title }
+        history { edges { node { action fromStage toStage reason actorMemberId } } }
+      } } }
     } }
     """
     data = (await gql_data(client, recruiter, query, {"id": gid("Candidate", cid)}))["candidate"]
     assert data["name"] == "Graph Person"
     doc = uploaded.json()
-    assert data["documents"] == [
+    assert nodes(data["documents"]) == [
         {
             "filename": "cv.pdf",
             "contentType": "application/pdf",
@@ -178,11 +188,11 @@ async def test_candidate_applications_documents_and_history(
             "downloadUrl": doc["download_url"],
         }
     ]
-    by_id = {a["databaseId"]: a for a in data["applications"]}
+    by_id = {a["databaseId"]: a for a in nodes(data["applications"])}
     assert set(by_id) == {aid, second.json()["id"]}
     assert by_id[aid]["role"]["title"] == "Data Engineer"
     assert by_id[aid]["stage"] == "screening"
-    assert by_id[aid]["history"] == [
+    assert nodes(by_id[aid]["history"]) == [
         {
             "action": "create",
             "fromStage": None,
@@ -202,10 +212,13 @@ async def test_candidate_applications_documents_and_history(
     history = await gql_data(
         client,
         recruiter,
-        "query($id: ID!) { application(id: $id) { history { toStage } } }",
+        "query($id: ID!) { application(id: $id) { history { edges { node { toStage } } } } }",
         {"id": aid},
     )
-    assert [h["toStage"] for h in history["application"]["history"]] == ["sourced", "screening"]
+    assert [h["toStage"] for h in nodes(history["application"]["history"])] == [
+        "sourced",
+        "screening",
+    ]
 
 
 async def test_fit_check_matches_rest(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -406,7 +419,7 @@ async def test_mutations_walk_the_calibration_loop_with_rest_error_codes(
 
     transition = f"""
     mutation($input: TransitionApplicationInput!) {{ transitionApplication(input: $input) {{
-      __typename ... on ApplicationPayload {{ application {{ stage history {{ toStage reason }} }} }} {RESULT_FIELDS}
+      __typename ... on ApplicationPayload {{ application {{ stage history {{ edges {{ node {{ toStage reason }} }} }} }} }} {RESULT_FIELDS}
     }} }}
     """
     illegal = (
@@ -458,7 +471,10 @@ async def test_mutations_walk_the_calibration_loop_with_rest_error_codes(
         )
     )["transitionApplication"]
     assert legal["application"]["stage"] == "screening"
-    assert legal["application"]["history"][-1] == {"toStage": "screening", "reason": "Phone screen"}
+    assert nodes(legal["application"]["history"])[-1] == {
+        "toStage": "screening",
+        "reason": "Phone screen",
+    }
 
     create_slate = f"""
     mutation($input: CreateSlateInput!) {{ createSlate(input: $input) {{
@@ -719,7 +735,7 @@ async def test_a_roles_slates_cost_the_same_statements_whatever_their_number(
             response = await gql(client, who, SLATES_QUERY, {"id": role_id})
             body = response.json()
             assert not body.get("errors"), body
-            got = body["data"]["role"]["slates"]
+            got = nodes(body["data"]["role"]["slates"])
             assert len(got) == slates
             assert all(len(s["items"]) == size for s in got)
             assert all(i["application"]["candidate"]["name"] for s in got for i in s["items"])

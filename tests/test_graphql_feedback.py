@@ -92,7 +92,7 @@ query($id: ID!) {
 ROLE = """
 query($id: ID!) {
   role(id: $id) {
-    offers { id status applicationId compensation { currency baseSalary } }
+    offers { edges { node { id status applicationId compensation { currency baseSalary } } } }
     dashboard {
       roleId offersOut offersAccepted offersDeclined acceptanceRate overdueScorecards
       timeToFeedback { interviewerName submitted medianHours }
@@ -415,7 +415,8 @@ async def test_offers_through_graphql_and_the_role_figures(
     assert (await move("sent", h.recruiter))["offer"]["status"] == "sent"
 
     data = await gql_data(client, h.hm, ROLE, {"id": global_id("Role", h.role_id)})
-    assert [(o["id"], o["status"], o["applicationId"]) for o in data["role"]["offers"]] == [
+    offers = [e["node"] for e in data["role"]["offers"]["edges"]]
+    assert [(o["id"], o["status"], o["applicationId"]) for o in offers] == [
         (offer["id"], "sent", application_id)
     ]
     figures = data["role"]["dashboard"]

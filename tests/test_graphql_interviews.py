@@ -515,7 +515,9 @@ async def test_racing_graphql_schedulers_one_wins(
 APPLICATION = """
 query($id: ID!) {
   application(id: $id) {
-    interviews { databaseId kind status interviewers { response member { name } } }
+    interviews { edges { node {
+      databaseId kind status interviewers { response member { name } }
+    } } }
     packet {
       applicationId roleTitle candidateName screeningNotes github
       documents { id kind filename contentType sizeBytes downloadUrl }
@@ -549,11 +551,12 @@ async def test_application_interviews_and_packet_over_graphql(
 
     data = await gql_data(client, hiring.recruiter, APPLICATION, {"id": hiring.app_id})
     application = data["application"]
-    assert [(i["databaseId"], i["kind"]) for i in application["interviews"]] == [
+    interviews = [e["node"] for e in application["interviews"]["edges"]]
+    assert [(i["databaseId"], i["kind"]) for i in interviews] == [
         (one["id"], "technical"),
         (two["id"], "team"),
     ]
-    assert application["interviews"][0]["interviewers"] == [
+    assert interviews[0]["interviewers"] == [
         {"response": "needs_action", "member": {"name": "Ivan"}}
     ]
     packet = application["packet"]
@@ -572,7 +575,10 @@ async def test_application_interviews_and_packet_over_graphql(
     assert download.content == MINIMAL_PDF
     # The hiring manager of the role sees the same interviews.
     by_hm = await gql_data(client, hiring.hm, APPLICATION, {"id": hiring.app_id})
-    assert {i["databaseId"] for i in by_hm["application"]["interviews"]} == {one["id"], two["id"]}
+    assert {e["node"]["databaseId"] for e in by_hm["application"]["interviews"]["edges"]} == {
+        one["id"],
+        two["id"],
+    }
 
 
 async def test_interviewer_gets_nothing_of_the_candidate_beyond_their_interviews(

@@ -252,6 +252,7 @@ BODIES: dict[str, Callable[[SeededOrg], dict[str, Any]]] = {
         "external_id": "taken-over",
     },
     "CandidateUpdate": lambda me: {"name": "Taken over", "skills": ["Python"]},
+    "ErasureRequest": lambda me: {"reason": "subject_request"},
     "ApplicationUpdate": lambda me: {"screening_notes": "Taken over", "recruiter_rating": 1},
     "TransitionCreate": lambda me: {"action": "move", "to_stage": "screening", "reason": "Taken"},
     "SlateUpdate": lambda me: {"note": "Taken over"},
@@ -1351,18 +1352,22 @@ FIT_CHECK = "query($r: ID!, $c: ID!) { fitCheck(roleId: $r, candidateId: $c) { s
 # Everything a caller can reach of the pipeline from its lists, each edge once.
 PIPELINE_EDGES = """
 {
-  candidates(first: 100) { edges { node {
+  candidates(first: 20) { edges { node {
     id databaseId name email skills
-    applications { id databaseId role { id } history { reason actorMemberId } }
-    documents { id filename sha256 downloadUrl }
+    applications(first: 10) { edges { node {
+      id databaseId role { id } history(first: 10) { edges { node { reason actorMemberId } } }
+    } } }
+    documents(first: 10) { edges { node { id filename sha256 downloadUrl } } }
   } } }
-  roles(first: 100) { edges { node {
+  roles(first: 20) { edges { node {
     id
-    applications { id databaseId screeningNotes candidate { id databaseId email name } }
-    slates { id databaseId note items {
+    applications(first: 10) { edges { node {
+      id databaseId screeningNotes candidate { id databaseId email name }
+    } } }
+    slates(first: 10) { edges { node { id databaseId note items {
       id question decision { id missingSkills redFlags note answer decidedById }
       application { id candidate { id email } }
-    } }
+    } } } }
     insights {
       roleId decisions approvalRateBySlate { slateId }
       topRejectionReasons { value count } mostMissingSkills { value count }
@@ -1407,9 +1412,9 @@ CALENDARS = """
     id databaseId name memberId accountEmail credentialNames
     health { calendars recentErrors { reason } unmatchedMembers { memberId email } }
   } } }
-  members(first: 100) { edges { node { id calendars {
+  members(first: 100) { edges { node { id calendars { edges { node {
     id databaseId connectionId memberId name
-  } } } }
+  } } } } } }
 }
 """
 
@@ -1537,6 +1542,12 @@ MUTATIONS: dict[str, MutationCase] = {
         'mutation($id: ID!) { r: updateCandidate(input: {id: $id, name: "Taken over"}) { '
         + RESULT
         + " } }",
+        {"id": g.candidate(g.theirs)},
+        "not_found",
+    ),
+    "eraseCandidate": lambda g: (
+        "mutation($id: ID!) { r: eraseCandidate(input: {candidateId: $id, "
+        'reason: "subject_request"}) { ' + RESULT + " } }",
         {"id": g.candidate(g.theirs)},
         "not_found",
     ),
@@ -2029,7 +2040,7 @@ async def test_graphql_never_shows_or_changes_another_tenants_records(
         client,
         headers,
         "{ roles(first: 100) { edges { node { id databaseId title recruiter { id email } hiringManager { id email }"
-        " intake { databaseId } intakeRevisions { databaseId } externalRefs { connectionId externalId } } } }"
+        " intake { databaseId } intakeRevisions { edges { node { databaseId } } } externalRefs { connectionId externalId } } } }"
         " members(first: 100) { edges { node { id databaseId email } } }"
         " viewer { member { id } organization { id databaseId } } organization { databaseId } }",
         {},
@@ -2064,7 +2075,9 @@ async def test_graphql_never_shows_or_changes_another_tenants_records(
     shown_connections = {e["node"]["databaseId"] for e in data["calendarConnections"]["edges"]}
     assert shown_connections == set(seeded.my_seed.calendar_connection_ids), data
     shown_calendars = {
-        c["databaseId"] for e in data["members"]["edges"] for c in e["node"]["calendars"]
+        c["node"]["databaseId"]
+        for e in data["members"]["edges"]
+        for c in e["node"]["calendars"]["edges"]
     }
     assert shown_calendars == set(seeded.my_seed.calendar_ids), data
 

@@ -13,7 +13,7 @@ from strawberry.fastapi import BaseContext
 
 from app.api.deps import current_actor
 from app.auth import Actor
-from app.db import Database
+from app.db import Database, settings_of
 from app.graphql.loaders import Loaders
 
 
@@ -29,6 +29,11 @@ class Context(BaseContext):
     def __post_init__(self) -> None:
         super().__init__()
         self.loaders = Loaders(self.session, self.actor)
+
+    @property
+    def max_first(self) -> int:
+        """The largest `first` a connection takes (`HIRELOOP_GRAPHQL_MAX_FIRST`)."""
+        return settings_of(self.session).graphql_max_first
 
 
 async def get_context(

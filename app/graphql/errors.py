@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 
@@ -89,8 +90,19 @@ async def run_mutation(work: Callable[[], Awaitable[T]]) -> T | MutationError:
         )
 
 
+# graphql-core's "Did you mean 'x', 'y', or 'z'?" in unknown field, argument, type, enum value
+# and input field messages.
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class DomainErrorCodes(SchemaExtension):
-    """Give query errors the REST code and status, and hide internals of unexpected ones."""
+    """Give query errors the REST code and status, and hide internals of unexpected ones.
+
+    With `suggestions` off, the "Did you mean ...?" graphql-core adds to messages is cut.
+    """
+
+    def __init__(self, *, suggestions: bool = True) -> None:
+        self.suggestions = suggestions
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -109,6 +121,8 @@ class DomainErrorCodes(SchemaExtension):
                 # the client's request, said in GraphQL's own words.
                 if isinstance(original, GraphQLError):
                     error.message = original.message
+                if not self.suggestions:
+                    error.message = SUGGESTION.sub("", error.message)
                 error.extensions = {
                     "code": "invalid_query",
                     "status": 400,

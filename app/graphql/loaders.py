@@ -14,13 +14,18 @@ from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
 from app.domain.calendars import connections as calendar_connections
 from app.domain.calendars.schemas import MemberCalendarPublic
-from app.domain.calibration import slates
-from app.domain.calibration.schemas import SlateItemPublic, SlateSummaryPublic
+from app.domain.calibration import insights, slates
+from app.domain.calibration.schemas import RoleInsights, SlateItemPublic, SlateSummaryPublic
 from app.domain.candidates import documents
 from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
-from app.domain.feedback import decisions, offers, scorecards
-from app.domain.feedback.schemas import DecisionPublic, OfferPublic, ScorecardPublic
+from app.domain.feedback import closing, decisions, offers, scorecards
+from app.domain.feedback.schemas import (
+    DecisionPublic,
+    OfferPublic,
+    RoleDashboard,
+    ScorecardPublic,
+)
 from app.domain.integrations import service as integrations
 from app.domain.integrations.schemas import ExternalRefPublic
 from app.domain.interviews import service as interviews
@@ -116,4 +121,11 @@ class Loaders:
         )
         self.calendars_by_member: DataLoader[K, list[MemberCalendarPublic] | None] = _loader(
             calendar_connections.calendars_of_members, session, actor, list
+        )
+        # Per-row figures computed in SQL: a page of roles costs their fixed set of statements.
+        self.insights: DataLoader[K, RoleInsights | None] = _loader(
+            insights.insights_for_roles, session, actor
+        )
+        self.dashboard: DataLoader[K, RoleDashboard | None] = _loader(
+            closing.dashboards_for_roles, session, actor
         )

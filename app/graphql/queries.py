@@ -158,7 +158,9 @@ class Query:
                 "q": q,
             },
         )
-        page = await roles.list_roles(ctx.session, ctx.actor, filters, page_request(first, after))
+        page = await roles.list_roles(
+            ctx.session, ctx.actor, filters, page_request(first, after, ctx.max_first)
+        )
         await prefetch.role_edges(ctx.loaders, page.items, prefetch.selected(info, "edges", "node"))
         edges = [RoleEdge(cursor=cursor_of(r), node=Role.from_public(r)) for r in page.items]
         return RoleConnection(
@@ -185,7 +187,7 @@ class Query:
         ctx = info.context
         filters = validate(MemberFilters, {"permission_set": permission_set, "q": q})
         page = await organizations.list_members(
-            ctx.session, ctx.actor, filters, page_request(first, after)
+            ctx.session, ctx.actor, filters, page_request(first, after, ctx.max_first)
         )
         if "calendars" in prefetch.selected(info, "edges", "node"):
             await ctx.loaders.calendars_by_member.load_many([m.id for m in page.items])
@@ -205,7 +207,7 @@ class Query:
     ) -> CalendarConnectionConnection:
         ctx = info.context
         page = await calendar_connections.list_connections(
-            ctx.session, ctx.actor, page_request(first, after)
+            ctx.session, ctx.actor, page_request(first, after, ctx.max_first)
         )
         return CalendarConnectionConnection(
             edges=[
@@ -257,7 +259,7 @@ class Query:
             },
         )
         page = await candidates.list_candidates(
-            ctx.session, ctx.actor, filters, page_request(first, after)
+            ctx.session, ctx.actor, filters, page_request(first, after, ctx.max_first)
         )
         return CandidateConnection(
             edges=[

@@ -19,6 +19,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from app.graphql.cost import CostLimit
 from app.graphql.errors import DomainErrorCodes
 from app.graphql.mutations import (
     CalendarMutation,
@@ -55,14 +56,24 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.graphql_introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
+    suggestions = settings.graphql_introspection_enabled
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        DomainErrorCodes,
+        # Without introspection ("production"), "Did you mean ...?" is cut from error messages
+        # too: suggestions would otherwise disclose the schema a field name at a time.
+        lambda: DomainErrorCodes(suggestions=suggestions),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: AddValidationRules(rules),
         # Parsing and validating the same document again is most of a small query's cost;
         # both caches live at module level, shared by every request.
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        # After validation, before any resolver: `first` within its cap and the estimated cost
+        # within HIRELOOP_GRAPHQL_MAX_COST (app/graphql/cost.py).
+        lambda: CostLimit(
+            max_cost=settings.graphql_max_cost,
+            max_first=settings.graphql_max_first,
+            slate_max_size=settings.slate_max_size,
+        ),
     ]
     return HireloopSchema(
         query=Query,

@@ -42,6 +42,27 @@ async def role_insights(session: AsyncSession, actor: Actor, role_id: uuid.UUID)
     return build_insights(role_id, rows, intake)
 
 
+async def insights_for_roles(
+    session: AsyncSession, actor: Actor, role_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, RoleInsights]:
+    """GraphQL's loader: insights of several roles in a fixed number of statements (the roles
+    the actor may not see are left out)."""
+    visible = await roles_repo.read_roles(
+        session, actor.organization_id, role_ids, managed_by=managed_scope(actor)
+    )
+    ids = [r["id"] for r in visible]
+    if not ids:
+        return {}
+    rows = await repository.insight_rows_for_roles(session, actor.organization_id, ids)
+    intakes = {
+        r["role_id"]: IntakeContent.model_validate(r["content"])
+        for r in await roles_repo.current_intakes(session, actor.organization_id, ids)
+    }
+    return {
+        role_id: build_insights(role_id, rows[role_id], intakes.get(role_id)) for role_id in ids
+    }
+
+
 def build_insights(
     role_id: uuid.UUID, rows: dict[str, Any], intake: IntakeContent | None
 ) -> RoleInsights:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text, update
@@ -143,79 +144,114 @@ async def open_slate_items(
     return [(a, s) for a, s in (await session.execute(stmt)).all()]
 
 
+# Each statement takes an array of role ids (`:roles`) and answers for all of them, so insights
+# for a page of roles cost as many statements as insights for one.
 _APPROVAL_BY_SLATE = text(
     """
-    SELECT s.id, s.sent_at,
+    SELECT s.role_id, s.id, s.sent_at,
            count(d.id) AS decided,
            count(d.id) FILTER (WHERE d.decision = 'approve') AS approved
     FROM slates s
     LEFT JOIN slate_decisions d ON d.slate_id = s.id AND d.is_current
-    WHERE s.organization_id = :org AND s.role_id = :role AND s.status <> 'draft'
-    GROUP BY s.id, s.sent_at
+    WHERE s.organization_id = :org AND s.role_id = ANY(:roles) AND s.status <> 'draft'
+    GROUP BY s.role_id, s.id, s.sent_at
     ORDER BY s.sent_at, s.id
     """
 )
 
 _TOTALS = text(
     """
-    SELECT count(*) AS decisions,
+    SELECT role_id,
+           count(*) AS decisions,
            count(*) FILTER (WHERE decision = 'approve') AS approvals,
            count(*) FILTER (WHERE decision = 'reject') AS rejections,
            count(*) FILTER (WHERE decision = 'waitlist') AS waitlisted
     FROM slate_decisions
-    WHERE organization_id = :org AND role_id = :role AND is_current
+    WHERE organization_id = :org AND role_id = ANY(:roles) AND is_current
+    GROUP BY role_id
     """
 )
 
 # Tags of current rejections, counted case-insensitively: categories, missing skills, red flags.
 _REJECTION_TAGS = text(
     """
-    SELECT kind, min(value) AS value, count(*) AS n
+    SELECT role_id, kind, min(value) AS value, count(*) AS n
     FROM (
-        SELECT 'category' AS kind, c.value FROM slate_decisions d, jsonb_array_elements_text(d.categories) AS c(value)
-        WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'reject'
+        SELECT d.role_id, 'category' AS kind, c.value FROM slate_decisions d, jsonb_array_elements_text(d.categories) AS c(value)
+        WHERE d.organization_id = :org AND d.role_id = ANY(:roles) AND d.is_current AND d.decision = 'reject'
         UNION ALL
-        SELECT 'skill', s.value FROM slate_decisions d, jsonb_array_elements_text(d.missing_skills) AS s(value)
-        WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'reject'
+        SELECT d.role_id, 'skill', s.value FROM slate_decisions d, jsonb_array_elements_text(d.missing_skills) AS s(value)
+        WHERE d.organization_id = :org AND d.role_id = ANY(:roles) AND d.is_current AND d.decision = 'reject'
         UNION ALL
-        SELECT 'red_flag', f.value FROM slate_decisions d, jsonb_array_elements_text(d.red_flags) AS f(value)
-        WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'reject'
+        SELECT d.role_id, 'red_flag', f.value FROM slate_decisions d, jsonb_array_elements_text(d.red_flags) AS f(value)
+        WHERE d.organization_id = :org AND d.role_id = ANY(:roles) AND d.is_current AND d.decision = 'reject'
     ) tags
-    GROUP BY kind, lower(value)
+    GROUP BY role_id, kind, lower(value)
     ORDER BY n DESC, lower(value)
     """
 )
 
 _MEDIAN_REVIEW = text(
     """
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - s.sent_at)) / 3600.0
+    SELECT d.role_id,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - s.sent_at)) / 3600.0
     FROM slate_decisions d JOIN slates s ON s.id = d.slate_id
-    WHERE d.organization_id = :org AND d.role_id = :role AND d.revision = 1 AND s.sent_at IS NOT NULL
+    WHERE d.organization_id = :org AND d.role_id = ANY(:roles) AND d.revision = 1 AND s.sent_at IS NOT NULL
+    GROUP BY d.role_id
     """
 )
 
 _WAITLIST = text(
     """
-    SELECT d.application_id, d.slate_id, d.waitlist_question
-    FROM slate_decisions d
-    WHERE d.organization_id = :org AND d.role_id = :role AND d.is_current AND d.decision = 'waitlist'
-    ORDER BY d.created_at, d.id
-    LIMIT 100
+    SELECT role_id, application_id, slate_id, waitlist_question FROM (
+        SELECT d.role_id, d.application_id, d.slate_id, d.waitlist_question, d.created_at, d.id,
+               row_number() OVER (PARTITION BY d.role_id ORDER BY d.created_at, d.id) AS n
+        FROM slate_decisions d
+        WHERE d.organization_id = :org AND d.role_id = ANY(:roles) AND d.is_current
+          AND d.decision = 'waitlist'
+    ) w
+    WHERE n <= 100
+    ORDER BY created_at, id
     """
 )
+
+
+@dataclass(frozen=True)
+class _Totals:
+    decisions: int = 0
+    approvals: int = 0
+    rejections: int = 0
+    waitlisted: int = 0
 
 
 async def insight_rows(
     session: AsyncSession, organization_id: uuid.UUID, role_id: uuid.UUID
 ) -> dict[str, Any]:
-    params = {"org": organization_id, "role": role_id}
-    return {
-        "by_slate": (await session.execute(_APPROVAL_BY_SLATE, params)).all(),
-        "totals": (await session.execute(_TOTALS, params)).one(),
-        "tags": (await session.execute(_REJECTION_TAGS, params)).all(),
-        "median_hours": (await session.execute(_MEDIAN_REVIEW, params)).scalar(),
-        "waitlist": (await session.execute(_WAITLIST, params)).all(),
+    return (await insight_rows_for_roles(session, organization_id, [role_id]))[role_id]
+
+
+async def insight_rows_for_roles(
+    session: AsyncSession, organization_id: uuid.UUID, role_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The aggregated rows insights are built from, for each role: five statements in all."""
+    params = {"org": organization_id, "roles": list(role_ids)}
+    found: dict[uuid.UUID, dict[str, Any]] = {
+        r: {"by_slate": [], "totals": _Totals(), "tags": [], "median_hours": None, "waitlist": []}
+        for r in role_ids
     }
+    for row in (await session.execute(_APPROVAL_BY_SLATE, params)).all():
+        found[row.role_id]["by_slate"].append(row)
+    for row in (await session.execute(_TOTALS, params)).all():
+        found[row.role_id]["totals"] = row
+    for role_id, kind, value, n in (await session.execute(_REJECTION_TAGS, params)).all():
+        found[role_id]["tags"].append((kind, value, n))
+    for role_id, hours in (await session.execute(_MEDIAN_REVIEW, params)).all():
+        found[role_id]["median_hours"] = hours
+    for role_id, application_id, slate_id, question in (
+        await session.execute(_WAITLIST, params)
+    ).all():
+        found[role_id]["waitlist"].append((application_id, slate_id, question))
+    return found
 
 
 # Past rejections for the role ranked by likeness to a candidate: Jaccard of skills (70%) and

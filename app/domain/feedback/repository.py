@@ -428,41 +428,67 @@ async def claim_at_risk(
     return [(o, a) for o, a in rows.all()]
 
 
+# Each statement takes an array of role ids (`:roles`) and answers for all of them, so the
+# figures of a page of roles cost as many statements as those of one.
 _STAGE_TIMES = text(
     """
-    SELECT stage, count(*) AS n, avg(extract(epoch FROM :now - stage_entered_at)) / 86400.0 AS days
-    FROM applications WHERE organization_id = :org AND role_id = :role AND outcome = 'active'
-    GROUP BY stage
+    SELECT role_id, stage, count(*) AS n,
+           avg(extract(epoch FROM :now - stage_entered_at)) / 86400.0 AS days
+    FROM applications WHERE organization_id = :org AND role_id = ANY(:roles) AND outcome = 'active'
+    GROUP BY role_id, stage
     """
 )
 
 _FEEDBACK_TIMES = text(
     """
-    SELECT s.interviewer_id, m.name, count(*) AS n,
+    SELECT s.role_id, s.interviewer_id, m.name, count(*) AS n,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.first_submitted_at - i.end_at)) / 3600.0
     FROM scorecards s JOIN interviews i ON i.id = s.interview_id JOIN members m ON m.id = s.interviewer_id
-    WHERE s.organization_id = :org AND s.role_id = :role AND s.first_submitted_at IS NOT NULL
-    GROUP BY s.interviewer_id, m.name
+    WHERE s.organization_id = :org AND s.role_id = ANY(:roles) AND s.first_submitted_at IS NOT NULL
+    GROUP BY s.role_id, s.interviewer_id, m.name
     ORDER BY m.name
     """
 )
 
-_OVERDUE_FOR_ROLE = text(
-    f"SELECT count(*) FROM ({_OWED}) owed WHERE organization_id = :org AND role_id = :role AND due_at <= :now"
+_OVERDUE_FOR_ROLES = text(
+    f"""
+    SELECT role_id, count(*) FROM ({_OWED}) owed
+    WHERE organization_id = :org AND role_id = ANY(:roles) AND due_at <= :now
+    GROUP BY role_id
+    """
 )
 
 _OFFER_COUNTS = text(
-    "SELECT status, count(*) FROM offers WHERE organization_id = :org AND role_id = :role GROUP BY status"
+    """
+    SELECT role_id, status, count(*) FROM offers
+    WHERE organization_id = :org AND role_id = ANY(:roles)
+    GROUP BY role_id, status
+    """
 )
 
 
 async def dashboard_rows(
     session: AsyncSession, organization_id: uuid.UUID, role_id: uuid.UUID, now: datetime
 ) -> dict[str, Any]:
-    params = {"org": organization_id, "role": role_id, "now": now}
-    return {
-        "stages": (await session.execute(_STAGE_TIMES, params)).all(),
-        "feedback": (await session.execute(_FEEDBACK_TIMES, params)).all(),
-        "overdue": int(await session.scalar(_OVERDUE_FOR_ROLE, params) or 0),
-        "offers": dict((await session.execute(_OFFER_COUNTS, params)).all()),
+    return (await dashboard_rows_for_roles(session, organization_id, [role_id], now))[role_id]
+
+
+async def dashboard_rows_for_roles(
+    session: AsyncSession, organization_id: uuid.UUID, role_ids: Sequence[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The rows each role's dashboard is built from: four statements in all."""
+    params = {"org": organization_id, "roles": list(role_ids), "now": now}
+    found: dict[uuid.UUID, dict[str, Any]] = {
+        r: {"stages": [], "feedback": [], "overdue": 0, "offers": {}} for r in role_ids
     }
+    for role_id, stage, n, days in (await session.execute(_STAGE_TIMES, params)).all():
+        found[role_id]["stages"].append((stage, n, days))
+    for role_id, member_id, name, n, hours in (
+        await session.execute(_FEEDBACK_TIMES, params)
+    ).all():
+        found[role_id]["feedback"].append((member_id, name, n, hours))
+    for role_id, n in (await session.execute(_OVERDUE_FOR_ROLES, params)).all():
+        found[role_id]["overdue"] = int(n)
+    for role_id, status, n in (await session.execute(_OFFER_COUNTS, params)).all():
+        found[role_id]["offers"][status] = n
+    return found

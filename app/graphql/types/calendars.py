@@ -146,3 +146,15 @@ class MemberCalendar:
 @strawberry_pydantic.type(model=schemas.OAuthStarted, all_fields=True)
 class OAuthStarted:
     pass
+
+
+@strawberry.type
+class MemberCalendarEdge:
+    cursor: str
+    node: MemberCalendar
+
+
+@strawberry.type
+class MemberCalendarConnection:
+    edges: list[MemberCalendarEdge]
+    page_info: PageInfo

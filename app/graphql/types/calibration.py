@@ -11,7 +11,7 @@ from strawberry.experimental import pydantic as strawberry_pydantic
 from app.domain.calibration import schemas
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
-from app.graphql.types.node import Node
+from app.graphql.types.node import Node, PageInfo
 from app.graphql.types.pipeline import Application
 
 
@@ -114,7 +114,22 @@ class Slate(Node):
             created_at=s.created_at,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The slate's candidates in order. A list, as it is bounded: a slate holds at "
+        "most HIRELOOP_SLATE_MAX_SIZE items (10 unless configured)"
+    )
     async def items(self, info: strawberry.Info[Context, None]) -> list[SlateItem]:
         rows = await info.context.loaders.slate_items.load(self.database_id) or []
         return [SlateItem.from_public(i) for i in rows]
+
+
+@strawberry.type
+class SlateEdge:
+    cursor: str
+    node: Slate
+
+
+@strawberry.type
+class SlateConnection:
+    edges: list[SlateEdge]
+    page_info: PageInfo

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import strawberry
 from strawberry.experimental import pydantic as strawberry_pydantic
 from strawberry.scalars import JSON
 
 from app.domain.feedback import schemas
+from app.graphql.types.node import PageInfo
 
 
 @strawberry_pydantic.type(model=schemas.ScorecardPublic, all_fields=True)
@@ -43,6 +45,18 @@ class Compensation:
 @strawberry_pydantic.type(model=schemas.OfferPublic, all_fields=True)
 class Offer:
     status: str
+
+
+@strawberry.type
+class OfferEdge:
+    cursor: str
+    node: Offer
+
+
+@strawberry.type
+class OfferConnection:
+    edges: list[OfferEdge]
+    page_info: PageInfo
 
 
 @strawberry_pydantic.type(model=schemas.WaitingCandidate, all_fields=True)

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from app.domain.roles.schemas import IntakeRevisionPublic
 from app.graphql.ids import to_global_id
-from app.graphql.types.node import Node
+from app.graphql.types.node import Node, PageInfo
 
 
 @strawberry.type
@@ -70,7 +70,7 @@ class IntakeRevision(Node):
     def must_have_skills(self) -> list[str]:
         return self.revision.must_have_skills
 
-    @strawberry.field
+    @strawberry.field(description="A list, as the intake allows at most 100")
     def skills(self) -> list[Skill]:
         return [
             Skill(
@@ -111,7 +111,7 @@ class IntakeRevision(Node):
     def suitability_evidence(self) -> list[str]:
         return self.revision.content.suitability_evidence
 
-    @strawberry.field
+    @strawberry.field(description="A list, as the intake allows at most 50")
     def screening_questions(self) -> list[ScreeningQuestion]:
         return [
             ScreeningQuestion(question=q.question, good_answer=q.good_answer)
@@ -122,7 +122,7 @@ class IntakeRevision(Node):
     def benchmark_performer(self) -> str | None:
         return self.revision.content.benchmark_performer
 
-    @strawberry.field
+    @strawberry.field(description="A list, as the intake allows at most 20")
     def negotiables(self) -> list[Negotiable]:
         return [
             Negotiable(variable=n.variable, flexibility=n.flexibility)
@@ -132,3 +132,15 @@ class IntakeRevision(Node):
     @strawberry.field(description="The whole intake, in the REST shape")
     def content(self) -> JSON:
         return cast(JSON, self.revision.content.model_dump(mode="json"))
+
+
+@strawberry.type
+class IntakeRevisionEdge:
+    cursor: str
+    node: IntakeRevision
+
+
+@strawberry.type
+class IntakeRevisionConnection:
+    edges: list[IntakeRevisionEdge]
+    page_info: PageInfo

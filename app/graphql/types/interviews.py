@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import cast
 
 import strawberry
@@ -13,9 +14,14 @@ from strawberry.scalars import JSON
 from app.domain.interviews import prep, schemas
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
+from app.graphql.pagination import nested_page
 from app.graphql.types.feedback import Scorecard
 from app.graphql.types.member import Member
-from app.graphql.types.node import Node
+from app.graphql.types.node import Node, PageInfo
+
+# An interview's panel is at most this many interviewers (`interviewer_ids` of the scheduling
+# inputs), and each has at most one scorecard for it: the two lists below are bounded by it.
+MAX_PANEL = 10
 
 
 @strawberry_pydantic.type(model=schemas.SuggestedInterviewer, all_fields=True)
@@ -120,7 +126,9 @@ class Interview(Node):
     status_reason: str | None
     ical_uid: str
     ical_sequence: int
-    interviewers: list[Interviewer]
+    interviewers: list[Interviewer] = strawberry.field(
+        description=f"The panel: a list, as it is bounded (at most {MAX_PANEL} interviewers)"
+    )
     version: int
     application_id: uuid.UUID
 
@@ -132,7 +140,8 @@ class Interview(Node):
         )
 
     @strawberry.field(
-        description="Scorecards you may read: your own, and the others' once yours is submitted"
+        description="Scorecards you may read: your own, and the others' once yours is submitted. "
+        f"A list, as it is bounded: one scorecard per interviewer, at most {MAX_PANEL}"
     )
     async def scorecards(self, info: strawberry.Info[Context, None]) -> list[Scorecard]:
         rows = await info.context.loaders.scorecards_by_interview.load(self.database_id) or []
@@ -160,3 +169,28 @@ class Interview(Node):
             version=i.version,
             application_id=i.application_id,
         )
+
+
+@strawberry.type
+class InterviewEdge:
+    cursor: str
+    node: Interview
+
+
+@strawberry.type
+class InterviewConnection:
+    edges: list[InterviewEdge]
+    page_info: PageInfo
+
+
+def interview_connection(
+    rows: Sequence[schemas.InterviewPublic], first: int, after: str | None, max_first: int
+) -> InterviewConnection:
+    edges, page_info = nested_page(
+        rows,
+        first,
+        after,
+        max_first,
+        lambda cursor, i: InterviewEdge(cursor=cursor, node=Interview.from_public(i)),
+    )
+    return InterviewConnection(edges=edges, page_info=page_info)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Annotated, Any
 
 import strawberry
 
@@ -13,7 +13,8 @@ from app.domain.organizations.schemas import MemberPublic, OrganizationPublic
 from app.errors import InvalidInput
 from app.graphql.ids import parse_id, to_global_id
 from app.graphql.loaders import MISSING, peek
-from app.graphql.types.calendars import MemberCalendar
+from app.graphql.pagination import AFTER_HELP, FIRST_HELP, NESTED_FIRST, check_first, nested_page
+from app.graphql.types.calendars import MemberCalendar, MemberCalendarConnection, MemberCalendarEdge
 from app.graphql.types.feedback import CloseTheLoop
 from app.graphql.types.node import Node, PageInfo
 
@@ -75,7 +76,9 @@ class Member(Node):
             member=m,
         )
 
-    @strawberry.field(description="Weekly working hours in the member's own time zone")
+    @strawberry.field(
+        description="Weekly working hours in the member's own time zone (a list: one entry a day)"
+    )
     def working_hours(self) -> list[WorkingDay]:
         return [
             WorkingDay(day=day, hours=[TimeRange(start=r["start"], end=r["end"]) for r in ranges])
@@ -86,13 +89,20 @@ class Member(Node):
         description="The member's connected calendars (primary first): which count as busy, "
         "which one receives interviews, and each one's sync health"
     )
-    def calendars(self, info: strawberry.Info[Any, None]) -> list[MemberCalendar]:
+    def calendars(
+        self,
+        info: strawberry.Info[Any, None],
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = NESTED_FIRST,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+    ) -> MemberCalendarConnection:
         # Synchronous when the page prefetched them (Query.members), batched per request otherwise.
+        max_first: int = info.context.max_first
+        check_first(first, max_first)
         loader = info.context.loaders.calendars_by_member
         found = peek(loader, self.database_id)
         if found is MISSING:
-            return _calendars(loader.load(self.database_id))  # type: ignore[return-value]
-        return [MemberCalendar.from_public(c) for c in found or []]  # type: ignore[attr-defined]
+            return _calendars(loader.load(self.database_id), first, after, max_first)  # type: ignore[return-value]
+        return _calendar_connection(found or [], first, after, max_first)  # type: ignore[arg-type]
 
     @strawberry.field
     def preferences(self) -> UpdatePreferences:
@@ -107,8 +117,26 @@ class Member(Node):
         )
 
 
-async def _calendars(pending: Awaitable[list[MemberCalendarPublic] | None]) -> list[MemberCalendar]:
-    return [MemberCalendar.from_public(c) for c in await pending or []]
+def _calendar_connection(
+    rows: Sequence[MemberCalendarPublic], first: int, after: str | None, max_first: int
+) -> MemberCalendarConnection:
+    edges, page_info = nested_page(
+        rows,
+        first,
+        after,
+        max_first,
+        lambda cursor, c: MemberCalendarEdge(cursor=cursor, node=MemberCalendar.from_public(c)),
+    )
+    return MemberCalendarConnection(edges=edges, page_info=page_info)
+
+
+async def _calendars(
+    pending: Awaitable[list[MemberCalendarPublic] | None],
+    first: int,
+    after: str | None,
+    max_first: int,
+) -> MemberCalendarConnection:
+    return _calendar_connection(await pending or [], first, after, max_first)
 
 
 @strawberry.type

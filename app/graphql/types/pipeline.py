@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -12,11 +13,12 @@ from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
 from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
+from app.graphql.pagination import AFTER_HELP, FIRST_HELP, NESTED_FIRST, check_first, nested_page
 from app.graphql.types.node import Node, PageInfo
 
 if TYPE_CHECKING:
     from app.graphql.types.feedback import HiringDecision, ScorecardSummary
-    from app.graphql.types.interviews import Interview, PanelPacket
+    from app.graphql.types.interviews import InterviewConnection, PanelPacket
     from app.graphql.types.role import Role
 
 
@@ -126,15 +128,34 @@ class Candidate(Node):
             created_at=c.created_at,
         )
 
-    @strawberry.field
-    async def applications(self, info: strawberry.Info[Context, None]) -> list[Application]:
+    @strawberry.field(description="The candidate's applications you may see")
+    async def applications(
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = NESTED_FIRST,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+    ) -> ApplicationConnection:
+        check_first(first, info.context.max_first)
         rows = await info.context.loaders.applications_by_candidate.load(self.database_id) or []
-        return [Application.from_public(a) for a in rows]
+        return application_connection(rows, first, after, info.context.max_first)
 
-    @strawberry.field
-    async def documents(self, info: strawberry.Info[Context, None]) -> list[Document]:
+    @strawberry.field(description="The candidate's documents")
+    async def documents(
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = NESTED_FIRST,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+    ) -> DocumentConnection:
+        check_first(first, info.context.max_first)
         rows = await info.context.loaders.documents_by_candidate.load(self.database_id) or []
-        return [Document.from_public(d) for d in rows]
+        edges, page_info = nested_page(
+            rows,
+            first,
+            after,
+            info.context.max_first,
+            lambda cursor, d: DocumentEdge(cursor=cursor, node=Document.from_public(d)),
+        )
+        return DocumentConnection(edges=edges, page_info=page_info)
 
 
 @strawberry.type
@@ -188,12 +209,16 @@ class Application(Node):
         description="Interviews of this application (interviewers: the ones they are on)"
     )
     async def interviews(
-        self, info: strawberry.Info[Context, None]
-    ) -> list[Annotated[Interview, strawberry.lazy("app.graphql.types.interviews")]]:
-        from app.graphql.types.interviews import Interview
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = NESTED_FIRST,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+    ) -> Annotated[InterviewConnection, strawberry.lazy("app.graphql.types.interviews")]:
+        from app.graphql.types.interviews import interview_connection
 
+        check_first(first, info.context.max_first)
         rows = await info.context.loaders.interviews_by_application.load(self.database_id) or []
-        return [Interview.from_public(i) for i in rows]
+        return interview_connection(rows, first, after, info.context.max_first)
 
     @strawberry.field(
         description="Everything the panel needs: documents, notes, intake summary, interviews"
@@ -231,9 +256,22 @@ class Application(Node):
         return HiringDecision.from_pydantic(found) if found else None
 
     @strawberry.field(description="Every move: who, when and why")
-    async def history(self, info: strawberry.Info[Context, None]) -> list[Transition]:
+    async def history(
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = NESTED_FIRST,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+    ) -> TransitionConnection:
+        check_first(first, info.context.max_first)
         rows = await info.context.loaders.history.load(self.database_id) or []
-        return [Transition.from_public(t) for t in rows]
+        edges, page_info = nested_page(
+            rows,
+            first,
+            after,
+            info.context.max_first,
+            lambda cursor, t: TransitionEdge(cursor=cursor, node=Transition.from_public(t)),
+        )
+        return TransitionConnection(edges=edges, page_info=page_info)
 
 
 @strawberry.type
@@ -245,4 +283,53 @@ class CandidateEdge:
 @strawberry.type
 class CandidateConnection:
     edges: list[CandidateEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class ApplicationEdge:
+    cursor: str
+    node: Application
+
+
+@strawberry.type
+class ApplicationConnection:
+    edges: list[ApplicationEdge]
+    page_info: PageInfo
+
+
+def application_connection(
+    rows: Sequence[ApplicationPublic], first: int, after: str | None, max_first: int
+) -> ApplicationConnection:
+    edges, page_info = nested_page(
+        rows,
+        first,
+        after,
+        max_first,
+        lambda cursor, a: ApplicationEdge(cursor=cursor, node=Application.from_public(a)),
+    )
+    return ApplicationConnection(edges=edges, page_info=page_info)
+
+
+@strawberry.type
+class DocumentEdge:
+    cursor: str
+    node: Document
+
+
+@strawberry.type
+class DocumentConnection:
+    edges: list[DocumentEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class TransitionEdge:
+    cursor: str
+    node: Transition
+
+
+@strawberry.type
+class TransitionConnection:
+    edges: list[TransitionEdge]
     page_info: PageInfo

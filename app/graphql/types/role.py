@@ -3,22 +3,25 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
-from app.domain.calibration import insights
-from app.domain.feedback import closing
 from app.domain.roles.schemas import RolePublic
+from app.errors import NotFound
 from app.graphql.context import Context
 from app.graphql.ids import to_global_id
 from app.graphql.loaders import MISSING, peek
-from app.graphql.types.calibration import RoleInsights, Slate
-from app.graphql.types.feedback import Offer, RoleDashboard
-from app.graphql.types.intake import IntakeRevision
+from app.graphql.pagination import AFTER_HELP, FIRST_HELP, NESTED_FIRST, check_first, nested_page
+from app.graphql.types.calibration import RoleInsights, Slate, SlateConnection, SlateEdge
+from app.graphql.types.feedback import Offer, OfferConnection, OfferEdge, RoleDashboard
+from app.graphql.types.intake import IntakeRevision, IntakeRevisionConnection, IntakeRevisionEdge
 from app.graphql.types.member import Member
 from app.graphql.types.node import Node, PageInfo
-from app.graphql.types.pipeline import Application
+from app.graphql.types.pipeline import ApplicationConnection, application_connection
+
+First = Annotated[int, strawberry.argument(description=FIRST_HELP)]
+After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
 
 P = TypeVar("P")
 T = TypeVar("T")
@@ -84,11 +87,24 @@ class Role(Node):
         return IntakeRevision.from_public(found) if found else None  # type: ignore[arg-type]
 
     @strawberry.field(description="Every intake revision, oldest first")
-    async def intake_revisions(self, info: strawberry.Info[Context, None]) -> list[IntakeRevision]:
+    async def intake_revisions(
+        self, info: strawberry.Info[Context, None], first: First = NESTED_FIRST, after: After = None
+    ) -> IntakeRevisionConnection:
+        check_first(first, info.context.max_first)
         revisions = await info.context.loaders.intake_revisions.load(self.database_id) or []
-        return [IntakeRevision.from_public(r) for r in revisions]
+        edges, page_info = nested_page(
+            revisions,
+            first,
+            after,
+            info.context.max_first,
+            lambda cursor, r: IntakeRevisionEdge(cursor=cursor, node=IntakeRevision.from_public(r)),
+        )
+        return IntakeRevisionConnection(edges=edges, page_info=page_info)
 
-    @strawberry.field(description="The role's ids in connected systems")
+    @strawberry.field(
+        description="The role's ids in connected systems. A list, as it is bounded: at most one "
+        "per ATS connection of the organization"
+    )
     async def external_refs(self, info: strawberry.Info[Context, None]) -> list[ExternalRef]:
         refs = await info.context.loaders.role_refs.load(self.database_id) or []
         return [ExternalRef(connection_id=r.connection_id, external_id=r.external_id) for r in refs]
@@ -99,37 +115,66 @@ class Role(Node):
         info: strawberry.Info[Context, None],
         stage: str | None = None,
         outcome: str | None = None,
-    ) -> list[Application]:
+        first: First = NESTED_FIRST,
+        after: After = None,
+    ) -> ApplicationConnection:
+        check_first(first, info.context.max_first)
         rows = await info.context.loaders.applications_by_role.load(self.database_id) or []
-        return [
-            Application.from_public(a)
+        wanted = [
+            a
             for a in rows
             if (stage is None or a.stage == stage) and (outcome is None or a.outcome == outcome)
         ]
+        return application_connection(wanted, first, after, info.context.max_first)
 
     @strawberry.field(description="Slates, newest first (hiring managers see sent ones)")
-    async def slates(self, info: strawberry.Info[Context, None]) -> list[Slate]:
+    async def slates(
+        self, info: strawberry.Info[Context, None], first: First = NESTED_FIRST, after: After = None
+    ) -> SlateConnection:
+        check_first(first, info.context.max_first)
         rows = await info.context.loaders.slates_by_role.load(self.database_id) or []
-        return [Slate.from_public(s) for s in rows]
-
-    @strawberry.field(description="What the hiring manager's decisions teach about the role")
-    async def insights(self, info: strawberry.Info[Context, None]) -> RoleInsights:
-        ctx = info.context
-        return RoleInsights.from_pydantic(
-            await insights.role_insights(ctx.session, ctx.actor, self.database_id)
+        edges, page_info = nested_page(
+            rows,
+            first,
+            after,
+            info.context.max_first,
+            lambda cursor, sl: SlateEdge(cursor=cursor, node=Slate.from_public(sl)),
         )
+        return SlateConnection(edges=edges, page_info=page_info)
+
+    @strawberry.field(
+        description="What the hiring manager's decisions teach about the role (batched over a "
+        "page of roles)"
+    )
+    async def insights(self, info: strawberry.Info[Context, None]) -> RoleInsights:
+        found = await info.context.loaders.insights.load(self.database_id)
+        if found is None:
+            raise NotFound("role", self.database_id)
+        return RoleInsights.from_pydantic(found)
 
     @strawberry.field(description="The role's offers, newest first")
-    async def offers(self, info: strawberry.Info[Context, None]) -> list[Offer]:
+    async def offers(
+        self, info: strawberry.Info[Context, None], first: First = NESTED_FIRST, after: After = None
+    ) -> OfferConnection:
+        check_first(first, info.context.max_first)
         rows = await info.context.loaders.offers_by_role.load(self.database_id) or []
-        return [Offer.from_pydantic(o) for o in rows]
-
-    @strawberry.field(description="The recruiter's figures for the role")
-    async def dashboard(self, info: strawberry.Info[Context, None]) -> RoleDashboard:
-        ctx = info.context
-        return RoleDashboard.from_pydantic(
-            await closing.dashboard(ctx.session, ctx.actor, self.database_id)
+        edges, page_info = nested_page(
+            rows,
+            first,
+            after,
+            info.context.max_first,
+            lambda cursor, o: OfferEdge(cursor=cursor, node=Offer.from_pydantic(o)),
         )
+        return OfferConnection(edges=edges, page_info=page_info)
+
+    @strawberry.field(
+        description="The recruiter's figures for the role (batched over a page of roles)"
+    )
+    async def dashboard(self, info: strawberry.Info[Context, None]) -> RoleDashboard:
+        found = await info.context.loaders.dashboard.load(self.database_id)
+        if found is None:
+            raise NotFound("role", self.database_id)
+        return RoleDashboard.from_pydantic(found)
 
 
 def _member(
