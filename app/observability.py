@@ -1,16 +1,31 @@
-"""Structured JSON logs with the request id, and the Prometheus metrics."""
+"""Structured JSON logs with the request id, and the Prometheus metrics.
+
+Metrics of several API processes (`hireloop serve --workers N`) add up: `hireloop serve`
+then sets PROMETHEUS_MULTIPROC_DIR before the processes start, each process writes its
+figures to files there (prometheus_client's multiprocess mode), and whichever process answers
+/metrics reports the sum (see docs/operations.md#metrics)."""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import logging
+import os
 import re
 import sys
+import time
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 from pythonjsonlogger.orjson import OrjsonFormatter as JsonFormatter
 
@@ -83,6 +98,27 @@ class _RedactFilter(logging.Filter):
 _PLAIN = logging.Formatter()
 
 
+def iso_utc(created: float) -> str:
+    """A record's time as ISO 8601 in UTC with milliseconds: `2026-12-07T16:40:00.123Z`."""
+    seconds = int(created)
+    millis = int((created - seconds) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+class PlainFormatter(logging.Formatter):
+    """Plain text lines, timed in UTC (ISO 8601), never colored."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return iso_utc(record.created)
+
+
+class UtcJsonFormatter(JsonFormatter):
+    """One JSON object per line, `time` in UTC (ISO 8601)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return iso_utc(record.created)
+
+
 def configure_logging(level: str, json_logs: bool) -> None:
     # Records never show thread or process names, so do not look them up for every line.
     logging.logThreads = False
@@ -93,14 +129,14 @@ def configure_logging(level: str, json_logs: bool) -> None:
     handler.addFilter(_RedactFilter())
     if json_logs:
         handler.setFormatter(
-            JsonFormatter(
+            UtcJsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             )
         )
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+            PlainFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
         )
     root = logging.getLogger()
     root.handlers = [handler]
@@ -135,25 +171,81 @@ class _PoolCollector(Collector):
         yield size
 
 
+def multiprocess_dir() -> str | None:
+    """The folder the processes of one `hireloop serve --workers N` share their metrics in."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
 class Metrics:
+    """The API's metrics. In one process they live in `registry`; with PROMETHEUS_MULTIPROC_DIR
+    set (several processes), every process writes its figures to that folder and `registry`
+    reports the sum over all of them, so whichever process answers a scrape reports the whole
+    server. `process_*` always describe the process that answered."""
+
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.multiprocess = multiprocess_dir() is not None
+        # In multiprocess mode the figures are written to files, never to a registry.
+        own = None if self.multiprocess else CollectorRegistry()
         self.requests = Counter(
             "hireloop_http_requests_total",
             "HTTP requests",
             ["method", "route", "status"],
-            registry=self.registry,
+            registry=own,
         )
         self.latency = Histogram(
             "hireloop_http_request_duration_seconds",
             "HTTP request latency",
             ["method", "route"],
-            registry=self.registry,
+            registry=own,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self.pool = _PoolCollector()
-        self.registry.register(self.pool)
+        self._pool_gauges: tuple[Gauge, Gauge, Gauge] | None = None
+        self._pools_published = 0.0
+        if own is None:
+            self.registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
+            # Each process publishes its own pool's figures; the live processes' are summed.
+            self._pool_gauges = (
+                Gauge(
+                    "hireloop_db_pool_connections_in_use",
+                    "Connections checked out of the pool",
+                    registry=None,
+                    multiprocess_mode="livesum",
+                ),
+                Gauge(
+                    "hireloop_db_pool_connections_idle",
+                    "Idle connections in the pool",
+                    registry=None,
+                    multiprocess_mode="livesum",
+                ),
+                Gauge(
+                    "hireloop_db_pool_size",
+                    "Configured pool size",
+                    registry=None,
+                    multiprocess_mode="livesum",
+                ),
+            )
+        else:
+            self.registry = own
+            self.registry.register(self.pool)
+        ProcessCollector(registry=self.registry)
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def publish_pools(self) -> None:
+        """Multiprocess mode: write this process's pool figures where the others can sum them."""
+        if self._pool_gauges is None:
+            return
+        self._pools_published = time.monotonic()
+        in_use, idle, size = self._pool_gauges
+        in_use.set(sum(p.checkedout() for p in self.pool.pools))
+        idle.set(sum(p.checkedin() for p in self.pool.pools))
+        size.set(sum(p.size() for p in self.pool.pools))
+
+    def exposition(self) -> bytes:
+        """The Prometheus text for /metrics."""
+        self.publish_pools()
+        return generate_latest(self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request. The labelled children are kept, since looking them up by labels
@@ -167,3 +259,5 @@ class Metrics:
             )
         children[0].inc()
         children[1].observe(seconds)
+        if self._pool_gauges is not None and time.monotonic() - self._pools_published > 1.0:
+            self.publish_pools()

@@ -23,8 +23,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.db import Database
+from app.domain.organizations.service import create_organization
 from app.main import create_app
-from app.migrations import current_revision, head_revision, is_at_head
+from app.migrations import current_revision, head_revision, is_at_head, upgrade_head
 from tests.conftest import make_settings
 from tests.dbserver import fresh_database
 
@@ -161,6 +163,61 @@ async def test_org_create_refuses_an_invalid_email(fresh_url: str, tmp_path: Pat
     assert result.returncode != 0
     assert not KEY.search(result.stdout + result.stderr)
     assert await count(fresh_url, "organizations") == 0
+
+
+async def test_org_issue_key_replaces_a_lost_admin_key(fresh_url: str, tmp_path: Path) -> None:
+    await asyncio.to_thread(upgrade_head, fresh_url)
+    db = Database.connect(fresh_url, make_settings())
+    try:
+        async with db.transaction() as session:
+            org, _, created = await create_organization(
+                session, name="Initech", admin_email="a@initech.example", admin_name="A"
+            )
+    finally:
+        await db.dispose()
+    first, org_id = created.key, str(org.id)
+
+    # By name, the only admin: a new key, shown once, that works beside the first one.
+    issued = ok(await run(tmp_path, fresh_url, "org", "issue-key", "Initech"))
+    (second,) = KEY.findall(issued)
+    assert second != first
+    assert "a@initech.example" in issued
+    async with app_client(fresh_url) as client:
+        for key in (first, second):
+            answer = await client.get("/api/v1/organization", headers=bearer(key))
+            assert answer.status_code == 200, answer.text
+        # An admin's key: it may revoke the lost one.
+        keys = (await client.get("/api/v1/api-keys", headers=bearer(second))).json()["items"]
+        assert len(keys) == 2
+        lost = next(k for k in keys if first.startswith(k["prefix"]))
+        revoked = await client.post(f"/api/v1/api-keys/{lost['id']}/revoke", headers=bearer(second))
+        assert revoked.status_code == 200, revoked.text
+        assert (await client.get("/api/v1/organization", headers=bearer(first))).status_code == 401
+        # A second admin: the command then asks which one.
+        added = await client.post(
+            "/api/v1/members",
+            headers=bearer(second),
+            json={"email": "b@initech.example", "name": "B", "permission_set": "admin"},
+        )
+        assert added.status_code == 201, added.text
+
+    several = await run(tmp_path, fresh_url, "org", "issue-key", org_id)
+    assert several.returncode == 2
+    assert "--admin-email" in several.stderr
+    assert "b@initech.example" in several.stderr
+    assert not KEY.search(several.stdout + several.stderr)
+    chosen = ok(
+        await run(
+            tmp_path, fresh_url, "org", "issue-key", org_id, "--admin-email", "B@initech.example"
+        )
+    )
+    assert "b@initech.example" in chosen
+    assert len(KEY.findall(chosen)) == 1
+
+    unknown = await run(tmp_path, fresh_url, "org", "issue-key", "Globex")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "hireloop: no organization has the id or name 'Globex'"
+    assert await count(fresh_url, "api_keys") == 3
 
 
 # --- demo -----------------------------------------------------------------------------------

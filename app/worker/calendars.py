@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import uuid
 from collections.abc import Awaitable
 
 import httpx
@@ -17,6 +19,7 @@ import httpx
 from app.db import Database
 from app.domain.calendars import discovery, push, sync, writes
 from app.settings import Settings
+from app.worker.metrics import metrics
 
 log = logging.getLogger("hireloop.worker.calendars")
 
@@ -46,8 +49,30 @@ async def round_(db: Database, http: httpx.AsyncClient, settings: Settings, work
         async with limit:
             return await work  # type: ignore[misc]
 
+    async def read(calendar_id: uuid.UUID) -> None:
+        started = time.perf_counter()
+        try:
+            pages = await sync.sync_calendar(db, http, settings, worker, calendar_id)
+        except Exception:
+            metrics.outcome("calendar_read", "failed", time.perf_counter() - started)
+            log.exception("reading calendar %s failed", calendar_id)
+            return
+        # A read the provider refused is logged (WARNING) and retried by sync.py.
+        metrics.outcome("calendar_read", "read" if pages else "none", time.perf_counter() - started)
+
+    async def write(write_id: uuid.UUID) -> None:
+        started = time.perf_counter()
+        try:
+            written = await writes.write_one(db, http, settings, worker, write_id)
+        except Exception:
+            metrics.outcome("calendar_write", "failed", time.perf_counter() - started)
+            log.exception("interview write %s failed", write_id)
+            return
+        outcome = "written" if written else "not_written"
+        metrics.outcome("calendar_write", outcome, time.perf_counter() - started)
+
     await asyncio.gather(
-        *(bounded(sync.sync_calendar(db, http, settings, worker, c)) for c in calendar_ids),
-        *(bounded(writes.write_one(db, http, settings, worker, w)) for w in write_ids),
+        *(bounded(read(c)) for c in calendar_ids),
+        *(bounded(write(w)) for w in write_ids),
     )
     return found or bool(calendar_ids) or bool(write_ids)

@@ -14,6 +14,7 @@ import itertools
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import httpx
@@ -29,6 +30,7 @@ from app.domain.webhooks.repository import AttemptResult, DueDelivery
 from app.domain.webhooks.signing import signature_header
 from app.integrations import outbound
 from app.settings import Settings
+from app.worker.metrics import metrics
 
 log = logging.getLogger("hireloop.worker.webhooks")
 
@@ -72,6 +74,9 @@ class DeliveryPump:
         self._results_ready = asyncio.Event()
         self._secrets: dict[str, str] = {}
         self.sent = 0
+        # Called after each claiming round that did not fail (the worker's /healthz).
+        self.on_round: Callable[[], None] | None = None
+        self._event_ids: dict[uuid.UUID, uuid.UUID] = {}
 
     # --- claiming ------------------------------------------------------------------------
 
@@ -84,6 +89,7 @@ class DeliveryPump:
                 session, self.worker, min(free, 500), self.settings.worker_lease_seconds
             )
         for delivery in due:
+            self._event_ids[delivery.id] = delivery.event_id
             task = asyncio.create_task(self._send(delivery))
             self.inflight[delivery.id] = task
             task.add_done_callback(functools.partial(self._done, delivery.id))
@@ -116,6 +122,8 @@ class DeliveryPump:
                         due = await repository.next_due_at(session)
                     if due is not None:
                         delay = max(0.05, min(poll, (due - utcnow()).total_seconds()))
+                if self.on_round is not None:
+                    self.on_round()
             except Exception:
                 log.exception("claiming deliveries failed; retrying")
                 delay = poll
@@ -235,6 +243,7 @@ class DeliveryPump:
         try:
             await self._record(batch)
             self.sent += len(batch)
+            self._report(batch)
             # Retries due now (a zero wait, an elapsed Retry-After) can be claimed at once.
             if any(r.status == "pending" for r, _ in batch):
                 self.wake.set()
@@ -244,6 +253,39 @@ class DeliveryPump:
             log.exception("recording %d webhook attempts failed; retrying", len(batch))
             self._results = batch + self._results
             await asyncio.sleep(1)
+
+    def _report(self, batch: list[tuple[AttemptResult, str | None]]) -> None:
+        """Count the recorded attempts, and log every failed one at WARNING with its ids."""
+        for result, disabled in batch:
+            event_id = self._event_ids.pop(result.delivery_id, None)
+            outcome = (
+                "succeeded"
+                if result.succeeded
+                else ("retrying" if result.status == "pending" else "failed")
+            )
+            metrics.outcome("webhook_delivery", outcome, result.latency_ms / 1000)
+            if result.succeeded:
+                continue
+            log.warning(
+                "webhook delivery %s (event %s, endpoint %s, organization %s) attempt %d "
+                "failed: %s; %s",
+                result.delivery_id,
+                event_id,
+                result.endpoint_id,
+                result.organization_id,
+                result.attempt,
+                result.error or f"answered {result.status_code}",
+                f"retrying at {result.next_attempt_at.isoformat()}"
+                if outcome == "retrying" and result.next_attempt_at is not None
+                else "given up",
+            )
+            if disabled:
+                log.warning(
+                    "webhook endpoint %s (organization %s) disabled: %s",
+                    result.endpoint_id,
+                    result.organization_id,
+                    disabled,
+                )
 
     async def _record(self, batch: list[tuple[AttemptResult, str | None]]) -> None:
         results = [r for r, _ in batch]
@@ -290,6 +332,7 @@ class DeliveryPump:
         for task in list(self.inflight.values()):
             task.cancel()
         await self.flush()
+        self._event_ids.clear()
         if unfinished:
             async with self.db.transaction() as session:
                 await repository.release_claims(session, self.worker, unfinished)

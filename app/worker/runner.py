@@ -9,28 +9,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
 import socket
+import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Database
+from app.db import Database, after_commit
 from app.domain.notifications import delivery as notifications
 from app.settings import Settings
 from app.worker import ats, calendars
 from app.worker.deliveries import DeliveryPump
+from app.worker.health import HealthServer, WorkerHealth, make_app
+from app.worker.metrics import metrics
 from app.worker.outbox import dispatch_batch
-from app.worker.periodic import run_due_jobs
+from app.worker.periodic import JOBS, Job, run_due_jobs
 
 log = logging.getLogger("hireloop.worker")
 
 CHANNEL = "hireloop_outbox"
 BATCH = 500
 _FINISH_ON_STOP = ("outbox", "notifications", "ats", "calendars", "periodic")
+# The loops whose rounds /healthz watches.
+LOOPS = ("outbox", "deliveries", "notifications", "ats", "calendars", "periodic")
 
 
 def worker_name() -> str:
@@ -48,34 +55,61 @@ class Worker:
         self.calendars_wake = asyncio.Event()
         self.pump: DeliveryPump | None = None
         self.periodic_enabled = True
+        self.health = WorkerHealth(self.name, settings, LOOPS)
 
     def stop(self) -> None:
         self.stopping.set()
+        self.health.stopping = True
         # Loops waiting for work look up at once and see that they are to stop.
         for wake in (self.outbox_wake, self.notifications_wake, self.ats_wake, self.calendars_wake):
             wake.set()
 
     async def run(self) -> None:
+        if not self.periodic_enabled:
+            self.health.last_round.pop("periodic", None)
+        server = None
+        if self.settings.worker_health_port is not None:
+            # Opened first: a port that cannot be opened stops the worker before it takes work.
+            server = HealthServer(
+                make_app(self.health, self.db, self.settings.metrics_token),
+                self.settings.worker_health_host,
+                self.settings.worker_health_port,
+            )
+            await server.start()
+        try:
+            await self._run()
+        finally:
+            if server is not None:
+                await server.stop()
+
+    async def _run(self) -> None:
         # For notifications and ATS calls; webhook deliveries have their own pools (deliveries.py).
         limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
         async with httpx.AsyncClient(limits=limits, follow_redirects=False) as http:
             self.pump = DeliveryPump(self.db, self.settings, self.name)
+            self.pump.on_round = lambda: self.health.round_done("deliveries")
             tasks = [
                 asyncio.create_task(self._listen(), name="listen"),
                 asyncio.create_task(
-                    self._loop(self._outbox_round, self.outbox_wake), name="outbox"
+                    self._loop("outbox", self._outbox_round, self.outbox_wake), name="outbox"
                 ),
                 asyncio.create_task(self.pump.run(self.stopping), name="deliveries"),
                 asyncio.create_task(self.pump.record_loop(self.stopping), name="record"),
                 asyncio.create_task(
-                    self._loop(lambda: self._notifications_round(http), self.notifications_wake),
+                    self._loop(
+                        "notifications",
+                        lambda: self._notifications_round(http),
+                        self.notifications_wake,
+                    ),
                     name="notifications",
                 ),
                 asyncio.create_task(
-                    self._loop(lambda: self._ats_round(http), self.ats_wake), name="ats"
+                    self._loop("ats", lambda: self._ats_round(http), self.ats_wake), name="ats"
                 ),
                 asyncio.create_task(
-                    self._loop(lambda: self._calendars_round(http), self.calendars_wake),
+                    self._loop(
+                        "calendars", lambda: self._calendars_round(http), self.calendars_wake
+                    ),
                     name="calendars",
                 ),
             ]
@@ -112,6 +146,7 @@ class Worker:
                     raw = (await connection.get_raw_connection()).driver_connection
                     assert isinstance(raw, asyncpg.Connection)
                     await raw.add_listener(CHANNEL, self._notified)
+                    self.health.listening = True
                     # Anything committed before the listener started is found by this round.
                     self.outbox_wake.set()
                     try:
@@ -119,6 +154,7 @@ class Worker:
                             await asyncio.sleep(self.settings.worker_poll_seconds)
                             await raw.execute("SELECT 1")
                     finally:
+                        self.health.listening = False
                         with contextlib.suppress(Exception):
                             await raw.remove_listener(CHANNEL, self._notified)
             except asyncio.CancelledError:
@@ -133,15 +169,19 @@ class Worker:
         self.ats_wake.set()
         self.calendars_wake.set()
 
-    async def _loop(self, round_: Callable[[], Awaitable[bool]], wake: asyncio.Event) -> None:
+    async def _loop(
+        self, name: str, round_: Callable[[], Awaitable[bool]], wake: asyncio.Event
+    ) -> None:
         """Run a round at once while it finds work; otherwise when woken or on the poll."""
         while not self.stopping.is_set():
             wake.clear()
             try:
-                if await round_():
+                busy = await round_()
+                self.health.round_done(name)
+                if busy:
                     continue
             except Exception:
-                log.exception("a worker round failed; retrying")
+                log.exception("a worker round of %s failed; retrying", name)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.settings.worker_poll_seconds):
                     await wake.wait()
@@ -149,9 +189,12 @@ class Worker:
     # --- rounds --------------------------------------------------------------------------
 
     async def _outbox_round(self) -> bool:
+        started = time.perf_counter()
         async with self.db.transaction() as session:
             taken = await dispatch_batch(session, BATCH)
         if taken:
+            metrics.events_dispatched.inc(taken)
+            metrics.outcome("outbox_batch", "dispatched", time.perf_counter() - started)
             self.ats_wake.set()
             self.calendars_wake.set()
             assert self.pump is not None
@@ -162,7 +205,13 @@ class Worker:
     async def _notifications_round(self, http: httpx.AsyncClient) -> bool:
         limit = 50
         sent = await notifications.send_due(
-            self.db, self.settings, http, self.name, limit, stopping=self.stopping
+            self.db,
+            self.settings,
+            http,
+            self.name,
+            limit,
+            stopping=self.stopping,
+            on_outcome=lambda outcome, seconds: metrics.outcome("notification", outcome, seconds),
         )
         return sent >= limit
 
@@ -184,17 +233,38 @@ class Worker:
 
     async def _periodic(self) -> None:
         lease = float(self.settings.worker_lease_seconds) * 5
+        jobs = tuple(_measured(job) for job in JOBS)
         while not self.stopping.is_set():
             try:
-                if await run_due_jobs(self.db, self.name, lease):
+                if await run_due_jobs(self.db, self.name, lease, jobs):
                     self.outbox_wake.set()
                     self.notifications_wake.set()
                     self.calendars_wake.set()
+                self.health.round_done("periodic")
             except Exception:
                 log.exception("periodic jobs failed; retrying")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(1.0):
                     await self.stopping.wait()
+
+
+def _measured(job: Job) -> Job:
+    """The job, timed and counted; its last success is noted once its transaction commits."""
+
+    async def run(session: AsyncSession) -> object:
+        started = time.perf_counter()
+        try:
+            result = await job.run(session)
+        except BaseException:
+            metrics.outcome("periodic_job", "failed", time.perf_counter() - started)
+            raise
+        metrics.outcome("periodic_job", "succeeded", time.perf_counter() - started)
+        after_commit(
+            session, lambda: metrics.periodic_last_success.labels(job.name).set(time.time())
+        )
+        return result
+
+    return dataclasses.replace(job, run=run)
 
 
 async def run_worker(db: Database, settings: Settings) -> None:

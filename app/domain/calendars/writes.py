@@ -301,6 +301,9 @@ async def write_one(
                     http, job.grant, job.calendar_remote_id, job.event, None, settings
                 )
     except NeedsReauth as exc:
+        log.warning(
+            "interview write %s failed: its calendar connection needs reauthorization", write_id
+        )
         await _give_back(db, job, worker, str(exc), reauth=True)
         return False
     except CalendarError as exc:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -136,13 +138,16 @@ async def send_due(
     worker: str,
     limit: int = 50,
     stopping: asyncio.Event | None = None,
+    on_outcome: Callable[[str, float], None] | None = None,
 ) -> int:
     """Claim and send up to `limit` due notifications; returns how many were claimed.
 
     Each message's outcome is recorded as soon as it is known, in a transaction of its own, so
     what went out is on record even if the worker stops or dies a moment later. Once `stopping`
     is set no further send starts, and what was claimed but never started is handed back at
-    once rather than left to its lease: a restart sends nothing twice and loses nothing."""
+    once rather than left to its lease: a restart sends nothing twice and loses nothing.
+    `on_outcome(outcome, seconds)` hears of each send (sent, retrying or failed): the worker
+    counts them in its metrics."""
     async with db.transaction() as session:
         claimed = await repository.claim_due(session, worker, limit, settings.worker_lease_seconds)
         # An outcome rescinded or reopened after it was planned is not sent.
@@ -159,9 +164,14 @@ async def send_due(
             if stopping is not None and stopping.is_set():
                 unstarted.append(item.id)
                 return
+            started = time.perf_counter()
             sent = await _send(item, settings, http)
         async with db.transaction() as session:
             await _record(session, worker, settings, [(item, sent)])
+        if on_outcome is not None:
+            retries = not sent.final and item.attempts < len(settings.notification_retry_schedule)
+            outcome = "sent" if sent.ok else ("retrying" if retries else "failed")
+            on_outcome(outcome, time.perf_counter() - started)
 
     await asyncio.gather(*(one(n) for n in due))
     if unstarted:
@@ -208,6 +218,18 @@ async def _record(
             next_attempt_at=retry_at,
             error=sent.error,
         )
+        if kept:
+            # Ids and the error only: the recipient and the message are personal data.
+            log.warning(
+                "notification %s (%s by %s, organization %s) attempt %d failed: %s; %s",
+                item.id,
+                item.kind,
+                item.channel,
+                item.organization_id,
+                attempt,
+                (sent.error or "")[:300],
+                f"retrying at {retry_at.isoformat()}" if retry_at else "given up",
+            )
         if kept and status == "failed":
             events.record(
                 session,
