@@ -33,6 +33,7 @@ from app.integrations.ats.base import (
     VendorCandidate,
     VendorError,
     VendorJob,
+    WebhookMalformed,
     WebhookRefused,
 )
 from app.settings import Settings
@@ -55,7 +56,7 @@ def lower(headers: dict[str, str]) -> dict[str, str]:
 def test_a_signed_delivery_is_verified_with_its_action_id_and_whole_payload() -> None:
     headers, body = signed_sample("application_submit", SECRET)
     inbound = adapter.verify(lower(headers), body, SECRET, NOW, SETTINGS)
-    assert inbound.vendor_event_id == "75395d87-4044-4dc4-bc29-0cec185e5f01"
+    assert inbound.vendor_event_id == "75395d87-4044-4dc4-bc29-0cec185e5f01:applicationSubmit"
     assert inbound.event_type == "applicationSubmit"
     assert inbound.payload == sample("application_submit")
     assert not inbound.ping
@@ -104,13 +105,33 @@ def test_unsigned_forged_tampered_and_malformed_deliveries_are_refused() -> None
         adapter.verify(signed, body, "", NOW, SETTINGS)
 
 
-def test_a_signed_body_that_is_not_json_is_refused() -> None:
+def test_a_signed_body_that_is_not_a_json_object_is_malformed_not_forged() -> None:
+    # The signature held, so it is no forgery: WebhookMalformed (422 naming the body).
     body = b"<html>not json</html>"
-    with pytest.raises(WebhookRefused, match="not JSON"):
+    with pytest.raises(WebhookMalformed, match="not JSON"):
         adapter.verify({"ashby-signature": sign(body, SECRET)}, body, SECRET, NOW, SETTINGS)
     array = b"[1, 2]"
-    with pytest.raises(WebhookRefused, match="not JSON"):
+    with pytest.raises(WebhookMalformed, match="not a JSON object"):
         adapter.verify({"ashby-signature": sign(array, SECRET)}, array, SECRET, NOW, SETTINGS)
+    # Unsigned or forged, the same bodies are refused as such, never parsed.
+    for bad in (body, array):
+        with pytest.raises(WebhookRefused) as refused:
+            adapter.verify({"ashby-signature": sign(bad, "other")}, bad, SECRET, NOW, SETTINGS)
+        assert not isinstance(refused.value, WebhookMalformed)
+
+
+def test_related_webhooks_of_one_action_are_different_deliveries() -> None:
+    # Ashby: one hire fires applicationUpdate, candidateStageChange and candidateHire with the
+    # same webhookActionId (https://developers.ashbyhq.com/docs/common-payload-data).
+    data = sample("candidate_hire")["data"]
+    ids = set()
+    for action in ("applicationUpdate", "candidateStageChange", "candidateHire"):
+        headers, body = signed_delivery(action, data, SECRET, webhook_action_id="action-1")
+        first = adapter.verify(lower(headers), body, SECRET, NOW, SETTINGS)
+        retry = adapter.verify(lower(headers), body, SECRET, NOW, SETTINGS)
+        assert first.vendor_event_id == retry.vendor_event_id == f"action-1:{action}"
+        ids.add(first.vendor_event_id)
+    assert len(ids) == 3
 
 
 # --- parsing the documented samples --------------------------------------------------------

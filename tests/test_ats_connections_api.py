@@ -75,6 +75,7 @@ async def test_connection_lifecycle_keeps_secrets_secret(
         "pending_pushes": 0,
         "failed_pushes": 0,
         "recent_errors": [],
+        "manual_erasures": [],
     }
     listed = await client.get(URL, headers=admin)
     assert listed.status_code == 200

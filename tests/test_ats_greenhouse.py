@@ -34,6 +34,7 @@ from app.integrations.ats.base import (
     VendorCandidate,
     VendorError,
     VendorJob,
+    WebhookMalformed,
     WebhookRefused,
 )
 from app.settings import Settings
@@ -132,11 +133,16 @@ def test_malformed_signature_header_is_refused(value: str) -> None:
         ADAPTER.verify(lower(headers), body, SECRET, NOW, SETTINGS)
 
 
-def test_signed_body_that_is_not_json_is_refused() -> None:
-    body = b"action=ping"
-    headers = {"signature": sign(body, SECRET), "greenhouse-event-id": "e1"}
-    with pytest.raises(WebhookRefused, match="not JSON"):
-        ADAPTER.verify(headers, body, SECRET, NOW, SETTINGS)
+def test_signed_body_that_is_not_a_json_object_is_malformed_not_forged() -> None:
+    # The signature held: WebhookMalformed, answered 422 naming the body (not 401).
+    for body, words in ((b"action=ping", "not JSON"), (b"[1, 2]", "not a JSON object")):
+        headers = {"signature": sign(body, SECRET), "greenhouse-event-id": "e1"}
+        with pytest.raises(WebhookMalformed, match=words):
+            ADAPTER.verify(headers, body, SECRET, NOW, SETTINGS)
+        forged = {"signature": sign(body, "other"), "greenhouse-event-id": "e1"}
+        with pytest.raises(WebhookRefused) as refused:
+            ADAPTER.verify(forged, body, SECRET, NOW, SETTINGS)
+        assert not isinstance(refused.value, WebhookMalformed)
 
 
 def test_signature_header_and_hex_case_do_not_matter() -> None:

@@ -230,6 +230,7 @@ def fake() -> Iterator[tuple[LeverFake, ServedApp]]:
     served = ServedApp(lever.app).start()
     _throttles.clear()
     lever_module._vocabulary_cache.clear()
+    lever_module._posting_titles.clear()
     try:
         yield lever, served
     finally:
@@ -490,6 +491,9 @@ async def test_fetch_application_fills_in_a_webhook(
     application = await fetch_application(http, _credentials(served), "opp-000000", lever_settings)
     assert application.candidate.email == "candidate0@example.com"
     assert application.job_external_id == "posting-00000"
+    # The opportunity names its posting by id; the title is the posting's `text` in Lever.
+    assert application.job_title == "Job 0"
+    assert len(lever.requests_to("GET", "/postings/posting-00000")) == 1
     with pytest.raises(VendorError) as missing:
         await fetch_application(http, _credentials(served), "nope", lever_settings)
     assert missing.value.status == 404
@@ -499,3 +503,34 @@ def test_the_fake_seeds_ten_thousand_quickly() -> None:
     started = time.monotonic()
     LeverFake().seed(jobs=50, applications=10_000)
     assert time.monotonic() - started < 2.0
+
+
+async def test_the_posting_title_comes_from_get_posting_once_and_a_missing_one_is_none(
+    fake: tuple[LeverFake, ServedApp], http: httpx.AsyncClient, lever_settings: Settings
+) -> None:
+    lever, served = fake
+    posting = lever.add_posting("Senior Platform Engineer", posting_id="posting-title")
+    for n, posting_id in enumerate((posting, posting, "posting-gone")):
+        lever.add_opportunity(
+            opportunity_id=f"opp-t{n}",
+            contact_id=f"contact-t{n}",
+            name=f"Title {n}",
+            email=None,
+            posting_id=posting_id,
+        )
+    first = await fetch_application(http, _credentials(served), "opp-t0", lever_settings)
+    second = await fetch_application(http, _credentials(served), "opp-t1", lever_settings)
+    assert first.job_title == second.job_title == "Senior Platform Engineer"
+    # Read once for both (kept for five minutes), by Lever's documented path.
+    assert len(lever.requests_to("GET", "/postings/posting-title")) == 1
+    # A posting Lever does not have (404) leaves the title unknown; the event still applies.
+    gone = await fetch_application(http, _credentials(served), "opp-t2", lever_settings)
+    assert (gone.job_external_id, gone.job_title) == ("posting-gone", None)
+    # A transient failure is raised, so the event is retried rather than titled wrongly.
+    lever_module._posting_titles.clear()
+    lever.storm_429(1, retry_after=120)  # longer than is waited inline: handed back
+    with pytest.raises(VendorError) as failing:
+        await lever_module.fetch_posting_title(
+            http, _credentials(served), "posting-title", lever_settings
+        )
+    assert failing.value.transient

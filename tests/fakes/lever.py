@@ -3,7 +3,8 @@
 Follows https://hire.lever.co/developer/documentation: HTTP Basic with the API key as username
 (401 `{"code", "message"}` otherwise), lists as `{"data", "hasNext", "next"}` paged by `limit`
 (1-100, default 100) and `offset` (the previous `next`), `updated_at_start` (ms) on
-opportunities and postings, `expand=applications`, 429 with Retry-After when rate limited.
+opportunities and postings, `expand=applications`, one posting by id (`GET /postings/:posting`,
+`{"data": {"id", "text", "state", ...}}`), 429 with Retry-After when rate limited.
 
 Use from tests:
 
@@ -26,6 +27,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +115,9 @@ class LeverFake:
     _retry_after: float = 1.0
     _pending_500: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Called with each request before it is answered (on the fake's own thread and loop), for
+    # tests that look at what the caller holds while it waits for Lever.
+    on_request: Callable[[Request], Awaitable[None]] | None = None
 
     # --- builder and switches ----------------------------------------------------------------
 
@@ -211,6 +216,24 @@ class LeverFake:
         self._by_id[opportunity_id] = opportunity
         return opportunity
 
+    def add_posting(
+        self, text: str, *, posting_id: str | None = None, state: str = "published"
+    ) -> str:
+        """A posting as Lever documents it: `text` is its title, `state` one of draft,
+        internal, published, pending, closed, rejected."""
+        posting_id = posting_id or f"posting-{len(self.postings):05d}"
+        self.postings.append(
+            {
+                "id": posting_id,
+                "text": text,
+                "state": state,
+                "categories": {},
+                "createdAt": _now_ms(),
+                "updatedAt": _now_ms(),
+            }
+        )
+        return posting_id
+
     def add_user(self, user_id: str, email: str, name: str = "") -> None:
         self.users.append({"id": user_id, "email": email, "name": name or email})
 
@@ -236,6 +259,7 @@ class LeverFake:
         return Starlette(
             routes=[
                 Route("/postings", self._list_postings, methods=["GET"]),
+                Route("/postings/{pid}", self._get_posting, methods=["GET"]),
                 Route("/opportunities", self._list_opportunities, methods=["GET"]),
                 Route("/opportunities/{oid}", self._get_opportunity, methods=["GET"]),
                 Route("/opportunities/{oid}/stage", self._put_stage, methods=["PUT"]),
@@ -259,6 +283,8 @@ class LeverFake:
         return JSONResponse({"code": code, "message": message}, status_code=status)
 
     async def _gate(self, request: Request) -> Response | None:
+        if self.on_request is not None:
+            await self.on_request(request)
         raw = await request.body()
         try:
             body = json.loads(raw) if raw else None
@@ -336,6 +362,15 @@ class LeverFake:
         if (refused := await self._gate(request)) is not None:
             return refused
         return self._page(request, self._since(request, self.postings))
+
+    async def _get_posting(self, request: Request) -> Response:
+        """`GET /postings/:posting`: `{"data": <posting>}`, 404 when there is none."""
+        if (refused := await self._gate(request)) is not None:
+            return refused
+        posting = next((p for p in self.postings if p["id"] == request.path_params["pid"]), None)
+        if posting is None:
+            return self._error(404, "ResourceNotFound", "Posting not found")
+        return JSONResponse({"data": posting})
 
     async def _list_opportunities(self, request: Request) -> Response:
         if (refused := await self._gate(request)) is not None:

@@ -25,10 +25,11 @@ router = APIRouter(prefix="/integrations", tags=["integrations"], responses=COMM
     summary="The vendor's webhooks, exactly as it sends them (signed; no API key)",
     responses={401: problem_schema("The signature did not verify; nothing was stored")},
     openapi_extra={
+        "security": [],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": {"type": "object"}}},
-        }
+        },
     },
 )
 async def receive_webhook(

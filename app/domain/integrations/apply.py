@@ -333,8 +333,15 @@ async def upsert_application(
 async def apply_change(
     session: AsyncSession, actor: Actor, connection: Connection, change: Change, result: Applied
 ) -> bool:
-    """Apply one change; False when it was deliberately not acted on (reason noted)."""
+    """Apply one change; False when it was deliberately not acted on (reason noted).
+
+    One delivery may carry several changes (Ashby's candidateHire: the hire, then its accepted
+    offer). Sessions do not autoflush, and the rows below are re-read `FOR UPDATE` with
+    `populate_existing`, which would overwrite a change made by the previous one and not yet
+    sent: the offer would then see the application as it was before the hire and move it back
+    to `offer`. So what the previous change did is flushed first."""
     org = connection.organization_id
+    await session.flush()
     match change:
         case ApplicationSeen(application=vendor) | StageChanged(application=vendor):
             await upsert_application(session, actor, connection, vendor, result)
@@ -354,6 +361,11 @@ async def apply_change(
             application = await applications_repo.get_application(
                 session, org, ref.resource_id, for_update=True
             )
+            if application is not None and application.outcome == "hired":
+                # The offer was accepted and the candidate hired (candidateHire carries both):
+                # an offer never moves a hire back.
+                result.note(f"offer {status} in {connection.provider}: already hired")
+                return False
             if application is None or application.outcome != "active":
                 result.note("offer for an application that is no longer active")
                 return False
@@ -386,7 +398,12 @@ async def apply_change(
             result.updated += 1
         case CandidateDeleted(candidate_external_id=external_id):
             ref = await _ref(session, connection, "candidate", external_id)
-            if ref is None or not await candidates.erase(session, actor, ref.resource_id):
+            if ref is None:
+                result.note("the deleted candidate was never imported")
+                return False
+            # The same erasure as REST (bytes, events, messages), then the row itself goes.
+            await _erase_from_ats(session, actor, connection, ref.resource_id)
+            if not await candidates.erase(session, actor, ref.resource_id):
                 result.note("the deleted candidate was never imported")
                 return False
             await repository.delete_refs_for(session, org, "candidate", ref.resource_id)
@@ -394,13 +411,41 @@ async def apply_change(
             result.updated += 1
         case CandidateAnonymized(candidate_external_id=external_id):
             ref = await _ref(session, connection, "candidate", external_id)
-            if ref is None or not await candidates.anonymize(session, actor, ref.resource_id):
+            if ref is None or not await _erase_from_ats(
+                session, actor, connection, ref.resource_id
+            ):
                 result.note("the anonymised candidate was never imported")
                 return False
+            forget_refs(session)
             result.updated += 1
         case Ignored(reason=reason):
             result.note(reason)
             return False
+    return True
+
+
+async def _erase_from_ats(
+    session: AsyncSession, actor: Actor, connection: Connection, candidate_id: uuid.UUID
+) -> bool:
+    """An erasure or anonymisation the vendor reports goes through the same erasure as REST
+    (docs/privacy.md); one already erased here is left as it is."""
+    from app.domain.privacy import erasure
+    from app.errors import Conflict, NotFound
+
+    try:
+        await erasure.erase_candidate(
+            session,
+            actor,
+            candidate_id,
+            "ats_request",
+            source="ats",
+            connection_id=connection.id,
+            check_permission=False,
+        )
+    except NotFound:
+        return False
+    except Conflict:
+        return True
     return True
 
 

@@ -14,6 +14,7 @@ from app import crypto
 from app.auth import Actor, PermissionSet
 from app.clock import utcnow
 from app.db import after_commit, settings_of
+from app.domain.audit import service as audit
 from app.domain.events import service as events
 from app.domain.integrations import repository
 from app.domain.integrations.models import Connection
@@ -23,6 +24,7 @@ from app.domain.integrations.schemas import (
     ConnectionHealth,
     ConnectionPublic,
     ConnectionUpdate,
+    ManualErasure,
 )
 from app.domain.pagination import Page, PageRequest, to_page
 from app.domain.versioning import apply_changes, check_version
@@ -105,13 +107,36 @@ async def public(
             recent_errors=[
                 ConnectionErrorPublic.model_validate(e) for e in connection.recent_errors
             ],
+            manual_erasures=[
+                ManualErasure.model_validate(m)
+                for m in await repository.manual_erasures(
+                    session, connection.organization_id, connection.id
+                )
+            ],
         )
     return result
+
+
+# Connecting and disconnecting are also written to the audit trail.
+_AUDITED = {
+    "connection.created": "integration.connected",
+    "connection.deleted": "integration.disconnected",
+}
 
 
 def _record(
     session: AsyncSession, actor: Actor, connection: Connection, type: str, data: dict[str, Any]
 ) -> None:
+    if type in _AUDITED:
+        audit.record(
+            session,
+            connection.organization_id,
+            actor,
+            _AUDITED[type],
+            "integration_connection",
+            connection.id,
+            {"provider": connection.provider},
+        )
     events.record(
         session,
         connection.organization_id,

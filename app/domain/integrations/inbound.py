@@ -22,8 +22,8 @@ from app import crypto
 from app.clock import utcnow
 from app.domain.integrations import repository
 from app.domain.integrations.schemas import InboundAccepted
-from app.errors import NotFound, Unauthenticated
-from app.integrations.ats.base import WebhookRefused
+from app.errors import InvalidInput, NotFound, Unauthenticated
+from app.integrations.ats.base import WebhookMalformed, WebhookRefused
 from app.integrations.ats.registry import VENDORS, adapter_for
 from app.settings import Settings
 
@@ -66,7 +66,8 @@ async def receive(
     headers: Mapping[str, str],
     body: bytes,
 ) -> InboundAccepted:
-    """401 (nothing stored) unless the vendor's signature verifies; then stored once and
+    """401 (nothing stored) unless the vendor's signature verifies; 422 naming the body when it
+    verifies but the body is not the JSON object the vendor documents; then stored once and
     accepted. A repeat of a stored delivery is accepted and changes nothing, except where the
     vendor's scheme makes a repeat an attack (Lever's token), which is refused."""
     key = await _key(rows, connection_id, settings)
@@ -77,6 +78,10 @@ async def receive(
     adapter = adapter_for(key.provider)
     try:
         inbound = adapter.verify(headers, body, key.secret, utcnow(), settings)
+    except WebhookMalformed as exc:
+        # The signature held, so the caller is the vendor: say what is wrong with the body
+        # (422, naming it) rather than 401, which would send them looking at their secret.
+        raise InvalidInput.for_field("body", str(exc)) from exc
     except WebhookRefused as exc:
         raise Unauthenticated(f"The webhook failed verification: {exc}") from exc
     if inbound.ping:

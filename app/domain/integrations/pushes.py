@@ -18,6 +18,7 @@ from app.domain.events.repository import OutboxEvent
 from app.domain.integrations import repository
 from app.domain.integrations.models import Connection, OutboundPush
 from app.integrations.ats.base import (
+    ErasurePush,
     HirePush,
     InterviewPush,
     Push,
@@ -43,9 +44,10 @@ PUSHED: dict[str, str] = {
 
 async def plan(session: AsyncSession, events: Sequence[OutboxEvent]) -> int:
     """Create the pushes these events cause, in the fan-out's transaction."""
+    erasures = await _plan_erasures(session, [e for e in events if e.type == "candidate.erased"])
     wanted = [e for e in events if e.type in PUSHED and "application_id" in e.data]
     if not wanted:
-        return 0
+        return erasures
     application_ids = list({uuid.UUID(str(e.data["application_id"])) for e in wanted})
     links = await repository.linked(session, "application", application_ids)
     rows: list[dict[str, Any]] = []
@@ -67,6 +69,45 @@ async def plan(session: AsyncSession, events: Sequence[OutboxEvent]) -> int:
                     },
                 }
             )
+    return erasures + await repository.add_pushes(session, rows)
+
+
+async def _plan_erasures(session: AsyncSession, events: Sequence[OutboxEvent]) -> int:
+    """An erasure goes to every connection that knew the person (the event names their ids
+    there): a push where the vendor's API can erase, otherwise a push row with status `manual`
+    that the connection's health lists as to do by hand (docs/privacy.md#ats-forwarding)."""
+    from app.domain.privacy.erasure import FORWARDED_PROVIDERS
+
+    refs = [(e, r) for e in events for r in e.data.get("external_refs") or []]
+    if not refs:
+        return 0
+    providers = await repository.connection_providers(
+        session, list({uuid.UUID(str(r["connection_id"])) for _, r in refs})
+    )
+    rows: list[dict[str, Any]] = []
+    for event, ref in refs:
+        connection_id = uuid.UUID(str(ref["connection_id"]))
+        provider = providers.get(connection_id)
+        if provider is None or event.origin_connection_id == connection_id:
+            continue
+        forwarded = provider in FORWARDED_PROVIDERS
+        rows.append(
+            {
+                "organization_id": event.organization_id,
+                "connection_id": connection_id,
+                "event_id": event.id,
+                "kind": "erasure",
+                "status": "pending" if forwarded else "manual",
+                "last_error": None
+                if forwarded
+                else f"{provider} has no erasure API: erase candidate "
+                f"{ref['external_id']} there by hand",
+                "payload": {
+                    "event_type": event.type,
+                    "candidate_external_id": str(ref["external_id"]),
+                },
+            }
+        )
     return await repository.add_pushes(session, rows)
 
 
@@ -82,6 +123,8 @@ class Skip(Exception):
 
 async def build(session: AsyncSession, connection: Connection, push: OutboundPush) -> Push:
     data = push.payload
+    if push.kind == "erasure":
+        return ErasurePush(candidate_external_id=str(data["candidate_external_id"]))
     external_id = str(data["application_external_id"])
     org = connection.organization_id
     if push.kind == "stage":

@@ -499,3 +499,33 @@ async def store_inbound(
         },
     )
     return bool(result.rowcount)
+
+
+async def connection_providers(
+    session: AsyncSession, connection_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The provider of each of these connections (for planning pushes across organizations)."""
+    if not connection_ids:
+        return {}
+    rows = await session.execute(
+        text("SELECT id, provider FROM integration_connections WHERE id = ANY(:ids)").bindparams(
+            bindparam("ids", list(connection_ids), type_=UUID_ARRAY)
+        )
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def manual_erasures(
+    session: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Erasures the vendor's API cannot do, newest first: to do by hand in the vendor."""
+    rows = await session.execute(
+        text(
+            "SELECT payload->>'candidate_external_id' AS candidate_external_id, "
+            "created_at AS erased_at FROM ats_pushes "
+            "WHERE organization_id = :org AND connection_id = :conn AND kind = 'erasure' "
+            "AND status = 'manual' ORDER BY created_at DESC, id DESC LIMIT :limit"
+        ),
+        {"org": organization_id, "conn": connection_id, "limit": limit},
+    )
+    return [dict(r) for r in rows.mappings()]

@@ -6,21 +6,24 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from app.domain.types import NO_NUL, PublicModel, ShortText, StrictModel, Url, refuse_null
+from app.domain.types import (
+    TEXT,
+    PublicModel,
+    ShortText,
+    StrictModel,
+    Trimmed,
+    Url,
+    refuse_null,
+)
 
 Provider = Literal["greenhouse", "lever", "ashby"]
 ResourceType = Literal["role"]
-ExternalId = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$"),
-]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=TEXT), Trimmed]
 
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")]
 CredentialName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
-MapKey = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
-]
+MapKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=TEXT), Trimmed]
 OurStage = Literal[
     "sourced", "screening", "submitted", "hm_review", "interviewing", "decision", "offer", "hired"
 ]
@@ -75,6 +78,11 @@ class ConnectionErrorPublic(PublicModel):
     reason: str
 
 
+class ManualErasure(PublicModel):
+    candidate_external_id: str
+    erased_at: datetime
+
+
 class ConnectionHealth(PublicModel):
     last_inbound_at: datetime | None
     last_sync_at: datetime | None
@@ -86,6 +94,11 @@ class ConnectionHealth(PublicModel):
     pending_pushes: int
     failed_pushes: int
     recent_errors: list[ConnectionErrorPublic]
+    manual_erasures: list[ManualErasure] = Field(
+        default_factory=list,
+        description="Candidates erased in Hireloop that this vendor's API cannot erase: to do "
+        "by hand in the vendor (newest first, at most 50)",
+    )
 
 
 class ConnectionPublic(PublicModel):

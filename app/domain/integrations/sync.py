@@ -1,10 +1,11 @@
 """Backfill and reconciliation, and the vendor-event inbox as the API shows it.
 
-A sync walks the vendor's jobs, then candidates, then applications, one page per transaction:
-the page's records and the sync's position (resource + the vendor's cursor) commit together, so
-a worker that dies mid-page leaves the position at the last committed page, and the page is
-read again by whichever worker takes the sync over. Records are matched through external refs,
-so a page read twice creates nothing twice.
+A sync walks the vendor's jobs, then candidates, then applications, one page at a time. The
+worker reads the page from the vendor with no transaction open (`read_page`), then imports it in
+a transaction of its own (`import_page`): the page's records and the sync's position (resource +
+the vendor's cursor) commit together, so a worker that dies mid-page leaves the position at the
+last committed page, and the page is read again by whichever worker takes the sync over. Records
+are matched through external refs, so a page read twice creates nothing twice.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,7 +29,13 @@ from app.domain.integrations.models import Connection, SyncRun
 from app.domain.integrations.schemas import InboundEventPublic, SyncPublic, SyncStart
 from app.domain.pagination import Page, PageRequest, to_page
 from app.errors import Conflict, NotFound
-from app.integrations.ats.base import Credentials, VendorApplication, VendorCandidate, VendorJob
+from app.integrations.ats.base import (
+    Credentials,
+    VendorApplication,
+    VendorCandidate,
+    VendorJob,
+    VendorPage,
+)
 from app.integrations.ats.registry import adapter_for
 from app.settings import Settings
 
@@ -127,24 +135,43 @@ def credentials_of(session: AsyncSession, connection: Connection) -> Credentials
     return Credentials(read_credentials(session, connection), connection.base_url)
 
 
-async def run_page(
-    session: AsyncSession,
+@dataclass(frozen=True)
+class Position:
+    """Where a sync reads next, as read before its page is asked for."""
+
+    resource: str
+    cursor: str | None
+    updated_since: datetime | None
+
+    @classmethod
+    def of(cls, run: SyncRun) -> Position:
+        return cls(run.resource, run.cursor, run.updated_since)
+
+
+async def read_page(
     http: httpx.AsyncClient,
     settings: Settings,
-    run: SyncRun,
-    connection: Connection,
-) -> bool:
-    """Import one page and move the sync on; True when the sync is finished. Raises
-    VendorError when the vendor cannot be read (the caller decides when to retry)."""
-    adapter = adapter_for(connection.provider)
-    page = await adapter.list_page(
+    provider: str,
+    credentials: Credentials,
+    position: Position,
+) -> VendorPage:
+    """The vendor's page at this position. Called with no transaction open; raises VendorError
+    when the vendor cannot be read (the caller decides when to retry)."""
+    return await adapter_for(provider).list_page(
         http,
-        credentials_of(session, connection),
-        run.resource,  # type: ignore[arg-type]
-        run.cursor,
-        run.updated_since,
+        credentials,
+        position.resource,  # type: ignore[arg-type]
+        position.cursor,
+        position.updated_since,
         settings,
     )
+
+
+async def import_page(
+    session: AsyncSession, run: SyncRun, connection: Connection, page: VendorPage
+) -> bool:
+    """Import a page read by `read_page` and move the sync on, in the caller's transaction (with
+    the sync's row locked); True when the sync is finished."""
     actor = await apply.acting_for(session, connection)
     apply.mark_origin(session, connection)
     try:
@@ -197,9 +224,23 @@ async def _import_page(
         except apply.NotApplicable as exc:
             apply.forget_refs(session)
             keep_error(run, str(exc))
+            log.warning(
+                "ATS sync %s (connection %s): record %s not imported: %s",
+                run.id,
+                connection.id,
+                item.external_id,
+                str(exc)[:300],
+            )
         except Exception as exc:  # one bad record must not stop the import
             apply.forget_refs(session)
             keep_error(run, f"{type(exc).__name__}: {exc}")
+            log.warning(
+                "ATS sync %s (connection %s): record %s not imported: %s",
+                run.id,
+                connection.id,
+                item.external_id,
+                type(exc).__name__,
+            )
     return result
 
 

@@ -6,8 +6,10 @@ Documented facts this adapter relies on (stored copies of the vendor's docs):
   request body keyed by the webhook's secret token; the part before ``=`` names the algorithm.
   https://developers.ashbyhq.com/docs/authenticating-webhooks
 - Every payload is ``{"webhookActionId": ..., "action": ..., "data": {...}}``; webhookActionId is
-  the same across retries of one event (and across webhooks configured for the same event), so
-  it is Inbound.vendor_event_id. https://developers.ashbyhq.com/docs/common-payload-data
+  the same across retries of one event (and across webhooks configured for the same event),
+  and related webhooks of one action (a hire: applicationUpdate, candidateStageChange,
+  candidateHire) share it, so Inbound.vendor_event_id is ``<webhookActionId>:<action>``
+  (`delivery_id`). https://developers.ashbyhq.com/docs/common-payload-data
 - A ``ping`` action is sent when a webhook is created or edited; an error answer disables the
   webhook. https://developers.ashbyhq.com/docs/setting-up-webhooks
 - Ashby retries failed deliveries with exponential backoff, up to 10 attempts, but not after
@@ -61,6 +63,7 @@ from app.integrations.ats.base import (
     CandidatesMerged,
     Change,
     Credentials,
+    ErasurePush,
     Hired,
     HirePush,
     Ignored,
@@ -79,6 +82,7 @@ from app.integrations.ats.base import (
     VendorError,
     VendorJob,
     VendorPage,
+    WebhookMalformed,
     WebhookRefused,
 )
 from app.integrations.http import request, throttle_for
@@ -190,6 +194,23 @@ def job_from(raw: Mapping[str, Any]) -> VendorJob:
     )
 
 
+def delivery_id(payload: Mapping[str, Any], body: bytes) -> str:
+    """What identifies one Ashby delivery: its webhookActionId *and* its action.
+
+    Ashby documents webhookActionId as the same across the retries of one event and across the
+    webhooks configured for the same event, and one action in Ashby (a hire) fires several
+    webhook types with that one id: applicationUpdate, candidateStageChange and candidateHire
+    each arrive with it. The id alone would keep whichever came first and drop the others, so
+    the outcome would depend on the order of arrival; the pair is stored once, so a retry (or a
+    second webhook for the same event type) is still a duplicate. A body without a
+    webhookActionId is identified by its own digest, just as stable across retries."""
+    action_id = _str(payload.get("webhookActionId"))
+    if action_id is None:
+        return "sha256:" + hashlib.sha256(body).hexdigest()
+    action = _str(payload.get("action")) or "unknown"
+    return f"{action_id}:{action}"
+
+
 # --- the adapter -------------------------------------------------------------------------
 
 
@@ -207,7 +228,7 @@ class AshbyAdapter:
         settings: Settings,
     ) -> Inbound:
         # Ashby's signature carries no timestamp, so there is no staleness to check; a replayed
-        # delivery has the same webhookActionId and is stored once by the inbox.
+        # delivery has the same webhookActionId and action, and is stored once by the inbox.
         header = headers.get(SIGNATURE_HEADER)
         if not header:
             raise WebhookRefused("unsigned: no Ashby-Signature header")
@@ -220,20 +241,19 @@ class AshbyAdapter:
         given = digest.strip().lower().encode("utf-8", "replace")
         if not hmac.compare_digest(expected, given):
             raise WebhookRefused("the signature does not match the body")
+        # The signature held: from here on a bad body is the sender's mistake, not a forgery.
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise WebhookRefused("not JSON") from exc
+            raise WebhookMalformed("the body is not JSON; Ashby sends a JSON object") from exc
         if not isinstance(payload, dict):
-            raise WebhookRefused("not JSON: the body is not an object")
+            raise WebhookMalformed(
+                f"the body is JSON but not a JSON object (a {type(payload).__name__}); "
+                "Ashby sends a JSON object"
+            )
         action = _str(payload.get("action")) or "unknown"
-        # Documented on every payload; a body without one is identified by its own digest,
-        # which is just as stable across the vendor's retries.
-        event_id = _str(payload.get("webhookActionId")) or (
-            "sha256:" + hashlib.sha256(body).hexdigest()
-        )
         return Inbound(
-            vendor_event_id=event_id,
+            vendor_event_id=delivery_id(payload, body),
             event_type=action,
             payload=payload,
             ping=action == "ping",
@@ -322,6 +342,9 @@ class AshbyAdapter:
     async def push(
         self, http: httpx.AsyncClient, credentials: Credentials, push: Push, settings: Settings
     ) -> None:
+        if isinstance(push, ErasurePush):
+            # Never planned (docs/privacy.md#ats-forwarding): the connection's health lists it instead.
+            raise VendorError("Ashby erasures are done by hand", transient=False)
         app = await _call(
             http,
             credentials,

@@ -28,10 +28,19 @@ class WebhookRefused(Exception):
     in words safe to return to the caller; it never contains the secret or the expected MAC."""
 
 
+class WebhookMalformed(WebhookRefused):
+    """The signature held, but the body is not what the vendor documents (a JSON object).
+    Answered 422 naming the body, nothing stored: the sender is genuine, and a 401 would tell
+    them their secret is wrong when it is not."""
+
+
 @dataclass(frozen=True)
 class Inbound:
-    """A verified delivery. `vendor_event_id` identifies it across the vendor's retries (stored
-    once per connection); `payload` is the whole parsed body, kept with every field."""
+    """A verified delivery. `vendor_event_id` is what identifies this one delivery, the same
+    across the vendor's retries and different for every other delivery (stored once per
+    connection): the adapter builds it from whatever the vendor's scheme makes unique (Ashby:
+    its webhookActionId with the action). `payload` is the whole parsed body, kept with every
+    field."""
 
     vendor_event_id: str
     event_type: str
@@ -198,7 +207,15 @@ class InterviewPush:
     status: Literal["scheduled", "rescheduled", "cancelled"] = "scheduled"
 
 
-Push = StagePush | RejectionPush | HirePush | ScorecardPush | InterviewPush
+@dataclass(frozen=True)
+class ErasurePush:
+    """The candidate was erased in Hireloop (GDPR Art. 17): erase or anonymise them there too.
+    Only planned for vendors whose API can (docs/privacy.md#ats-forwarding)."""
+
+    candidate_external_id: str
+
+
+Push = StagePush | RejectionPush | HirePush | ScorecardPush | InterviewPush | ErasurePush
 
 ListResource = Literal["jobs", "candidates", "applications"]
 

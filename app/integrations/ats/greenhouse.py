@@ -69,6 +69,7 @@ from app.integrations.ats.base import (
     CandidatesMerged,
     Change,
     Credentials,
+    ErasurePush,
     Hired,
     HirePush,
     Ignored,
@@ -87,12 +88,46 @@ from app.integrations.ats.base import (
     VendorError,
     VendorJob,
     VendorPage,
+    WebhookMalformed,
     WebhookRefused,
 )
 from app.integrations.tokens import AccessToken, TokenCache, account_key
 from app.settings import Settings
 
 DEFAULT_API_ROOT = "https://harvest.greenhouse.io/v3"
+
+# What an erasure asks Greenhouse to anonymise (the documented `fields` of Anonymize Candidate).
+ANONYMIZED_FIELDS = (
+    "full_name",
+    "current_company",
+    "current_title",
+    "tags",
+    "phone_numbers",
+    "emails",
+    "email_addresses",
+    "social_media_links",
+    "websites",
+    "addresses",
+    "location",
+    "custom_candidate_fields",
+    "attachments",
+    "application_questions",
+    "referral_questions",
+    "notes",
+    "rejection_notes",
+    "activity_items",
+    "innotes",
+    "inmails",
+    "scorecards_and_interviews",
+    "offers",
+    "headline",
+    "all_offer_versions",
+    "follow_up_reminders",
+    "candidate_photo",
+    "custom_application_fields",
+    "education",
+    "employment",
+)
 DEFAULT_TOKEN_URL = "https://auth.greenhouse.io/token"
 DEFAULT_PER_PAGE = 100
 LOOKUP_PER_PAGE = 500  # the documented maximum page size, for id-batched lookups
@@ -287,12 +322,16 @@ class GreenhouseAdapter:
         expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected.encode(), parts[1].strip().lower().encode()):
             raise WebhookRefused("signature mismatch")
+        # The signature held: from here on a bad body is the sender's mistake, not a forgery.
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise WebhookRefused("not JSON") from exc
+            raise WebhookMalformed("the body is not JSON; Greenhouse sends a JSON object") from exc
         if not isinstance(payload, dict):
-            raise WebhookRefused("not JSON")
+            raise WebhookMalformed(
+                f"the body is JSON but not a JSON object (a {type(payload).__name__}); "
+                "Greenhouse sends a JSON object"
+            )
         action = payload.get("action")
         event_type = action if isinstance(action, str) and action else "unknown"
         event_id = (headers.get("greenhouse-event-id") or "").strip()
@@ -647,6 +686,17 @@ class GreenhouseAdapter:
                 f"interviewers: {', '.join(push.interviewer_emails) or 'none'}"
             )
             await self._note(http, credentials, settings, push.application_external_id, body)
+        elif isinstance(push, ErasurePush):
+            # Harvest's Anonymize Candidate (PUT candidates/{id}/anonymize?fields=...): every
+            # field that can identify the person, including attachments, notes and emails.
+            await self._call(
+                http,
+                credentials,
+                settings,
+                "PUT",
+                f"candidates/{push.candidate_external_id}/anonymize",
+                params={"fields": ",".join(ANONYMIZED_FIELDS)},
+            )
         else:  # pragma: no cover - the Push union is closed
             raise VendorError(f"unsupported push {type(push).__name__}", transient=False)
 

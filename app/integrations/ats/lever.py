@@ -23,6 +23,8 @@ Facts used:
   stage ids are readable: `lead-new`, `applicant-new`, `offer`...). `fetch_vocabulary()` gives
   the names for building a connection's default mapping; pushes accept an id or a name.
 - An opportunity is the application (contact = candidate, `applications[0].posting` = job).
+  The posting is named by id only, so `fetch_application` also reads `GET /postings/:posting`
+  (`{"data": {"id", "text", "state", ...}}`, `text` being the title) for the job's title.
   Candidates are listed through opportunities (Lever has no list-contacts endpoint).
 - REST: root https://api.lever.co/v1, HTTP Basic with the API key as username and an empty
   password; lists answer `{"data": [...], "hasNext": bool, "next": "<token>"}` and take
@@ -48,8 +50,10 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -58,6 +62,7 @@ from app.integrations.ats.base import (
     CandidateDeleted,
     Change,
     Credentials,
+    ErasurePush,
     Hired,
     HirePush,
     Ignored,
@@ -91,6 +96,8 @@ VOCABULARY_TTL_SECONDS = 300.0
 # read as rejections (Lever also sends candidateHired for a hire).
 _hired_reason_ids: set[str] = set()
 _vocabulary_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+POSTING_TITLE_TTL_SECONDS = 300.0
+_posting_titles: dict[str, tuple[float, str | None]] = {}
 
 
 def _ms(value: Any) -> datetime | None:
@@ -387,6 +394,9 @@ class LeverAdapter:
                 settings,
                 created_at=push.submitted_at,
             )
+        elif isinstance(push, ErasurePush):
+            # Never planned (docs/privacy.md#ats-forwarding): the connection's health lists it instead.
+            raise VendorError("Lever erasures are done by hand", transient=False)
         else:
             await _push_interview(http, credentials, push, settings)
 
@@ -552,7 +562,43 @@ async def fetch_application(
     hired: set[str] = set()
     if isinstance(opportunity.get("archived"), dict):
         hired = set((await fetch_vocabulary(http, credentials, settings))["hired_reason_ids"])
-    return _application(opportunity, hired)
+    application = _application(opportunity, hired)
+    if application.job_external_id is None:
+        return application
+    # The opportunity names its posting by id only; a role made from this event is titled
+    # as the posting is in Lever, never "Job <id>".
+    title = await fetch_posting_title(http, credentials, application.job_external_id, settings)
+    return replace(application, job_title=title)
+
+
+async def fetch_posting_title(
+    http: httpx.AsyncClient, credentials: Credentials, posting_id: str, settings: Settings
+) -> str | None:
+    """The posting's title (`text` of `GET /postings/:posting`, answered as `{"data": {...}}`),
+    kept for five minutes per key and posting. None when Lever has no such posting or the key
+    may not read postings (404, 403): the event is still applied, and the next backfill of
+    jobs sets the title. A transient error (429, 5xx) is raised, so the event is retried."""
+    key = (
+        f"{_root(credentials)}:"
+        f"{hashlib.sha256(credentials.get('api_key').encode()).hexdigest()}:{posting_id}"
+    )
+    cached = _posting_titles.get(key)
+    if cached is not None and time.monotonic() - cached[0] < POSTING_TITLE_TTL_SECONDS:
+        return cached[1]
+    try:
+        body = await _get(
+            http, credentials, f"/postings/{quote(posting_id, safe='')}", {}, settings
+        )
+    except VendorError as exc:
+        if exc.transient or exc.status not in (403, 404):
+            raise
+        return None
+    posting = body.get("data")
+    title = _str(posting.get("text")) if isinstance(posting, dict) else None
+    if len(_posting_titles) > 10_000:
+        _posting_titles.clear()
+    _posting_titles[key] = (time.monotonic(), title)
+    return title
 
 
 def _candidate(opportunity: dict[str, Any]) -> VendorCandidate:
@@ -688,4 +734,10 @@ async def _push_interview(
 
 adapter = LeverAdapter()
 
-__all__ = ["LeverAdapter", "adapter", "fetch_application", "fetch_vocabulary"]
+__all__ = [
+    "LeverAdapter",
+    "adapter",
+    "fetch_application",
+    "fetch_posting_title",
+    "fetch_vocabulary",
+]
