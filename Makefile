@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format bench schema constraints clean
+.PHONY: run test fuzz lint typecheck format bench bench-smoke schema constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Schemathesis at length: FUZZ_EXAMPLES (default 200) generated examples per operation instead of
+## the suite's 25, every check; FUZZ_OPERATIONS='regex' limits it to the matching operations.
+## Not part of `make test` (docs/testing.md).
+FUZZ_EXAMPLES ?= 200
+FUZZ_OPERATIONS ?=
+fuzz: $(STAMP)
+	HIRELOOP_FUZZ_EXAMPLES='$(FUZZ_EXAMPLES)' HIRELOOP_FUZZ_OPERATIONS='$(FUZZ_OPERATIONS)' \
+		$(BIN)/pytest tests/test_schemathesis.py $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -35,6 +44,12 @@ format: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || (sudo apt-get update -qq && sudo apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run
+
+## What CI runs after the tests: the bench's seeding and answer checks and a 1-second round of
+## each load scenario, no targets (about a minute), so a change that breaks the bench is caught
+bench-smoke: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || (sudo apt-get update -qq && sudo apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run --smoke --json /tmp/hireloop-bench-smoke.json
 
 ## Write openapi.json and schema.graphql (checked in)
 schema: $(STAMP)

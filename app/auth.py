@@ -23,6 +23,7 @@ import jwt
 from app.db import Database
 from app.domain.organizations import repository as org_repo
 from app.errors import PermissionDenied, Unauthenticated
+from app.ratelimit import RateLimits
 from app.settings import Settings
 
 API_KEY_PREFIX = "hl_"
@@ -154,17 +155,79 @@ class JwksCache:
             self._fetched_at = time.monotonic()
 
 
+class UnknownKeys:
+    """API keys just found unknown or revoked, remembered for `unknown_key_cache_seconds`.
+
+    A flood of made-up keys then costs one query per distinct key, not one per request. A key
+    can never turn valid later (new keys are random, revoked ones stay revoked), so remembering
+    it cannot refuse a good key.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self._ttl = ttl
+        self._entries: dict[str, float] = {}
+
+    @staticmethod
+    def _slot(credential: str) -> str:
+        # A long credential is kept as its digest: the cache holds at most 64 characters each.
+        if len(credential) <= 64:
+            return credential
+        return hashlib.sha256(credential.encode()).hexdigest()
+
+    def __contains__(self, credential: str) -> bool:
+        slot = self._slot(credential)
+        until = self._entries.get(slot)
+        if until is None:
+            return False
+        if until <= time.monotonic():
+            self._entries.pop(slot, None)
+            return False
+        return True
+
+    def add(self, credential: str) -> None:
+        if self._ttl <= 0:
+            return
+        if len(self._entries) >= 100_000:
+            self._entries.clear()
+        self._entries[self._slot(credential)] = time.monotonic() + self._ttl
+
+
 class Authenticator:
-    def __init__(self, settings: Settings, db: Database, http: httpx.AsyncClient) -> None:
+    """Credentials to Actors, with the caches above and the failed-credential throttle.
+
+    Failed credentials (a key or token that was presented and is wrong) are counted per client
+    address (`auth_failures_per_address`); once the address is over, credentials that are not
+    already verified in the cache get 429 without being looked up, so a key verified a moment
+    ago keeps working from that address while guesses stop reaching the database.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        http: httpx.AsyncClient,
+        rate_limits: RateLimits | None = None,
+    ) -> None:
         self._settings = settings
         self._db = db
         self._jwks = JwksCache(settings, http)
+        self._limits = rate_limits
+        self._unknown = UnknownKeys(settings.unknown_key_cache_seconds)
         # One verification at a time per credential: when an entry expires under load, the
         # requests that arrive meanwhile wait for it instead of each updating the key's row.
         self._inflight: dict[str, asyncio.Future[Actor]] = {}
         self._background: set[asyncio.Task[None]] = set()
 
-    async def authenticate(self, authorization: str | None, organization_hint: str | None) -> Actor:
+    async def authenticate(
+        self,
+        authorization: str | None,
+        organization_hint: str | None,
+        client: str | None = None,
+        *,
+        count_failures: bool = True,
+    ) -> Actor:
+        """The caller; `client` (its address) enables the failed-credential throttle, and
+        `count_failures` whether a refused credential counts against it here."""
         if not authorization:
             raise Unauthenticated("Send 'Authorization: Bearer <API key or token>'")
         scheme, _, credential = authorization.partition(" ")
@@ -182,18 +245,35 @@ class Authenticator:
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
             return actor
+        limits = self._limits if client is not None else None
+        counting = limits if count_failures else None
+        if credential in self._unknown:
+            if counting is not None:
+                await counting.count_failure(client or "")
+            raise Unauthenticated("The API key is unknown or revoked")
+        if limits is not None:
+            await limits.check_failures(client or "")
         pending = self._inflight.get(cache_key)
         if pending is None:
             pending = asyncio.ensure_future(self._verify(cache_key, credential, organization_hint))
             self._inflight[cache_key] = pending
             pending.add_done_callback(lambda _: self._inflight.pop(cache_key, None))
-        return await asyncio.shield(pending)
+        try:
+            return await asyncio.shield(pending)
+        except Unauthenticated:
+            if counting is not None:
+                await counting.count_failure(client or "")
+            raise
 
     async def _verify(
         self, cache_key: str, credential: str, organization_hint: str | None
     ) -> Actor:
         if credential.startswith(API_KEY_PREFIX):
-            actor = await self._from_api_key(credential)
+            try:
+                actor = await self._from_api_key(credential)
+            except Unauthenticated:
+                self._unknown.add(credential)
+                raise
         else:
             actor = await self._from_token(credential, organization_hint)
         actor_cache.put(cache_key, actor, self._settings.auth_cache_seconds)

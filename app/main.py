@@ -13,6 +13,7 @@ from app.api import problems
 from app.api.health import router as health_router
 from app.api.middleware import (
     DOCUMENT_UPLOAD_PATH,
+    AbuseLimits,
     BodySizeLimit,
     IdempotencyKeys,
     RequestTelemetry,
@@ -23,6 +24,7 @@ from app.db import Database, resolve_database_url
 from app.graphql.app import mount_graphql
 from app.integrations.storage import LocalFolderStorage
 from app.observability import Metrics, configure_logging
+from app.ratelimit import RateLimits
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     metrics = Metrics()
+    rate_limits = RateLimits(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +50,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as http:
             app.state.db = db
             app.state.http = http
-            app.state.authenticator = Authenticator(settings, db, http)
+            app.state.authenticator = Authenticator(settings, db, http, rate_limits)
             # Objects alive after start-up live as long as the process: moving them out of the
             # garbage collector's reach keeps its pauses short under load.
             gc.freeze()
@@ -55,6 +58,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                 yield
             finally:
                 metrics.pool.pools.remove(db.engine.pool)
+                await rate_limits.close()
                 await db.dispose()
 
     app = FastAPI(
@@ -71,17 +75,24 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.settings = settings
     app.state.storage = LocalFolderStorage(settings.data_dir / "documents")
     app.state.metrics = metrics
+    app.state.rate_limits = rate_limits
     problems.install(app)
     app.include_router(health_router)
     include_api(app)
     mount_graphql(app, settings)
-    # Outermost first: telemetry sees every answer, the size limit runs before idempotency reads a body.
+    # Outermost first: telemetry sees every answer, abuse limits refuse before a body is read,
+    # the size limit runs before idempotency reads a body.
     app.add_middleware(IdempotencyKeys, settings=settings)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         # Uploads may be as large as the document limit, plus room for the multipart framing.
         overrides=[(DOCUMENT_UPLOAD_PATH, settings.document_max_bytes + 64 * 1024)],
+    )
+    app.add_middleware(
+        AbuseLimits,
+        limits=rate_limits,
+        max_authorization_bytes=settings.max_authorization_bytes,
     )
     app.add_middleware(RequestTelemetry, metrics=metrics, settings=settings)
     _register_problem_schema(app)

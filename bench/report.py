@@ -301,6 +301,8 @@ def write_json(
     ats: dict[str, Any] | None = None,
     ats_import: dict[str, Any] | None = None,
     calendars: dict[str, Any] | None = None,
+    abuse: dict[str, Any] | None = None,
+    privacy: dict[str, Any] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     scenarios = []
@@ -363,10 +365,14 @@ def write_json(
         "ats": ats,
         "ats_import": ats_import,
         "calendars": calendars,
+        "abuse": abuse,
+        "privacy": privacy,
         "passed": all(m.passed for m in measured)
         and not (webhooks or {}).get("failed")
         and not (ats or {}).get("failed")
         and not (ats_import or {}).get("failed")
-        and not (calendars or {}).get("failed"),
+        and not (calendars or {}).get("failed")
+        and not (abuse or {}).get("failed")
+        and not (privacy or {}).get("failed"),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")

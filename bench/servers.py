@@ -110,6 +110,21 @@ def wait_ready(service: Service, path: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"{service.name} was not ready within {timeout:.0f}s:\n{service.log_tail()}")
 
 
+# The bench loads one route from one API key (and pushes from one address) at thousands of
+# requests a second, far over the production defaults (1,200 a minute per key): limits set
+# high enough never to refuse keep the counting, whose cost is part of every figure, without
+# turning the load into 429s. bench.abuse measures the limiter on and off, and refusals, itself;
+# a caller's `extra_env` overrides these.
+NEVER_REACHED = "100000000/minute"
+RATE_LIMITS_NEVER_REACHED = {
+    "HIRELOOP_RATE_LIMIT_PER_KEY": NEVER_REACHED,
+    "HIRELOOP_RATE_LIMIT_PER_ORGANIZATION": NEVER_REACHED,
+    "HIRELOOP_RATE_LIMIT_PER_ADDRESS": NEVER_REACHED,
+    "HIRELOOP_RATE_LIMIT_INBOUND_PER_ADDRESS": NEVER_REACHED,
+    "HIRELOOP_AUTH_FAILURES_PER_ADDRESS": NEVER_REACHED,
+}
+
+
 def start_hireloop(
     database_url: str,
     data_dir: Path,
@@ -120,7 +135,8 @@ def start_hireloop(
     extra_env: dict[str, str] | None = None,
 ) -> Service:
     """`hireloop serve`; with `profile`, the same under cProfile (written when it stops);
-    `extra_env` adds or overrides settings (bench.ats_import lets it reach a local fake)."""
+    `extra_env` adds or overrides settings (bench.ats_import lets it reach a local fake).
+    Rate limits are counted but set never to refuse (RATE_LIMITS_NEVER_REACHED)."""
     port = free_port()
     env = {
         **os.environ,
@@ -129,6 +145,7 @@ def start_hireloop(
         "HIRELOOP_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "HIRELOOP_EXPOSE_STATEMENT_COUNT": "true",
         "HIRELOOP_DATA_DIR": str(data_dir),
+        **RATE_LIMITS_NEVER_REACHED,
     }
     env.pop("HIRELOOP_ACCESS_LOG", None)  # the default (on) unless this run asks otherwise
     if access_log is not None:

@@ -44,6 +44,13 @@ def make_settings(**overrides: Any) -> Settings:
         "auth_cache_seconds": 3.0,
         # Tests reach their own receivers on loopback; production refuses such destinations.
         "outbound_allow_networks": ["127.0.0.0/8"],
+        # Counted, but never reached by the suite (one key and one address send it all);
+        # tests/test_rate_limits.py sets small limits on an app of its own.
+        "rate_limit_per_key": "10000000/minute",
+        "rate_limit_per_organization": "10000000/minute",
+        "rate_limit_per_address": "10000000/minute",
+        "rate_limit_inbound_per_address": "10000000/minute",
+        "auth_failures_per_address": "10000000/minute",
     }
     values.update(overrides)
     return Settings(**values)

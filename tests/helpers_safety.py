@@ -14,19 +14,26 @@ uses.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
+import re
+import shutil
 import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from pydantic import BaseModel
 
+from app.db import Database
 from tests.conftest import Person, Tenant
 from tests.helpers_pipeline import MINIMAL_PDF, png_bytes
 
@@ -457,3 +464,214 @@ async def _seed_pipeline(client: httpx.AsyncClient, org: SeededOrg, label: str) 
     org.decision_ids = [uuid.UUID(i["decision"]["id"]) for i in reviewed["items"]]
     org.draft_slate_id = uuid.UUID(draft["id"])
     org.open_slate_id = uuid.UUID(sent["id"])
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TEXT_TYPES = ("character varying", "text", "jsonb", "json", "character")
+
+
+@dataclass
+class Clone:
+    """One copy of an organization: every id of the original mapped to the copy's, and each
+    credential (API key, OAuth state) given to `OrganizationCloner.clone` mapped to its copy's."""
+
+    number: int
+    ids: dict[str, str]
+    secrets: dict[str, str]
+    suffix: str
+
+    def id(self, value: uuid.UUID) -> uuid.UUID:
+        return uuid.UUID(self.ids.get(str(value), str(value)))
+
+    def text(self, value: str) -> str:
+        """A string with every id in it replaced by the copy's."""
+        return _UUID.sub(lambda m: self.ids.get(m.group(0), m.group(0)), value)
+
+    def remap(self, value: Any) -> Any:
+        """`value` (ids, strings, containers, dataclasses such as `SeededOrg`, pydantic models)
+        as it reads in the copy. A `Person` gets the copy's API key."""
+        if isinstance(value, uuid.UUID):
+            return self.id(value)
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.remap(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.remap(v) for v in value)
+        if isinstance(value, dict):
+            return {self.remap(k): self.remap(v) for k, v in value.items()}
+        if isinstance(value, Person):
+            return Person(member=self.remap(value.member), key=self.secrets[value.key])
+        if isinstance(value, BaseModel):
+            return type(value).model_validate(self.remap(value.model_dump()))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {
+                f.name: self.remap(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.init and not isinstance(getattr(value, f.name), Database)
+            }
+            return dataclasses.replace(value, **changes)
+        return value
+
+
+@dataclass
+class _Table:
+    name: str
+    columns: list[tuple[str, str, int | None]]  # name, data type, maximum length
+    rows: list[tuple[Any, ...]]
+    # Text columns that are unique across organizations (a push channel id, an iCalendar UID, a
+    # credential's hash): the copy's values get the clone's suffix, or the mapped secret.
+    global_text: set[str]
+
+
+class OrganizationCloner:
+    """Copies of one seeded organization, made in SQL in a fraction of the time seeding takes.
+
+    Every row of every table with an `organization_id` (and the organization itself) is copied
+    once per clone with each id of the original replaced by a fresh one, in columns, in text and
+    in JSON alike; foreign keys are followed table by table. Values that must be unique across
+    organizations get a per-clone suffix; credentials (stored as SHA-256 hashes) are replaced
+    by the hashes of the new plaintexts the caller names, and any other key is made unusable.
+    Files a row names (`documents.storage_key`) are copied too. The copies are organizations of
+    their own, isolated from each other by tenancy exactly as customers are.
+    """
+
+    def __init__(self, organization_id: uuid.UUID, tables: list[_Table], storage: Path) -> None:
+        self.organization_id = organization_id
+        self.tables = tables
+        self.storage = storage
+        self.count = 0
+
+    @classmethod
+    async def load(
+        cls, conn: asyncpg.Connection, organization_id: uuid.UUID, storage: Path
+    ) -> OrganizationCloner:
+        columns: dict[str, list[tuple[str, str, int | None]]] = {}
+        for row in await conn.fetch(
+            "SELECT table_name, column_name, data_type, character_maximum_length "
+            "FROM information_schema.columns WHERE table_schema = 'public' "
+            "ORDER BY table_name, ordinal_position"
+        ):
+            columns.setdefault(row["table_name"], []).append(
+                (row["column_name"], row["data_type"], row["character_maximum_length"])
+            )
+        owned = [
+            t
+            for t, cols in columns.items()
+            if t == "organizations" or "organization_id" in dict((c[0], c[1]) for c in cols)
+        ]
+        # Referenced tables first; a table's references to itself are checked per statement.
+        edges: dict[str, set[str]] = {t: set() for t in owned}
+        for row in await conn.fetch(
+            "SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent "
+            "FROM pg_constraint WHERE contype = 'f'"
+        ):
+            child, parent = row["child"].strip('"'), row["parent"].strip('"')
+            if child in edges and parent in edges and child != parent:
+                edges[child].add(parent)
+        order: list[str] = []
+        while len(order) < len(owned):
+            ready = sorted(t for t in owned if t not in order and edges[t] <= set(order))
+            assert ready, f"foreign keys form a cycle among {set(owned) - set(order)}"
+            order.extend(ready)
+        unique: dict[str, set[str]] = {}
+        for row in await conn.fetch(
+            "SELECT c.relname AS table_name, array_agg(a.attname::text) AS names, "
+            "bool_or(a.atttypid = 'uuid'::regtype) AS has_uuid "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public' "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey) "
+            "WHERE i.indisunique AND NOT i.indisprimary GROUP BY i.indexrelid, c.relname"
+        ):
+            if not row["has_uuid"]:
+                unique.setdefault(row["table_name"], set()).update(row["names"])
+        tables = []
+        for name in order:
+            where = "id" if name == "organizations" else "organization_id"
+            rows = await conn.fetch(f'SELECT * FROM "{name}" WHERE {where} = $1', organization_id)
+            if rows:
+                tables.append(
+                    _Table(
+                        name,
+                        columns[name],
+                        [tuple(r.values()) for r in rows],
+                        unique.get(name, set()),
+                    )
+                )
+        return cls(organization_id, tables, storage)
+
+    async def clone(self, conn: asyncpg.Connection, plaintexts: dict[str, str]) -> Clone:
+        """A new copy; `plaintexts` maps each credential of the original (an API key, an OAuth
+        state) to the one that is to open the copy."""
+        self.count += 1
+        hashed = {
+            hashlib.sha256(old.encode()).hexdigest(): hashlib.sha256(new.encode()).hexdigest()
+            for old, new in plaintexts.items()
+        }
+        ids = {str(self.organization_id): str(uuid.uuid4())}
+        for table in self.tables:
+            names = [c[0] for c in table.columns]
+            if "id" in names:
+                at = names.index("id")
+                ids.update({str(row[at]): str(uuid.uuid4()) for row in table.rows})
+        clone = Clone(self.count, ids, plaintexts, f"-c{self.count}")
+        files: list[tuple[str, str]] = []
+        async with conn.transaction():
+            for table in self.tables:
+                copied = [
+                    tuple(
+                        self._value(clone, table, column, value, hashed)
+                        for column, value in zip(table.columns, row, strict=True)
+                    )
+                    for row in table.rows
+                ]
+                await conn.copy_records_to_table(
+                    table.name, records=copied, columns=[c[0] for c in table.columns]
+                )
+                if table.name == "documents":
+                    at = [c[0] for c in table.columns].index("storage_key")
+                    files += [
+                        (row[at], new[at]) for row, new in zip(table.rows, copied, strict=True)
+                    ]
+        for old, new in files:
+            source, target = self.storage / old, self.storage / new
+            if source.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+        return clone
+
+    @staticmethod
+    def _value(
+        clone: Clone,
+        table: _Table,
+        column: tuple[str, str, int | None],
+        value: Any,
+        hashed: dict[str, str],
+    ) -> Any:
+        name, data_type, max_length = column
+        if value is None:
+            return None
+        if data_type == "uuid":
+            return clone.id(value)
+        if data_type == "ARRAY" and isinstance(value, list):
+            return [clone.remap(v) for v in value]
+        if data_type not in _TEXT_TYPES or not isinstance(value, str):
+            return value
+        if name in table.global_text:
+            return hashed.get(value) or _unique(clone, value, max_length)
+        return clone.text(value)
+
+    def unique(self, clone: Clone, table: str, column: str, value: str) -> str:
+        """What a value unique across organizations (such as a push channel id) reads in the
+        copy: `value` with the clone's suffix."""
+        for each in self.tables:
+            if each.name == table:
+                lengths = {c[0]: c[2] for c in each.columns}
+                assert column in each.global_text, f"{table}.{column} is not copied as unique"
+                return _unique(clone, value, lengths[column])
+        raise KeyError(table)
+
+
+def _unique(clone: Clone, value: str, max_length: int | None) -> str:
+    cut = len(value) if max_length is None else max_length - len(clone.suffix)
+    return value[:cut] + clone.suffix

@@ -53,7 +53,8 @@ def env_name(name: str) -> str:
 
 
 def rendered_default(value: Any) -> str:
-    if value is None:
+    # An empty string is a setting left unset (whose value is then derived, e.g. public_url).
+    if value is None or value == "":
         return "unset"
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.auth import Actor
 from app.db import Database, discard_connection
+from app.domain import pagination
 from app.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from app.errors import PreconditionFailed
 from app.integrations.storage import DocumentStorage
+from app.ratelimit import RateLimited, RateLimits, client_address
 
 
 def _db(request: Request) -> Database:
@@ -28,11 +30,31 @@ def _db(request: Request) -> Database:
 
 
 async def current_actor(request: Request) -> Actor:
+    """The caller, counted against its key's and its organization's rate limits.
+
+    The count's `Quota` is left in the request's state, where the `AbuseLimits` middleware
+    turns it into RateLimit headers (and Retry-After on a 429).
+    """
     headers = request.headers
-    actor: Actor = await request.app.state.authenticator.authenticate(
-        headers.get("authorization"), headers.get("x-organization-id")
-    )
-    request.state.actor = actor
+    state = request.state
+    try:
+        actor: Actor = await request.app.state.authenticator.authenticate(
+            headers.get("authorization"),
+            headers.get("x-organization-id"),
+            client=client_address(request.scope.get("client")),
+        )
+        state.actor = actor
+        limits: RateLimits = request.app.state.rate_limits
+        if limits.enabled:
+            # An OIDC token has no key: its member stands for it.
+            quota = await limits.check_caller(
+                actor.api_key_id or actor.member_id, actor.organization_id
+            )
+            if quota is not None:
+                state.rate_limit = quota
+    except RateLimited as refused:
+        state.rate_limit = refused.quota
+        raise
     return actor
 
 
@@ -94,13 +116,13 @@ def page_request(
     cursor: Annotated[
         str | None,
         Query(
-            max_length=500,
-            pattern=r"^[A-Za-z0-9_\-]*$",
-            description="next_cursor of the previous page",
+            max_length=pagination.CURSOR_MAX_LENGTH,
+            pattern=pagination.CURSOR_PATTERN,
+            description=pagination.CURSOR_HELP,
         ),
     ] = None,
 ) -> PageRequest:
-    return PageRequest(limit=limit, cursor=cursor or None)
+    return PageRequest(limit=limit, cursor=cursor)
 
 
 Paging = Annotated[PageRequest, Depends(page_request)]

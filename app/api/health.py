@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -22,7 +22,7 @@ class Readiness(BaseModel):
     migrations: str
 
 
-@router.get("/healthz", summary="The process is up")
+@router.get("/healthz", summary="The process is up", openapi_extra={"security": []})
 async def healthz() -> Health:
     return Health(status="ok")
 
@@ -30,6 +30,7 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     summary="The database answers and its schema is at the latest migration",
+    openapi_extra={"security": []},
     responses={503: {"model": Readiness}},
 )
 async def readyz(request: Request, response: Response) -> Readiness:
@@ -52,10 +53,10 @@ async def readyz(request: Request, response: Response) -> Readiness:
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
+    # No API key: HIRELOOP_METRICS_TOKEN (a bearer token of its own) when set.
+    openapi_extra={"security": []},
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 async def metrics(request: Request) -> Response:
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,6 @@
-"""Pure ASGI middleware: request ids, telemetry, security headers, the /metrics token, the body
-size limit, Idempotency-Key.
+"""Pure ASGI middleware: request ids, telemetry, security headers, the /metrics token, abuse
+limits (rate limits per address, the Authorization size cap, RateLimit headers), the body size
+limit, Idempotency-Key.
 
 Pure ASGI rather than BaseHTTPMiddleware because every request passes through these, and
 the hot read path has no time to spare.
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from limits import RateLimitItem
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import observability
@@ -26,6 +28,7 @@ from app.db import statement_count
 from app.domain.idempotency import repository as idem_repo
 from app.errors import DomainError
 from app.observability import Metrics, request_id_var
+from app.ratelimit import Quota, RateLimits, client_address
 from app.settings import Settings
 
 access_log = logging.getLogger("hireloop.access")
@@ -201,6 +204,86 @@ def _route_template(scope: Scope) -> str:
     return str(route_path)
 
 
+_PUBLIC_PREFIX = API_PREFIX + "/public/"
+_CALENDAR_PUSH_PREFIX = API_PREFIX + "/calendar-push/"
+_INTEGRATIONS_PREFIX = API_PREFIX + "/integrations/"
+RATE_LIMIT_STATE = "rate_limit"
+
+
+class AbuseLimits:
+    """Refuse an oversized Authorization header (431), count what needs no key per client
+    address (429), and add the RateLimit headers to every answer that was counted.
+
+    The routes that need no key are counted here, by path, before routing: the candidates'
+    availability links (`rate_limit_per_address`), and the inbound pushes, vendor webhooks and
+    calendar pushes together (`rate_limit_inbound_per_address`). Requests with a key are
+    counted where the key is known (`current_actor` in app/api/deps.py), which leaves its
+    `Quota` in the scope's state for this layer to turn into headers.
+    """
+
+    def __init__(self, app: ASGIApp, limits: RateLimits, max_authorization_bytes: int) -> None:
+        self.app = app
+        self.limits = limits
+        self.max_authorization_bytes = max_authorization_bytes
+
+    def _address_limit(self, path: str) -> tuple[str, RateLimitItem] | None:
+        limits = self.limits
+        if path.startswith(_PUBLIC_PREFIX):
+            return "address", limits.per_address
+        if path.startswith(_CALENDAR_PUSH_PREFIX) or (
+            path.startswith(_INTEGRATIONS_PREFIX) and path.endswith("/webhooks")
+        ):
+            return "inbound", limits.inbound_per_address
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"authorization" and len(value) > self.max_authorization_bytes:
+                # Answered before anything reads it: no parsing, no cache, no database.
+                await problem_response(
+                    scope,
+                    status=431,
+                    title="Request header fields too large",
+                    code="authorization_too_large",
+                    detail=f"The Authorization header is longer than "
+                    f"{self.max_authorization_bytes} bytes; no credential is that long",
+                )(scope, _empty_receive, send)
+                return
+        if not self.limits.enabled:
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                counted: Quota | None = state.get(RATE_LIMIT_STATE)
+                if counted is not None:
+                    message["headers"] = [*message.get("headers", ()), *counted.header_items()]
+            await send(message)
+
+        by_address = self._address_limit(scope["path"])
+        if by_address is not None:
+            kind, item = by_address
+            quota = await self.limits.hit(item, kind, client_address(scope.get("client")))
+            if quota is not None:
+                state[RATE_LIMIT_STATE] = quota
+                if not quota.allowed:
+                    await problem_response(
+                        scope,
+                        status=429,
+                        title="Too many requests",
+                        code="rate_limited",
+                        detail=f"Your address sent more than {quota.limit} requests to this "
+                        f"kind of route in the current window; retry in "
+                        f"{max(1, quota.reset_after)} s",
+                    )(scope, _empty_receive, send_with_headers)
+                    return
+        await self.app(scope, receive, send_with_headers)
+
+
 class BodySizeLimit:
     """Refuse bodies over the limit with 413, whether or not Content-Length tells the truth."""
 
@@ -322,6 +405,10 @@ class IdempotencyKeys:
             actor = await app_state.authenticator.authenticate(
                 headers.get(b"authorization", b"").decode("latin-1") or None,
                 (headers.get(b"x-organization-id") or b"").decode("latin-1") or None,
+                # A throttled address is refused here too, without a look-up; a failure is
+                # counted once, by the route, which authenticates again and answers it.
+                client=client_address(scope.get("client")),
+                count_failures=False,
             )
         except DomainError:
             await self.app(scope, receive, send)  # the route answers 401 itself
@@ -394,7 +481,8 @@ class IdempotencyKeys:
             await self.app(scope, replay_receive, capture)
         finally:
             async with db.transaction() as session:
-                if captured["status"] >= 500:
+                # A 429 is not the request's answer, only "not now": the retry must run it.
+                if captured["status"] >= 500 or captured["status"] == 429:
                     await idem_repo.release(session, claim.record_id)
                 else:
                     status, kept, stored = _replayable(captured, scope)
@@ -447,4 +535,4 @@ async def _replay(send: Send, status: int, headers: list[Any] | None, body: byte
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["BodySizeLimit", "IdempotencyKeys", "RequestTelemetry"]
+__all__ = ["AbuseLimits", "BodySizeLimit", "IdempotencyKeys", "RequestTelemetry"]

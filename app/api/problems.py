@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from app.errors import DomainError
 
@@ -50,6 +51,7 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: problem_schema("Not found, or not in your organization"),
     413: problem_schema("The body is larger than allowed"),
     422: problem_schema("Invalid input; `errors` names the fields"),
+    429: problem_schema("Over a rate limit; `Retry-After` says in how many seconds to retry"),
 }
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **COMMON_RESPONSES,
@@ -145,8 +147,42 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+# The methods a resource may allow; `Allow` lists those some route of the app takes at a path.
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method some route of the app takes at this path (RFC 9110 `Allow`), or None.
+
+    Starlette answers 405 from the first route whose path matched, and its `Allow` names only
+    that route's methods; a path served by several routes (GET and POST on a list; GET, PATCH
+    and DELETE on an item) allows the methods of them all. So each method is tried against the
+    app's routes as routing would (included routers match their own routes)."""
+    allowed = []
+    for method in _METHODS:
+        probe: dict[str, Any] = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+        }
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed) or None
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        return problem_response(
+            request.scope,
+            status=405,
+            title="Method not allowed",
+            detail=f"{request.method} is not allowed here; allowed: {allowed or 'none'}",
+            code="method_not_allowed",
+            headers={**(exc.headers or {}), **({"Allow": allowed} if allowed else {})},
+        )
     if exc.status_code == 400 and request.method in ("POST", "PUT", "PATCH"):
         # FastAPI's answer to a body it cannot decode (not UTF-8, broken multipart): name the body.
         return problem_response(
@@ -159,7 +195,6 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
         )
     titles = {
         404: "Not found",
-        405: "Method not allowed",
         413: "Payload too large",
         415: "Unsupported media type",
     }
@@ -168,7 +203,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
         status=exc.status_code,
         title=titles.get(exc.status_code, "Error"),
         detail=str(exc.detail),
-        code={404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error"),
+        code={404: "not_found"}.get(exc.status_code, "http_error"),
         headers=exc.headers,
     )
 

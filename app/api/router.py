@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from app.api.v1 import (
     api_keys,
     applications,
+    audit,
     availability,
     calendar_push,
     calendars,
@@ -25,6 +26,7 @@ from app.api.v1 import (
     members,
     notifications,
     organization,
+    privacy,
     public,
     roles,
     vendor_webhooks,
@@ -53,6 +55,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     calendars.router,
     webhook_endpoints.router,
     notifications.router,
+    privacy.router,
+    audit.router,
 )
 
 

@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from pydantic import StringConstraints
 from sqlalchemy import Select, and_, bindparam, or_, tuple_
 
 from app.errors import InvalidInput
@@ -20,6 +21,21 @@ S = TypeVar("S", bound=Select[Any])
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+
+# A cursor is an opaque token: clients pass back the `next_cursor` they were given and never
+# build or read one (what it encodes may change). These describe it in the OpenAPI document.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
+CURSOR_MAX_LENGTH = 500
+CURSOR_HELP = (
+    "An opaque token (URL-safe characters): pass the `next_cursor` of the previous page "
+    "unchanged. Do not build, parse or store one for long; one that this list did not issue "
+    "is a 422 naming `cursor`."
+)
+NEXT_CURSOR_HELP = (
+    "An opaque token for the next page: send it back as `cursor`; null when there is none."
+)
+# What a list hands out as `next_cursor`.
+Cursor = Annotated[str, StringConstraints(pattern=CURSOR_PATTERN, max_length=CURSOR_MAX_LENGTH)]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Imports every table model so that metadata is complete for Alembic and the tests."""
 
 from app.domain.applications.models import Application, ApplicationTransition
+from app.domain.audit.models import AuditEntry
 from app.domain.availability.models import (
     AvailabilityLink,
     AvailabilityOverride,
@@ -39,6 +40,7 @@ from app.domain.interviews.models import Interview, InterviewParticipant
 from app.domain.jobs.models import PeriodicJob
 from app.domain.notifications.models import DigestRun, Notification
 from app.domain.organizations.models import ApiKey, Member, Organization
+from app.domain.privacy.models import CandidateErasure
 from app.domain.roles.models import IntakeRevision, Role
 from app.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -46,6 +48,7 @@ __all__ = [
     "ApiKey",
     "Application",
     "ApplicationTransition",
+    "AuditEntry",
     "AvailabilityLink",
     "AvailabilityOverride",
     "AwaitingOutcomeFlag",
@@ -55,6 +58,7 @@ __all__ = [
     "CalendarEventWrite",
     "CalendarOAuthState",
     "Candidate",
+    "CandidateErasure",
     "CandidateWindow",
     "Connection",
     "DigestRun",

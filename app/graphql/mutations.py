@@ -49,6 +49,8 @@ from app.domain.organizations.schemas import (
     MemberUpdate,
     PreferencesUpdate,
 )
+from app.domain.privacy import erasure
+from app.domain.privacy.schemas import ErasureRequest
 from app.domain.roles import intake
 from app.domain.roles import service as roles
 from app.domain.roles.schemas import IntakeRevisionCreate, RoleCreate, RoleUpdate
@@ -62,6 +64,11 @@ from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.interviews import Interview
 from app.graphql.types.member import Member
 from app.graphql.types.pipeline import Application, Candidate
+from app.graphql.types.privacy import (
+    CandidateErasedPayload,
+    EraseCandidateInput,
+    EraseCandidateResult,
+)
 from app.graphql.types.role import ExternalRef, Role
 
 Info = strawberry.Info[Context, None]
@@ -608,6 +615,26 @@ def _slate_items(data: dict[str, Any]) -> dict[str, Any]:
 
 @strawberry.type
 class PipelineMutation:
+    @strawberry.mutation(
+        description="Erase a candidate (GDPR Art. 17): nothing identifying them is kept "
+        "(admins; recruiters if the organization allows)"
+    )
+    async def erase_candidate(self, info: Info, input: EraseCandidateInput) -> EraseCandidateResult:
+        ctx = info.context
+
+        async def work() -> CandidateErasedPayload:
+            candidate_id = parse_id(input.candidate_id, "Candidate", "candidateId")
+            payload = validate(ErasureRequest, {"reason": input.reason})
+            async with ctx.db.transaction() as session:
+                erased = await erasure.erase_candidate(
+                    session, ctx.actor, candidate_id, payload.reason, source="graphql"
+                )
+            return CandidateErasedPayload.from_public(
+                erased, to_global_id("Candidate", candidate_id)
+            )
+
+        return await run_mutation(work)
+
     @strawberry.mutation
     async def create_candidate(self, info: Info, input: CreateCandidateInput) -> CandidateResult:
         ctx = info.context

@@ -21,6 +21,7 @@ from app.domain.idempotency import repository as idempotency
 from app.domain.interviews import service as interviews
 from app.domain.jobs import repository
 from app.domain.notifications import jobs as notification_jobs
+from app.domain.privacy import retention
 from app.worker import ats
 
 log = logging.getLogger("hireloop.worker.periodic")
@@ -40,6 +41,8 @@ JOBS: tuple[Job, ...] = (
     Job("idempotency.purge", timedelta(minutes=10), idempotency.purge_expired),
     Job("ats.reconcile", timedelta(minutes=15), ats.reconcile),
     Job("calendars.reconcile", timedelta(minutes=1), calendar_sync.reconcile),
+    Job("privacy.retention", timedelta(hours=1), retention.anonymise_expired),
+    Job("privacy.purge", timedelta(hours=1), retention.purge),
     *(Job(j.name, j.every, j.run) for j in notification_jobs.JOBS),
 )
 

@@ -30,10 +30,11 @@ router = APIRouter(prefix="/calendar-push", tags=["calendars"], responses=COMMON
         401: problem_schema("Unknown channel or wrong token; nothing was stored"),
     },
     openapi_extra={
+        "security": [],
         "requestBody": {
             "required": False,
             "content": {"application/json": {"schema": {"type": "object"}}},
-        }
+        },
     },
 )
 async def receive_calendar_push(

@@ -64,6 +64,7 @@ async def start_calendar_oauth(
     summary="Where the provider sends the member back (no API key: the state identifies the "
     "consent); creates the member's connection",
     responses={400: problem_schema("A wrong, expired or replayed state, or a refused code")},
+    openapi_extra={"security": []},
 )
 async def calendar_oauth_callback(
     request: Request,

@@ -30,6 +30,7 @@ from app.domain.feedback.schemas import (
     ScorecardSummary,
     ScorecardWrite,
 )
+from app.domain.types import QueryFlag
 
 router = APIRouter(tags=["feedback and offers"], responses=COMMON_RESPONSES)
 
@@ -99,7 +100,9 @@ async def latest_decision(
 
 @router.get("/rejection-reasons", summary="The organization's catalogue of rejection reasons")
 async def list_reasons(
-    actor: CurrentActor, session: ReadSession, include_inactive: Annotated[bool, Query()] = False
+    actor: CurrentActor,
+    session: ReadSession,
+    include_inactive: Annotated[QueryFlag, Query()] = False,
 ) -> list[RejectionReasonPublic]:
     return await decisions.list_reasons(session, actor, include_inactive)
 

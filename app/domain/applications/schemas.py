@@ -10,7 +10,7 @@ from pydantic import Field, computed_field, model_validator
 
 from app.clock import utcnow
 from app.domain.applications.pipeline import Action, HistoryAction, Outcome, Stage
-from app.domain.types import LongText, PublicModel, StrictModel
+from app.domain.types import Integer, LongText, PublicModel, StrictModel
 
 BigText = LongText
 
@@ -25,7 +25,7 @@ class ApplicationCreate(StrictModel):
 class ApplicationUpdate(StrictModel):
     screening_notes: BigText | None = None
     recruiter_assessment: BigText | None = None
-    recruiter_rating: int | None = Field(
+    recruiter_rating: Integer | None = Field(
         default=None, ge=1, le=5, description="1 (weak) to 5 (strong)"
     )
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from app.domain.organizations.schemas import TimeRange
-from app.domain.types import PublicModel, ShortText, StrictModel, TimeZone
+from app.domain.types import Day, Integer, PublicModel, ShortText, StrictModel, Timestamp, TimeZone
 
 MAX_RANGE = timedelta(days=90)
 BusySource = Literal["manual", "google", "microsoft", "caldav"]
@@ -29,7 +29,7 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[Timestamp, AfterValidator(_aware)]
 
 
 class Interval(StrictModel):
@@ -46,7 +46,7 @@ class Interval(StrictModel):
 
 
 class OverrideSet(StrictModel):
-    day: date
+    day: Day
     hours: list[TimeRange] = Field(default_factory=list, description="Empty: a day off")
     note: ShortText | None = None
 
@@ -106,7 +106,7 @@ class WindowPublic(PublicModel):
 
 class AvailabilityLinkCreate(StrictModel):
     time_zone: TimeZone = Field(description="The candidate's time zone, shown on the page")
-    expires_in_hours: int | None = Field(default=None, ge=1, le=24 * 30)
+    expires_in_hours: Integer | None = Field(default=None, ge=1, le=24 * 30)
 
 
 class AvailabilityLinkPublic(PublicModel):

@@ -21,6 +21,7 @@ from app import crypto
 from app.auth import Actor, PermissionSet
 from app.clock import utcnow
 from app.db import end_read, settings_of
+from app.domain.audit import service as audit
 from app.domain.calendars import repository
 from app.domain.calendars.models import CalendarConnection, MemberCalendar
 from app.domain.calendars.schemas import (
@@ -217,6 +218,20 @@ def _record(
     type: str,
     data: dict[str, Any],
 ) -> None:
+    if type in ("calendar.connected", "calendar.disconnected"):
+        # Connecting and disconnecting are also written to the audit trail.
+        audit.record(
+            session,
+            connection.organization_id,
+            actor,
+            type,
+            "calendar_connection",
+            connection.id,
+            {
+                "provider": connection.provider,
+                **({"member_id": str(connection.member_id)} if connection.member_id else {}),
+            },
+        )
     events.record(
         session,
         connection.organization_id,

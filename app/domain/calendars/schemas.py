@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from app.domain.types import PublicModel, ShortText, StrictModel, Url, refuse_null
 
@@ -58,7 +58,7 @@ class CalendarConnectionCreate(StrictModel):
         "(our mail with its .ics; the provider sends none) or provider (the calendar invites "
         "the attendees; our mail then carries no .ics)",
     )
-    video: bool = Field(
+    video: StrictBool = Field(
         default=False, description="Add a Google Meet or Teams link to each interview"
     )
 
@@ -67,7 +67,7 @@ class CalendarConnectionUpdate(StrictModel):
     name: ShortText | None = None
     credentials: dict[CredentialName, Secret] | None = Field(default=None, max_length=10)
     invitations: Invitations | None = None
-    video: bool | None = None
+    video: StrictBool | None = None
     status: Literal["active", "paused"] | None = Field(
         default=None,
         description="paused: nothing is read or written until active again; setting active on "
@@ -120,8 +120,8 @@ class MemberCalendarPublic(PublicModel):
 
 
 class MemberCalendarUpdate(StrictModel):
-    busy: bool | None = None
-    receives_interviews: bool | None = Field(
+    busy: StrictBool | None = None
+    receives_interviews: StrictBool | None = Field(
         default=None,
         description="true makes this the one calendar that receives the member's interviews",
     )

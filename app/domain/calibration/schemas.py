@@ -6,9 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
-from app.domain.types import LongText, Name, PublicModel, ShortText, StrictModel, refuse_null
+from app.domain.types import (
+    LongText,
+    Name,
+    PublicModel,
+    ShortText,
+    StrictModel,
+    Timestamp,
+    refuse_null,
+)
 
 Decision = Literal["approve", "reject", "waitlist"]
 ReasonCategory = Literal[
@@ -28,19 +36,19 @@ class SlateCreate(StrictModel):
     role_id: uuid.UUID
     items: list[SlateItemCreate] = Field(min_length=1, max_length=200)
     note: LongText | None = None
-    due_at: datetime | None = None
+    due_at: Timestamp | None = None
 
 
 class SlateUpdate(StrictModel):
     items: list[SlateItemCreate] | None = Field(default=None, min_length=1, max_length=200)
     note: LongText | None = None
-    due_at: datetime | None = None
+    due_at: Timestamp | None = None
 
     _required = field_validator("items", mode="before")(refuse_null)
 
 
 class SlateSend(StrictModel):
-    due_at: datetime = Field(description="When the hiring manager should have answered")
+    due_at: Timestamp = Field(description="When the hiring manager should have answered")
 
 
 class DecisionReasons(StrictModel):
@@ -61,7 +69,7 @@ class DecisionCreate(StrictModel):
     answer: LongText | None = Field(
         default=None, description="The answer to the recruiter's question"
     )
-    revision: bool = Field(
+    revision: StrictBool = Field(
         default=False, description="Replace an earlier decision on this item (both are kept)"
     )
 

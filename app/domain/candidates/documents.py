@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Actor, PermissionSet
 from app.db import settings_of
 from app.domain.applications import repository as applications_repo
+from app.domain.audit import service as audit
 from app.domain.candidates import repository
 from app.domain.candidates.filetypes import ALLOWED_TYPES, claim_matches, detect
 from app.domain.candidates.models import Document
@@ -156,4 +157,15 @@ async def read_document(
         data = await storage.get(document.storage_key)
     except FileNotFoundError as exc:
         raise NotFound(f"The stored bytes of document {document_id}") from exc
+    # Downloads are in the audit trail. On the route's autocommit session the flush commits it.
+    audit.record(
+        session,
+        actor.organization_id,
+        actor,
+        "document.downloaded",
+        "document",
+        document.id,
+        {"candidate_id": str(candidate_id)},
+    )
+    await session.flush()
     return public(document), data

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, StrictBool, field_validator
 
 from app.domain.types import (
+    Integer,
     LongText,
     Name,
     PublicModel,
@@ -58,13 +59,15 @@ class CandidateCreate(StrictModel):
     links: CandidateLinks = Field(default_factory=CandidateLinks)
     current_title: ShortText | None = None
     current_company: ShortText | None = None
-    years_experience: int | None = Field(default=None, ge=0, le=70)
+    years_experience: Integer | None = Field(default=None, ge=0, le=70)
     skills: list[Name] = Field(default_factory=list, max_length=100)
     source: Source
     source_detail: ShortText | None = Field(
         default=None, description="Who referred, which agency or event"
     )
-    consent_given: bool = Field(description="The candidate agreed to be kept on file and contacted")
+    consent_given: StrictBool = Field(
+        description="The candidate agreed to be kept on file and contacted"
+    )
     consent_note: LongText | None = None
 
     _skills = field_validator("skills")(_unique_skills)
@@ -79,11 +82,11 @@ class CandidateUpdate(StrictModel):
     links: CandidateLinks | None = None
     current_title: ShortText | None = None
     current_company: ShortText | None = None
-    years_experience: int | None = Field(default=None, ge=0, le=70)
+    years_experience: Integer | None = Field(default=None, ge=0, le=70)
     skills: list[Name] | None = Field(default=None, max_length=100)
     source: Source | None = None
     source_detail: ShortText | None = None
-    consent_given: bool | None = None
+    consent_given: StrictBool | None = None
     consent_note: LongText | None = None
 
     _skills = field_validator("skills")(_unique_skills)

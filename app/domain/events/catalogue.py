@@ -91,6 +91,12 @@ CATALOGUE: dict[str, EventType] = {
             ("candidate_id",),
         ),
         EventType(
+            "candidate.erased",
+            "The candidate was erased (GDPR Art. 17): nothing identifying them is kept; "
+            "past events about them keep ids only.",
+            ("candidate_id", "application_ids", "external_refs"),
+        ),
+        EventType(
             "document.uploaded",
             "A document was stored for a candidate.",
             ("candidate_id", "document_id", "kind"),

@@ -4,6 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
+from app.domain.pagination import Cursor
 from app.domain.types import PublicModel
 
 
@@ -24,5 +27,7 @@ class EventPagePublic(PublicModel):
     again at once."""
 
     items: list[EventPublic]
-    next_cursor: str | None
+    next_cursor: Cursor | None = Field(
+        description="An opaque token: send it back as `cursor` for the events after this page"
+    )
     has_more: bool

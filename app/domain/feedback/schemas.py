@@ -6,19 +6,26 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StrictBool, StringConstraints, field_validator, model_validator
 
 from app.domain.availability.schemas import AwareDatetime
-from app.domain.types import LongText, Name, PublicModel, ShortText, StrictModel
+from app.domain.types import (
+    TEXT,
+    Day,
+    Integer,
+    LongText,
+    Name,
+    PublicModel,
+    ShortText,
+    StrictModel,
+    Trimmed,
+)
 
 Recommendation = Literal["strong_yes", "yes", "no", "definitely_not", "no_decision"]
 Rating = Literal["strong_no", "no", "mixed", "yes", "strong_yes"]
 DecisionKind = Literal["advance", "reject", "offer"]
 OfferStatus = Literal["draft", "approved", "sent", "accepted", "declined", "rescinded"]
-Reasons = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=20000, pattern=r"^[^\x00]*$"),
-]
+Reasons = Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=TEXT), Trimmed]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 
 
@@ -30,7 +37,7 @@ class ScorecardWrite(StrictModel):
         default_factory=dict, description="Per skill of the agreed intake; null means not assessed"
     )
     reasons: Reasons | None = Field(default=None, description="Why: more than a yes or no")
-    submit: bool = Field(default=False, description="Submit now (otherwise kept as a draft)")
+    submit: StrictBool = Field(default=False, description="Submit now (otherwise kept as a draft)")
 
     @model_validator(mode="after")
     def _reasoned(self) -> ScorecardWrite:
@@ -97,7 +104,7 @@ class RejectionReasonCreate(StrictModel):
 
 class RejectionReasonUpdate(StrictModel):
     label: ShortText | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class RejectionReasonPublic(PublicModel):
@@ -135,8 +142,8 @@ class DecisionPublic(PublicModel):
 
 class Compensation(StrictModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    base_salary: int = Field(ge=0, le=100_000_000)
-    bonus: int | None = Field(default=None, ge=0, le=100_000_000)
+    base_salary: Integer = Field(ge=0, le=100_000_000)
+    bonus: Integer | None = Field(default=None, ge=0, le=100_000_000)
     equity: ShortText | None = None
     notes: LongText | None = None
 
@@ -144,14 +151,14 @@ class Compensation(StrictModel):
 class OfferCreate(StrictModel):
     application_id: uuid.UUID
     compensation: Compensation
-    start_date: date | None = None
+    start_date: Day | None = None
     expires_at: AwareDatetime | None = None
     note: LongText | None = None
 
 
 class OfferUpdate(StrictModel):
     compensation: Compensation | None = None
-    start_date: date | None = None
+    start_date: Day | None = None
     expires_at: AwareDatetime | None = None
     note: LongText | None = None
 

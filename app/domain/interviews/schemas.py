@@ -6,10 +6,19 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from app.domain.availability.schemas import AwareDatetime
-from app.domain.types import LongText, PublicModel, ShortText, StrictModel, TimeZone, Url
+from app.domain.types import (
+    Integer,
+    LongText,
+    PublicModel,
+    ShortText,
+    StrictModel,
+    Timestamp,
+    TimeZone,
+    Url,
+)
 
 InterviewStatus = Literal["proposed", "scheduled", "completed", "cancelled", "no_show"]
 Response = Literal["needs_action", "accepted", "declined", "tentative"]
@@ -17,11 +26,11 @@ Response = Literal["needs_action", "accepted", "declined", "tentative"]
 
 class StageRequest(StrictModel):
     name: ShortText
-    duration_minutes: int = Field(ge=15, le=480)
+    duration_minutes: Integer = Field(ge=15, le=480)
     interviewer_ids: list[uuid.UUID] = Field(
         min_length=1, max_length=20, description="The pool to choose from"
     )
-    required: int = Field(
+    required: Integer = Field(
         default=1, ge=1, le=10, description="How many of the pool this stage needs"
     )
 
@@ -39,16 +48,16 @@ class SuggestionRequest(StrictModel):
     stages: list[StageRequest] = Field(min_length=1, max_length=6)
     date_from: AwareDatetime
     date_to: AwareDatetime
-    min_notice_hours: int | None = Field(
+    min_notice_hours: Integer | None = Field(
         default=None, ge=0, le=24 * 30, description="Default: the service setting"
     )
-    buffer_before_minutes: int = Field(default=0, ge=0, le=120)
-    buffer_after_minutes: int = Field(default=0, ge=0, le=120)
-    max_gap_minutes: int = Field(
+    buffer_before_minutes: Integer = Field(default=0, ge=0, le=120)
+    buffer_after_minutes: Integer = Field(default=0, ge=0, le=120)
+    max_gap_minutes: Integer = Field(
         default=60, ge=0, le=480, description="Longest wait between two stages"
     )
-    allow_back_to_back: bool = True
-    limit: int = Field(default=10, ge=1, le=50)
+    allow_back_to_back: StrictBool = True
+    limit: Integer = Field(default=10, ge=1, le=50)
 
     @model_validator(mode="after")
     def _range(self) -> SuggestionRequest:
@@ -184,8 +193,8 @@ class InterviewFilters(StrictModel):
     application_id: uuid.UUID | None = None
     member_id: uuid.UUID | None = Field(default=None, description="Interviews this member is on")
     status: InterviewStatus | None = None
-    starts_after: datetime | None = None
-    starts_before: datetime | None = None
+    starts_after: Timestamp | None = None
+    starts_before: Timestamp | None = None
 
 
 class PrepInterviewer(PublicModel):

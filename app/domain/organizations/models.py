@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Index, Time, UniqueConstraint
+from sqlalchemy import DateTime, Index, Time, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
+from app.clock import utcnow
 from app.domain.columns import created_field, fk, id_field, json_field, org_field, timestamp_field
 
 
@@ -30,6 +31,10 @@ class Organization(SQLModel, table=True):
         max_length=16,
         sa_column_kwargs={"server_default": "interviewers"},
     )
+    # Privacy (docs/privacy.md): candidates with no activity for this many months are
+    # anonymised by the retention job (None keeps them); whether recruiters may erase.
+    candidate_retention_months: int | None = None
+    recruiters_may_erase: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 
@@ -55,6 +60,11 @@ class Member(SQLModel, table=True):
     update_cadence: str = Field(default="daily", max_length=16)
     update_channel: str = Field(default="email", max_length=16)
     update_local_time: time = Field(default=time(9, 0), sa_type=Time())
+    # A digest period due before this is never sent: a member who joins, or moves their digest,
+    # at 13:05 gets the first one due after that, not the one due at 12:59 a minute later.
+    digest_from: datetime | None = Field(
+        default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=True
+    )
     delegate_id: uuid.UUID | None = fk("members.id", ondelete="SET NULL")
     slack_webhook_url: str | None = Field(default=None, max_length=500)
     is_active: bool = True

@@ -7,14 +7,23 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.domain.types import (
     ClockTime,
+    Integer,
     LocalTime,
     LongText,
     Name,
     PublicModel,
+    QueryFlag,
     ShortText,
     StrictModel,
     TimeZone,
@@ -65,6 +74,13 @@ INTERVIEW_CALENDAR_HELP = (
 )
 
 
+RETENTION_HELP = (
+    "Candidates with no activity for this many months are anonymised by the retention job "
+    "(docs/privacy.md)"
+)
+RECRUITERS_ERASE_HELP = "Whether recruiters, and not only admins, may erase candidates"
+
+
 class OrganizationPublic(PublicModel):
     id: uuid.UUID
     name: str
@@ -80,6 +96,8 @@ class OrganizationPublic(PublicModel):
     interview_calendar: InterviewCalendar = Field(
         default="interviewers", description=INTERVIEW_CALENDAR_HELP
     )
+    candidate_retention_months: int | None = Field(default=None, description=RETENTION_HELP)
+    recruiters_may_erase: bool = Field(default=False, description=RECRUITERS_ERASE_HELP)
     created_at: datetime
     updated_at: datetime
 
@@ -87,8 +105,8 @@ class OrganizationPublic(PublicModel):
 class OrganizationUpdate(StrictModel):
     name: ShortText | None = None
     time_zone: TimeZone | None = None
-    feedback_due_hours: int | None = Field(default=None, ge=1, le=720)
-    close_the_loop_days: int | None = Field(default=None, ge=1, le=365)
+    feedback_due_hours: Integer | None = Field(default=None, ge=1, le=720)
+    close_the_loop_days: Integer | None = Field(default=None, ge=1, le=365)
     culture_notes: (
         Annotated[str, StringConstraints(max_length=4000, pattern=r"^[^\x00]*$")] | None
     ) = Field(default=None, description="Shown to candidates in their interview prep")
@@ -100,6 +118,10 @@ class OrganizationUpdate(StrictModel):
     interview_calendar: InterviewCalendar | None = Field(
         default=None, description=INTERVIEW_CALENDAR_HELP
     )
+    candidate_retention_months: Integer | None = Field(
+        default=None, ge=1, le=240, description=RETENTION_HELP + "; null keeps them"
+    )
+    recruiters_may_erase: StrictBool | None = Field(default=None, description=RECRUITERS_ERASE_HELP)
 
     _required = field_validator(
         "name",
@@ -107,6 +129,7 @@ class OrganizationUpdate(StrictModel):
         "feedback_due_hours",
         "close_the_loop_days",
         "interview_calendar",
+        "recruiters_may_erase",
         mode="before",
     )(refuse_null)
 
@@ -119,8 +142,8 @@ class MemberCreate(StrictModel):
     bio: LongText | None = None
     time_zone: TimeZone = "UTC"
     working_hours: WorkingHours | None = None
-    max_interviews_per_day: int | None = Field(default=None, ge=0, le=24)
-    max_interviews_per_week: int | None = Field(default=None, ge=0, le=100)
+    max_interviews_per_day: Integer | None = Field(default=None, ge=0, le=24)
+    max_interviews_per_week: Integer | None = Field(default=None, ge=0, le=100)
 
     _hours = field_validator("working_hours")(_no_overlap)
 
@@ -132,9 +155,9 @@ class MemberUpdate(StrictModel):
     permission_set: PermissionSetName | None = None
     time_zone: TimeZone | None = None
     working_hours: WorkingHours | None = None
-    max_interviews_per_day: int | None = Field(default=None, ge=0, le=24)
-    max_interviews_per_week: int | None = Field(default=None, ge=0, le=100)
-    is_active: bool | None = None
+    max_interviews_per_day: Integer | None = Field(default=None, ge=0, le=24)
+    max_interviews_per_week: Integer | None = Field(default=None, ge=0, le=100)
+    is_active: StrictBool | None = None
 
     _hours = field_validator("working_hours")(_no_overlap)
     _required = field_validator("name", "permission_set", "time_zone", "is_active", mode="before")(
@@ -190,7 +213,7 @@ class MemberPublic(PublicModel):
 class MemberFilters(StrictModel):
     permission_set: PermissionSetName | None = None
     q: Name | None = None
-    include_inactive: bool = False
+    include_inactive: QueryFlag = False
 
 
 class ApiKeyCreate(StrictModel):
@@ -198,7 +221,7 @@ class ApiKeyCreate(StrictModel):
     member_id: uuid.UUID | None = Field(
         default=None, description="Admins may issue a key to another member; default: yourself"
     )
-    expires_in_days: int | None = Field(
+    expires_in_days: Integer | None = Field(
         default=None,
         ge=1,
         le=3650,
@@ -207,7 +230,7 @@ class ApiKeyCreate(StrictModel):
 
 
 class ApiKeyRotate(StrictModel):
-    grace_hours: int = Field(
+    grace_hours: Integer = Field(
         default=24,
         ge=0,
         le=24 * 30,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Actor, PermissionSet, actor_cache, generate_api_key
 from app.clock import utcnow
 from app.db import after_commit, settings_of
+from app.domain.audit import service as audit
 from app.domain.events import service as events
 from app.domain.organizations import repository
 from app.domain.organizations.models import ApiKey, Member, Organization
@@ -193,7 +194,19 @@ async def update_member(
         raise Conflict("You cannot take away your own admin permission set")
     if "working_hours" in values:
         values["working_hours"] = _hours_json(data.working_hours) or {}
+    permission_before = member.permission_set
     changed = apply_changes(member, values)
+    _digest_moved(member, changed)
+    if "permission_set" in changed:
+        audit.record(
+            session,
+            actor.organization_id,
+            actor,
+            "member.permission_changed",
+            "member",
+            member.id,
+            {"from": permission_before, "to": member.permission_set},
+        )
     if changed:
         member.version += 1
         member.updated_at = utcnow()
@@ -223,6 +236,16 @@ async def update_member(
             after_commit(session, lambda: actor_cache.forget_member(member_id))
     await session.flush()
     return MemberPublic.model_validate(member)
+
+
+_DIGEST_TIMING = {"update_cadence", "update_local_time", "update_channel", "time_zone"}
+
+
+def _digest_moved(member: Member, changed: list[str]) -> None:
+    """A member who changes when (or whether) their digest comes gets the first one due after
+    the change: a period whose time has already passed is not sent late, or twice in a day."""
+    if _DIGEST_TIMING & set(changed):
+        member.digest_from = utcnow()
 
 
 def _check_slack_url(session: AsyncSession, url: str | None) -> None:
@@ -289,6 +312,7 @@ async def update_preferences(
             "the slack channel needs a Slack webhook URL (yours or the organization's)",
         )
     changed = apply_changes(member, values)
+    _digest_moved(member, changed)
     if changed:
         member.version += 1
         member.updated_at = utcnow()
@@ -342,6 +366,15 @@ async def rotate_api_key(
         key.name,
         expires_at=now + lifetime if lifetime is not None else None,
     )
+    audit.record(
+        session,
+        actor.organization_id,
+        actor,
+        "api_key.rotated",
+        "api_key",
+        key.id,
+        {"member_id": str(key.member_id), "replaced_by": str(created.id)},
+    )
     events.record(
         session,
         actor.organization_id,
@@ -378,6 +411,15 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
         raise NotFound("API key", key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        audit.record(
+            session,
+            actor.organization_id,
+            actor,
+            "api_key.revoked",
+            "api_key",
+            key.id,
+            {"member_id": str(key.member_id)},
+        )
         events.record(
             session,
             actor.organization_id,
@@ -412,6 +454,15 @@ async def _issue_key(
     )
     session.add(key)
     await session.flush()
+    audit.record(
+        session,
+        organization_id,
+        actor,
+        "api_key.created",
+        "api_key",
+        key.id,
+        {"member_id": str(member_id)},
+    )
     events.record(
         session,
         organization_id,

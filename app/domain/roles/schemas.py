@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import Field, computed_field, field_validator, model_validator
 
 from app.domain.types import (
+    Day,
+    Integer,
     LongText,
     Name,
     PublicModel,
@@ -33,8 +35,8 @@ class Skill(StrictModel):
 
 
 class Experience(StrictModel):
-    min_years: int | None = Field(default=None, ge=0, le=60)
-    max_years: int | None = Field(default=None, ge=0, le=60)
+    min_years: Integer | None = Field(default=None, ge=0, le=60)
+    max_years: Integer | None = Field(default=None, ge=0, le=60)
     mix: LongText | None = Field(default=None, description="The blend of experience wanted")
 
     @model_validator(mode="after")
@@ -55,8 +57,8 @@ class ScreeningQuestion(StrictModel):
 
 class Compensation(StrictModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
-    min: int = Field(ge=0, le=100_000_000)
-    max: int = Field(ge=0, le=100_000_000)
+    min: Integer = Field(ge=0, le=100_000_000)
+    max: Integer = Field(ge=0, le=100_000_000)
     notes: LongText | None = None
 
     @model_validator(mode="after")
@@ -108,11 +110,11 @@ class RoleCreate(StrictModel):
     team: ShortText | None = None
     location: ShortText | None = None
     workplace: Workplace = "hybrid"
-    headcount: int = Field(default=1, ge=1, le=1000)
+    headcount: Integer = Field(default=1, ge=1, le=1000)
     status: SettableRoleStatus = "draft"
     recruiter_id: uuid.UUID | None = None
     hiring_manager_id: uuid.UUID | None = None
-    target_start: date | None = None
+    target_start: Day | None = None
     intake: IntakeContent | None = Field(
         default=None,
         description="An initial intake, proposed as revision 1 for both sides to sign off",
@@ -124,11 +126,11 @@ class RoleUpdate(StrictModel):
     team: ShortText | None = None
     location: ShortText | None = None
     workplace: Workplace | None = None
-    headcount: int | None = Field(default=None, ge=1, le=1000)
+    headcount: Integer | None = Field(default=None, ge=1, le=1000)
     status: SettableRoleStatus | None = None
     recruiter_id: uuid.UUID | None = None
     hiring_manager_id: uuid.UUID | None = None
-    target_start: date | None = None
+    target_start: Day | None = None
 
     _required = field_validator("title", "workplace", "headcount", "status", mode="before")(
         refuse_null

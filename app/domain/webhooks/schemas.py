@@ -8,15 +8,13 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from app.domain.types import NO_NUL, PublicModel, StrictModel, refuse_null
+from app.domain.types import NO_NUL, TEXT, PublicModel, StrictModel, Trimmed, refuse_null
 
 EndpointUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_NUL)
+    str, StringConstraints(min_length=1, max_length=2000, pattern=TEXT), Trimmed
 ]
 EventTypeName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=500, pattern=NO_NUL)
-]
+Description = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL), Trimmed]
 
 
 class WebhookEndpointCreate(StrictModel):
