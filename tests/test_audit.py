@@ -168,3 +168,20 @@ async def test_a_rolled_back_action_leaves_no_audit_row(
     entries = [e for e in entries if e["subject_id"] == key["id"]]
     assert [e["action"] for e in entries] == ["api_key.revoked", "api_key.created"]
     assert entries[0]["request_id"] is None  # no request: a service call of its own
+
+
+async def test_keys_revoked_by_deactivating_their_member_are_audited(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    rory = await tenant.add("recruiter", "Rory Recruiter")
+    keys = ok(await client.get(f"{API}/api-keys", headers=tenant.admin.headers))
+    theirs = [k["id"] for k in keys["items"] if k["member_id"] == str(rory.id)]
+    assert theirs
+    ok(
+        await client.patch(
+            f"{API}/members/{rory.id}", headers=tenant.admin.headers, json={"is_active": False}
+        )
+    )
+    revoked = await all_entries(client, tenant, action="api_key.revoked")
+    assert {e["subject_id"] for e in revoked} == set(theirs)
+    assert {e["detail"]["because"] for e in revoked} == {"member deactivated"}

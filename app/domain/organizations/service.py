@@ -224,6 +224,15 @@ async def update_member(
                 for key_id in await repository.revoke_member_keys(
                     session, actor.organization_id, member.id
                 ):
+                    audit.record(
+                        session,
+                        actor.organization_id,
+                        actor,
+                        "api_key.revoked",
+                        "api_key",
+                        key_id,
+                        {"member_id": str(member.id), "because": "member deactivated"},
+                    )
                     events.record(
                         session,
                         actor.organization_id,
