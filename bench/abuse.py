@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import re
 import secrets
@@ -53,6 +52,7 @@ from typing import Any
 import httpx
 
 from bench import database, servers, wrk
+from bench.report import finish_standalone
 
 KEY = "abuse"  # for bench.run's `--only abuse`
 ROLE_PATH = "/api/v1/roles/{id}"
@@ -492,21 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, TimeoutError, OSError, ValueError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 2
-    print(result.report())
-    print(
-        f"Load average before {' '.join(f'{x:.2f}' for x in load_before)}, after "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs"
-    )
-    failed = result.failures()
-    for name, value, limit in failed:
-        print(f"FAIL  {KEY}: {name} {value} (target {limit})")
-    if not failed:
-        print("All abuse targets pass.")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        document = {**result.as_json(), "load_average": [load_before, os.getloadavg()]}
-        args.json.write_text(json.dumps(document, indent=2))
-    return 1 if failed else 0
+    return finish_standalone(KEY, result, args.json, load_before)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ import asyncpg
 import httpx
 
 from bench import database, servers, wrk
+from bench.report import finish_standalone
 
 KEY = "ats"  # bench.run's `--only ats`
 SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # as servers.start_hireloop
@@ -647,19 +648,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, TimeoutError, OSError, ValueError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 2
-    print(result.report())
-    print(
-        f"Load average before {' '.join(f'{x:.2f}' for x in load_before)}, after "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs"
-    )
-    failed = result.failures()
-    for name, value, limit in failed:
-        print(f"FAIL  ats: {name} {value} (target {limit})")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        document = {**result.as_json(), "load_average": [load_before, os.getloadavg()]}
-        args.json.write_text(json.dumps(document, indent=2))
-    return 1 if failed else 0
+    return finish_standalone("ats", result, args.json, load_before)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ from app.db import Database
 from app.domain.organizations import service as organizations
 from app.settings import Settings
 from bench import database, servers
+from bench.report import finish_standalone
 from tests.fakes import greenhouse as gh_fake
 from tests.fakes.server import ServedApp
 
@@ -635,14 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, TimeoutError, OSError, ValueError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 2
-    print(result.report())
-    failed = result.failures()
-    for name, value, expected in failed:
-        print(f"FAIL  ats_import: {name} {value} (expected {expected})")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result.as_json(), indent=2) + "\n")
-    return 1 if failed else 0
+    return finish_standalone("ats_import", result, args.json)
 
 
 if __name__ == "__main__":

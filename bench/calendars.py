@@ -79,6 +79,7 @@ from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate
 from app.settings import Settings
 from bench import database, servers, wrk
+from bench.report import finish_standalone
 from tests.fakes.google_calendar import GoogleCalendarFake
 from tests.fakes.server import ServedApp
 
@@ -1151,16 +1152,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, TimeoutError, OSError, ValueError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 2
-    print(result.report())
-    failed = result.failures()
-    for name, value, limit in failed:
-        print(f"FAIL  calendars: {name} {value} (target {limit})")
-    if not failed:
-        print("PASS  calendars: every target")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result.as_json(), indent=2))
-    return 1 if failed else 0
+    return finish_standalone("calendars", result, args.json)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ from app.domain.roles.schemas import RoleCreate
 from app.integrations.storage import LocalFolderStorage
 from app.settings import Settings
 from bench import database
+from bench.report import finish_standalone
 
 KEY = "privacy"
 APPLICATIONS = 10
@@ -311,12 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_head(url)
         say(f"database: {server.kind} server, migrated")
         result = measure(url, tmp, repeat=args.repeat, background=args.background, say=say)
-    print(result.report())
-    if args.json is not None:
-        args.json.write_text(json.dumps(result.as_json(), indent=2) + "\n")
-    for target, value, limit in result.failures():
-        print(f"FAIL  {KEY}: {target} {value} (target {limit})")
-    return 1 if result.failures() else 0
+    return finish_standalone(KEY, result, args.json)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bench.scenarios import Scenario
 from bench.wrk import WrkResult
@@ -376,3 +376,40 @@ def write_json(
         and not (privacy or {}).get("failed"),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")
+
+
+class StandaloneResult(Protocol):
+    def report(self) -> str: ...
+
+    def failures(self) -> list[tuple[str, str, str]]: ...
+
+    def as_json(self) -> dict[str, Any]: ...
+
+
+def finish_standalone(
+    key: str,
+    result: StandaloneResult,
+    json_path: Path | None,
+    load_before: tuple[float, float, float] | None = None,
+) -> int:
+    """The end of a bench module run on its own (`python -m bench.<module>`): its report, the
+    load around it, each failed target, the JSON file; the exit status (1 when a target
+    failed)."""
+    print(result.report())
+    document = result.as_json()
+    if load_before is not None:
+        load_after = os.getloadavg()
+        print(
+            f"Load average before {' '.join(f'{x:.2f}' for x in load_before)}, after "
+            f"{' '.join(f'{x:.2f}' for x in load_after)}; {os.cpu_count()} CPUs"
+        )
+        document = {**document, "load_average": [load_before, load_after]}
+    failed = result.failures()
+    for name, value, limit in failed:
+        print(f"FAIL  {key}: {name} {value} (target {limit})")
+    if not failed:
+        print(f"PASS  {key}: every target")
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(document, indent=2) + "\n")
+    return 1 if failed else 0

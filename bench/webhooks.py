@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -45,6 +44,7 @@ from app.domain.webhooks import service as webhooks
 from app.domain.webhooks.schemas import WebhookEndpointCreate
 from app.settings import Settings
 from bench import database, servers
+from bench.report import finish_standalone
 
 KEY = "webhooks"  # bench.run's `--only webhooks`
 SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -483,14 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, TimeoutError, OSError, ValueError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 2
-    print(result.report())
-    failed = result.failures()
-    for name, value, limit in failed:
-        print(f"FAIL  webhooks: {name} {value} (target {limit})")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result.as_json(), indent=2))
-    return 1 if failed else 0
+    return finish_standalone("webhooks", result, args.json)
 
 
 if __name__ == "__main__":

@@ -224,24 +224,7 @@ async def update_member(
                 for key_id in await repository.revoke_member_keys(
                     session, actor.organization_id, member.id
                 ):
-                    audit.record(
-                        session,
-                        actor.organization_id,
-                        actor,
-                        "api_key.revoked",
-                        "api_key",
-                        key_id,
-                        {"member_id": str(member.id), "because": "member deactivated"},
-                    )
-                    events.record(
-                        session,
-                        actor.organization_id,
-                        actor,
-                        "api_key.revoked",
-                        "api_key",
-                        key_id,
-                        {"api_key_id": str(key_id), "member_id": str(member.id)},
-                    )
+                    _record_revoked(session, actor, key_id, member.id, "member deactivated")
             after_commit(session, lambda: actor_cache.forget_member(member_id))
     await session.flush()
     return MemberPublic.model_validate(member)
@@ -413,6 +396,29 @@ async def list_api_keys(
     return Page([ApiKeyPublic.model_validate(k) for k in result.items], result.next_cursor)
 
 
+def _record_revoked(
+    session: AsyncSession,
+    actor: Actor,
+    key_id: uuid.UUID,
+    member_id: uuid.UUID,
+    because: str | None = None,
+) -> None:
+    """A revoked key in the audit trail and, as an event, on the outbox."""
+    detail = {"member_id": str(member_id), **({"because": because} if because else {})}
+    audit.record(
+        session, actor.organization_id, actor, "api_key.revoked", "api_key", key_id, detail
+    )
+    events.record(
+        session,
+        actor.organization_id,
+        actor,
+        "api_key.revoked",
+        "api_key",
+        key_id,
+        {"api_key_id": str(key_id), "member_id": str(member_id)},
+    )
+
+
 async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> ApiKeyPublic:
     key = await repository.get_api_key(session, actor.organization_id, key_id, for_update=True)
     if key is None or (key.member_id != actor.member_id and not actor.is_admin):
@@ -420,24 +426,7 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
         raise NotFound("API key", key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.record(
-            session,
-            actor.organization_id,
-            actor,
-            "api_key.revoked",
-            "api_key",
-            key.id,
-            {"member_id": str(key.member_id)},
-        )
-        events.record(
-            session,
-            actor.organization_id,
-            actor,
-            "api_key.revoked",
-            "api_key",
-            key.id,
-            {"api_key_id": str(key.id), "member_id": str(key.member_id)},
-        )
+        _record_revoked(session, actor, key.id, key.member_id)
         await session.flush()
         after_commit(session, lambda: actor_cache.forget_api_key(key_id))
     return ApiKeyPublic.model_validate(key)
