@@ -27,6 +27,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.orjson import OrjsonFormatter as JsonFormatter
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -132,6 +133,9 @@ def configure_logging(level: str, json_logs: bool) -> None:
             UtcJsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                # uvicorn passes a copy of its message with terminal colour codes as an extra
+                # field; a log line never carries escape codes.
+                reserved_attrs=[*RESERVED_ATTRS, "color_message"],
             )
         )
     else:

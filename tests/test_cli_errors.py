@@ -128,12 +128,15 @@ def test_log_lines_are_iso_utc_without_color(json_logs: bool) -> None:
         handler.setStream(stream)
         record = logging.LogRecord("hireloop.test", logging.WARNING, __file__, 1, "hello", (), None)
         record.created = 1796661600.123456  # 2026-12-07T16:40:00.123Z
+        # uvicorn adds a coloured copy of its message as an extra field.
+        record.color_message = "Finished server process [\x1b[36m%d\x1b[0m]"
         handler.handle(record)
     finally:
         root.handlers, _ = saved
         root.setLevel(saved[1])
     line = stream.getvalue().strip()
     assert "\x1b[" not in line
+    assert "\\u001b" not in line, "no escape code, not even JSON-encoded"
     stamp = json.loads(line)["time"] if json_logs else line.split(" ", 1)[0]
     assert ISO_UTC.match(stamp), line
     assert stamp == "2026-12-07T16:40:00.123Z"
