@@ -58,38 +58,52 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** (attempts - 1)))
 
 
-async def _fetched(
-    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, event_id: uuid.UUID
-) -> list[Change] | Exception | None:
-    """What a claimed vendor event means, with what the vendor must be asked first (vendors
-    whose webhooks carry ids only, Lever: each application's current state and its posting's
-    title). The event is read in a short transaction and the vendor is asked after it has
-    ended, with no transaction open and no row locked; the caller applies the result in a new
-    one. None when the event is no longer this worker's; a failure is returned, to be recorded
-    with the event."""
-    async with db.transaction() as session:
-        event = await session.get(InboundEvent, event_id, populate_existing=True)
-        if event is None or event.status != "pending" or event.claimed_by != worker:
-            return None
-        connection = await repository.get_connection_by_id(session, event.connection_id)
-        assert connection is not None
-        adapter = adapter_for(connection.provider)
-        changes = adapter.parse(Inbound(event.vendor_event_id, event.event_type, event.payload))
-        if not isinstance(adapter, RefreshesApplications) or not any(
-            isinstance(c, ApplicationSeen | StageChanged | Rejected | Hired) for c in changes
-        ):
-            return changes
-        try:
-            credentials = sync.credentials_of(session, connection)
-        except Exception as exc:
-            return exc
-    # No transaction is open from here on: the vendor may be slow, or answer 429.
+@dataclass(frozen=True)
+class _Ask:
+    """Changes that must be checked with the vendor before they are applied."""
+
+    adapter: RefreshesApplications
+    changes: list[Change]
+    credentials: Credentials
+
+
+async def _claimed(
+    session: AsyncSession, worker: str, event_id: uuid.UUID
+) -> tuple[InboundEvent, Connection] | None:
+    event = await repository.get_inbound_for_update(session, event_id)
+    if event is None or event.status != "pending" or event.claimed_by != worker:
+        return None
+    connection = await repository.get_connection_by_id(session, event.connection_id)
+    assert connection is not None
+    return event, connection
+
+
+def _plan(
+    session: AsyncSession, event: InboundEvent, connection: Connection
+) -> list[Change] | _Ask | Exception:
+    """What a vendor event means: its changes, ready to apply, or what the vendor must be
+    asked first (vendors whose webhooks carry ids only, Lever: each application's current
+    state and its posting's title)."""
+    adapter = adapter_for(connection.provider)
+    changes = adapter.parse(Inbound(event.vendor_event_id, event.event_type, event.payload))
+    if not isinstance(adapter, RefreshesApplications) or not any(
+        isinstance(c, ApplicationSeen | StageChanged | Rejected | Hired) for c in changes
+    ):
+        return changes
+    try:
+        return _Ask(adapter, changes, sync.credentials_of(session, connection))
+    except Exception as exc:
+        return exc
+
+
+async def _ask(http: httpx.AsyncClient, settings: Settings, ask: _Ask) -> list[Change] | Exception:
+    """The changes with the vendor's current state; called with no transaction open."""
     fresh: list[Change] = []
     try:
-        for change in changes:
+        for change in ask.changes:
             if isinstance(change, ApplicationSeen | StageChanged | Rejected | Hired):
-                current = await adapter.fetch_application(
-                    http, credentials, change.application.external_id, settings
+                current = await ask.adapter.fetch_application(
+                    http, ask.credentials, change.application.external_id, settings
                 )
                 # The vendor's current state is the truth, whatever the event said it was.
                 fresh.append(ApplicationSeen(current))
@@ -104,59 +118,72 @@ async def apply_one(
     db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, event_id: uuid.UUID
 ) -> str | None:
     """Apply one vendor event; returns its outcome (applied, ignored, retrying, failed), or
-    None when it was no longer this worker's to apply. Claim (apply_due), ask the vendor with
-    no transaction open (_fetched), record in a new transaction (here)."""
-    fetched = await _fetched(db, http, settings, worker, event_id)
-    if fetched is None:
-        return None
+    None when it was no longer this worker's to apply (apply_due claimed it).
+
+    An event whose changes need no vendor call is applied and recorded in one transaction. One
+    the vendor must be asked about first is read in a short transaction, the vendor is asked
+    with no transaction open and no row locked, and it is applied and recorded in a new one."""
+    async with db.transaction() as session:
+        claimed = await _claimed(session, worker, event_id)
+        if claimed is None:
+            return None
+        plan = _plan(session, *claimed)
+        if not isinstance(plan, _Ask):
+            return await _apply_and_record(session, *claimed, plan)
+    fetched = await _ask(http, settings, plan)
+    async with db.transaction() as session:
+        claimed = await _claimed(session, worker, event_id)
+        if claimed is None:
+            return None
+        return await _apply_and_record(session, *claimed, fetched)
+
+
+async def _apply_and_record(
+    session: AsyncSession,
+    event: InboundEvent,
+    connection: Connection,
+    fetched: list[Change] | Exception,
+) -> str:
     error: str | None = None
     transient = False
     retry_after: float | None = None
-    async with db.transaction() as session:
-        event = await repository.get_inbound_for_update(session, event_id)
-        if event is None or event.status != "pending" or event.claimed_by != worker:
-            return None
-        connection = await repository.get_connection_by_id(session, event.connection_id)
-        assert connection is not None
-        try:
-            if isinstance(fetched, Exception):
-                raise fetched
-            async with session.begin_nested():
-                status, outcome = await _apply(session, connection, fetched)
-        except VendorError as exc:
-            error, transient, retry_after = str(exc), exc.transient, exc.retry_after
-        except (apply.NotApplicable, DomainError) as exc:
-            error = str(exc)
-        except Exception as exc:
-            log.exception("applying vendor event %s failed", event.id)
-            error, transient = f"{type(exc).__name__}: {exc}", True
-        event.attempts += 1
-        event.claimed_until = event.claimed_by = None
-        if error is None:
-            event.status, event.outcome, event.processed_at = status, outcome, utcnow()
-            return status
-        await repository.note_error(session, connection.id, "inbound", error)
-        if transient and event.attempts < MAX_ATTEMPTS:
-            event.next_attempt_at = utcnow() + _backoff(event.attempts, retry_after)
-            event.outcome = f"retrying: {error}"[:1000]
-            result = "retrying"
-        else:
-            event.status, event.outcome, event.processed_at = "failed", error[:1000], utcnow()
-            result = "failed"
-        log.warning(
-            "vendor event %s (%s %s, connection %s, organization %s) attempt %d failed: %s; %s",
-            event.id,
-            connection.provider,
-            event.vendor_event_id,
-            connection.id,
-            event.organization_id,
-            event.attempts,
-            error[:300],
-            f"retrying at {event.next_attempt_at.isoformat()}"
-            if result == "retrying"
-            else "given up",
-        )
-        return result
+    try:
+        if isinstance(fetched, Exception):
+            raise fetched
+        async with session.begin_nested():
+            status, outcome = await _apply(session, connection, fetched)
+    except VendorError as exc:
+        error, transient, retry_after = str(exc), exc.transient, exc.retry_after
+    except (apply.NotApplicable, DomainError) as exc:
+        error = str(exc)
+    except Exception as exc:
+        log.exception("applying vendor event %s failed", event.id)
+        error, transient = f"{type(exc).__name__}: {exc}", True
+    event.attempts += 1
+    event.claimed_until = event.claimed_by = None
+    if error is None:
+        event.status, event.outcome, event.processed_at = status, outcome, utcnow()
+        return status
+    await repository.note_error(session, connection.id, "inbound", error)
+    if transient and event.attempts < MAX_ATTEMPTS:
+        event.next_attempt_at = utcnow() + _backoff(event.attempts, retry_after)
+        event.outcome = f"retrying: {error}"[:1000]
+        result = "retrying"
+    else:
+        event.status, event.outcome, event.processed_at = "failed", error[:1000], utcnow()
+        result = "failed"
+    log.warning(
+        "vendor event %s (%s %s, connection %s, organization %s) attempt %d failed: %s; %s",
+        event.id,
+        connection.provider,
+        event.vendor_event_id,
+        connection.id,
+        event.organization_id,
+        event.attempts,
+        error[:300],
+        f"retrying at {event.next_attempt_at.isoformat()}" if result == "retrying" else "given up",
+    )
+    return result
 
 
 async def _apply(
