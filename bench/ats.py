@@ -36,7 +36,6 @@ import hmac
 import json
 import os
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -51,8 +50,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import database, servers, wrk
-from bench.report import finish_standalone
+from bench import database, report, servers, wrk
+from bench.report import AcceptMedians, finish_standalone
 
 KEY = "ats"  # bench.run's `--only ats`
 SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # as servers.start_hireloop
@@ -128,21 +127,8 @@ end"""
 
 
 @dataclass
-class AcceptRound:
-    requests: int
-    per_s: float
-    p50_ms: float
-    p99_ms: float
+class AcceptRound(report.AcceptRound):
     stored: int  # rows with this round's event id prefix
-    non_2xx_3xx: int
-    socket_errors: int
-    cpu_ms: float | None  # Hireloop's CPU per request
-    base_per_s: float  # the bare one-row read just before
-    base_cpu_ms: float | None
-
-    @property
-    def ratio(self) -> float:
-        return self.per_s / self.base_per_s if self.base_per_s > 0 else 0.0
 
 
 @dataclass
@@ -162,30 +148,12 @@ class ApplyRun:
 
 
 @dataclass
-class AtsResult:
+class AtsResult(AcceptMedians):
     accept: list[AcceptRound] = field(default_factory=list)
     statements: int | None = None
     refused_status: int | None = None
     connections: int = 32
     apply: ApplyRun | None = None
-
-    @property
-    def per_s(self) -> float:
-        return statistics.median(r.per_s for r in self.accept) if self.accept else 0.0
-
-    @property
-    def ratio(self) -> float:
-        return statistics.median(r.ratio for r in self.accept) if self.accept else 0.0
-
-    @property
-    def cpu_ms(self) -> float | None:
-        values = [r.cpu_ms for r in self.accept if r.cpu_ms is not None]
-        return statistics.median(values) if values else None
-
-    @property
-    def base_cpu_ms(self) -> float | None:
-        values = [r.base_cpu_ms for r in self.accept if r.base_cpu_ms is not None]
-        return statistics.median(values) if values else None
 
     def failures(self) -> list[tuple[str, str, str]]:
         failed = []

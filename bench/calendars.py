@@ -79,7 +79,7 @@ from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate
 from app.settings import Settings
 from bench import database, servers, wrk
-from bench.report import finish_standalone
+from bench.report import AcceptMedians, AcceptRound, finish_standalone
 from tests.fakes.google_calendar import GoogleCalendarFake
 from tests.fakes.server import ServedApp
 
@@ -151,23 +151,6 @@ class PushRun:
 
 
 @dataclass
-class AcceptRound:
-    requests: int
-    per_s: float
-    p50_ms: float
-    p99_ms: float
-    non_2xx_3xx: int
-    socket_errors: int
-    cpu_ms: float | None
-    base_per_s: float
-    base_cpu_ms: float | None
-
-    @property
-    def ratio(self) -> float:
-        return self.per_s / self.base_per_s if self.base_per_s > 0 else 0.0
-
-
-@dataclass
 class SuggestRun:
     typed_ms: list[float]
     mirrored_ms: list[float]
@@ -186,7 +169,7 @@ class SuggestRun:
 
 
 @dataclass
-class CalendarsResult:
+class CalendarsResult(AcceptMedians):
     sync: SyncRun | None = None
     push: PushRun | None = None
     accept: list[AcceptRound] = field(default_factory=list)
@@ -196,24 +179,6 @@ class CalendarsResult:
     connections: int = 32
     suggest: SuggestRun | None = None
     load_average: list[tuple[float, float, float]] = field(default_factory=list)
-
-    @property
-    def per_s(self) -> float:
-        return statistics.median(r.per_s for r in self.accept) if self.accept else 0.0
-
-    @property
-    def ratio(self) -> float:
-        return statistics.median(r.ratio for r in self.accept) if self.accept else 0.0
-
-    @property
-    def cpu_ms(self) -> float | None:
-        values = [r.cpu_ms for r in self.accept if r.cpu_ms is not None]
-        return statistics.median(values) if values else None
-
-    @property
-    def base_cpu_ms(self) -> float | None:
-        values = [r.base_cpu_ms for r in self.accept if r.base_cpu_ms is not None]
-        return statistics.median(values) if values else None
 
     def failures(self) -> list[tuple[str, str, str]]:
         failed: list[tuple[str, str, str]] = []

@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -413,3 +414,47 @@ def finish_standalone(
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(document, indent=2) + "\n")
     return 1 if failed else 0
+
+
+@dataclass
+class AcceptRound:
+    """One round of load on an accepting route (inbound webhooks, calendar pushes), with the
+    bare one-row read measured just before it."""
+
+    requests: int
+    per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx_3xx: int
+    socket_errors: int
+    cpu_ms: float | None  # Hireloop's CPU per request
+    base_per_s: float  # the bare one-row read just before
+    base_cpu_ms: float | None
+
+    @property
+    def ratio(self) -> float:
+        return self.per_s / self.base_per_s if self.base_per_s > 0 else 0.0
+
+
+class AcceptMedians:
+    """The medians over the rounds of an accepting route, for a result holding `accept`."""
+
+    accept: Sequence[AcceptRound]
+
+    @property
+    def per_s(self) -> float:
+        return statistics.median(r.per_s for r in self.accept) if self.accept else 0.0
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(r.ratio for r in self.accept) if self.accept else 0.0
+
+    @property
+    def cpu_ms(self) -> float | None:
+        values = [r.cpu_ms for r in self.accept if r.cpu_ms is not None]
+        return statistics.median(values) if values else None
+
+    @property
+    def base_cpu_ms(self) -> float | None:
+        values = [r.base_cpu_ms for r in self.accept if r.base_cpu_ms is not None]
+        return statistics.median(values) if values else None
