@@ -2,8 +2,8 @@
 by a public route that verifies them, marks the calendar due and answers at once; the worker
 then reads the calendar's changes.
 
-The secret token a channel was opened with is kept only as an HMAC under the service's key and
-compared in constant time, so a leaked database row cannot forge a push, and a push with a wrong
+The secret token a channel was opened with is kept only as an HMAC under the service's key, and a
+push's token is compared as its HMAC, so a leaked database row cannot forge a push, and a push with a wrong
 token (or for an unknown channel) is refused before anything is stored.
 """
 
@@ -60,9 +60,9 @@ async def receive(
     body: bytes,
     query: Mapping[str, str],
 ) -> PushAnswer:
-    """Verify a push and make its calendars due: two statements on a plain connection (the
-    lookup, then one UPDATE that also wakes the workers), nothing at all when any notice in it
-    is not genuine. Providers may push hundreds a second; the work waits for the worker."""
+    """Verify a push and make its calendars due: one statement on a plain connection that checks
+    every notice's token and, only when all are genuine, marks the calendars due and wakes the
+    workers. Providers may push hundreds a second; the work waits for the worker."""
     if provider not in ("google", "microsoft"):
         raise InvalidInput.for_field("provider", "pushes come only from google or microsoft")
     adapter = pushing_adapter_for(provider)
@@ -73,22 +73,19 @@ async def receive(
         raise InvalidInput(f"not a {provider} push: {exc}") from exc
     if not notices:
         return answer  # a handshake
-    known = await repository.channel_secrets(rows, provider, list({n.channel_id for n in notices}))
-    due: list[uuid.UUID] = []
-    resubscribe: list[uuid.UUID] = []
-    for notice in notices:
-        calendar_id, stored = known.get(notice.channel_id, (None, None))
-        # Always one HMAC and one comparison, known channel or not, right token or not.
-        presented = token_hash(settings, notice.token or "")
-        genuine = hmac.compare_digest(stored or "", presented)
-        if calendar_id is None or stored is None or notice.token is None or not genuine:
-            raise Unauthenticated("unknown channel or wrong channel token")
-        due.append(calendar_id)
-        if notice.kind in ("reauthorize", "removed"):
-            resubscribe.append(calendar_id)
-    if resubscribe:
-        await repository.expire_channels_now(rows, resubscribe)
-    await repository.mark_due_and_wake(rows, due)
+    # One HMAC per notice whatever it names; the comparison and the update are one statement.
+    presented = [
+        (
+            notice.channel_id,
+            token_hash(settings, notice.token or ""),
+            notice.kind in ("reauthorize", "removed"),
+        )
+        for notice in notices
+    ]
+    if any(notice.token is None for notice in notices) or not await repository.receive_push(
+        rows, provider, presented
+    ):
+        raise Unauthenticated("unknown channel or wrong channel token")
     return answer
 
 

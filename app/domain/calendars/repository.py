@@ -588,45 +588,62 @@ async def invited_by_provider(
 
 # --- pushes: the hottest path, on a plain autocommit connection ---------------------------
 
-_CHANNEL_SECRETS_SQL = (
-    "SELECT m.channel_id, m.id, m.channel_token_hash FROM member_calendars m "
-    "JOIN calendar_connections k ON k.id = m.connection_id AND k.provider = $1 "
-    "WHERE m.channel_id = ANY($2::text[])"
-)
-
-# One statement: the calendars become due, and the workers are woken when it commits.
-_MARK_DUE_AND_WAKE_SQL = """
-    WITH due AS (
-        UPDATE member_calendars SET next_sync_at = now()
-         WHERE id = ANY($1::uuid[])
-        RETURNING id
+# One statement per push, all or nothing: every notice must name a channel of this provider and
+# present the token it was opened with (compared as HMACs: a presented token's HMAC cannot be
+# steered by whoever sends it, so equality in SQL reveals nothing a constant-time compare would
+# hide). Only then do the calendars become due, those told "reauthorize"/"removed" get their
+# channel expired so the worker opens a new one, and the workers are woken at commit. Data
+# modifying CTEs run once, to completion, whether or not the outer SELECT reads them.
+_RECEIVE_PUSH_SQL = """
+    WITH presented AS (
+        SELECT p.channel_id, p.token_hash, p.resubscribe, p.n
+          FROM unnest($2::text[], $3::text[], $4::bool[])
+               WITH ORDINALITY AS p(channel_id, token_hash, resubscribe, n)
+    ),
+    matched AS (
+        SELECT p.n, m.id, p.resubscribe
+          FROM presented p
+          JOIN member_calendars m
+            ON m.channel_id = p.channel_id AND m.channel_token_hash = p.token_hash
+          JOIN calendar_connections k ON k.id = m.connection_id AND k.provider = $1
+    ),
+    verdict AS (
+        SELECT count(DISTINCT n) = cardinality($2::text[]) AS genuine FROM matched
+    ),
+    due AS (
+        UPDATE member_calendars c
+           SET next_sync_at = now(),
+               channel_expires_at = CASE WHEN r.resubscribe THEN now()
+                                         ELSE c.channel_expires_at END
+          FROM (SELECT id, bool_or(resubscribe) AS resubscribe FROM matched GROUP BY id) r,
+               verdict v
+         WHERE c.id = r.id AND v.genuine
+        RETURNING c.id
     )
-    SELECT pg_notify('hireloop_outbox', 'calendar') FROM (SELECT count(*) FROM due) AS n
+    SELECT v.genuine,
+           CASE WHEN (SELECT count(*) FROM due) > 0
+                THEN pg_notify('hireloop_outbox', 'calendar') END
+      FROM verdict v
 """
 
-_EXPIRE_CHANNELS_SQL = (
-    "UPDATE member_calendars SET channel_expires_at = now() WHERE id = ANY($1::uuid[])"
-)
 
-
-async def channel_secrets(
-    rows: AsyncConnection, provider: str, channel_ids: Sequence[str]
-) -> dict[str, tuple[uuid.UUID, str | None]]:
-    """channel id -> (calendar id, the HMAC of its token), for this provider's channels.
+async def receive_push(
+    rows: AsyncConnection,
+    provider: str,
+    notices: Sequence[tuple[str, str, bool]],
+) -> bool:
+    """Make the calendars of `notices` ((channel id, HMAC of the presented token, whether the
+    channel must be reopened)) due, if and only if every one is genuine; False changes nothing.
     On the driver's connection directly: pushes are the hottest write path."""
     driver = await driver_connection(rows)
-    records = await driver.fetch(_CHANNEL_SECRETS_SQL, provider, list(channel_ids))
-    return {r[0]: (r[1], r[2]) for r in records}
-
-
-async def mark_due_and_wake(rows: AsyncConnection, calendar_ids: Sequence[uuid.UUID]) -> None:
-    driver = await driver_connection(rows)
-    await driver.fetchval(_MARK_DUE_AND_WAKE_SQL, list(calendar_ids))
-
-
-async def expire_channels_now(rows: AsyncConnection, calendar_ids: Sequence[uuid.UUID]) -> None:
-    driver = await driver_connection(rows)
-    await driver.execute(_EXPIRE_CHANNELS_SQL, list(calendar_ids))
+    record = await driver.fetchrow(
+        _RECEIVE_PUSH_SQL,
+        provider,
+        [n[0] for n in notices],
+        [n[1] for n in notices],
+        [n[2] for n in notices],
+    )
+    return bool(record is not None and record[0])
 
 
 # --- channels to close -------------------------------------------------------------------
