@@ -10,70 +10,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import secrets
 import time
 import uuid
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import httpx
 import jwt
+from fastapi import Request
 
+from app.core.actor import Actor, PermissionSet
+from app.core.credentials import API_KEY_PREFIX, hash_api_key, revocations
 from app.db import Database
 from app.domain.organizations import repository as org_repo
-from app.errors import PermissionDenied, Unauthenticated
-from app.ratelimit import RateLimits
+from app.errors import Unauthenticated
+from app.ratelimit import RateLimited, RateLimits, client_address
 from app.settings import Settings
 
-API_KEY_PREFIX = "hl_"
-
 log = logging.getLogger(__name__)
-
-
-class PermissionSet(StrEnum):
-    admin = "admin"
-    recruiter = "recruiter"
-    hiring_manager = "hiring_manager"
-    interviewer = "interviewer"
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    member_id: uuid.UUID
-    organization_id: uuid.UUID
-    permission_set: PermissionSet
-    email: str
-    name: str
-    api_key_id: uuid.UUID | None = None
-
-    def require(self, *allowed: PermissionSet) -> None:
-        if self.permission_set not in allowed:
-            names = ", ".join(p.value for p in allowed)
-            raise PermissionDenied(
-                f"This needs one of the permission sets: {names}; yours is {self.permission_set}"
-            )
-
-    @property
-    def is_admin(self) -> bool:
-        return self.permission_set is PermissionSet.admin
-
-    @property
-    def can_manage_roles(self) -> bool:
-        return self.permission_set in (PermissionSet.admin, PermissionSet.recruiter)
-
-
-def generate_api_key() -> tuple[str, str, str]:
-    """Return (plaintext key, display prefix, hash). Only the hash is stored."""
-    secret = secrets.token_urlsafe(32)
-    key = f"{API_KEY_PREFIX}{secret}"
-    return key, key[: len(API_KEY_PREFIX) + 6], hash_api_key(key)
-
-
-def hash_api_key(key: str) -> str:
-    # Keys carry 256 bits of entropy, so a plain SHA-256 is as strong as a slow hash here
-    # and keeps the look-up an index probe.
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ActorCache:
@@ -117,8 +70,10 @@ class ActorCache:
         self._entries.clear()
 
 
-# One per process: a process is one instance of the service.
+# One per process: a process is one instance of the service. The domain announces revoked keys
+# and deactivated members through app.core.credentials; the cache forgets them.
 actor_cache = ActorCache()
+revocations.subscribe(actor_cache)
 
 
 class JwksCache:
@@ -365,3 +320,32 @@ class Authenticator:
             email=member.email,
             name=member.name,
         )
+
+
+async def current_actor(request: Request) -> Actor:
+    """The caller of a REST or GraphQL request (a FastAPI dependency of both), counted against its key's and its organization's rate limits.
+
+    The count's `Quota` is left in the request's state, where the `AbuseLimits` middleware
+    turns it into RateLimit headers (and Retry-After on a 429).
+    """
+    headers = request.headers
+    state = request.state
+    try:
+        actor: Actor = await request.app.state.authenticator.authenticate(
+            headers.get("authorization"),
+            headers.get("x-organization-id"),
+            client=client_address(request.scope.get("client")),
+        )
+        state.actor = actor
+        limits: RateLimits = request.app.state.rate_limits
+        if limits.enabled:
+            # An OIDC token has no key: its member stands for it.
+            quota = await limits.check_caller(
+                actor.api_key_id or actor.member_id, actor.organization_id
+            )
+            if quota is not None:
+                state.rate_limit = quota
+    except RateLimited as refused:
+        state.rate_limit = refused.quota
+        raise
+    return actor

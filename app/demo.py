@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationCreate
 from app.domain.calibration import slates

@@ -73,7 +73,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.db import Database
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate

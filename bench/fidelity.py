@@ -27,8 +27,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy import text
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.db import Database
 from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationCreate

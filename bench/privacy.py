@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.db import Database
 from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationCreate

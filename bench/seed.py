@@ -23,8 +23,8 @@ from typing import Any
 
 import asyncpg
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.db import Database
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate, MemberPublic

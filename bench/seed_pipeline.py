@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.db import Database, settings_of
 from app.domain.calendars import repository as calendars_repo
 from app.domain.calendars.connections import encrypt_credentials, initial_calendar_rows

@@ -18,7 +18,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from app.auth import Actor, PermissionSet, actor_cache
+from app.auth import actor_cache
+from app.core.actor import Actor, PermissionSet
 from app.db import Database
 from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberCreate, MemberPublic

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.db import Database
 from app.domain.calendars.models import CalendarConnection
 from app.domain.organizations import service as organizations

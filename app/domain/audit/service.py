@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.domain.audit import repository
 from app.domain.audit.models import AuditEntry
 from app.domain.audit.schemas import AUDIT_ACTIONS, AuditEntryPublic

@@ -23,7 +23,7 @@ from datetime import datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
+from app.core.actor import Actor
 from app.db import end_read, settings_of
 from app.domain.calendars import repository
 from app.domain.calendars.connections import grant_for

@@ -21,8 +21,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import crypto
-from app.auth import Actor
 from app.clock import utcnow
+from app.core.actor import Actor
 from app.db import Database, settings_of
 from app.domain.calendars import repository
 from app.domain.calendars.connections import (

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.db import settings_of
 from app.domain.applications import repository as applications_repo
 from app.domain.audit import service as audit

@@ -8,8 +8,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
 from app.clock import utcnow
+from app.core.actor import Actor
 from app.domain.candidates import repository
 from app.domain.candidates.models import Candidate
 from app.domain.events import service as events

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.domain.candidates import repository
 from app.domain.candidates.models import Candidate
 from app.domain.candidates.schemas import (

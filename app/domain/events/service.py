@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.domain.events import repository
 from app.domain.events.catalogue import CATALOGUE
 from app.domain.events.models import Event

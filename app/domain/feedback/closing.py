@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
 from app.clock import utcnow
+from app.core.actor import Actor
 from app.db import settings_of
 from app.domain.events import service as events
 from app.domain.feedback import repository

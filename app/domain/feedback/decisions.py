@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.domain.applications.service import apply_transition, visible_application
 from app.domain.events import service as events
 from app.domain.feedback import outcomes, repository

@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.domain.applications import repository as applications_repo
 from app.domain.applications.service import apply_transition, visible_application
 from app.domain.events import service as events

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
 from app.clock import utcnow
+from app.core.actor import Actor
 from app.db import settings_of
 from app.domain.applications.service import visible_application
 from app.domain.events import service as events

@@ -10,8 +10,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.domain.audit import service as audit
 from app.domain.privacy import repository
 from app.domain.privacy.schemas import CandidateExport, ExportDocument

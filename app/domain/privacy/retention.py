@@ -25,8 +25,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.db import settings_of
 from app.domain.audit import repository as audit_repo
 from app.domain.privacy import erasure, repository

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.errors import PermissionDenied
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
 from app.clock import utcnow
+from app.core.actor import Actor
 from app.domain.events import service as events
 from app.domain.pagination import Page, PageRequest, to_page
 from app.domain.roles import repository
