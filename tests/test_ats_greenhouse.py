@@ -37,6 +37,7 @@ from app.integrations.ats.base import (
     WebhookMalformed,
     WebhookRefused,
 )
+from app.integrations.ats.greenhouse import client as greenhouse_client
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.fakes.greenhouse import SAMPLES as SAMPLE_DIR
@@ -520,6 +521,6 @@ def test_next_cursor_is_taken_from_the_next_link_only() -> None:
         '<https://harvest.greenhouse.io/v3/jobs?cursor=prev1>; rel="prev", '
         '<https://harvest.greenhouse.io/v3/jobs?cursor=abc%3D%3D>; rel="next"'
     )
-    assert greenhouse._next_cursor(header) == "abc=="
-    assert greenhouse._next_cursor("") is None
-    assert greenhouse._next_cursor('<https://x/v3/jobs?cursor=p>; rel="prev"') is None
+    assert greenhouse_client._next_cursor(header) == "abc=="
+    assert greenhouse_client._next_cursor("") is None
+    assert greenhouse_client._next_cursor('<https://x/v3/jobs?cursor=p>; rel="prev"') is None

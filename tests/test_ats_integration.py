@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import math
 import signal
 import time
 import uuid
@@ -21,6 +22,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db import Database
+from app.integrations.ats.registry import adapter_for
 from app.worker import ats
 from tests.conftest import Tenant
 from tests.fakes import ashby as ashby_fake
@@ -684,9 +686,11 @@ async def _count_is(db: Database, sql: str, expected: int) -> bool:
 # --- backfill and reconciliation ---------------------------------------------------------
 
 # The production adapter reads 100 records a page: 1 page of jobs, 15 of candidates and 15
-# of applications. (The 10,000 is 201 pages: too slow for the suite on 2 cores; the
+# of applications (PAGES follows the adapter's page size). (The 10,000 is 201 pages: too slow for the suite on 2 cores; the
 # adapter alone is shown reading 10,000 in tests/test_ats_greenhouse.py.)
 BACKFILL = 1_500
+# Pages of each of candidates and applications, at the production adapter's page size.
+PAGES = math.ceil(BACKFILL / int(getattr(adapter_for("greenhouse"), "per_page", 100)))
 
 
 async def sync_state(client: httpx.AsyncClient, tenant: Tenant, cid: str) -> dict[str, Any]:
@@ -717,7 +721,7 @@ async def test_full_import_survives_a_killed_worker_without_duplicates(
     seen: list[dict[str, Any]] = []
     try:
         # Killed midway through the applications, between or during pages.
-        midway = 1 + BACKFILL // 100 + 2
+        midway = 1 + PAGES + min(2, PAGES - 1)
 
         async def far_enough() -> bool:
             seen.append(await sync_state(client, tenant, cid))
@@ -754,7 +758,7 @@ async def test_full_import_survives_a_killed_worker_without_duplicates(
     final = await sync_state(client, tenant, cid)
     assert final["status"] == "done", (final, log)
     assert final["errors"] == 0, final["last_errors"]
-    assert final["pages_done"] == 1 + 2 * (BACKFILL // 100) == 31
+    assert final["pages_done"] == 1 + 2 * PAGES
     assert final["created"] == 3 + 2 * BACKFILL
     assert final["finished_at"] is not None
 

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 
-from app.integrations.ats import lever as lever_module
 from app.integrations.ats.base import (
     ApplicationSeen,
     CandidateDeleted,
@@ -36,6 +35,8 @@ from app.integrations.ats.base import (
     WebhookRefused,
 )
 from app.integrations.ats.lever import LeverAdapter, fetch_application
+from app.integrations.ats.lever import client as lever_client
+from app.integrations.ats.lever import mapping as lever_mapping
 from app.integrations.http import _throttles
 from app.settings import Settings
 from tests.conftest import make_settings
@@ -195,11 +196,11 @@ def test_parse_archive_change_with_the_hired_reason_is_a_hire_once_known() -> No
     sample = _sample("candidateArchiveChange")
     sample["data"]["toArchived"]["reason"] = HIRED_REASON_ID
     inbound = Inbound(sample["token"], sample["event"], sample)
-    lever_module._hired_reason_ids.add(HIRED_REASON_ID)
+    lever_mapping.hired_reason_ids.add(HIRED_REASON_ID)
     try:
         [change] = adapter.parse(inbound)
     finally:
-        lever_module._hired_reason_ids.discard(HIRED_REASON_ID)
+        lever_mapping.hired_reason_ids.discard(HIRED_REASON_ID)
     assert isinstance(change, Hired)
 
 
@@ -229,8 +230,8 @@ def fake() -> Iterator[tuple[LeverFake, ServedApp]]:
     lever = LeverFake(api_key=API_KEY)
     served = ServedApp(lever.app).start()
     _throttles.clear()
-    lever_module._vocabulary_cache.clear()
-    lever_module._posting_titles.clear()
+    lever_client._vocabulary_cache.clear()
+    lever_client._posting_titles.clear()
     try:
         yield lever, served
     finally:
@@ -414,7 +415,7 @@ async def test_hire_push_archives_with_the_hired_reason(
     [put] = lever.requests_to("PUT", "/opportunities/opp-000000/archived")
     assert put.json == {"reason": HIRED_REASON_ID}
     # Once learnt, a candidateArchiveChange with that reason reads as a hire.
-    assert HIRED_REASON_ID in lever_module._hired_reason_ids
+    assert HIRED_REASON_ID in lever_mapping.hired_reason_ids
 
 
 async def test_scorecard_push_is_a_note(
@@ -527,10 +528,10 @@ async def test_the_posting_title_comes_from_get_posting_once_and_a_missing_one_i
     gone = await fetch_application(http, _credentials(served), "opp-t2", lever_settings)
     assert (gone.job_external_id, gone.job_title) == ("posting-gone", None)
     # A transient failure is raised, so the event is retried rather than titled wrongly.
-    lever_module._posting_titles.clear()
+    lever_client._posting_titles.clear()
     lever.storm_429(1, retry_after=120)  # longer than is waited inline: handed back
     with pytest.raises(VendorError) as failing:
-        await lever_module.fetch_posting_title(
+        await lever_client.fetch_posting_title(
             http, _credentials(served), "posting-title", lever_settings
         )
     assert failing.value.transient

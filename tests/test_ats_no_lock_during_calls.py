@@ -280,10 +280,12 @@ async def test_a_sync_page_is_read_with_no_transaction_open_and_no_row_locked(
         assert held["worker_connections"] >= 1, (call, held)
         assert held["idle_in_transaction"] == 0, (call, held)
         assert (held["sync"], held["connection"]) == ("free", "free"), (call, held)
-    # Each page was imported after its call, with the sync's position, in a new transaction.
+    # Each page was imported after its call, with the sync's position, in a new transaction
+    # (a step goes on with the pages of the sync it claimed, each committed on its own).
     sync = await row(db, "SELECT * FROM ats_syncs WHERE id = :i", i=sync_id)
     assert (sync["status"], sync["errors"], sync["claimed_by"]) == ("done", 0, None)
-    assert sync["pages_done"] == steps == 3
+    assert sync["pages_done"] == 3
+    assert 1 <= steps <= 3
     assert await count(db, "SELECT count(*) FROM roles") == 2
     assert await count(db, "SELECT count(*) FROM applications") == 3
 

@@ -17,6 +17,12 @@ def answer(code: int | None, retry_after: float | None = None, error: str | None
     return Answer(code, 12, "body", error, retry_after)
 
 
+def on_schedule(moment: datetime | None, wait: float) -> bool:
+    """The listed wait, made at most 10% longer by the jitter, never shorter."""
+    assert moment is not None
+    return NOW + timedelta(seconds=wait) <= moment <= NOW + timedelta(seconds=wait * 1.1)
+
+
 @pytest.mark.parametrize("code", [200, 201, 202, 204, 299])
 def test_only_a_2xx_succeeds(code: int) -> None:
     verdict = judge(answer(code), 1, NOW, SCHEDULE, max_retry_after=86400)
@@ -32,8 +38,19 @@ def test_everything_else_is_retried_on_the_schedule(code: int | None) -> None:
     for attempt, wait in enumerate(SCHEDULE, start=1):
         verdict = judge(answer(code), attempt, NOW, SCHEDULE, max_retry_after=86400)
         assert verdict.status == "pending"
-        assert verdict.next_attempt_at == NOW + timedelta(seconds=wait)
+        assert on_schedule(verdict.next_attempt_at, wait)
         assert verdict.disable_endpoint is None
+
+
+def test_retries_of_deliveries_that_failed_together_are_spread() -> None:
+    """Endpoints down together are not hit together when they come back: each delivery's
+    next attempt is jittered within its wait's tenth."""
+    moments = {
+        judge(answer(500), 3, NOW, SCHEDULE, max_retry_after=86400).next_attempt_at
+        for _ in range(50)
+    }
+    assert len(moments) > 40
+    assert all(on_schedule(moment, 1800) for moment in moments)
 
 
 def test_the_default_schedule_is_the_issues() -> None:
@@ -72,12 +89,12 @@ def test_retry_after_is_honoured_on_429_and_503(code: int) -> None:
     assert verdict.next_attempt_at == NOW + timedelta(seconds=3600)
     # Without the header, the schedule.
     verdict = judge(answer(code), 2, NOW, SCHEDULE, max_retry_after=3600)
-    assert verdict.next_attempt_at == NOW + timedelta(seconds=300)
+    assert on_schedule(verdict.next_attempt_at, 300)
 
 
 def test_retry_after_is_ignored_on_other_answers_and_when_no_retry_is_left() -> None:
     verdict = judge(answer(500, 1.0), 1, NOW, SCHEDULE, max_retry_after=86400)
-    assert verdict.next_attempt_at == NOW + timedelta(seconds=5)
+    assert on_schedule(verdict.next_attempt_at, 5)
     verdict = judge(answer(429, 1.0), len(SCHEDULE) + 1, NOW, SCHEDULE, max_retry_after=86400)
     assert verdict.status == "failed"
 

@@ -7,6 +7,11 @@ transaction open and no row locked; the outcome is recorded in a new transaction
 the row still carries this worker's claim (a worker whose lease ran out during the call, and
 whose work was taken over, records nothing). A worker killed at any point loses nothing (its
 lease runs out and the work is done again) and any number of workers share the work.
+
+Vendor events are claimed and applied in batches (app/domain/integrations/batch.py): one
+batch costs a few statements per table however many events it holds, and the events about
+one record are applied in the order they were received. Where the vendor must be asked first
+(Lever), several records are asked about at once, each record's events in turn.
 """
 
 from __future__ import annotations
@@ -18,15 +23,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import utcnow
 from app.db import Database
-from app.domain.integrations import apply, pushes, repository, sync
-from app.domain.integrations.models import Connection, InboundEvent, SyncRun
+from app.domain.integrations import apply, batch, pushes, repository, sync
+from app.domain.integrations.models import Connection, InboundEvent
 from app.errors import DomainError
 from app.integrations.ats.base import (
     ApplicationSeen,
@@ -42,6 +48,7 @@ from app.integrations.ats.base import (
     VendorPage,
 )
 from app.integrations.ats.registry import adapter_for
+from app.integrations.retry import doubling
 from app.settings import Settings
 from app.worker.metrics import metrics
 
@@ -52,10 +59,13 @@ log = logging.getLogger("hireloop.worker.ats")
 MAX_ATTEMPTS = 8
 
 
+# 5 s doubling to an hour, each wait jittered over its half to its whole, or the vendor's
+# Retry-After (app/integrations/retry.py); MAX_ATTEMPTS bounds the tries.
+BACKOFF = doubling(5, 3600)
+
+
 def _backoff(attempts: int, retry_after: float | None) -> timedelta:
-    if retry_after is not None:
-        return timedelta(seconds=retry_after)
-    return timedelta(seconds=min(3600, 5 * 2 ** (attempts - 1)))
+    return timedelta(seconds=BACKOFF.wait(attempts, retry_after=retry_after) or 0.0)
 
 
 @dataclass(frozen=True)
@@ -78,14 +88,14 @@ async def _claimed(
     return event, connection
 
 
-def _plan(
-    session: AsyncSession, event: InboundEvent, connection: Connection
+def _plan_inbound(
+    session: AsyncSession, inbound: Inbound, connection: Connection
 ) -> list[Change] | _Ask | Exception:
     """What a vendor event means: its changes, ready to apply, or what the vendor must be
     asked first (vendors whose webhooks carry ids only, Lever: each application's current
     state and its posting's title)."""
     adapter = adapter_for(connection.provider)
-    changes = adapter.parse(Inbound(event.vendor_event_id, event.event_type, event.payload))
+    changes = adapter.parse(inbound)
     if not isinstance(adapter, RefreshesApplications) or not any(
         isinstance(c, ApplicationSeen | StageChanged | Rejected | Hired) for c in changes
     ):
@@ -112,30 +122,6 @@ async def _ask(http: httpx.AsyncClient, settings: Settings, ask: _Ask) -> list[C
     except Exception as exc:
         return exc
     return fresh
-
-
-async def apply_one(
-    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, event_id: uuid.UUID
-) -> str | None:
-    """Apply one vendor event; returns its outcome (applied, ignored, retrying, failed), or
-    None when it was no longer this worker's to apply (apply_due claimed it).
-
-    An event whose changes need no vendor call is applied and recorded in one transaction. One
-    the vendor must be asked about first is read in a short transaction, the vendor is asked
-    with no transaction open and no row locked, and it is applied and recorded in a new one."""
-    async with db.transaction() as session:
-        claimed = await _claimed(session, worker, event_id)
-        if claimed is None:
-            return None
-        plan = _plan(session, *claimed)
-        if not isinstance(plan, _Ask):
-            return await _apply_and_record(session, *claimed, plan)
-    fetched = await _ask(http, settings, plan)
-    async with db.transaction() as session:
-        claimed = await _claimed(session, worker, event_id)
-        if claimed is None:
-            return None
-        return await _apply_and_record(session, *claimed, fetched)
 
 
 async def _apply_and_record(
@@ -200,17 +186,170 @@ async def _apply(
     return "applied", f"{summary}; {notes}" if notes else summary
 
 
+# Vendor events claimed and applied at once: one batch is a few statements per table, however
+# many events it holds.
+APPLY_BATCH = 500
+# Vendor calls made at once for a batch's events that need one (Lever), each record's in turn.
+ASK_CONCURRENCY = 8
+
+
 async def apply_due(
-    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, limit: int = 50
+    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, limit: int = APPLY_BATCH
 ) -> int:
+    """Claim due vendor events and apply them as a batch (batch.py); how many were claimed.
+
+    When none needs a vendor call, they are claimed, applied and recorded in one transaction
+    (a worker killed meanwhile leaves them as they were, unclaimed). Otherwise the claim
+    commits, the vendor is asked about those that need it with no transaction open and no row
+    locked (several records at once, each record's events in turn), and all are applied and
+    recorded in a new transaction, those still this worker's."""
+    started = time.perf_counter()
+    asks: list[tuple[uuid.UUID, _Ask]] = []
     async with db.transaction() as session:
-        ids = await repository.claim_inbound(session, worker, limit, settings.worker_lease_seconds)
-    for event_id in ids:
-        started = time.perf_counter()
-        outcome = await apply_one(db, http, settings, worker, event_id)
+        claimed = await repository.claim_inbound_rows(
+            session, worker, limit, settings.worker_lease_seconds
+        )
+        if not claimed:
+            return 0
+        planned = await _planned(session, claimed)
+        asks = [(p.event_id, p.changes) for p in planned if isinstance(p.changes, _Ask)]
+        if not asks:
+            outcomes = await _apply_planned(session, worker, planned, {})
+    if asks:
+        fetched = await _ask_all(http, settings, asks)
+        async with db.transaction() as session:
+            rows = await repository.lock_claimed_inbound(session, worker, [r[0] for r in claimed])
+            outcomes = await _apply_planned(session, worker, await _planned(session, rows), fetched)
+    each = (time.perf_counter() - started) / len(claimed)
+    for outcome in outcomes:
+        metrics.outcome("ats_inbound_event", outcome, each)
+    return len(claimed)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    event_id: uuid.UUID
+    connection: Connection
+    changes: list[Change] | _Ask | Exception
+
+
+async def _planned(session: AsyncSession, rows: list[tuple[Any, ...]]) -> list[_Planned]:
+    """What each claimed event means (rows as the repository's claim returns them)."""
+    connections: dict[uuid.UUID, Connection] = {}
+    planned = []
+    for event_id, connection_id, _org, vendor_id, event_type, payload, _n in rows:
+        connection = connections.get(connection_id)
+        if connection is None:
+            connection = await repository.get_connection_by_id(session, connection_id)
+            assert connection is not None
+            connections[connection_id] = connection
+        if isinstance(payload, str | bytes):
+            payload = orjson.loads(payload)
+        try:
+            plan = _plan_inbound(session, Inbound(vendor_id, event_type, payload), connection)
+        except Exception as exc:
+            plan = exc
+        planned.append(_Planned(event_id, connection, plan))
+    return planned
+
+
+async def _ask_all(
+    http: httpx.AsyncClient, settings: Settings, asks: list[tuple[uuid.UUID, _Ask]]
+) -> dict[uuid.UUID, list[Change] | Exception]:
+    """Ask the vendor about many events at once, at most ASK_CONCURRENCY calls in flight; the
+    events about one record are asked about in the order the vendor sent them."""
+    limit = asyncio.Semaphore(ASK_CONCURRENCY)
+    chains: dict[str, list[tuple[uuid.UUID, _Ask]]] = {}
+    for event_id, ask in asks:
+        record = next(
+            (
+                c.application.external_id
+                for c in ask.changes
+                if isinstance(c, ApplicationSeen | StageChanged | Rejected | Hired)
+            ),
+            str(event_id),
+        )
+        chains.setdefault(record, []).append((event_id, ask))
+    fetched: dict[uuid.UUID, list[Change] | Exception] = {}
+
+    async def in_turn(chain: list[tuple[uuid.UUID, _Ask]]) -> None:
+        for event_id, ask in chain:
+            async with limit:
+                fetched[event_id] = await _ask(http, settings, ask)
+
+    await asyncio.gather(*(in_turn(chain) for chain in chains.values()))
+    return fetched
+
+
+async def _apply_planned(
+    session: AsyncSession,
+    worker: str,
+    planned: list[_Planned],
+    fetched: dict[uuid.UUID, list[Change] | Exception],
+) -> list[str]:
+    """Apply and record the events in order: runs of one connection's usual events as one
+    batch; an event of another kind (a merge, an erasure) on its own between them, so the
+    events about one record keep the vendor's order."""
+    outcomes: list[str] = []
+    run: list[tuple[uuid.UUID, list[Change]]] = []
+    run_connection: Connection | None = None
+
+    async def flush_run() -> None:
+        if run and run_connection is not None:
+            outcomes.extend(await _apply_run(session, worker, run_connection, list(run)))
+        run.clear()
+
+    for p in planned:
+        plan = fetched.get(p.event_id, p.changes) if isinstance(p.changes, _Ask) else p.changes
+        if isinstance(plan, _Ask):  # asked about in a transaction that found it not yet due
+            plan = VendorError("the vendor was not asked in time", transient=True)
+        if not isinstance(plan, Exception) and batch.fits(plan):
+            if run_connection is not None and run_connection.id != p.connection.id:
+                await flush_run()
+            run_connection = p.connection
+            run.append((p.event_id, plan))
+            continue
+        if not isinstance(plan, Exception):
+            await flush_run()  # what came before about the same records goes in first
+        outcome = await _apply_single(session, worker, p.event_id, plan)
         if outcome is not None:
-            metrics.outcome("ats_inbound_event", outcome, time.perf_counter() - started)
-    return len(ids)
+            outcomes.append(outcome)
+    await flush_run()
+    return outcomes
+
+
+async def _apply_run(
+    session: AsyncSession,
+    worker: str,
+    connection: Connection,
+    run: list[tuple[uuid.UUID, list[Change]]],
+) -> list[str]:
+    """One connection's events as one batch; if the batch cannot go in whole, each event on its
+    own (as before batches), so one bad event is recorded as failed and the rest go in."""
+    try:
+        async with session.begin_nested():
+            actor = await apply.acting_for(session, connection)
+            apply.mark_origin(session, connection)
+            applied = await batch.apply_events(session, actor, connection, run)
+            await repository.record_inbound_outcomes(session, applied)
+        return [status for _, status, _ in applied]
+    except Exception:
+        log.debug("a batch of %d vendor events went in one by one", len(run), exc_info=True)
+    outcomes = []
+    for event_id, changes in run:
+        outcome = await _apply_single(session, worker, event_id, changes)
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+async def _apply_single(
+    session: AsyncSession, worker: str, event_id: uuid.UUID, plan: list[Change] | Exception
+) -> str | None:
+    claimed = await _claimed(session, worker, event_id)
+    if claimed is None:
+        return None
+    return await _apply_and_record(session, *claimed, plan)
 
 
 # What a worker keeps of its lease for recording the outcome after a vendor call (at most a
@@ -369,34 +508,65 @@ async def push_due(
     return len(ids)
 
 
+# How long one round goes on with the pages of the sync it claimed before the worker's other
+# ATS work (vendor events first) gets its turn. Each page still commits on its own.
+SYNC_ROUND_S = 1.0
+
+
+@dataclass(frozen=True)
+class _SyncRead:
+    """What reading a claimed sync's next page needs, as it stood when it was read."""
+
+    run_id: uuid.UUID
+    provider: str
+    credentials: Credentials
+    claim: _Claim
+    position: sync.Position
+
+
 async def sync_step(db: Database, http: httpx.AsyncClient, settings: Settings, worker: str) -> bool:
-    """Import one page of one sync; True when there was a page to import."""
+    """Import pages of one sync, for up to SYNC_ROUND_S; True when there was a page to import.
+
+    The claim and what reading the first page needs are one short transaction; each page is
+    then read with no transaction open and imported with the sync's new position in a
+    transaction of its own, which also renews the lease and says where the next page starts,
+    so the pages that follow need no claim of their own."""
     async with db.transaction() as session:
         run = await repository.claim_sync(session, worker, settings.worker_lease_seconds)
-    if run is None:
-        return False
-    started = time.perf_counter()
-    outcome = await _sync_page(db, http, settings, worker, run.id)
-    if outcome is not None:
-        metrics.outcome("ats_sync_page", outcome, time.perf_counter() - started)
-    return outcome is not None
+        if run is None:
+            return False
+        connection = await repository.get_connection_by_id(session, run.connection_id)
+        assert connection is not None
+        read: _SyncRead | str | None = _SyncRead(
+            run.id,
+            connection.provider,
+            sync.credentials_of(session, connection),
+            _Claim(worker, run.claimed_until),
+            sync.Position.of(run),
+        )
+    deadline = time.monotonic() + SYNC_ROUND_S
+    found = False
+    while isinstance(read, _SyncRead):
+        started = time.perf_counter()
+        read = await _sync_page(db, http, settings, worker, read)
+        if read is not None:
+            found = True
+            outcome = read if isinstance(read, str) else "imported"
+            metrics.outcome("ats_sync_page", outcome, time.perf_counter() - started)
+        if time.monotonic() > deadline:
+            break
+    return found
 
 
 async def _sync_page(
-    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, run_id: uuid.UUID
-) -> str | None:
-    """One page of a claimed sync: imported, finished, retrying or failed (None: no longer
-    this worker's). The sync's position is read in a short transaction, the page is asked for
-    with no transaction open and no row locked, and it is imported with the new position in a
-    new transaction, only if this worker's claim and the position are still as read."""
-    async with db.transaction() as session:
-        run = await session.get(SyncRun, run_id, populate_existing=True)
-        if run is None or run.status != "running" or run.claimed_by != worker:
-            return None
-        connection = await repository.get_connection_by_id(session, run.connection_id)
-        assert connection is not None
-        claim, position = _Claim(worker, run.claimed_until), sync.Position.of(run)
-        provider, credentials = connection.provider, sync.credentials_of(session, connection)
+    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, read: _SyncRead
+) -> _SyncRead | str | None:
+    """One page of a claimed sync: what reading the next one needs once it is imported, or
+    finished, retrying or failed (None: no longer this worker's). The page is asked for with
+    no transaction open and no row locked, and it is imported with the new position in a new
+    transaction, only if this worker's claim and the position are still as read."""
+    run_id, provider, credentials = read.run_id, read.provider, read.credentials
+    claim, position = read.claim, read.position
     # No transaction is open from here on: the vendor may be slow, or answer 429.
     page: VendorPage | VendorError
     try:
@@ -435,7 +605,7 @@ async def _sync_page(
             if exc.transient:
                 sync.keep_error(locked, str(exc))
                 # Hand the sync back; the lease end is when it may be tried again.
-                wait = exc.retry_after if exc.retry_after is not None else 5.0
+                wait = BACKOFF.wait(1, retry_after=exc.retry_after) or 0.0
                 locked.claimed_until = utcnow() + timedelta(seconds=wait)
                 locked.claimed_by = None
                 _sync_failed(
@@ -452,7 +622,13 @@ async def _sync_page(
         if not finished:
             # Keep the lease for the next page; a dead worker's lease simply runs out.
             locked.claimed_until = utcnow() + timedelta(seconds=settings.worker_lease_seconds)
-            return "imported"
+            return _SyncRead(
+                run_id,
+                provider,
+                credentials,
+                _Claim(worker, locked.claimed_until),
+                sync.Position.of(locked),
+            )
     return "finished"
 
 

@@ -29,6 +29,7 @@ from app.domain.webhooks.policy import judge
 from app.domain.webhooks.repository import AttemptResult, DueDelivery
 from app.domain.webhooks.signing import signature_header
 from app.integrations import outbound
+from app.integrations.retry import doubling
 from app.settings import Settings
 from app.worker.metrics import metrics
 
@@ -52,6 +53,8 @@ CONNECTIONS_PER_CLIENT = 8
 # long: one transaction for many deliveries instead of one per finished request.
 CLAIM_WHEN_FREE = 0.25
 RECORD_GATHER_SECONDS = 0.005
+# Writing answers again after the database refused them: about 1 s, doubling to 15 s.
+RECORD_BACKOFF = doubling(1, 15)
 
 
 class DeliveryPump:
@@ -71,6 +74,7 @@ class DeliveryPump:
         self.inflight: dict[uuid.UUID, asyncio.Task[None]] = {}
         self.wake = asyncio.Event()
         self._results: list[tuple[AttemptResult, str | None]] = []
+        self._record_failures = 0  # rounds in a row whose answers could not be written
         self._results_ready = asyncio.Event()
         self._secrets: dict[str, str] = {}
         self.sent = 0
@@ -242,6 +246,7 @@ class DeliveryPump:
             return
         try:
             await self._record(batch)
+            self._record_failures = 0
             self.sent += len(batch)
             self._report(batch)
             # Retries due now (a zero wait, an elapsed Retry-After) can be claimed at once.
@@ -252,7 +257,8 @@ class DeliveryPump:
             # dies first, the leases run out and the deliveries are attempted again.
             log.exception("recording %d webhook attempts failed; retrying", len(batch))
             self._results = batch + self._results
-            await asyncio.sleep(1)
+            self._record_failures += 1
+            await asyncio.sleep(RECORD_BACKOFF.wait(self._record_failures) or 1.0)
 
     def _report(self, batch: list[tuple[AttemptResult, str | None]]) -> None:
         """Count the recorded attempts, and log every failed one at WARNING with its ids."""

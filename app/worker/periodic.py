@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import utcnow
 from app.db import Database
+from app.domain.bookings import service as bookings
 from app.domain.calendars import sync as calendar_sync
 from app.domain.feedback import closing, scorecards
 from app.domain.idempotency import repository as idempotency
@@ -41,6 +42,7 @@ JOBS: tuple[Job, ...] = (
     Job("idempotency.purge", timedelta(minutes=10), idempotency.purge_expired),
     Job("ats.reconcile", timedelta(minutes=15), ats.reconcile),
     Job("calendars.reconcile", timedelta(minutes=1), calendar_sync.reconcile),
+    Job("bookings.expire", timedelta(minutes=1), bookings.expire_due),
     Job("privacy.retention", timedelta(hours=1), retention.anonymise_expired),
     Job("privacy.purge", timedelta(hours=1), retention.purge),
     *(Job(j.name, j.every, j.run) for j in notification_jobs.JOBS),

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database, after_commit
 from app.domain.notifications import delivery as notifications
+from app.integrations.retry import doubling
 from app.settings import Settings
 from app.worker import ats, calendars
 from app.worker.deliveries import DeliveryPump
@@ -34,6 +35,8 @@ from app.worker.periodic import JOBS, Job, run_due_jobs
 log = logging.getLogger("hireloop.worker")
 
 CHANNEL = "hireloop_outbox"
+# Reconnecting the listener: about 1 s, doubling to 30 s while the database is away.
+RECONNECT_BACKOFF = doubling(1, 30)
 BATCH = 500
 _FINISH_ON_STOP = ("outbox", "notifications", "ats", "calendars", "periodic")
 # The loops whose rounds /healthz watches.
@@ -139,7 +142,9 @@ class Worker:
     # --- waking --------------------------------------------------------------------------
 
     async def _listen(self) -> None:
-        """Hold one connection that LISTENs; reconnect if it drops (polling covers the gap)."""
+        """Hold one connection that LISTENs; reconnect if it drops (polling covers the gap),
+        backing off while the database stays unreachable."""
+        failures = 0
         while not self.stopping.is_set():
             try:
                 async with self.db.engine.connect() as connection:
@@ -147,6 +152,7 @@ class Worker:
                     assert isinstance(raw, asyncpg.Connection)
                     await raw.add_listener(CHANNEL, self._notified)
                     self.health.listening = True
+                    failures = 0
                     # Anything committed before the listener started is found by this round.
                     self.outbox_wake.set()
                     try:
@@ -160,8 +166,9 @@ class Worker:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                failures += 1
                 log.warning("the LISTEN connection failed; reconnecting", exc_info=True)
-                await asyncio.sleep(1)
+                await asyncio.sleep(RECONNECT_BACKOFF.wait(failures) or 1.0)
 
     def _notified(self, *_: object) -> None:
         # Committed events and stored vendor webhooks share the channel.

@@ -2,7 +2,7 @@
 
 Ashby sends related webhooks of one action (a hire: applicationUpdate, candidateStageChange,
 candidateHire) with one webhookActionId, so the adapter now stores Ashby deliveries under
-`<webhookActionId>:<action>` (app/integrations/ats/ashby.py, `delivery_id`). The deliveries
+`<webhookActionId>:<action>` (app/integrations/ats/ashby/, `delivery_id`). The deliveries
 stored before take the same form, so an Ashby retry of one of them that arrives after the
 upgrade is still recognised as a duplicate. No column changes: the unique key stays
 (connection_id, vendor_event_id). Ids made from the body's digest (`sha256:...`, a body

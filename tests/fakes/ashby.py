@@ -1,6 +1,6 @@
 """A local fake of Ashby's RPC-style API, and Ashby-signed webhook deliveries.
 
-Follows the documented shapes (see app/integrations/ats/ashby.py for the doc URLs):
+Follows the documented shapes (see app/integrations/ats/ashby/ for the doc URLs):
 ``POST /<endpoint>`` with a JSON body, HTTP Basic auth with the API key as username (401 on a
 bad key), ``{"success": true, "results": ...}`` answers, ``{"success": false, "errors": [...],
 "errorInfo": {...}}`` failures with HTTP 200, ``cursor``/``limit`` pagination answering

@@ -103,21 +103,44 @@ def _parse(value: str) -> datetime:
 
 
 class _Table:
-    """Records kept in id order, for cursor pages and id lookups."""
+    """Records kept in id order, for cursor pages and id lookups, with an index per filter
+    column: a page filtered by 500 application ids must not scan a 10,000-row table (the import
+    bench reads many such pages, and a scanning fake made the fake the bottleneck)."""
 
     def __init__(self) -> None:
         self.ids: list[int] = []
         self.rows: dict[int, dict[str, Any]] = {}
+        self.by_column: dict[str, dict[Any, set[int]]] = {
+            column: {} for column in FILTER_PARAMS.values() if column != "id"
+        }
 
     def add(self, row: dict[str, Any]) -> dict[str, Any]:
         row_id = int(row["id"])
-        if row_id not in self.rows:
+        old = self.rows.get(row_id)
+        if old is None:
             if self.ids and row_id < self.ids[-1]:
                 bisect.insort(self.ids, row_id)
             else:
                 self.ids.append(row_id)
+        else:
+            for column, index in self.by_column.items():
+                index.get(old.get(column), set()).discard(row_id)
+        for column, index in self.by_column.items():
+            index.setdefault(row.get(column), set()).add(row_id)
         self.rows[row_id] = row
         return row
+
+    def having(self, column: str, values: set[int]) -> list[int]:
+        """Ids of the rows whose `column` is one of `values`, in id order. The index is only a
+        shortcut: rows are still checked against every filter, so a row changed in place (not
+        through `add`) is never wrongly included."""
+        if column == "id":
+            return sorted(i for i in values if i in self.rows)
+        index = self.by_column[column]
+        found: set[int] = set()
+        for value in values:
+            found |= index.get(value, set())
+        return sorted(found)
 
     def after(self, last_id: int) -> list[int]:
         return self.ids[bisect.bisect_right(self.ids, last_id) :]
@@ -480,11 +503,12 @@ class GreenhouseFake:
                 current = value == "true"
             else:
                 return self._error(422, f"unknown filter {name}")
-        candidates = (
-            sorted(i for i in wanted["id"] if i in table.rows and i > state["after"])
-            if "id" in wanted
-            else table.after(state["after"])
-        )
+        if wanted:
+            # The most selective filter's index; the loop below checks all of them.
+            column, values = min(wanted.items(), key=lambda item: len(item[1]))
+            candidates = [i for i in table.having(column, values) if i > state["after"]]
+        else:
+            candidates = table.after(state["after"])
         page: list[dict[str, Any]] = []
         more = False
         for row_id in candidates:

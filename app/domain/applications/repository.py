@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -89,7 +90,9 @@ async def list_applications(
         stmt = stmt.where(Application.stage == stage)
     if outcome:
         stmt = stmt.where(Application.outcome == outcome)
-    return (await session.scalars(keyset(stmt, Application.created_at, Application.id, page))).all()
+    sortable = {"created_at": Application.created_at, "updated_at": Application.updated_at}
+    stmt = keyset(stmt, Application.created_at, Application.id, page, sortable=sortable)
+    return (await session.scalars(stmt)).all()
 
 
 async def applications_by_parent(
@@ -126,3 +129,138 @@ async def history(
         .order_by(col(ApplicationTransition.created_at), col(ApplicationTransition.id))
     )
     return (await session.scalars(stmt)).all()
+
+
+# --- many at once, for imports from another system (app/domain/integrations/batch.py) ----------
+
+
+async def lock_states(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    pairs: Sequence[tuple[uuid.UUID, uuid.UUID]],
+) -> list[tuple[Any, ...]]:
+    """Lock (FOR UPDATE, in id order) the organization's applications with one of these ids or
+    (candidate, role) pairs; (id, candidate_id, role_id, stage, outcome, stage_entered_at,
+    version, updated_at) of each."""
+    if not ids and not pairs:
+        return []
+    rows = await session.execute(
+        text(
+            """
+            SELECT a.id, a.candidate_id, a.role_id, a.stage, a.outcome, a.stage_entered_at,
+                   a.version, a.updated_at
+            FROM applications a
+            WHERE a.organization_id = :org AND a.id IN (
+                -- two index look-ups (an OR of the two would scan the table)
+                SELECT x.id FROM applications x WHERE x.id = ANY(CAST(:ids AS uuid[]))
+                UNION ALL
+                SELECT x.id
+                FROM unnest(CAST(:candidates AS uuid[]), CAST(:roles AS uuid[])) AS p(c, r)
+                JOIN applications x ON x.candidate_id = p.c AND x.role_id = p.r)
+            ORDER BY a.id FOR UPDATE OF a
+            """
+        ),
+        {
+            "org": organization_id,
+            "ids": list(ids),
+            "candidates": [p[0] for p in pairs],
+            "roles": [p[1] for p in pairs],
+        },
+    )
+    return [tuple(r) for r in rows]
+
+
+async def insert_imported(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert applications another system holds, each as it stands after its first moves, in
+    one statement; how many went in. A (candidate, role) taken meanwhile is skipped (ON
+    CONFLICT DO NOTHING), so the caller can tell and fall back."""
+    if not rows:
+        return 0
+    result = await session.execute(
+        text(
+            """
+            INSERT INTO applications (id, organization_id, candidate_id, role_id, stage, outcome,
+                stage_entered_at, version, created_at, updated_at)
+            SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:orgs AS uuid[]),
+                CAST(:candidates AS uuid[]), CAST(:roles AS uuid[]), CAST(:stages AS text[]),
+                CAST(:outcomes AS text[]), CAST(:entered AS timestamptz[]),
+                CAST(:versions AS int[]), CAST(:created AS timestamptz[]),
+                CAST(:updated AS timestamptz[]))
+            ON CONFLICT (candidate_id, role_id) DO NOTHING
+            """
+        ),
+        {
+            "ids": [r["id"] for r in rows],
+            "orgs": [r["organization_id"] for r in rows],
+            "candidates": [r["candidate_id"] for r in rows],
+            "roles": [r["role_id"] for r in rows],
+            "stages": [r["stage"] for r in rows],
+            "outcomes": [r["outcome"] for r in rows],
+            "entered": [r["stage_entered_at"] for r in rows],
+            "versions": [r["version"] for r in rows],
+            "created": [r["created_at"] for r in rows],
+            "updated": [r["updated_at"] for r in rows],
+        },
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def update_states(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Write the stage and outcome of many locked applications in one statement."""
+    if not rows:
+        return
+    await session.execute(
+        text(
+            """
+            UPDATE applications a SET stage = r.stage, outcome = r.outcome,
+                stage_entered_at = r.entered, version = r.version, updated_at = r.updated
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:stages AS text[]), CAST(:outcomes AS text[]),
+                        CAST(:entered AS timestamptz[]), CAST(:versions AS int[]),
+                        CAST(:updated AS timestamptz[]))
+                 AS r(id, stage, outcome, entered, version, updated)
+            WHERE a.id = r.id
+            """
+        ),
+        {
+            "ids": [r["id"] for r in rows],
+            "stages": [r["stage"] for r in rows],
+            "outcomes": [r["outcome"] for r in rows],
+            "entered": [r["stage_entered_at"] for r in rows],
+            "versions": [r["version"] for r in rows],
+            "updated": [r["updated_at"] for r in rows],
+        },
+    )
+
+
+async def insert_transitions(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Many lines of application history in one statement."""
+    if not rows:
+        return
+    await session.execute(
+        text(
+            """
+            INSERT INTO application_transitions (id, organization_id, application_id, action,
+                from_stage, to_stage, from_outcome, to_outcome, reason, actor_member_id,
+                created_at)
+            SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:orgs AS uuid[]),
+                CAST(:apps AS uuid[]), CAST(:actions AS text[]), CAST(:from_stages AS text[]),
+                CAST(:to_stages AS text[]), CAST(:from_outcomes AS text[]),
+                CAST(:to_outcomes AS text[]), CAST(:reasons AS text[]),
+                CAST(:actors AS uuid[]), CAST(:created AS timestamptz[]))
+            """
+        ),
+        {
+            "ids": [r["id"] for r in rows],
+            "orgs": [r["organization_id"] for r in rows],
+            "apps": [r["application_id"] for r in rows],
+            "actions": [r["action"] for r in rows],
+            "from_stages": [r["from_stage"] for r in rows],
+            "to_stages": [r["to_stage"] for r in rows],
+            "from_outcomes": [r["from_outcome"] for r in rows],
+            "to_outcomes": [r["to_outcome"] for r in rows],
+            "reasons": [r["reason"] for r in rows],
+            "actors": [r["actor_member_id"] for r in rows],
+            "created": [r["created_at"] for r in rows],
+        },
+    )

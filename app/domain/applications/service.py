@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.domain.applications import repository
 from app.domain.applications.models import Application, ApplicationTransition
 from app.domain.applications.pipeline import allowed_moves, next_state
@@ -299,7 +299,7 @@ def _record_transition(
     application.outcome = outcome
     application.version += 1
     application.updated_at = now
-    event_type = "application.hired" if outcome == "hired" else _EVENT_FOR_ACTION[action]
+    event_type = transition_event_type(action, outcome)
     events.record(
         session,
         application.organization_id,
@@ -331,14 +331,27 @@ def align_with_system_of_record(
     That system owns the stage of its applications, and its pipeline need not follow ours
     step by step, so the move is not judged against our pipeline; it is recorded like any
     other, with the event a REST move would record. Returns whether anything changed."""
-    if (application.stage, application.outcome) == (stage, outcome):
+    action = alignment_action(application.stage, application.outcome, stage, outcome)
+    if action is None:
         return False
-    if outcome == application.outcome or outcome == "hired":
-        action = "move"
-    else:
-        action = {"rejected": "reject", "withdrawn": "withdraw", "active": "reopen"}[outcome]
     _record_transition(session, actor, application, action, stage, outcome, reason)
     return True
+
+
+def alignment_action(stage: str, outcome: str, to_stage: str, to_outcome: str) -> str | None:
+    """The move that brings an application from (stage, outcome) to what the system of record
+    holds, as align_with_system_of_record records it; None when nothing changes. Pure, so a
+    batch of imports (app/domain/integrations/batch.py) applies the same rule in memory."""
+    if (stage, outcome) == (to_stage, to_outcome):
+        return None
+    if to_outcome == outcome or to_outcome == "hired":
+        return "move"
+    return {"rejected": "reject", "withdrawn": "withdraw", "active": "reopen"}[to_outcome]
+
+
+def transition_event_type(action: str, outcome: str) -> str:
+    """The event a move of this kind records."""
+    return "application.hired" if outcome == "hired" else _EVENT_FOR_ACTION[action]
 
 
 async def import_application(

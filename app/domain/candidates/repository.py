@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, or_, update
+from sqlalchemy import ColumnElement, delete, exists, or_, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -113,7 +113,9 @@ async def list_candidates(
                 )
             )
         )
-    return (await session.scalars(keyset(stmt, Candidate.created_at, Candidate.id, page))).all()
+    sortable = {"created_at": Candidate.created_at, "updated_at": Candidate.updated_at}
+    stmt = keyset(stmt, Candidate.created_at, Candidate.id, page, sortable=sortable)
+    return (await session.scalars(stmt)).all()
 
 
 async def list_documents(
@@ -180,3 +182,59 @@ async def move_to_candidate(
         )
         .values(candidate_id=to_id, application_id=None)
     )
+
+
+# --- many at once, for imports from another system (app/domain/integrations/batch.py) ----------
+
+
+async def ids_and_emails(
+    session: AsyncSession, organization_id: uuid.UUID, ids: Sequence[uuid.UUID], emails: list[str]
+) -> list[tuple[uuid.UUID, str]]:
+    """(id, email) of the organization's candidates with one of these ids or e-mails."""
+    if not ids and not emails:
+        return []
+    rows = await session.execute(
+        text(
+            "SELECT id, email FROM candidates WHERE organization_id = :org "
+            "AND (id = ANY(CAST(:ids AS uuid[])) OR email = ANY(CAST(:emails AS text[])))"
+        ),
+        {"org": organization_id, "ids": list(ids), "emails": emails},
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+async def insert_imported(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert candidates another system holds in one statement (the fields import_candidate
+    sets, the rest at their defaults); how many went in. One whose e-mail is taken meanwhile is
+    skipped (ON CONFLICT DO NOTHING), so the caller can tell and fall back."""
+    if not rows:
+        return 0
+    result = await session.execute(
+        text(
+            """
+            INSERT INTO candidates (id, organization_id, name, email, phone, links, skills,
+                skill_keys, source, source_detail, consent_given, consent_note, version,
+                created_at, updated_at)
+            SELECT r.id, r.org, r.name, r.email, r.phone, '{}'::jsonb, '{}', '{}', r.source,
+                   r.source_detail, false, r.consent_note, 1, r.at, r.at
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:orgs AS uuid[]), CAST(:names AS text[]),
+                        CAST(:emails AS text[]), CAST(:phones AS text[]),
+                        CAST(:sources AS text[]), CAST(:details AS text[]),
+                        CAST(:notes AS text[]), CAST(:ats AS timestamptz[]))
+                 AS r(id, org, name, email, phone, source, source_detail, consent_note, at)
+            ON CONFLICT (organization_id, email) DO NOTHING
+            """
+        ),
+        {
+            "ids": [r["id"] for r in rows],
+            "orgs": [r["organization_id"] for r in rows],
+            "names": [r["name"] for r in rows],
+            "emails": [r["email"] for r in rows],
+            "phones": [r["phone"] for r in rows],
+            "sources": [r["source"] for r in rows],
+            "details": [r["source_detail"] for r in rows],
+            "notes": [r["consent_note"] for r in rows],
+            "ats": [r["created_at"] for r in rows],
+        },
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -63,3 +64,36 @@ async def mark_dispatched(session: AsyncSession, ids: Sequence[uuid.UUID]) -> No
                 bindparam("ids", list(ids), type_=UUID_ARRAY)
             )
         )
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[OutboxEvent]) -> None:
+    """Many outbox rows in one statement (a batch of vendor events, a page of an import): they
+    commit or vanish with the changes they describe, like those events.record adds."""
+    if not rows:
+        return
+    await session.execute(
+        text(
+            """
+            INSERT INTO events (id, organization_id, type, occurred_at, actor_member_id,
+                resource_type, resource_id, data, origin_connection_id)
+            SELECT r.id, r.org, r.type, r.at, r.actor, r.resource_type, r.resource_id,
+                   CAST(r.data AS jsonb), r.origin
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:orgs AS uuid[]), CAST(:types AS text[]),
+                        CAST(:ats AS timestamptz[]), CAST(:actors AS uuid[]),
+                        CAST(:resource_types AS text[]), CAST(:resource_ids AS uuid[]),
+                        CAST(:data AS text[]), CAST(:origins AS uuid[]))
+                 AS r(id, org, type, at, actor, resource_type, resource_id, data, origin)
+            """
+        ),
+        {
+            "ids": [r.id for r in rows],
+            "orgs": [r.organization_id for r in rows],
+            "types": [r.type for r in rows],
+            "ats": [r.occurred_at for r in rows],
+            "actors": [r.actor_member_id for r in rows],
+            "resource_types": [r.resource_type for r in rows],
+            "resource_ids": [r.resource_id for r in rows],
+            "data": [orjson.dumps(r.data).decode() for r in rows],
+            "origins": [r.origin_connection_id for r in rows],
+        },
+    )

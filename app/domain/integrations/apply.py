@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.domain.applications import repository as applications_repo
 from app.domain.applications import service as applications
 from app.domain.applications.models import Application

@@ -11,8 +11,8 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import crypto
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.db import after_commit, settings_of
 from app.domain.audit import service as audit
 from app.domain.events import service as events

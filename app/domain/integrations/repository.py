@@ -323,31 +323,6 @@ async def interview_for_push(
     return dict(row) if row else None
 
 
-async def claim_inbound(
-    session: AsyncSession, worker: str, limit: int, lease_seconds: float
-) -> list[uuid.UUID]:
-    """Lease due vendor events of active connections, oldest first."""
-    rows = await session.execute(
-        text(
-            """
-            WITH due AS (
-                SELECT i.id FROM ats_inbound_events i
-                JOIN integration_connections c ON c.id = i.connection_id AND c.status = 'active'
-                WHERE i.status = 'pending' AND i.next_attempt_at <= now()
-                  AND (i.claimed_until IS NULL OR i.claimed_until < now())
-                ORDER BY i.received_at, i.id LIMIT :limit
-                FOR UPDATE OF i SKIP LOCKED
-            )
-            UPDATE ats_inbound_events i
-            SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker
-            FROM due WHERE i.id = due.id RETURNING i.id, i.received_at
-            """
-        ),
-        {"limit": limit, "lease": lease_seconds, "worker": worker},
-    )
-    return [r[0] for r in sorted(rows, key=lambda r: (r[1], r[0]))]
-
-
 async def get_inbound_for_update(session: AsyncSession, event_id: uuid.UUID) -> InboundEvent | None:
     stmt = select(InboundEvent).where(InboundEvent.id == event_id).with_for_update()
     return (await session.scalars(stmt)).first()
@@ -529,3 +504,139 @@ async def manual_erasures(
         {"org": organization_id, "conn": connection_id, "limit": limit},
     )
     return [dict(r) for r in rows.mappings()]
+
+
+# --- set-based application of vendor events and import pages (batch.py) -----------------------
+
+
+async def upsert_refs(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Link or re-point many resources' ids for a connection in one statement (one row per
+    resource: a resource linked twice in a batch is passed once, with its last id)."""
+    if not rows:
+        return
+    await session.execute(
+        text(
+            """
+            INSERT INTO external_refs (id, organization_id, connection_id, resource_type,
+                resource_id, external_id, created_at)
+            SELECT *, now() FROM unnest(CAST(:ids AS uuid[]), CAST(:orgs AS uuid[]),
+                CAST(:connections AS uuid[]), CAST(:types AS text[]),
+                CAST(:resources AS uuid[]), CAST(:externals AS text[]))
+            ON CONFLICT (connection_id, resource_type, resource_id)
+            DO UPDATE SET external_id = EXCLUDED.external_id
+            """
+        ),
+        {
+            "ids": [new_id() for _ in rows],
+            "orgs": [r["organization_id"] for r in rows],
+            "connections": [r["connection_id"] for r in rows],
+            "types": [r["resource_type"] for r in rows],
+            "resources": [r["resource_id"] for r in rows],
+            "externals": [r["external_id"] for r in rows],
+        },
+    )
+
+
+async def delete_refs(session: AsyncSession, ref_ids: Sequence[uuid.UUID]) -> None:
+    """Forget links whose records are gone, in one statement."""
+    if ref_ids:
+        await session.execute(
+            text("DELETE FROM external_refs WHERE id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": list(ref_ids)},
+        )
+
+
+async def ref_rows_by_external_ids(
+    session: AsyncSession, connection_id: uuid.UUID, keys: Sequence[tuple[str, str]]
+) -> list[tuple[uuid.UUID, str, str, uuid.UUID]]:
+    """(ref id, resource type, external id, resource id) of many links of one connection."""
+    if not keys:
+        return []
+    rows = await session.execute(
+        text(
+            "SELECT r.id, r.resource_type, r.external_id, r.resource_id FROM external_refs r "
+            "JOIN unnest(CAST(:types AS text[]), CAST(:externals AS text[])) AS k(t, e) "
+            "ON r.resource_type = k.t AND r.external_id = k.e WHERE r.connection_id = :conn"
+        ),
+        {
+            "conn": connection_id,
+            "types": [k[0] for k in keys],
+            "externals": [k[1] for k in keys],
+        },
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def claim_inbound_rows(
+    session: AsyncSession, worker: str, limit: int, lease_seconds: float
+) -> list[tuple[Any, ...]]:
+    """Lease due vendor events of active connections, oldest first (SKIP LOCKED, so workers
+    take disjoint batches); what applying them needs, in the order received: (id,
+    connection_id, organization_id, vendor_event_id, event_type, payload, attempts). The rows
+    stay locked until the caller's transaction ends."""
+    rows = await session.execute(
+        text(
+            """
+            WITH due AS (
+                SELECT i.id FROM ats_inbound_events i
+                JOIN integration_connections c ON c.id = i.connection_id AND c.status = 'active'
+                WHERE i.status = 'pending' AND i.next_attempt_at <= now()
+                  AND (i.claimed_until IS NULL OR i.claimed_until < now())
+                ORDER BY i.received_at, i.id LIMIT :limit
+                FOR UPDATE OF i SKIP LOCKED
+            )
+            UPDATE ats_inbound_events i
+            SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker
+            FROM due WHERE i.id = due.id
+            RETURNING i.id, i.connection_id, i.organization_id, i.vendor_event_id, i.event_type,
+                      i.payload, i.attempts, i.received_at
+            """
+        ),
+        {"limit": limit, "lease": lease_seconds, "worker": worker},
+    )
+    return [tuple(r)[:7] for r in sorted(rows, key=lambda r: (r[7], r[0]))]
+
+
+async def lock_claimed_inbound(
+    session: AsyncSession, worker: str, ids: Sequence[uuid.UUID]
+) -> list[tuple[Any, ...]]:
+    """The claimed events still pending and still this worker's, locked, in the order they
+    were received: (id, connection_id, organization_id, vendor_event_id, event_type, payload,
+    attempts)."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        text(
+            "SELECT id, connection_id, organization_id, vendor_event_id, event_type, payload, "
+            "attempts FROM ats_inbound_events WHERE id = ANY(CAST(:ids AS uuid[])) "
+            "AND status = 'pending' AND claimed_by = :worker "
+            "ORDER BY received_at, id FOR UPDATE"
+        ),
+        {"ids": list(ids), "worker": worker},
+    )
+    return [tuple(r) for r in rows]
+
+
+async def record_inbound_outcomes(
+    session: AsyncSession, outcomes: Sequence[tuple[uuid.UUID, str, str]]
+) -> None:
+    """(event id, status, outcome) of many applied events, their claims released, at once."""
+    if not outcomes:
+        return
+    await session.execute(
+        text(
+            """
+            UPDATE ats_inbound_events i SET status = o.status, outcome = o.outcome,
+                attempts = i.attempts + 1, claimed_until = NULL, claimed_by = NULL,
+                processed_at = now()
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]),
+                        CAST(:outcomes AS text[])) AS o(id, status, outcome)
+            WHERE i.id = o.id
+            """
+        ),
+        {
+            "ids": [o[0] for o in outcomes],
+            "statuses": [o[1] for o in outcomes],
+            "outcomes": [o[2][:1000] for o in outcomes],
+        },
+    )

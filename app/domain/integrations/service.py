@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 from app.domain.events import service as events
 from app.domain.integrations import repository
 from app.domain.integrations.models import ExternalRef

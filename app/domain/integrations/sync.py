@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.domain.events import service as events
-from app.domain.integrations import apply, repository
+from app.domain.integrations import apply, batch, repository
 from app.domain.integrations.connections import read_credentials
 from app.domain.integrations.models import Connection, SyncRun
 from app.domain.integrations.schemas import InboundEventPublic, SyncPublic, SyncStart
@@ -203,9 +203,23 @@ async def _import_page(
     run: SyncRun,
     items: Sequence[VendorJob | VendorCandidate | VendorApplication],
 ) -> apply.Applied:
-    """The page in one savepoint (the usual case: every record goes in); if any record fails,
-    the page is rolled back and imported again one savepoint per record, so one bad record is
-    kept as an error and does not stop the rest."""
+    """The page in one savepoint (the usual case: every record goes in), set-based for
+    candidates and applications (batch.py); if any record fails, the page is rolled back and
+    imported again one savepoint per record, so one bad record is kept as an error and does
+    not stop the rest."""
+    if items and not any(isinstance(item, VendorJob) for item in items):
+        try:
+            async with session.begin_nested():
+                return await batch.import_items(
+                    session,
+                    actor,
+                    connection,
+                    [item for item in items if not isinstance(item, VendorJob)],
+                )
+        except Exception:
+            log.debug(
+                "the page did not go in as a batch; importing it record by record", exc_info=True
+            )
     await apply.prefetch_refs(session, connection, _keys(items))
     result = apply.Applied()
     try:

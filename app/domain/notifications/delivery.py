@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
@@ -30,6 +30,7 @@ from app.domain.notifications import repository
 from app.domain.notifications.repository import DueNotification
 from app.errors import Conflict, NotFound
 from app.integrations import outbound
+from app.integrations.retry import listed
 from app.settings import Settings
 
 log = logging.getLogger("hireloop.notifications")
@@ -44,6 +45,8 @@ class Sent:
     error: str | None = None
     # A failure no retry can mend (nowhere to send to): give up at once.
     final: bool = False
+    # Slack's 429 (and a 503) says when to come back; the schedule's wait gives way to it.
+    retry_after: float | None = None
 
 
 def build_email(item: DueNotification, sender: str) -> EmailMessage:
@@ -111,7 +114,11 @@ async def send_slack(item: DueNotification, settings: Settings, http: httpx.Asyn
     )
     if answer.status_code is not None and 200 <= answer.status_code < 300:
         return Sent(True)
-    return Sent(False, answer.error or f"Slack answered {answer.status_code}: {answer.body}")
+    return Sent(
+        False,
+        answer.error or f"Slack answered {answer.status_code}: {answer.body}",
+        retry_after=answer.retry_after if answer.status_code in (429, 503) else None,
+    )
 
 
 async def _send(item: DueNotification, settings: Settings, http: httpx.AsyncClient) -> Sent:
@@ -124,11 +131,18 @@ async def _send(item: DueNotification, settings: Settings, http: httpx.AsyncClie
         return Sent(False, f"{type(exc).__name__}: {exc}")
 
 
-def next_attempt(attempt: int, schedule: list[int], now: datetime) -> datetime | None:
-    """When to try again after `attempt` attempts failed, or None when retries are used up."""
-    if attempt > len(schedule):
-        return None
-    return now + timedelta(seconds=schedule[attempt - 1])
+# A longer Retry-After is cut to this: a day is as long as a message is worth holding.
+MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
+
+
+def next_attempt(
+    attempt: int, schedule: list[int], now: datetime, retry_after: float | None = None
+) -> datetime | None:
+    """When to try again after `attempt` attempts failed, or None when retries are used up:
+    the schedule's wait, jittered, or the receiver's Retry-After (app/integrations/retry.py)."""
+    return listed(schedule).next_at(
+        attempt, now, retry_after=retry_after, max_retry_after=MAX_RETRY_AFTER_SECONDS
+    )
 
 
 async def send_due(
@@ -206,7 +220,9 @@ async def _record(
                     log.warning("outcome message %s changed while sending", item.outcome_message_id)
             continue
         retry_at = (
-            None if sent.final else next_attempt(attempt, settings.notification_retry_schedule, now)
+            None
+            if sent.final
+            else next_attempt(attempt, settings.notification_retry_schedule, now, sent.retry_after)
         )
         status = "pending" if retry_at else "failed"
         kept = await repository.finish(

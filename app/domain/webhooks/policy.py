@@ -1,5 +1,5 @@
-"""What an attempt's answer means for its delivery and endpoint. Pure, so every rule is tested
-without a network."""
+"""What an attempt's answer means for its delivery and endpoint. Pure but for the retry's
+jitter, so every rule is tested without a network."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.integrations.outbound import Answer
+from app.integrations.retry import listed
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,15 @@ def judge(
         return Verdict("succeeded", None)
     if code == 410:
         return Verdict("failed", None, "the endpoint answered 410 Gone")
-    if attempt > len(schedule):
+    # The receiver's Retry-After (429, 503) replaces the schedule's wait; any other failure
+    # waits the listed time, jittered (app/integrations/retry.py).
+    retry_after = answer.retry_after if code in (429, 503) else None
+    next_at = listed(schedule).next_at(
+        attempt, now, retry_after=retry_after, max_retry_after=float(max_retry_after)
+    )
+    if next_at is None:
         return Verdict("failed", None)
-    wait = float(schedule[attempt - 1])
-    if code in (429, 503) and answer.retry_after is not None:
-        wait = min(answer.retry_after, float(max_retry_after))
-    return Verdict("pending", now + timedelta(seconds=wait))
+    return Verdict("pending", next_at)
 
 
 def failing_too_long(failing_since: datetime | None, now: datetime, days: float) -> bool:

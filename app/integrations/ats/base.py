@@ -2,8 +2,9 @@
 
 The domain never sees a vendor's payload: an adapter verifies an inbound webhook on its raw
 bytes, turns it into `Change`s, lists the vendor's records page by page for backfill, and
-pushes our changes out. A fourth vendor is a fourth module implementing `AtsAdapter` and one
-line in `app/integrations/ats/registry.py`; nothing in app/domain changes.
+pushes our changes out. A fourth vendor is a fourth package, `ats/<vendor>/`, whose adapter
+implements `AtsAdapter`, and one line in `app/integrations/ats/registry.py`; nothing in
+app/domain changes.
 """
 
 from __future__ import annotations

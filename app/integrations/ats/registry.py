@@ -1,7 +1,8 @@
 """The ATS vendors we speak to: their adapter and the defaults a new connection starts with.
 
-Adding a vendor is a module implementing `AtsAdapter` (app/integrations/ats/base.py) and one
-entry here; nothing in app/domain changes.
+Adding a vendor is a package, `ats/<vendor>/` (its API client, the mapping of its payloads, its
+signature check and a typed configuration with secret fields), whose `adapter` implements
+`AtsAdapter` (app/integrations/ats/base.py), and one entry here; nothing in app/domain changes.
 """
 
 from __future__ import annotations
