@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from app.api import problems
+from app.api import docs_pages, openapi, problems, strict_query
 from app.api.health import router as health_router
 from app.api.middleware import (
     DOCUMENT_UPLOAD_PATH,
@@ -19,11 +19,13 @@ from app.api.middleware import (
     RequestTelemetry,
 )
 from app.api.router import include_api
+from app.api.v1.follow_ups import ANSWER_WITH_DOCUMENT_PATH
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
 from app.graphql.app import mount_graphql
 from app.integrations.storage import LocalFolderStorage
 from app.observability import Metrics, configure_logging
+from app.pages.follow_ups import ANSWER_UPLOAD_PATH
 from app.ratelimit import RateLimits
 from app.settings import Settings, get_settings
 
@@ -68,9 +70,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         lifespan=lifespan,
         # Off (404) when HIRELOOP_API_DOCS is false, which is the default in production: the
         # map of every route is for building against the service, not for whoever finds it.
-        docs_url="/docs" if settings.api_docs_enabled else None,
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.api_docs_enabled else None,
+        openapi_tags=openapi.TAGS,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     app.state.storage = LocalFolderStorage(settings.data_dir / "documents")
@@ -80,6 +84,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.include_router(health_router)
     include_api(app)
     mount_graphql(app, settings)
+    if settings.api_docs_enabled:
+        docs_pages.install(app)
     # Outermost first: telemetry sees every answer, abuse limits refuse before a body is read,
     # the size limit runs before idempotency reads a body.
     app.add_middleware(IdempotencyKeys, settings=settings)
@@ -87,7 +93,13 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         # Uploads may be as large as the document limit, plus room for the multipart framing.
-        overrides=[(DOCUMENT_UPLOAD_PATH, settings.document_max_bytes + 64 * 1024)],
+        overrides=[
+            (DOCUMENT_UPLOAD_PATH, settings.document_max_bytes + 64 * 1024),
+            # The candidate's answer page posts a document with the answer.
+            (ANSWER_UPLOAD_PATH, settings.document_max_bytes + 64 * 1024),
+            # And the JSON route of the same answer with a document.
+            (ANSWER_WITH_DOCUMENT_PATH, settings.document_max_bytes + 64 * 1024),
+        ],
     )
     app.add_middleware(
         AbuseLimits,
@@ -95,38 +107,6 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         max_authorization_bytes=settings.max_authorization_bytes,
     )
     app.add_middleware(RequestTelemetry, metrics=metrics, settings=settings)
-    _register_problem_schema(app)
+    strict_query.install(app)
+    openapi.install(app)
     return app
-
-
-def _register_problem_schema(app: FastAPI) -> None:
-    """Add the Problem schema to components so the error responses' $refs resolve."""
-    original = app.openapi
-
-    def openapi() -> dict[str, object]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = original()
-        components = schema.setdefault("components", {})
-        assert isinstance(components, dict)
-        schemas = components.setdefault("schemas", {})
-        schemas["Problem"] = problems.Problem.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        schemas.update(
-            problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop(
-                "$defs", {}
-            )
-        )
-        schemas["Problem"].pop("$defs", None)
-        bearer = {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key (hl_...) or an OIDC token",
-        }
-        components.setdefault("securitySchemes", {})["bearer"] = bearer
-        schema["security"] = [{"bearer": []}]
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -395,7 +395,7 @@ class Hiring:
                 f"{API}/applications/{application_id}/outcome-messages",
                 headers=self.recruiter.headers,
             )
-        )
+        )["items"]
         return found
 
     async def close_the_loop(self, who: Person | None = None, **params: Any) -> httpx.Response:

@@ -253,7 +253,7 @@ async def seed_calendars(
     seed.calendar_connection_ids.append(created["id"])
     listed = ok(
         await client.get(f"{API}/members/{org.interviewer.id}/calendars", headers=org.admin.headers)
-    )
+    )["items"]
     assert len(listed) == 2, listed
     seed.calendars[str(org.interviewer.id)] = [c["id"] for c in listed]
 

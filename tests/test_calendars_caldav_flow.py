@@ -141,7 +141,9 @@ async def test_connect_mirror_and_suggest_around_busy_time(
     assert connection["member_id"] == str(ivy.id)
     assert connection["credential_names"] == ["password", "url", "username"]
     assert "pw" not in str(connection)
-    calendars = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    calendars = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     (work_calendar,) = calendars
     assert work_calendar["name"] == "Work"
     assert work_calendar["busy"]
@@ -160,7 +162,7 @@ async def test_connect_mirror_and_suggest_around_busy_time(
     assert at_utc(tue + timedelta(days=1), 15) not in starts, "not the original time"
     assert at_utc(tue + timedelta(days=2), 15) in starts
     assert (at_utc(tue, 7), at_utc(tue, 8), True) in mirrored, "tentative blocks, named so"
-    health = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    health = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))["items"]
     assert health[0]["health"]["status"] == "ok"
     assert health[0]["health"]["last_synced_at"] is not None
 
@@ -318,7 +320,9 @@ async def test_an_unreadable_calendar_is_unknown_never_free(
             {"m": ivy.id},
         )
     await work(db, http, settings)
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     assert calendar["health"]["status"] == "failing"
     assert calendar["health"]["last_error"]
     tue = monday() + timedelta(days=1)
@@ -428,7 +432,9 @@ async def test_calendars_are_private_to_their_organization_and_owner(
     user = f"ivy-{uuid.uuid4().hex[:6]}"
     radicale.make_calendar(user, "work")
     connection = await connect(client, ivy, radicale, user)
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     stranger = other_tenant.admin
     for method, path, body in (
         ("GET", f"/calendar-connections/{connection['id']}", None),
@@ -473,7 +479,9 @@ async def test_turning_a_calendar_off_drops_its_busy_time(
     await connect(client, ivy, radicale, user)
     await work(db, http, settings)
     assert await blocks(db, ivy)
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     changed = ok(
         await client.patch(
             f"{API}/calendars/{calendar['id']}", headers=ivy.headers, json={"busy": False}

@@ -99,7 +99,9 @@ async def test_organization_wide_google_with_push(
     assert "PRIVATE KEY" not in json.dumps(connection)
     await work(db, http, settings, rounds=4)
 
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     assert calendar["provider"] == "google"
     assert calendar["busy"]
     assert calendar["receives_interviews"]
@@ -222,7 +224,9 @@ async def test_a_member_connects_their_own_google_calendar_with_pkce(
         params={"code": code, "state": query["state"]},
     )
     problem(replay, 400)
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     assert calendar["busy"]
     assert calendar["receives_interviews"]
     async with db.engine.connect() as conn:
@@ -290,7 +294,9 @@ async def test_a_member_who_grants_only_free_busy_is_polled_and_never_written(
     connected = ok(answer, 201)
     assert connected["access"] == "free_busy"
     assert connected["account_email"] == ivy.member.email
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     assert calendar["busy"]
     assert not calendar["can_write"]
     assert not calendar["receives_interviews"]
@@ -304,7 +310,9 @@ async def test_a_member_who_grants_only_free_busy_is_polled_and_never_written(
     assert not fake.channels, "a free/busy grant cannot watch: it is polled"
     paths = {r.path for r in fake.requests if "/calendar/v3/" in r.path}
     assert paths == {"/calendar/v3/freeBusy"}, "only freeBusy is ever called"
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     assert calendar["health"]["status"] == "ok"
     assert calendar["health"]["push"] == "polling"
 
@@ -373,7 +381,9 @@ async def test_channels_are_closed_when_a_calendar_stops_counting_or_is_disconne
     )
     await work(db, http, settings, rounds=4)
     (first,) = fake.channels.values()
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     ok(
         await client.patch(
             f"{API}/calendars/{calendar['id']}", headers=ivy.headers, json={"busy": False}

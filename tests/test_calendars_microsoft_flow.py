@@ -211,7 +211,9 @@ async def test_organization_wide_microsoft_with_subscriptions(
     assert fake.client_secret not in json.dumps(connection)
     await work(db, http, settings, rounds=4)
 
-    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    (calendar,) = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))[
+        "items"
+    ]
     assert calendar["provider"] == "microsoft"
     assert calendar["busy"]
     assert calendar["receives_interviews"]

@@ -210,7 +210,7 @@ async def test_slates_decisions_insights_and_fit(client: httpx.AsyncClient, tena
     assert "meets 1 of 2 must-have skills" in result["summary"]
 
     history = await client.get(f"/api/v1/applications/{apps[0]}/history", headers=recruiter.headers)
-    assert [h["to_stage"] for h in history.json()] == [
+    assert [h["to_stage"] for h in history.json()["items"]] == [
         "sourced",
         "submitted",
         "hm_review",

@@ -74,7 +74,7 @@ async def test_the_rejection_reason_catalogue_is_managed_by_admins(
     ok(await client.post(url, headers=other_tenant.admin.headers, json=body), 201)
 
     # Everyone in the organization reads the catalogue (the hiring manager picks from it).
-    listed = ok(await client.get(url, headers=h.hm.headers))
+    listed = ok(await client.get(url, headers=h.hm.headers))["items"]
     assert [r["code"] for r in listed] == ["culture", "skills_gap"]
 
     patch_url = f"{url}/{created['id']}"
@@ -94,10 +94,12 @@ async def test_the_rejection_reason_catalogue_is_managed_by_admins(
     )
     assert retired["is_active"] is False
     assert retired["label"] == "Gap"
-    assert [r["code"] for r in ok(await client.get(url, headers=h.hm.headers))] == ["culture"]
+    assert [r["code"] for r in ok(await client.get(url, headers=h.hm.headers))["items"]] == [
+        "culture"
+    ]
     everything = ok(
         await client.get(url, headers=h.hm.headers, params={"include_inactive": "true"})
-    )
+    )["items"]
     assert {r["code"]: r["is_active"] for r in everything} == {
         "culture": True,
         "skills_gap": False,
@@ -262,7 +264,7 @@ async def test_advance_and_offer_move_the_application(
         await client.get(
             f"{API}/applications/{application_id}/history", headers=h.recruiter.headers
         )
-    )
+    )["items"]
     steps = [(t["from_stage"], t["to_stage"]) for t in history if t["action"] == "move"]
     assert steps[-2:] == [("interviewing", "decision"), ("decision", "offer")]
     latest = ok(

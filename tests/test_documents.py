@@ -90,7 +90,7 @@ async def test_upload_detects_type_records_size_and_checksum_and_downloads_exact
 
     listed = await client.get(f"/api/v1/candidates/{cid}/documents", headers=recruiter.headers)
     assert listed.status_code == 200
-    assert [d["id"] for d in listed.json()] == [d["id"] for d, _ in uploaded]
+    assert [d["id"] for d in listed.json()["items"]] == [d["id"] for d, _ in uploaded]
 
     for document, data in uploaded:
         download = await client.get(document["download_url"], headers=recruiter.headers)
@@ -132,7 +132,7 @@ async def test_bytes_contradicting_the_claimed_type_are_refused_and_nothing_is_s
     listed = await client.get(
         f"/api/v1/candidates/{candidate['id']}/documents", headers=recruiter.headers
     )
-    assert listed.json() == []
+    assert listed.json()["items"] == []
     assert files_under(_root(app) / str(tenant.organization_id)) == before
     assert "document.uploaded" not in await stored_event_types(db, tenant.organization_id)
 
@@ -169,7 +169,7 @@ async def test_types_outside_the_allow_list_are_refused(
     listed = await client.get(
         f"/api/v1/candidates/{candidate['id']}/documents", headers=recruiter.headers
     )
-    assert listed.json() == []
+    assert listed.json()["items"] == []
     assert files_under(_root(app) / str(tenant.organization_id)) == before
 
 
@@ -206,7 +206,7 @@ async def test_bad_uploads_are_422(client: httpx.AsyncClient, tenant: Tenant) ->
     listed = await client.get(
         f"/api/v1/candidates/{candidate['id']}/documents", headers=recruiter.headers
     )
-    assert listed.json() == []
+    assert listed.json()["items"] == []
 
 
 async def test_a_document_can_belong_to_an_application_of_the_candidate(
@@ -270,7 +270,7 @@ async def test_files_over_the_size_limit_are_413_and_not_stored(
         assert huge.json()["code"] == "payload_too_large"
 
         listed = await small.get(f"/api/v1/candidates/{cid}/documents", headers=recruiter.headers)
-        assert [d["filename"] for d in listed.json()] == ["fits.txt"]
+        assert [d["filename"] for d in listed.json()["items"]] == ["fits.txt"]
         assert files_under(_root(small_limit_app)) == stored
 
 
@@ -297,7 +297,7 @@ async def test_downloads_are_authorised_like_the_candidate(
     ok = await client.get(url, headers=hm.headers)
     assert ok.status_code == 200
     assert ok.content == MINIMAL_PDF
-    assert [d["id"] for d in (await client.get(list_url, headers=hm.headers)).json()] == [
+    assert [d["id"] for d in (await client.get(list_url, headers=hm.headers)).json()["items"]] == [
         document["id"]
     ]
 

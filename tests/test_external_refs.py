@@ -45,7 +45,7 @@ async def link(
 async def refs(client: httpx.AsyncClient, who: Person, role_id: str) -> list[JSON]:
     found: list[JSON] = ok(
         await client.get(f"{API}/roles/{role_id}/external-refs", headers=who.headers)
-    )
+    )["items"]
     return found
 
 

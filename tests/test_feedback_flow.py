@@ -94,7 +94,7 @@ async def test_scorecards_decision_offer_and_closing(
     assert submitted.status_code == 200, submitted.text
     # Olga has not submitted: she sees only her own (none), not Ivan's.
     before = await client.get(f"/api/v1/interviews/{interview_id}/scorecards", headers=olga.headers)
-    assert before.json() == []
+    assert before.json()["items"] == []
     summary_blocked = await client.get(
         f"/api/v1/applications/{app_id}/scorecard-summary", headers=olga.headers
     )
@@ -112,7 +112,7 @@ async def test_scorecards_decision_offer_and_closing(
     history = await client.get(
         f"/api/v1/interviews/{interview_id}/scorecards/{ivan.id}/revisions", headers=hm.headers
     )
-    assert [h["recommendation"] for h in history.json()] == ["strong_yes", "yes"]
+    assert [h["recommendation"] for h in history.json()["items"]] == ["strong_yes", "yes"]
 
     async with db.transaction() as session:
         assert (
@@ -164,7 +164,7 @@ async def test_scorecards_decision_offer_and_closing(
     messages = await client.get(
         f"/api/v1/applications/{app_id}/outcome-messages", headers=recruiter.headers
     )
-    assert [m["kind"] for m in messages.json()] == ["offer"]
+    assert [m["kind"] for m in messages.json()["items"]] == ["offer"]
     accepted = await move("accepted")
     assert accepted.status_code == 200
     application = await client.get(f"/api/v1/applications/{app_id}", headers=recruiter.headers)
@@ -212,7 +212,7 @@ async def test_close_the_loop_flags_waiting_candidates(
         await client.get(
             f"/api/v1/applications/{app_id}/outcome-messages", headers=recruiter.headers
         )
-    ).json()
+    ).json()["items"]
     assert [m["kind"] for m in messages] == ["rejection"]
     later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     delayed = await client.patch(

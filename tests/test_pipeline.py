@@ -30,7 +30,7 @@ async def _history(
         f"/api/v1/applications/{application_id}/history", headers=who.headers
     )
     assert response.status_code == 200, response.text
-    rows: list[dict[str, Any]] = response.json()
+    rows: list[dict[str, Any]] = response.json()["items"]
     return rows
 
 

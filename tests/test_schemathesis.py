@@ -66,8 +66,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import crypto
-from app.auth import generate_api_key
 from app.clock import utcnow
+from app.core.credentials import generate_api_key
 from app.db import Database
 from app.domain.calendars.models import CalendarOAuthState
 from app.main import create_app
@@ -903,7 +903,7 @@ async def test_each_operation_gets_a_fresh_copy_of_its_own(served: Served, seede
             f"/api/v1/candidates/{copy.candidate_ids[0]}/documents", headers=copy.admin.headers
         )
         assert documents.status_code == 200, documents.text
-        assert [d["id"] for d in documents.json()] == [
+        assert [d["id"] for d in documents.json()["items"]] == [
             str(d) for d in copy.documents[copy.candidate_ids[0]]
         ]
     org = copy.tenant.organization_id

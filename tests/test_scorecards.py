@@ -206,8 +206,8 @@ async def test_drafts_do_not_count_until_submitted(
 
     # The draft is Ivan's alone: the hiring manager sees no scorecard, the summary counts none
     # and still has Ivan overdue.
-    assert [c["status"] for c in ok(await h.scorecards(interview_id, ivan))] == ["draft"]
-    assert ok(await h.scorecards(interview_id, h.hm)) == []
+    assert [c["status"] for c in ok(await h.scorecards(interview_id, ivan))["items"]] == ["draft"]
+    assert ok(await h.scorecards(interview_id, h.hm))["items"] == []
     summary = ok(await h.summary(application_id, h.hm))
     assert summary["scorecards"] == []
     assert sum(summary["recommendations"].values()) == 0
@@ -218,7 +218,7 @@ async def test_drafts_do_not_count_until_submitted(
         await client.get(
             f"{API}/interviews/{interview_id}/scorecards/{ivan.id}/revisions", headers=ivan.headers
         )
-    )
+    )["items"]
     assert history == []
 
     card = await h.submit(
@@ -281,7 +281,7 @@ async def test_amendments_keep_every_version(
                 f"{API}/interviews/{interview_id}/scorecards/{ivan.id}/revisions",
                 headers=who.headers,
             )
-        )
+        )["items"]
         assert [(v["revision"], v["recommendation"], v["reasons"]) for v in history] == [
             (1, "strong_yes", "Excellent"),
             (2, "yes", "On reflection, good"),
@@ -319,35 +319,38 @@ async def test_independent_judgement(
     revisions_url = f"{API}/interviews/{technical}/scorecards/{ivan.id}/revisions"
 
     # Olga has not submitted: she sees her own draft only, not Ivan's, nor the summary.
-    assert [c["id"] for c in ok(await h.scorecards(technical, olga))] == [olga_draft["id"]]
+    assert [c["id"] for c in ok(await h.scorecards(technical, olga))["items"]] == [olga_draft["id"]]
     assert "Submit your own" in problem(await h.summary(application_id, olga), 403)["detail"]
     problem(await client.get(revisions_url, headers=olga.headers), 403)
     # Pat, on another interview of the same application, is held to the same rule.
     problem(await h.summary(application_id, pat), 403)
-    assert ok(await h.scorecards(team, pat)) == []
+    assert ok(await h.scorecards(team, pat))["items"] == []
     assert (await h.scorecards(technical, pat)).status_code in (403, 404)
     # Someone on no interview of the application learns nothing about it.
     problem(await h.summary(application_id, outsider), 404)
 
     # The hiring manager and the recruiter always can.
     for who in (h.hm, h.recruiter, tenant.admin):
-        assert [c["id"] for c in ok(await h.scorecards(technical, who))] == [ivan_card["id"]]
+        assert [c["id"] for c in ok(await h.scorecards(technical, who))["items"]] == [
+            ivan_card["id"]
+        ]
         summary = ok(await h.summary(application_id, who))
         assert [c["id"] for c in summary["scorecards"]] == [ivan_card["id"]]
         ok(await client.get(revisions_url, headers=who.headers))
 
     # Once Olga submits, she reads the others'.
     olga_card = await h.submit(technical, olga, recommendation="no", reasons="Weak on SQL")
-    assert {c["id"] for c in ok(await h.scorecards(technical, olga))} == {
+    assert {c["id"] for c in ok(await h.scorecards(technical, olga))["items"]} == {
         ivan_card["id"],
         olga_card["id"],
     }
     assert len(ok(await h.summary(application_id, olga))["scorecards"]) == 2
     assert [
-        v["recommendation"] for v in ok(await client.get(revisions_url, headers=olga.headers))
+        v["recommendation"]
+        for v in ok(await client.get(revisions_url, headers=olga.headers))["items"]
     ] == ["strong_yes"]
     # Ivan, who submitted first, sees Olga's now too.
-    assert len(ok(await h.scorecards(technical, ivan))) == 2
+    assert len(ok(await h.scorecards(technical, ivan))["items"]) == 2
     # Pat still cannot until Pat submits on the team interview.
     problem(await h.summary(application_id, pat), 403)
     await h.submit(team, pat, recommendation="yes", reasons="Good collaborator")
@@ -384,7 +387,7 @@ async def test_due_time_is_the_interview_end_plus_the_organizations_hours(
         )
     )
     assert changed["feedback_due_hours"] == 48
-    cards = ok(await h.scorecards(interview_id, ivan))
+    cards = ok(await h.scorecards(interview_id, ivan))["items"]
     assert [at(c["due_at"]) for c in cards] == [end + timedelta(hours=48)]
     card = await h.submit(interview_id, ivan, reasons=REASONS)
     assert at(card["due_at"]) == end + timedelta(hours=48)

@@ -273,12 +273,12 @@ async def test_sending_moves_applications_to_hm_review_and_records_slate_sent(
         assert (application["stage"], application["outcome"]) == ("hm_review", "active")
     history = (
         await client.get(f"/api/v1/applications/{apps[0]}/history", headers=recruiter.headers)
-    ).json()
+    ).json()["items"]
     assert [h["to_stage"] for h in history] == ["sourced", "submitted", "hm_review"]
     assert slate["id"] in history[-1]["reason"]
     history = (
         await client.get(f"/api/v1/applications/{apps[2]}/history", headers=recruiter.headers)
-    ).json()
+    ).json()["items"]
     # Already submitted by the recruiter: sending adds only the move to hm_review.
     assert [(h["to_stage"], slate["id"] in h["reason"]) for h in history] == [
         ("sourced", False),
@@ -426,7 +426,7 @@ async def test_review_moves_applications_answers_questions_and_records_events(
     ]
     history = (
         await client.get(f"/api/v1/applications/{apps[0]}/history", headers=recruiter.headers)
-    ).json()
+    ).json()["items"]
     assert history[-1]["actor_member_id"] == str(hm.id)
     assert history[-1]["to_stage"] == "interviewing"
 
@@ -478,7 +478,7 @@ async def test_a_second_decision_needs_revision_and_both_are_kept(
     assert (application["stage"], application["outcome"]) == ("interviewing", "active")
     history = (
         await client.get(f"/api/v1/applications/{apps[0]}/history", headers=hm.headers)
-    ).json()
+    ).json()["items"]
     assert [h["action"] for h in history[-3:]] == ["reject", "reopen", "move"]
 
     # Both decisions are kept: the first, retired, and the revision.

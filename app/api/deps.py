@@ -7,55 +7,28 @@ any exception.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+import enum
+import inspect
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.auth import Actor
+from app.auth import current_actor
+from app.core.actor import Actor
 from app.db import Database, discard_connection
 from app.domain import pagination
-from app.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from app.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, Sort
 from app.errors import PreconditionFailed
 from app.integrations.storage import DocumentStorage
-from app.ratelimit import RateLimited, RateLimits, client_address
 
 
 def _db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
-
-
-async def current_actor(request: Request) -> Actor:
-    """The caller, counted against its key's and its organization's rate limits.
-
-    The count's `Quota` is left in the request's state, where the `AbuseLimits` middleware
-    turns it into RateLimit headers (and Retry-After on a 429).
-    """
-    headers = request.headers
-    state = request.state
-    try:
-        actor: Actor = await request.app.state.authenticator.authenticate(
-            headers.get("authorization"),
-            headers.get("x-organization-id"),
-            client=client_address(request.scope.get("client")),
-        )
-        state.actor = actor
-        limits: RateLimits = request.app.state.rate_limits
-        if limits.enabled:
-            # An OIDC token has no key: its member stands for it.
-            quota = await limits.check_caller(
-                actor.api_key_id or actor.member_id, actor.organization_id
-            )
-            if quota is not None:
-                state.rate_limit = quota
-    except RateLimited as refused:
-        state.rate_limit = refused.quota
-        raise
-    return actor
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -126,6 +99,58 @@ def page_request(
 
 
 Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def sorted_paging(
+    name: str, fields: Sequence[str], default: str = "-created_at"
+) -> Callable[..., PageRequest]:
+    """`Paging` plus `sort`, one of `fields` ascending or, with a leading `-`, descending.
+
+    The allow-list is an enum in the OpenAPI document (`<name>Sort`). The list's own order
+    (`default`) is no sort at all, so its cursors stay those of the unsorted list.
+    """
+    values = [text for field in fields for text in (f"-{field}", field)]
+    choices = enum.StrEnum(  # type: ignore[misc]
+        f"{name}Sort",
+        {text.removeprefix("-") + ("_desc" if text[0] == "-" else ""): text for text in values},
+    )
+    help_text = (
+        f"The order: one of {', '.join(f'`{v}`' for v in values)}; a leading `-` is "
+        f"descending. Default `{default}`. A cursor belongs to the sort it was issued for."
+    )
+
+    def sorted_page_request(
+        limit: int = DEFAULT_LIMIT, cursor: str | None = None, sort: Any = None
+    ) -> PageRequest:
+        chosen = None if sort is None or sort == default else Sort.parse(str(sort))
+        return PageRequest(limit=limit, cursor=cursor, sort=chosen)
+
+    plain = inspect.signature(page_request).parameters
+    sorted_page_request.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            plain["limit"],
+            plain["cursor"],
+            inspect.Parameter(
+                "sort",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[choices | None, Query(description=help_text)],
+            ),
+        ]
+    )
+    return sorted_page_request
+
+
+RolePaging = Annotated[PageRequest, Depends(sorted_paging("Role", ["created_at", "updated_at"]))]
+CandidatePaging = Annotated[
+    PageRequest, Depends(sorted_paging("Candidate", ["created_at", "updated_at"]))
+]
+ApplicationPaging = Annotated[
+    PageRequest, Depends(sorted_paging("Application", ["created_at", "updated_at"]))
+]
+InterviewPaging = Annotated[
+    PageRequest, Depends(sorted_paging("Interview", ["created_at", "start_at"]))
+]
 
 
 def etag(version: int | str) -> str:

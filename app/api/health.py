@@ -23,7 +23,7 @@ class Readiness(BaseModel):
 
 
 @router.get("/healthz", summary="The process is up", openapi_extra={"security": []})
-async def healthz() -> Health:
+async def get_health() -> Health:
     return Health(status="ok")
 
 
@@ -33,7 +33,7 @@ async def healthz() -> Health:
     openapi_extra={"security": []},
     responses={503: {"model": Readiness}},
 )
-async def readyz(request: Request, response: Response) -> Readiness:
+async def get_readiness(request: Request, response: Response) -> Readiness:
     db = request.app.state.db
     try:
         async with db.read() as session:
@@ -58,5 +58,5 @@ async def readyz(request: Request, response: Response) -> Readiness:
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-async def metrics(request: Request) -> Response:
+async def get_metrics(request: Request) -> Response:
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

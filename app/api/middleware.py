@@ -217,7 +217,7 @@ class AbuseLimits:
     The routes that need no key are counted here, by path, before routing: the candidates'
     availability links (`rate_limit_per_address`), and the inbound pushes, vendor webhooks and
     calendar pushes together (`rate_limit_inbound_per_address`). Requests with a key are
-    counted where the key is known (`current_actor` in app/api/deps.py), which leaves its
+    counted where the key is known (`current_actor` in app/auth.py), which leaves its
     `Quota` in the scope's state for this layer to turn into headers.
     """
 

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -23,11 +23,31 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class ProblemFieldError(BaseModel):
-    field: str
+    """One field of the request and what is wrong with it."""
+
+    field: str = Field(description="The field, dotted for a nested one (`compensation.min`)")
     message: str
 
 
 class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, for people (`title`, `detail`) and for code
+    (`status`, `code`, `errors`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "type": "https://hireloop.dev/problems/invalid-input",
+                "title": "Invalid input",
+                "status": 422,
+                "detail": "Invalid input: title",
+                "instance": "/api/v1/roles",
+                "code": "invalid_input",
+                "request_id": "7f0c2a9e4b1d4e3f",
+                "errors": [{"field": "title", "message": "is required"}],
+            }
+        }
+    )
+
     type: str = Field(description="A URI naming the kind of problem")
     title: str
     status: int

@@ -14,15 +14,19 @@ from app.api.v1 import (
     applications,
     audit,
     availability,
+    bookings,
     calendar_push,
     calendars,
     calibration,
     candidates,
     events,
     feedback,
+    follow_ups,
     intake,
     integrations,
+    interviewer_pools,
     interviews,
+    link_templates,
     members,
     notifications,
     organization,
@@ -32,6 +36,7 @@ from app.api.v1 import (
     vendor_webhooks,
     webhook_endpoints,
 )
+from app.pages import include_pages
 
 API_PREFIX = "/api/v1"
 
@@ -45,11 +50,17 @@ ROUTERS: tuple[APIRouter, ...] = (
     calibration.router,
     availability.router,
     interviews.router,
+    interviewer_pools.router,
     feedback.router,
     members.router,
     organization.router,
+    link_templates.router,
     api_keys.router,
     public.router,
+    bookings.router,
+    bookings.public_router,
+    follow_ups.router,
+    follow_ups.public_router,
     events.router,
     integrations.router,
     calendars.router,
@@ -61,5 +72,8 @@ ROUTERS: tuple[APIRouter, ...] = (
 
 
 def include_api(app: FastAPI) -> None:
+    # Hireloop's own HTML pages for candidates (/pages/...) and their assets (/static/pages/)
+    # first: half a dozen routes, which would otherwise wait behind every API route's match.
+    include_pages(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

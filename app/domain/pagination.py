@@ -1,12 +1,15 @@
 """Keyset pagination on (created_at, id), or (tx_seq, id) for events: stable under inserts,
-one index range scan a page."""
+one index range scan a page.
+
+A list that can be sorted another way (`sort=-updated_at`) pages on (that column, id); its
+cursor names the sort it was issued for, so a cursor of one sort is refused by another."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -39,9 +42,27 @@ Cursor = Annotated[str, StringConstraints(pattern=CURSOR_PATTERN, max_length=CUR
 
 
 @dataclass(frozen=True)
+class Sort:
+    """A column of the list's allow-list and its direction: `-updated_at` is newest first."""
+
+    field: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Sort:
+        return cls(field=text.removeprefix("-"), descending=text.startswith("-"))
+
+    @property
+    def text(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
+
+
+@dataclass(frozen=True)
 class PageRequest:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    # None: the list's own order (newest first, or the feed's order for events).
+    sort: Sort | None = None
 
 
 @dataclass(frozen=True)
@@ -53,19 +74,27 @@ class Page(Generic[T]):
 SortKey = datetime | int
 
 
-def encode_cursor(first: SortKey, row_id: uuid.UUID) -> str:
+def encode_cursor(first: SortKey, row_id: uuid.UUID, sort: Sort | None = None) -> str:
     head: str | int = first.isoformat() if isinstance(first, datetime) else first
-    raw = json.dumps([head, str(row_id)]).encode()
+    parts: list[str | int] = [head, str(row_id)]
+    if sort is not None:
+        parts.append(sort.text)
+    raw = json.dumps(parts).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[SortKey, uuid.UUID]:
+def decode_cursor(cursor: str, sort: Sort | None = None) -> tuple[SortKey, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(decoded, list) or len(decoded) != 2 or not isinstance(decoded[1], str):
+        if not isinstance(decoded, list) or len(decoded) not in (2, 3):
             raise ValueError("not a cursor")
-        head, row_id = decoded
+        issued_for = decoded[2] if len(decoded) == 3 else None
+        if issued_for != (sort.text if sort else None):
+            raise InvalidInput.for_field("cursor", "was issued for another sort of this list")
+        head, row_id = decoded[:2]
+        if not isinstance(row_id, str):
+            raise ValueError("not a cursor")
         first: SortKey
         if isinstance(head, str):
             first = datetime.fromisoformat(head)
@@ -82,12 +111,31 @@ def decode_cursor(cursor: str) -> tuple[SortKey, uuid.UUID]:
         raise InvalidInput.for_field("cursor", "is not a cursor this service issued") from exc
 
 
+def sort_column(page: PageRequest, default: Any, sortable: Mapping[str, Any]) -> Any:
+    """The column `page.sort` names from the list's allow-list (`default` when unsorted)."""
+    if page.sort is None:
+        return default
+    if page.sort.field not in sortable:
+        raise InvalidInput.for_field("sort", f"must be one of {', '.join(sorted(sortable))}")
+    return sortable[page.sort.field]
+
+
 def keyset(
-    stmt: S, created_col: Any, id_col: Any, page: PageRequest, *, descending: bool = True
+    stmt: S,
+    created_col: Any,
+    id_col: Any,
+    page: PageRequest,
+    *,
+    descending: bool = True,
+    sortable: Mapping[str, Any] | None = None,
 ) -> S:
-    """Order by (created_at, id) and start after the cursor; fetch one extra row to see if more follow."""
+    """Order by (created_at, id), or by (the column `page.sort` names from `sortable`, id), and
+    start after the cursor; fetch one extra row to see if more follow."""
+    if page.sort is not None:
+        created_col = sort_column(page, created_col, sortable or {})
+        descending = page.sort.descending
     if page.cursor:
-        created, row_id = decode_cursor(page.cursor)
+        created, row_id = decode_cursor(page.cursor, page.sort)
         # A cursor of another list (a timestamp where a sequence number belongs, or the reverse)
         # is refused here rather than reaching PostgreSQL as a type error.
         expected = getattr(getattr(created_col, "type", None), "python_type", None)
@@ -121,7 +169,7 @@ def keyset_bound(
 def keyset_params(page: PageRequest, created_col: Any) -> dict[str, Any]:
     params: dict[str, Any] = {"page_limit": page.limit + 1}
     if page.cursor:
-        created, row_id = decode_cursor(page.cursor)
+        created, row_id = decode_cursor(page.cursor, page.sort)
         expected = getattr(getattr(created_col, "type", None), "python_type", None)
         if expected is not None and not isinstance(created, expected):
             raise InvalidInput.for_field("cursor", "belongs to another list")
@@ -130,10 +178,15 @@ def keyset_params(page: PageRequest, created_col: Any) -> dict[str, Any]:
 
 
 def to_page(rows: Sequence[T], page: PageRequest, key: Any) -> Page[T]:
-    """Cut the extra row and make the cursor from the last row kept. `key(row)` gives (created_at, id)."""
+    """Cut the extra row and make the cursor from the last row kept. `key(row)` gives
+    (created_at, id); a sorted page takes the sort's column from the row instead."""
     items = list(rows[: page.limit])
     next_cursor = None
     if len(rows) > page.limit and items:
         created, row_id = key(items[-1])
-        next_cursor = encode_cursor(created, row_id)
+        if page.sort is not None:
+            last: Any = items[-1]
+            field = page.sort.field
+            created = last[field] if isinstance(last, Mapping) else getattr(last, field)
+        next_cursor = encode_cursor(created, row_id, page.sort)
     return Page(items=items, next_cursor=next_cursor)

@@ -2,19 +2,27 @@
 
 POST /graphql executes operations (with credentials); GET /graphql serves the IDE page, which
 needs none. Operations over GET are off: they would let a mere link trigger a query, and
-nothing needs them. In the IDE, paste `{"Authorization": "Bearer hl_..."}` into the headers panel.
+nothing needs them. The IDE (GraphiQL) is served with its assets from app/static/docs (no CDN)
+and opens with an `Authorization` header to fill in.
+
+A request the service refuses before the operation runs (no or bad credentials, a rate limit)
+is answered in GraphQL's shape, `{"data": null, "errors": [{"message", "extensions": {"code",
+"status"}}]}` with the codes REST uses, and the HTTP status and headers the REST answer has.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import orjson
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http.ides import get_graphql_ide_html
 
+from app.errors import DomainError
 from app.graphql.context import get_context
 from app.graphql.schema import build_schema
 from app.settings import Settings
@@ -55,15 +63,69 @@ class HireloopGraphQLRouter(GraphQLRouter[object, None]):
         return value
 
 
+GRAPHQL_PATH = "/graphql"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "docs"
+STATIC_PATH = "/static/docs"
+# Scripts, styles and fonts from this origin only; GraphiQL sets element styles from script.
+IDE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+IDE_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Hireloop GraphQL</title>
+<link rel="stylesheet" href="{STATIC_PATH}/graphiql/graphiql.min.css">
+<link rel="stylesheet" href="{STATIC_PATH}/docs.css">
+</head>
+<body>
+<p class="key-help">Requests need an API key: replace <code>hl_your_api_key</code> in the
+Headers tab with yours. Create one with <code>POST /api/v1/api-keys</code> (see /docs) or ask
+an admin; <code>hireloop org issue-key</code> issues one from the command line.</p>
+<div id="graphiql"></div>
+<script src="{STATIC_PATH}/react/react.production.min.js"></script>
+<script src="{STATIC_PATH}/react/react-dom.production.min.js"></script>
+<script src="{STATIC_PATH}/graphiql/graphiql.min.js"></script>
+<script src="{STATIC_PATH}/graphiql-init.js"></script>
+</body>
+</html>
+"""
+
+
+def _graphql_refusals(app: FastAPI) -> None:
+    """Answer a DomainError raised on /graphql before the operation ran (the context's
+    authentication) as a GraphQL error; elsewhere the REST problem handler answers."""
+    rest = app.exception_handlers[DomainError]
+
+    async def on_domain_error(request: Request, exc: Exception) -> Response:
+        if request.scope["path"] != GRAPHQL_PATH or not isinstance(exc, DomainError):
+            answer = rest(request, exc)
+            return answer if isinstance(answer, Response) else await answer
+        error = {"message": exc.detail, "extensions": {"code": exc.code, "status": exc.status}}
+        return Response(
+            orjson.dumps({"data": None, "errors": [error]}),
+            status_code=exc.status,
+            media_type="application/json",
+            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
+        )
+
+    app.add_exception_handler(DomainError, on_domain_error)
+
+
 def mount_graphql(app: FastAPI, settings: Settings) -> None:
     if settings.graphql_ide_enabled:
-        page = get_graphql_ide_html("graphiql")
 
         async def graphql_ide() -> HTMLResponse:
-            return HTMLResponse(page)
+            return HTMLResponse(IDE_PAGE, headers={"Content-Security-Policy": IDE_CSP})
 
         # Registered before the GraphQL router so that GET /graphql reaches it first.
-        app.add_api_route("/graphql", graphql_ide, methods=["GET"], include_in_schema=False)
+        app.add_api_route(GRAPHQL_PATH, graphql_ide, methods=["GET"], include_in_schema=False)
+        if not any(getattr(r, "path", None) == STATIC_PATH for r in app.router.routes):
+            app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="docs-assets")
+    if DomainError in app.exception_handlers:
+        _graphql_refusals(app)
     router = HireloopGraphQLRouter(
         build_schema(settings),
         context_getter=get_context,
@@ -71,4 +133,4 @@ def mount_graphql(app: FastAPI, settings: Settings) -> None:
         allow_queries_via_get=False,
         multipart_uploads_enabled=False,
     )
-    app.include_router(router, prefix="/graphql", include_in_schema=False)
+    app.include_router(router, prefix=GRAPHQL_PATH, include_in_schema=False)

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.deps import (
+    ApplicationPaging,
     CurrentActor,
     IfMatch,
-    Paging,
     ReadSession,
     WriteSession,
     etag,
@@ -90,38 +90,38 @@ async def update_application(
     summary="Move the application; an illegal move is a 409 that lists the allowed ones",
     responses=WRITE_RESPONSES,
 )
-async def transition(
+async def transition_application(
     application_id: uuid.UUID, data: TransitionCreate, actor: CurrentActor, session: WriteSession
 ) -> ApplicationPublic:
     return await service.transition(session, actor, application_id, data)
 
 
 @router.get("/applications/{application_id}/history", summary="Every move: who, when and why")
-async def history(
+async def list_application_history(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
-) -> list[TransitionPublic]:
-    return await service.history(session, actor, application_id)
+) -> PagePublic[TransitionPublic]:
+    return PagePublic.whole(await service.history(session, actor, application_id))
 
 
 @router.get(
     "/roles/{role_id}/applications", summary="A role's applications, with time in the current stage"
 )
-async def list_for_role(
+async def list_role_applications(
     role_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
-    page: Paging,
+    page: ApplicationPaging,
     filters: Annotated[ApplicationFilters, Depends()],
 ) -> PagePublic[ApplicationPublic]:
     return PagePublic.of(await service.list_for_role(session, actor, role_id, filters, page))
 
 
 @router.get("/candidates/{candidate_id}/applications", summary="A candidate's applications")
-async def list_for_candidate(
+async def list_candidate_applications(
     candidate_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
-    page: Paging,
+    page: ApplicationPaging,
     filters: Annotated[ApplicationFilters, Depends()],
 ) -> PagePublic[ApplicationPublic]:
     return PagePublic.of(

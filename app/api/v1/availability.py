@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import CurrentActor, ReadSession, WriteSession
+from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
 from app.domain.availability import service
 from app.domain.availability.schemas import (
@@ -30,7 +31,7 @@ router = APIRouter(tags=["availability"], responses=COMMON_RESPONSES)
     summary="Set one day's hours (empty: a day off), in the member's time zone",
     responses=WRITE_RESPONSES,
 )
-async def set_override(
+async def set_availability_override(
     member_id: uuid.UUID, data: OverrideSet, actor: CurrentActor, session: WriteSession
 ) -> OverridePublic:
     return await service.set_override(session, actor, member_id, data)
@@ -39,14 +40,14 @@ async def set_override(
 @router.get(
     "/members/{member_id}/availability/overrides", summary="Date overrides in a range of days"
 )
-async def list_overrides(
+async def list_availability_overrides(
     member_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
     from_: Annotated[date, Query(alias="from")],
     to: Annotated[date, Query()],
-) -> list[OverridePublic]:
-    return await service.list_overrides(session, actor, member_id, from_, to)
+) -> PagePublic[OverridePublic]:
+    return PagePublic.whole(await service.list_overrides(session, actor, member_id, from_, to))
 
 
 @router.delete(
@@ -54,7 +55,7 @@ async def list_overrides(
     status_code=204,
     summary="Back to the weekly hours",
 )
-async def delete_override(
+async def delete_availability_override(
     member_id: uuid.UUID, day: date, actor: CurrentActor, session: WriteSession
 ) -> Response:
     await service.delete_override(session, actor, member_id, day)
@@ -82,8 +83,8 @@ async def list_busy_blocks(
     session: ReadSession,
     from_: Annotated[datetime, Query(alias="from")],
     to: Annotated[datetime, Query()],
-) -> list[BusyBlockPublic]:
-    return await service.list_busy_blocks(session, actor, member_id, from_, to)
+) -> PagePublic[BusyBlockPublic]:
+    return PagePublic.whole(await service.list_busy_blocks(session, actor, member_id, from_, to))
 
 
 @router.delete(
@@ -101,7 +102,7 @@ async def delete_busy_block(
     summary="Set the candidate's offered windows (replaces earlier ones)",
     responses=WRITE_RESPONSES,
 )
-async def set_windows(
+async def set_candidate_windows(
     application_id: uuid.UUID, data: WindowsSet, actor: CurrentActor, session: WriteSession
 ) -> list[WindowPublic]:
     return await service.set_candidate_windows(session, actor, application_id, data)
@@ -110,10 +111,10 @@ async def set_windows(
 @router.get(
     "/applications/{application_id}/candidate-windows", summary="The candidate's offered windows"
 )
-async def list_windows(
+async def list_candidate_windows(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
-) -> list[WindowPublic]:
-    return await service.candidate_windows(session, actor, application_id)
+) -> PagePublic[WindowPublic]:
+    return PagePublic.whole(await service.candidate_windows(session, actor, application_id))
 
 
 @router.post(
@@ -122,7 +123,7 @@ async def list_windows(
     summary="A single-use, expiring link for the candidate to offer windows without an account",
     responses=WRITE_RESPONSES,
 )
-async def create_link(
+async def create_availability_link(
     application_id: uuid.UUID,
     data: AvailabilityLinkCreate,
     actor: CurrentActor,

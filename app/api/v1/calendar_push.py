@@ -4,9 +4,9 @@ the worker reads the calendar."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import SingleStatement
 from app.api.problems import COMMON_RESPONSES, problem_schema
@@ -38,13 +38,22 @@ router = APIRouter(prefix="/calendar-push", tags=["calendars"], responses=COMMON
     },
 )
 async def receive_calendar_push(
-    provider: Literal["google", "microsoft"], request: Request, rows: SingleStatement
+    provider: Literal["google", "microsoft"],
+    request: Request,
+    rows: SingleStatement,
+    validation_token: Annotated[
+        str | None,
+        Query(
+            alias="validationToken",
+            max_length=4096,
+            description="Microsoft Graph's validation handshake: echoed back as text/plain",
+        ),
+    ] = None,
 ) -> Response:
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
-    answer = await push.receive(
-        rows, request.app.state.settings, provider, headers, body, dict(request.query_params)
-    )
+    query = {} if validation_token is None else {"validationToken": validation_token}
+    answer = await push.receive(rows, request.app.state.settings, provider, headers, body, query)
     if answer.content is None:
         return Response(status_code=answer.status)
     return Response(answer.content, status_code=answer.status, media_type=answer.media_type)

@@ -66,7 +66,7 @@ async def start_calendar_oauth(
     responses={400: problem_schema("A wrong, expired or replayed state, or a refused code")},
     openapi_extra={"security": []},
 )
-async def calendar_oauth_callback(
+async def finish_calendar_oauth(
     request: Request,
     db: Db,
     http: HttpClient,
@@ -92,7 +92,7 @@ async def list_calendar_connections(
 @router.get(
     "/calendar-connections/{connection_id}", summary="One calendar connection with its health"
 )
-async def get_calendar_connection(
+async def read_calendar_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
 ) -> CalendarConnectionPublic:
     connection = await connections.get_connection(session, actor, connection_id)
@@ -138,8 +138,8 @@ async def delete_calendar_connection(
 )
 async def list_member_calendars(
     member_id: uuid.UUID, actor: CurrentActor, session: ReadSession
-) -> list[MemberCalendarPublic]:
-    return await connections.member_calendars(session, actor, member_id)
+) -> PagePublic[MemberCalendarPublic]:
+    return PagePublic.whole(await connections.member_calendars(session, actor, member_id))
 
 
 @router.patch(

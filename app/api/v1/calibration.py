@@ -94,7 +94,7 @@ async def send_slate(
     summary="The hiring manager's decision on one candidate, with reasons",
     responses=WRITE_RESPONSES,
 )
-async def decide(
+async def decide_slate_item(
     slate_id: uuid.UUID,
     item_id: uuid.UUID,
     data: DecisionCreate,
@@ -108,7 +108,7 @@ async def decide(
     "/roles/{role_id}/slates",
     summary="A role's slates, newest first (hiring managers see sent ones)",
 )
-async def list_slates(
+async def list_role_slates(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[SlateSummaryPublic]:
     return PagePublic.of(await slates.list_slates(session, actor, role_id, page))
@@ -117,7 +117,7 @@ async def list_slates(
 @router.get(
     "/roles/{role_id}/insights", summary="What the hiring manager's decisions teach about the role"
 )
-async def role_insights(
+async def read_role_insights(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> RoleInsights:
     return await insights.role_insights(session, actor, role_id)
@@ -127,7 +127,7 @@ async def role_insights(
     "/roles/{role_id}/fit-check/{candidate_id}",
     summary="How a candidate stands against the role's agreed intake and learned red flags",
 )
-async def fit_check(
+async def read_fit_check(
     role_id: uuid.UUID, candidate_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> FitCheck:
     return await fit.fit_check(session, actor, role_id, candidate_id)

@@ -9,9 +9,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from app.api.deps import (
+    CandidatePaging,
     CurrentActor,
     IfMatch,
-    Paging,
     ReadSession,
     Storage,
     WriteSession,
@@ -51,7 +51,7 @@ async def create_candidate(
 async def list_candidates(
     actor: CurrentActor,
     session: ReadSession,
-    page: Paging,
+    page: CandidatePaging,
     filters: Annotated[CandidateFilters, Depends()],
 ) -> PagePublic[CandidatePublic]:
     return PagePublic.of(await service.list_candidates(session, actor, filters, page))
@@ -132,8 +132,8 @@ async def upload_document(
 @router.get("/{candidate_id}/documents", summary="The candidate's documents")
 async def list_documents(
     candidate_id: uuid.UUID, actor: CurrentActor, session: ReadSession
-) -> list[DocumentPublic]:
-    return await documents.list_documents(session, actor, candidate_id)
+) -> PagePublic[DocumentPublic]:
+    return PagePublic.whole(await documents.list_documents(session, actor, candidate_id))
 
 
 @router.get(

@@ -50,27 +50,29 @@ async def write_scorecard(
     "/interviews/{interview_id}/scorecards",
     summary="The interview's scorecards (interviewers see the others' once they submitted their own)",
 )
-async def interview_scorecards(
+async def list_interview_scorecards(
     interview_id: uuid.UUID, actor: CurrentActor, session: ReadSession
-) -> list[ScorecardPublic]:
-    return await scorecards.interview_scorecards(session, actor, interview_id)
+) -> PagePublic[ScorecardPublic]:
+    return PagePublic.whole(await scorecards.interview_scorecards(session, actor, interview_id))
 
 
 @router.get(
     "/interviews/{interview_id}/scorecards/{interviewer_id}/revisions",
     summary="Every submitted version of one interviewer's scorecard",
 )
-async def scorecard_history(
+async def list_scorecard_revisions(
     interview_id: uuid.UUID, interviewer_id: uuid.UUID, actor: CurrentActor, session: ReadSession
-) -> list[ScorecardRevisionPublic]:
-    return await scorecards.scorecard_history(session, actor, interview_id, interviewer_id)
+) -> PagePublic[ScorecardRevisionPublic]:
+    return PagePublic.whole(
+        await scorecards.scorecard_history(session, actor, interview_id, interviewer_id)
+    )
 
 
 @router.get(
     "/applications/{application_id}/scorecard-summary",
     summary="All scorecards, their spread, who is overdue",
 )
-async def scorecard_summary(
+async def read_scorecard_summary(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> ScorecardSummary:
     return await scorecards.summary(session, actor, application_id)
@@ -82,7 +84,7 @@ async def scorecard_summary(
     summary="The hiring manager decides after interviews: advance, reject (with a reason) or offer",
     responses=WRITE_RESPONSES,
 )
-async def decide(
+async def decide_application(
     application_id: uuid.UUID, data: DecisionCreate, actor: CurrentActor, session: WriteSession
 ) -> DecisionPublic:
     return await decisions.decide(session, actor, application_id, data)
@@ -92,19 +94,19 @@ async def decide(
     "/applications/{application_id}/decision",
     summary="The latest decision after interviews (null when none)",
 )
-async def latest_decision(
+async def read_application_decision(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> DecisionPublic | None:
     return await decisions.latest_decision(session, actor, application_id)
 
 
 @router.get("/rejection-reasons", summary="The organization's catalogue of rejection reasons")
-async def list_reasons(
+async def list_rejection_reasons(
     actor: CurrentActor,
     session: ReadSession,
     include_inactive: Annotated[QueryFlag, Query()] = False,
-) -> list[RejectionReasonPublic]:
-    return await decisions.list_reasons(session, actor, include_inactive)
+) -> PagePublic[RejectionReasonPublic]:
+    return PagePublic.whole(await decisions.list_reasons(session, actor, include_inactive))
 
 
 @router.post(
@@ -113,7 +115,7 @@ async def list_reasons(
     summary="Add a rejection reason (admins)",
     responses=WRITE_RESPONSES,
 )
-async def create_reason(
+async def create_rejection_reason(
     data: RejectionReasonCreate, actor: CurrentActor, session: WriteSession
 ) -> RejectionReasonPublic:
     return await decisions.create_reason(session, actor, data)
@@ -124,7 +126,7 @@ async def create_reason(
     summary="Relabel or retire a rejection reason (admins)",
     responses=WRITE_RESPONSES,
 )
-async def update_reason(
+async def update_rejection_reason(
     reason_id: uuid.UUID, data: RejectionReasonUpdate, actor: CurrentActor, session: WriteSession
 ) -> RejectionReasonPublic:
     return await decisions.update_reason(session, actor, reason_id, data)
@@ -159,14 +161,14 @@ async def update_offer(
     summary="Approve, send, record acceptance or decline, or rescind; an illegal move is a 409 listing the legal ones",
     responses=WRITE_RESPONSES,
 )
-async def move_offer(
+async def transition_offer(
     offer_id: uuid.UUID, data: OfferTransition, actor: CurrentActor, session: WriteSession
 ) -> OfferPublic:
     return await offers.move_offer(session, actor, offer_id, data)
 
 
 @router.get("/roles/{role_id}/offers", summary="A role's offers, newest first")
-async def role_offers(
+async def list_role_offers(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[OfferPublic]:
     return PagePublic.of(await offers.list_offers(session, actor, role_id, page))
@@ -176,10 +178,10 @@ async def role_offers(
     "/applications/{application_id}/outcome-messages",
     summary="The outcome messages owed to the candidate",
 )
-async def outcome_messages(
+async def list_outcome_messages(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
-) -> list[OutcomeMessagePublic]:
-    return await outcomes.list_for_application(session, actor, application_id)
+) -> PagePublic[OutcomeMessagePublic]:
+    return PagePublic.whole(await outcomes.list_for_application(session, actor, application_id))
 
 
 @router.patch(
@@ -194,7 +196,7 @@ async def update_outcome_message(
 
 
 @router.get("/close-the-loop", summary="Interviewed candidates still waiting to hear, oldest first")
-async def close_the_loop(
+async def read_close_the_loop(
     actor: CurrentActor,
     session: ReadSession,
     role_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -204,5 +206,7 @@ async def close_the_loop(
 
 
 @router.get("/roles/{role_id}/dashboard", summary="The recruiter's figures for a role")
-async def dashboard(role_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> RoleDashboard:
+async def read_role_dashboard(
+    role_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> RoleDashboard:
     return await closing.dashboard(session, actor, role_id)

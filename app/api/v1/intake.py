@@ -34,7 +34,7 @@ def _with_etag(
     summary="The current agreed intake",
     responses={304: {"description": "Not modified"}},
 )
-async def read_current_intake(
+async def read_intake(
     role_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
@@ -45,7 +45,7 @@ async def read_current_intake(
 
 
 @router.get("/revisions", summary="All revisions, oldest first")
-async def list_revisions(
+async def list_intake_revisions(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[IntakeRevisionPublic]:
     return PagePublic.of(await intake.list_revisions(session, actor, role_id, page))
@@ -57,14 +57,14 @@ async def list_revisions(
     summary="Propose a new revision with a change note",
     responses=WRITE_RESPONSES,
 )
-async def propose_revision(
+async def propose_intake_revision(
     role_id: uuid.UUID, data: IntakeRevisionCreate, actor: CurrentActor, session: WriteSession
 ) -> IntakeRevisionPublic:
     return await intake.propose_revision(session, actor, role_id, data)
 
 
 @router.get("/diff", summary="Field-by-field changes between two revisions")
-async def diff_revisions(
+async def diff_intake_revisions(
     role_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
@@ -80,7 +80,7 @@ async def diff_revisions(
     summary="One revision",
     responses={304: {"description": "Not modified"}},
 )
-async def read_revision(
+async def read_intake_revision(
     role_id: uuid.UUID,
     number: RevisionNumber,
     actor: CurrentActor,
@@ -96,7 +96,7 @@ async def read_revision(
     summary="Sign off a revision as the role's recruiter or hiring manager",
     responses=WRITE_RESPONSES,
 )
-async def sign_off(
+async def sign_off_intake_revision(
     role_id: uuid.UUID, number: RevisionNumber, actor: CurrentActor, session: WriteSession
 ) -> IntakeRevisionPublic:
     return await intake.sign_off(session, actor, role_id, number)

@@ -36,21 +36,21 @@ router = APIRouter(prefix="/integrations", tags=["integrations"], responses=COMM
     summary="Connect an ATS (admins); credentials and secret are never shown again",
     responses=WRITE_RESPONSES,
 )
-async def create_connection(
+async def create_ats_connection(
     data: ConnectionCreate, actor: CurrentActor, session: WriteSession
 ) -> ConnectionPublic:
     return await connections.create_connection(session, actor, data)
 
 
 @router.get("", summary="List connections with their health")
-async def list_connections(
+async def list_ats_connections(
     actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[ConnectionPublic]:
     return PagePublic.of(await connections.list_connections(session, actor, page))
 
 
 @router.get("/{connection_id}", summary="One connection with its health")
-async def get_connection(
+async def read_ats_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
 ) -> ConnectionPublic:
     connection = await connections.get_connection(session, actor, connection_id)
@@ -63,7 +63,7 @@ async def get_connection(
     summary="Change the name, credentials, secret, base URL or maps",
     responses=PATCH_RESPONSES,
 )
-async def update_connection(
+async def update_ats_connection(
     connection_id: uuid.UUID,
     data: ConnectionUpdate,
     actor: CurrentActor,
@@ -81,7 +81,7 @@ async def update_connection(
     summary="Pause: webhooks are still stored, nothing is applied, pushed or synced",
     responses=WRITE_RESPONSES,
 )
-async def pause_connection(
+async def pause_ats_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> ConnectionPublic:
     return await connections.set_status(session, actor, connection_id, "paused")
@@ -92,7 +92,7 @@ async def pause_connection(
     summary="Resume: what was stored while paused is applied",
     responses=WRITE_RESPONSES,
 )
-async def resume_connection(
+async def resume_ats_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> ConnectionPublic:
     return await connections.set_status(session, actor, connection_id, "active")
@@ -104,7 +104,7 @@ async def resume_connection(
     summary="Delete the connection (our records stay)",
     responses=WRITE_RESPONSES,
 )
-async def delete_connection(
+async def delete_ats_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> Response:
     await connections.delete_connection(session, actor, connection_id)
@@ -112,7 +112,7 @@ async def delete_connection(
 
 
 @router.get("/{connection_id}/events", summary="Vendor events received, with their outcome")
-async def list_inbound_events(
+async def list_ats_inbound_events(
     connection_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
@@ -131,7 +131,7 @@ async def list_inbound_events(
     summary="Start a full import (or a reconciliation) from the vendor",
     responses=WRITE_RESPONSES,
 )
-async def start_sync(
+async def start_ats_sync(
     connection_id: uuid.UUID,
     actor: CurrentActor,
     session: WriteSession,
@@ -146,7 +146,7 @@ async def start_sync(
 
 
 @router.get("/{connection_id}/sync", summary="Progress of the latest sync")
-async def get_sync(
+async def read_ats_sync(
     connection_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> SyncPublic:
     return await sync.latest(session, actor, connection_id)

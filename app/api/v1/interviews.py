@@ -8,10 +8,19 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.deps import CurrentActor, HttpClient, Paging, ReadSession, Storage, WriteSession, etag
+from app.api.deps import (
+    CurrentActor,
+    HttpClient,
+    InterviewPaging,
+    ReadSession,
+    Storage,
+    WriteSession,
+    etag,
+)
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES
 from app.domain.candidates.filetypes import ALLOWED_TYPES
+from app.domain.interviewer_pools.schemas import ReplacementPublic, ReplacementRequest
 from app.domain.interviews import invites, prep, scheduling, service
 from app.domain.interviews.schemas import (
     CandidatePrep,
@@ -36,7 +45,7 @@ router = APIRouter(tags=["interviews"], responses=COMMON_RESPONSES)
     summary="Ranked times for one interview or a panel; when nothing fits, what blocked it",
     responses=WRITE_RESPONSES,
 )
-async def suggestions(
+async def suggest_interview_slots(
     data: SuggestionRequest, actor: CurrentActor, session: ReadSession
 ) -> SuggestionsPublic:
     return await scheduling.suggest(session, actor, data)
@@ -48,7 +57,7 @@ async def suggestions(
     summary="Schedule interviews; availability is re-checked and a clash is a 409",
     responses=WRITE_RESPONSES,
 )
-async def schedule(
+async def schedule_interviews(
     data: InterviewsCreate, actor: CurrentActor, session: WriteSession, http: HttpClient
 ) -> list[InterviewPublic]:
     return await service.schedule(session, actor, data, http)
@@ -58,7 +67,7 @@ async def schedule(
 async def list_interviews(
     actor: CurrentActor,
     session: ReadSession,
-    page: Paging,
+    page: InterviewPaging,
     filters: Annotated[InterviewFilters, Depends()],
 ) -> PagePublic[InterviewPublic]:
     return PagePublic.of(await service.list_interviews(session, actor, filters, page))
@@ -76,7 +85,7 @@ async def read_interview(
 @router.post(
     "/interviews/{interview_id}/reschedule", summary="Move an interview", responses=WRITE_RESPONSES
 )
-async def reschedule(
+async def reschedule_interview(
     interview_id: uuid.UUID,
     data: InterviewReschedule,
     actor: CurrentActor,
@@ -89,7 +98,7 @@ async def reschedule(
 @router.post(
     "/interviews/{interview_id}/cancel", summary="Cancel an interview", responses=WRITE_RESPONSES
 )
-async def cancel(
+async def cancel_interview(
     interview_id: uuid.UUID, data: InterviewCancel, actor: CurrentActor, session: WriteSession
 ) -> InterviewPublic:
     return await service.cancel(session, actor, interview_id, data)
@@ -100,10 +109,23 @@ async def cancel(
     summary="An interviewer answers the invitation",
     responses=WRITE_RESPONSES,
 )
-async def respond(
+async def respond_to_interview(
     interview_id: uuid.UUID, data: InterviewResponseSet, actor: CurrentActor, session: WriteSession
 ) -> InterviewPublic:
     return await service.respond(session, actor, interview_id, data)
+
+
+@router.post(
+    "/interviews/{interview_id}/replacements",
+    status_code=201,
+    summary="Replace an interviewer from the interview's pool; the time never moves (409 when "
+    "inside the cutoff, replaced too often, or nobody trained is free)",
+    responses=WRITE_RESPONSES,
+)
+async def replace_interviewer(
+    interview_id: uuid.UUID, data: ReplacementRequest, actor: CurrentActor, session: WriteSession
+) -> ReplacementPublic:
+    return await service.replace(session, actor, interview_id, data)
 
 
 @router.post(
@@ -111,7 +133,7 @@ async def respond(
     summary="Record completed or no-show",
     responses=WRITE_RESPONSES,
 )
-async def set_status(
+async def set_interview_status(
     interview_id: uuid.UUID, data: InterviewStatusSet, actor: CurrentActor, session: WriteSession
 ) -> InterviewPublic:
     return await service.set_status(session, actor, interview_id, data)
@@ -123,7 +145,9 @@ async def set_status(
     response_class=Response,
     responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
-async def invite(interview_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> Response:
+async def download_interview_invite(
+    interview_id: uuid.UUID, actor: CurrentActor, session: ReadSession
+) -> Response:
     data = await invites.interview_ics(session, actor, interview_id)
     return Response(
         content=data,
@@ -145,7 +169,7 @@ async def invite(interview_id: uuid.UUID, actor: CurrentActor, session: ReadSess
         }
     },
 )
-async def candidate_prep(
+async def read_candidate_prep(
     interview_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
@@ -161,7 +185,7 @@ async def candidate_prep(
 @router.get(
     "/applications/{application_id}/packet", summary="Everything the panel needs in one answer"
 )
-async def packet(
+async def read_panel_packet(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PanelPacket:
     return await prep.panel_packet(session, actor, application_id)
@@ -180,7 +204,7 @@ async def packet(
         }
     },
 )
-async def packet_document(
+async def download_packet_document(
     application_id: uuid.UUID,
     document_id: uuid.UUID,
     actor: CurrentActor,

@@ -93,7 +93,7 @@ async def update_member(
 
 
 @router.get("/{member_id}/preferences", summary="Read a member's update preferences")
-async def read_preferences(
+async def read_member_preferences(
     member_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PreferencesPublic:
     return await service.get_preferences(session, actor, member_id)
@@ -104,7 +104,7 @@ async def read_preferences(
     summary="Change update preferences: cadence, channel, local time, delegate",
     responses=WRITE_RESPONSES,
 )
-async def update_preferences(
+async def update_member_preferences(
     member_id: uuid.UUID, data: PreferencesUpdate, actor: CurrentActor, session: WriteSession
 ) -> PreferencesPublic:
     return await service.update_preferences(session, actor, member_id, data)
@@ -114,7 +114,7 @@ async def update_preferences(
     "/{member_id}/digest/preview",
     summary="The member's next digest: when, on which channel, and what it would say",
 )
-async def preview_digest(
+async def preview_member_digest(
     member_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> DigestPreviewPublic:
     return await notifications.digest_preview(session, actor, member_id)

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.api.deps import (
     CurrentActor,
     IfMatch,
-    Paging,
     ReadRows,
     ReadSession,
+    RolePaging,
     WriteSession,
     etag,
     not_modified,
@@ -44,7 +44,7 @@ async def create_role(
 async def list_roles(
     actor: CurrentActor,
     session: ReadRows,
-    page: Paging,
+    page: RolePaging,
     filters: Annotated[RoleFilters, Depends()],
 ) -> Response:
     return json_response(PagePublic.of(await service.list_roles(session, actor, filters, page)))
@@ -84,10 +84,10 @@ async def update_role(
 
 
 @router.get("/{role_id}/external-refs", summary="The role's ids in other systems")
-async def list_role_refs(
+async def list_role_external_refs(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession
-) -> list[ExternalRefPublic]:
-    return await integrations.role_refs(session, actor, role_id)
+) -> PagePublic[ExternalRefPublic]:
+    return PagePublic.whole(await integrations.role_refs(session, actor, role_id))
 
 
 @router.put(
@@ -95,7 +95,7 @@ async def list_role_refs(
     summary="Link the role to its id in a connected system",
     responses=WRITE_RESPONSES,
 )
-async def link_role_ref(
+async def link_role_external_ref(
     role_id: uuid.UUID, data: ExternalRefLink, actor: CurrentActor, session: WriteSession
 ) -> ExternalRefPublic:
     return await integrations.link_role(session, actor, role_id, data)

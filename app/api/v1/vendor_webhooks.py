@@ -32,7 +32,7 @@ router = APIRouter(prefix="/integrations", tags=["integrations"], responses=COMM
         },
     },
 )
-async def receive_webhook(
+async def receive_vendor_webhook(
     connection_id: uuid.UUID, request: Request, rows: SingleStatement
 ) -> InboundAccepted:
     # The signature covers the raw bytes, so the body is read as bytes, never re-serialised.

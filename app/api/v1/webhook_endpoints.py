@@ -33,7 +33,7 @@ router = APIRouter(
     summary="Register an endpoint; its signing secret is in this answer only",
     responses=WRITE_RESPONSES,
 )
-async def create_endpoint(
+async def create_webhook_endpoint(
     data: WebhookEndpointCreate, actor: CurrentActor, session: WriteSession, response: Response
 ) -> WebhookEndpointCreated:
     # The secret is shown once: no cache, proxy or idempotency record may keep it.
@@ -42,14 +42,14 @@ async def create_endpoint(
 
 
 @router.get("", summary="List webhook endpoints")
-async def list_endpoints(
+async def list_webhook_endpoints(
     actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[WebhookEndpointPublic]:
     return PagePublic.of(await service.list_endpoints(session, actor, page))
 
 
 @router.get("/{endpoint_id}", summary="One webhook endpoint")
-async def get_endpoint(
+async def read_webhook_endpoint(
     endpoint_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
 ) -> WebhookEndpointPublic:
     endpoint = await service.get_endpoint(session, actor, endpoint_id)
@@ -62,7 +62,7 @@ async def get_endpoint(
     summary="Change the URL, event types or description",
     responses=PATCH_RESPONSES,
 )
-async def update_endpoint(
+async def update_webhook_endpoint(
     endpoint_id: uuid.UUID,
     data: WebhookEndpointUpdate,
     actor: CurrentActor,
@@ -80,7 +80,7 @@ async def update_endpoint(
     summary="Stop delivering to the endpoint (owed deliveries wait)",
     responses=WRITE_RESPONSES,
 )
-async def disable_endpoint(
+async def disable_webhook_endpoint(
     endpoint_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> WebhookEndpointPublic:
     return await service.disable_endpoint(session, actor, endpoint_id)
@@ -91,7 +91,7 @@ async def disable_endpoint(
     summary="Deliver to the endpoint again, resuming owed deliveries",
     responses=WRITE_RESPONSES,
 )
-async def enable_endpoint(
+async def enable_webhook_endpoint(
     endpoint_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> WebhookEndpointPublic:
     return await service.enable_endpoint(session, actor, endpoint_id)
@@ -103,7 +103,7 @@ async def enable_endpoint(
     summary="Delete the endpoint with its deliveries and attempts",
     responses=WRITE_RESPONSES,
 )
-async def delete_endpoint(
+async def delete_webhook_endpoint(
     endpoint_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> Response:
     await service.delete_endpoint(session, actor, endpoint_id)
@@ -115,7 +115,7 @@ async def delete_endpoint(
     summary="Issue a new signing secret; the old one keeps signing for the grace period",
     responses=WRITE_RESPONSES,
 )
-async def rotate_secret(
+async def rotate_webhook_secret(
     endpoint_id: uuid.UUID, actor: CurrentActor, session: WriteSession, response: Response
 ) -> WebhookSecretRotated:
     response.headers["Cache-Control"] = "no-store"
@@ -123,7 +123,7 @@ async def rotate_secret(
 
 
 @router.get("/{endpoint_id}/deliveries", summary="Deliveries to the endpoint, newest first")
-async def list_deliveries(
+async def list_webhook_deliveries(
     endpoint_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
@@ -136,7 +136,7 @@ async def list_deliveries(
 
 
 @router.get("/{endpoint_id}/attempts", summary="Every attempt at the endpoint, newest first")
-async def list_attempts(
+async def list_webhook_attempts(
     endpoint_id: uuid.UUID,
     actor: CurrentActor,
     session: ReadSession,
@@ -154,7 +154,7 @@ async def list_attempts(
     summary="Send the delivery again now, with the same webhook-id",
     responses=WRITE_RESPONSES,
 )
-async def redeliver(
+async def redeliver_webhook_delivery(
     endpoint_id: uuid.UUID, delivery_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> WebhookDeliveryPublic:
     return await service.redeliver(session, actor, endpoint_id, delivery_id)
@@ -166,7 +166,7 @@ async def redeliver(
     summary="Send a webhook.test event to this endpoint only",
     responses=WRITE_RESPONSES,
 )
-async def send_test(
+async def send_webhook_test(
     endpoint_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> WebhookDeliveryPublic:
     return await service.send_test(session, actor, endpoint_id)

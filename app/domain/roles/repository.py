@@ -18,7 +18,14 @@ from app.db import Reader, driver_connection
 from app.domain.columns import UUID_ARRAY
 from app.domain.organizations.models import Member
 from app.domain.organizations.repository import escape_like
-from app.domain.pagination import PageRequest, keyset, keyset_bound, keyset_params
+from app.domain.pagination import (
+    PageRequest,
+    Sort,
+    keyset,
+    keyset_bound,
+    keyset_params,
+    sort_column,
+)
 from app.domain.roles.models import IntakeRevision, Role
 
 
@@ -89,9 +96,19 @@ def _read_many(scoped: bool) -> Any:
     return _role_rows(scoped).where(_ROLE.c.id == any_(bindparam("role_ids", type_=UUID_ARRAY)))
 
 
+# What `sort` may name on the roles list (docs/api.md), each a column that is never null.
+SORTABLE = {"created_at": _ROLE.c.created_at, "updated_at": _ROLE.c.updated_at}
+
+
 @lru_cache(maxsize=128)
 def _list(
-    scoped: bool, status: bool, manager: bool, recruiter: bool, text: bool, after: bool
+    scoped: bool,
+    status: bool,
+    manager: bool,
+    recruiter: bool,
+    text: bool,
+    after: bool,
+    sort: Sort | None = None,
 ) -> Any:
     stmt = _role_rows(scoped)
     if status:
@@ -102,7 +119,9 @@ def _list(
         stmt = stmt.where(_ROLE.c.recruiter_id == bindparam("recruiter_id"))
     if text:
         stmt = stmt.where(_ROLE.c.title.ilike(bindparam("title_pattern"), escape="\\"))
-    return keyset_bound(stmt, _ROLE.c.created_at, _ROLE.c.id, after=after)
+    order = sort_column(PageRequest(sort=sort), _ROLE.c.created_at, SORTABLE)
+    descending = sort.descending if sort else True
+    return keyset_bound(stmt, order, _ROLE.c.id, after=after, descending=descending)
 
 
 def _scope_params(organization_id: uuid.UUID, managed_by: uuid.UUID | None) -> dict[str, Any]:
@@ -186,6 +205,7 @@ async def list_roles(
         bool(recruiter_id),
         bool(q),
         "after_key" in params,
+        page.sort,
     )
     return (await session.execute(stmt, params)).mappings().all()
 
