@@ -39,6 +39,26 @@ def problem(response: httpx.Response, status: int) -> JSON:
     return body
 
 
+def graphql_refusal(response: httpx.Response, status: int, code: str) -> JSON:
+    """Assert /graphql refused the request before running it, in GraphQL's shape: this HTTP
+    status, `application/json` (not a problem), no data and one error whose extensions are
+    exactly `{code, status}`. Returns that error."""
+    assert response.status_code == status, (
+        f"expected {status}, got {response.status_code}: {response.text}"
+    )
+    assert response.headers["content-type"].startswith("application/json"), response.headers[
+        "content-type"
+    ]
+    body: JSON = response.json()
+    assert body["data"] is None, body
+    assert len(body["errors"]) == 1, body
+    error: JSON = body["errors"][0]
+    assert error["extensions"] == {"code": code, "status": status}, error
+    assert isinstance(error["message"], str), error
+    assert error["message"], error
+    return error
+
+
 def error_fields(body: JSON) -> set[str]:
     """The field names a 422 problem names in `errors[]`."""
     return {str(e["field"]) for e in body.get("errors") or []}

@@ -25,6 +25,7 @@ from tests.helpers_domain import (
     global_id,
     gql,
     gql_data,
+    graphql_refusal,
     intake_content,
     list_all,
     of_resource,
@@ -118,7 +119,7 @@ mutation($input: CreateApiKeyInput!) {{
 }}"""
 
 REVOKE_API_KEY = f"""
-mutation($id: UUID!) {{
+mutation($id: ID!) {{
   revokeApiKey(id: $id) {{
     __typename
     ... on ApiKeyPayload {{ key apiKey {{ id memberId revokedAt }} }}
@@ -154,6 +155,19 @@ def assert_error(result: JSON, code: str, status: int, *fields: str) -> None:
             assert any(n == field or n.startswith(field + ".") for n in named), (field, result)
 
 
+async def enum_refused(
+    client: httpx.AsyncClient, who: Person, document: str, field: str, **variables: Any
+) -> None:
+    """A value outside a GraphQL enum is a query error (invalid_query) naming the field and the
+    enum, before any resolver runs."""
+    body = (await gql(client, who, document, variables)).json()
+    error = query_error(body)
+    assert error["extensions"]["code"] == "invalid_query", body
+    assert field in error["message"], body
+    assert "enum" in error["message"], body
+    assert body["data"] is None, body
+
+
 def query_error(body: JSON) -> JSON:
     assert body.get("errors"), body
     error: JSON = body["errors"][0]
@@ -185,14 +199,13 @@ async def test_viewer_and_organization(client: httpx.AsyncClient, tenant: Tenant
 async def test_requests_without_a_valid_key_are_401(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    response = await client.post("/graphql", json={"query": "{ viewer { member { name } } }"})
-    assert problem(response, 401)["code"] == "unauthenticated"
-    response = await client.post(
-        "/graphql",
-        headers={"Authorization": "Bearer hl_nope"},
-        json={"query": "{ viewer { member { name } } }"},
-    )
-    problem(response, 401)
+    """Refused before the operation runs, answered as a GraphQL error with REST's code and
+    status (issue 14), not as a REST problem; the challenge header is still sent."""
+    query = {"query": "{ viewer { member { name } } }"}
+    for headers in ({}, {"Authorization": "Bearer hl_nope"}):
+        response = await client.post("/graphql", headers=headers, json=query)
+        graphql_refusal(response, 401, "unauthenticated")
+        assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
 async def test_role_by_global_id_and_uuid(
@@ -283,7 +296,7 @@ async def test_roles_connection_pages_and_filters(
         hiring_manager_id=team.hiring_manager.id,
     )
     await create_role(client, team.recruiter, title="DataXEngineer")
-    query = """query($first: Int!, $after: String, $status: String, $q: String, $hm: ID) {
+    query = """query($first: Int!, $after: String, $status: RoleStatus, $q: String, $hm: ID) {
       roles(first: $first, after: $after, status: $status, q: $q, hiringManagerId: $hm) {
         edges { cursor node { title status } }
         pageInfo { hasNextPage endCursor }
@@ -320,7 +333,9 @@ async def test_roles_connection_pages_and_filters(
     assert await titles(hm=str(team.hiring_manager.id), status="draft") == ["Backend Engineer"]
 
     body = (await gql(client, tenant.admin, query, {"first": 50, "status": "paused"})).json()
-    assert query_error(body)["extensions"] == {"code": "invalid_input", "status": 422}
+    # Not a role status: the schema refuses it before anything runs.
+    assert query_error(body)["extensions"] == {"code": "invalid_query", "status": 400}
+    assert "RoleStatus" in query_error(body)["message"]
     body = (await gql(client, tenant.admin, query, {"first": 0})).json()
     assert query_error(body)["extensions"]["code"] == "invalid_input"
     body = (await gql(client, tenant.admin, query, {"first": 5, "after": "not-a-cursor"})).json()
@@ -484,12 +499,15 @@ async def test_create_role_errors_match_rest(client: httpx.AsyncClient, tenant: 
             recruiter,
             CREATE_ROLE,
             "createRole",
-            input={"title": "X", "headcount": 0, "workplace": "moon"},
+            input={"title": "X", "headcount": 0},
         ),
         "invalid_input",
         422,
         "headcount",
-        "workplace",
+    )
+    # A value outside an enum is refused by the schema before anything runs, naming the field.
+    await enum_refused(
+        client, recruiter, CREATE_ROLE, "workplace", input={"title": "X", "workplace": "moon"}
     )
     assert_error(
         await mutate(
@@ -775,17 +793,12 @@ async def test_member_mutations(client: httpx.AsyncClient, tenant: Tenant) -> No
         422,
         "workingHours",
     )
-    assert_error(
-        await mutate(
-            client,
-            tenant.admin,
-            CREATE_MEMBER,
-            "createMember",
-            input={"email": "p@example.com", "name": "P", "permissionSet": "owner"},
-        ),
-        "invalid_input",
-        422,
+    await enum_refused(
+        client,
+        tenant.admin,
+        CREATE_MEMBER,
         "permissionSet",
+        input={"email": "p@example.com", "name": "P", "permissionSet": "owner"},
     )
     everyone = await list_all(client, tenant.admin, f"{API}/members")
     assert sorted(m["email"] for m in everyone) == sorted(
@@ -927,7 +940,7 @@ async def test_api_key_mutations(
     assert created["__typename"] == "ApiKeyPayload"
     key = created["key"]
     assert key.startswith("hl_")
-    assert created["apiKey"]["memberId"] == str(alice.id)
+    assert created["apiKey"]["memberId"] == global_id("Member", alice.id)
     headers = {"Authorization": f"Bearer {key}"}
     ok(await client.get(f"{API}/roles", headers=headers))
 
@@ -938,7 +951,7 @@ async def test_api_key_mutations(
         "createApiKey",
         input={"name": "for bob", "memberId": global_id("Member", bob.id)},
     )
-    assert for_bob["apiKey"]["memberId"] == str(bob.id)
+    assert for_bob["apiKey"]["memberId"] == global_id("Member", bob.id)
     assert_error(
         await mutate(
             client,
@@ -1014,7 +1027,7 @@ async def test_failed_mutations_leave_nothing_written(
     mutation($gid: ID!, $content: JSON!) {{
       stale: updateRole(input: {{id: $gid, expectedVersion: 7, title: "Overwritten"}}) {{ __typename {ERROR_FIELDS} }}
       bad: createRole(input: {{title: "Ghost", hiringManagerId: "{team.recruiter.id}"}}) {{ __typename {ERROR_FIELDS} }}
-      dup: createMember(input: {{email: "{team.recruiter.member.email}", name: "Twin", permissionSet: "recruiter"}}) {{
+      dup: createMember(input: {{email: "{team.recruiter.member.email}", name: "Twin", permissionSet: recruiter}}) {{
         __typename {ERROR_FIELDS} }}
       closed: proposeIntakeRevision(input: {{roleId: $gid, content: $content, changeNote: "   "}}) {{ __typename {ERROR_FIELDS} }}
       third: signOffIntakeRevision(input: {{roleId: $gid, number: 1}}) {{ __typename {ERROR_FIELDS} }}

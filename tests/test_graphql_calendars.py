@@ -202,7 +202,7 @@ async def test_connect_read_calendars_and_choose_them(
     assert calendar["health"]["status"] == "syncing"  # busy and not read yet
     assert calendar["health"]["push"] == "polling"
     # The same as REST answers.
-    rest = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))
+    rest = ok(await client.get(f"{API}/members/{ivy.id}/calendars", headers=ivy.headers))["items"]
     assert [c["id"] for c in rest] == [calendar["databaseId"]]
     assert rest[0]["busy"] is True
     assert rest[0]["receives_interviews"] is True
@@ -402,10 +402,13 @@ async def test_bad_credentials_and_urls_are_typed_errors_and_save_nothing(
         ),
         ({"provider": "caldav", "credentials": {"url": f"{radicale.url}/ivy/"}}, "credentials"),
         ({"provider": "caldav", "scope": "organization"}, "scope"),
-        ({"provider": "exchange"}, "provider"),
         ({"provider": "caldav", "credentials": {"Bad-Name": "x"}}, "credentials"),
         ({"provider": "caldav", "memberId": global_id("Role", uuid.uuid4())}, "memberId"),
     ]
+    # A provider outside the enum: refused by the schema, naming the field, before anything runs.
+    refused = (await gql(client, ivy, CREATE, {"input": {"provider": "exchange"}})).json()
+    assert refused["errors"][0]["extensions"]["code"] == "invalid_query", refused
+    assert "provider" in refused["errors"][0]["message"], refused
     for data, field in cases:
         result = await mutate(client, ivy, CREATE, "createCalendarConnection", input=data)
         named = assert_error(result, "invalid_input", 422)
@@ -578,18 +581,11 @@ async def test_start_oauth(
     )
     scopes = parse_qs(urlsplit(free_busy["oauth"]["consentUrl"]).query)["scope"][0].split()
     assert scopes == ["openid", "email", "https://www.googleapis.com/auth/calendar.freebusy"]
-    assert_error(
-        await mutate(
-            client,
-            ivy,
-            START_OAUTH,
-            "startCalendarOAuth",
-            input={"provider": "google", "access": "everything"},
-        ),
-        "invalid_input",
-        422,
-        "access",
-    )
+    refused = (
+        await gql(client, ivy, START_OAUTH, {"input": {"provider": "google", "access": "x"}})
+    ).json()
+    assert refused["errors"][0]["extensions"]["code"] == "invalid_query", refused
+    assert "access" in refused["errors"][0]["message"], refused
 
 
 # --- SQL statements per page --------------------------------------------------------------------

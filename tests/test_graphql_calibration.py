@@ -40,7 +40,7 @@ def nodes(connection: JSON) -> list[JSON]:
 
 
 ROLE_PIPELINE = """
-query($id: ID!, $stage: String, $outcome: String) {
+query($id: ID!, $stage: ApplicationStage, $outcome: ApplicationOutcome) {
   role(id: $id) {
     title
     applications(stage: $stage, outcome: $outcome) {
@@ -377,14 +377,25 @@ async def test_mutations_walk_the_calibration_loop_with_rest_error_codes(
                 "input": {
                     "name": "Bad",
                     "email": "not-an-email",
-                    "source": "telepathy",
+                    "source": "inbound",
                     "consentGiven": True,
                 }
             },
         )
     )["createCandidate"]
     assert (invalid["code"], invalid["status"]) == ("invalid_input", 422)
-    assert {f["field"] for f in invalid["fields"]} == {"email", "source"}
+    assert {f["field"] for f in invalid["fields"]} == {"email"}
+    # A source outside the enum: refused by the schema, naming the field, before anything runs.
+    refused = (
+        await gql(
+            client,
+            recruiter,
+            create_candidate,
+            {"input": {"name": "Bad", "email": "b@example.com", "source": "telepathy"}},
+        )
+    ).json()
+    assert refused["errors"][0]["extensions"]["code"] == "invalid_query", refused
+    assert "source" in refused["errors"][0]["message"], refused
     by_hm = (
         await gql_data(
             client,

@@ -269,7 +269,7 @@ ROLES_PAGE = """
 query($first: Int!) { roles(first: $first) { edges { node {
   title
   intakeRevisions { edges { node { number } } }
-  applications(stage: "screening") { edges { node { stage candidate { name } } } }
+  applications(stage: screening) { edges { node { stage candidate { name } } } }
   slates { edges { node { status items { position } } } }
   offers { edges { node { status } } }
 } } } }"""

@@ -417,11 +417,27 @@ async def test_graphql_erase_candidate_with_typed_errors(
         client, recruiter, mutation, {"input": {"candidateId": gid, "reason": "subject_request"}}
     )
     assert denied["data"]["eraseCandidate"]["status"] == 403
-    bad = await gql(
+    # `reason` is the ErasureReason enum: GraphQL refuses an unknown code before the
+    # mutation runs, naming the variable (no data, nothing erased).
+    unknown = await gql(
         client, tenant.admin, mutation, {"input": {"candidateId": gid, "reason": "whim"}}
     )
-    assert bad["data"]["eraseCandidate"]["code"] == "invalid_input"
-    assert [f["field"] for f in bad["data"]["eraseCandidate"]["fields"]] == ["reason"]
+    assert unknown["data"] is None
+    assert [e["message"] for e in unknown["errors"]] == [
+        "Variable '$input' has invalid value at .reason: Value 'whim' does not exist in "
+        "'ErasureReason' enum."
+    ]
+    # What the schema cannot refuse comes back as the typed error naming the field.
+    wrong_kind = global_id("Role", candidate["id"])
+    bad = await gql(
+        client,
+        tenant.admin,
+        mutation,
+        {"input": {"candidateId": wrong_kind, "reason": "subject_request"}},
+    )
+    assert bad["data"]["eraseCandidate"]["code"] == "invalid_input", bad
+    assert bad["data"]["eraseCandidate"]["status"] == 422
+    assert [f["field"] for f in bad["data"]["eraseCandidate"]["fields"]] == ["candidateId"]
     done = await gql(
         client,
         tenant.admin,
@@ -448,7 +464,7 @@ async def test_an_erasure_from_an_ats_goes_through_the_same_code(
 ) -> None:
     """The vendor's anonymisation reaches `erase_candidate`: the same record, event and audit,
     and it is not forwarded back to the connection it came from."""
-    from app.auth import Actor, PermissionSet
+    from app.core.actor import Actor, PermissionSet
     from app.domain.integrations.apply import _erase_from_ats
     from app.domain.integrations.models import Connection
 

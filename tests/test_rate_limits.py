@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from tests.conftest import Tenant, create_tenant, make_settings
+from tests.helpers_domain import graphql_refusal
 
 API = "/api/v1"
 ROLES = f"{API}/roles"
@@ -68,6 +69,18 @@ def assert_refused(response: httpx.Response, limit: int) -> dict[str, Any]:
     return problem
 
 
+def assert_graphql_refused(response: httpx.Response, limit: int) -> dict[str, Any]:
+    """/graphql over a limit: the same 429, Retry-After and RateLimit headers as REST, with
+    the body in GraphQL's error shape (`extensions.code` `rate_limited`) instead of a problem."""
+    error = graphql_refusal(response, 429, "rate_limited")
+    assert response.headers["X-Request-ID"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    got_limit, remaining, reset = rate_headers(response)
+    assert (got_limit, remaining) == (limit, 0)
+    assert 0 <= reset <= 60
+    return error
+
+
 async def test_a_key_over_its_limit_gets_a_429_problem_with_retry_after(
     database_url: str, tenant: Tenant
 ) -> None:
@@ -89,9 +102,10 @@ async def test_a_key_over_its_limit_gets_a_429_problem_with_retry_after(
 
         problem = assert_refused(await client.get(ROLES, headers=bearer(tenant.admin.key)), 3)
         assert "This API key sent more than 3 requests per minute" in problem["detail"]
-        assert_refused(
+        error = assert_graphql_refused(
             await client.post("/graphql", json=VIEWER, headers=bearer(tenant.admin.key)), 3
         )
+        assert "This API key sent more than 3 requests per minute" in error["message"]
 
 
 async def test_an_organization_limit_counts_all_its_keys_together(

@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
 
-from app.api.deps import current_actor
-from app.auth import Actor
+from app.auth import current_actor
+from app.core.actor import Actor
 from app.db import Database, settings_of
 from app.graphql.loaders import Loaders
 

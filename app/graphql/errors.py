@@ -119,7 +119,9 @@ class DomainErrorCodes(SchemaExtension):
                 # Parse and validation errors, the depth, token and alias limits among them, and
                 # variables graphql-core could not coerce (an unknown field in a nested input):
                 # the client's request, said in GraphQL's own words.
-                if isinstance(original, GraphQLError):
+                # The outer message names where the value was ("Variable '$input' got invalid
+                # value 'x' at 'input.workplace'; ..."); keep it when it says more.
+                if isinstance(original, GraphQLError) and original.message not in error.message:
                     error.message = original.message
                 if not self.suggestions:
                     error.message = SUGGESTION.sub("", error.message)

@@ -9,7 +9,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from app.auth import Actor
+from app.core.actor import Actor
 from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
 from app.domain.calendars import connections as calendar_connections

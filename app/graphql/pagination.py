@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from app.domain.pagination import PageRequest, encode_cursor
+from app.domain.pagination import Page, PageRequest, encode_cursor
 from app.errors import InvalidInput
 from app.graphql.types.node import PageInfo
 
@@ -91,7 +91,24 @@ def nested_page(
     edges = [edge(_position_cursor(start + i, item.id), item) for i, item in enumerate(chosen)]
     has_next = start + first < len(items)
     end_cursor = _position_cursor(start + len(chosen) - 1, chosen[-1].id) if chosen else None
-    return edges, PageInfo(has_next_page=has_next, end_cursor=end_cursor)
+    start_cursor = _position_cursor(start, chosen[0].id) if chosen else None
+    return edges, PageInfo(
+        has_next_page=has_next,
+        end_cursor=end_cursor,
+        has_previous_page=start > 0,
+        start_cursor=start_cursor,
+    )
+
+
+def page_info_of(page: Page[Any], after: str | None) -> PageInfo:
+    """A keyset page's PageInfo. Its next cursor is REST's; asked `after` a cursor, items come
+    before it (the cursor's item, or where it was)."""
+    return PageInfo(
+        has_next_page=page.next_cursor is not None,
+        end_cursor=page.next_cursor,
+        has_previous_page=bool(after),
+        start_cursor=cursor_of(page.items[0]) if page.items else None,
+    )
 
 
 def max_first_of(info: Any) -> int:

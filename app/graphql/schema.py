@@ -19,16 +19,24 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from app.graphql.bookings import BookingMutation, BookingQuery
+from app.graphql.calendars import CalendarMutation, CalendarQuery
+from app.graphql.calibration import CalibrationMutation, CalibrationQuery
 from app.graphql.cost import CostLimit
 from app.graphql.errors import DomainErrorCodes
-from app.graphql.mutations import (
-    CalendarMutation,
-    FeedbackMutation,
-    InterviewMutation,
-    Mutation,
-    PipelineMutation,
-)
-from app.graphql.queries import Query
+from app.graphql.events import EventQuery
+from app.graphql.feedback import FeedbackEditsMutation, FeedbackMutation, FeedbackQuery
+from app.graphql.follow_ups import FollowUpMutation, FollowUpQuery
+from app.graphql.integrations import IntegrationsMutation
+from app.graphql.interviewer_pools import InterviewerPoolMutation, InterviewerPoolQuery
+from app.graphql.interviews import InterviewMutation, InterviewQuery
+from app.graphql.link_templates import LinkTemplateMutation, LinkTemplateQuery
+from app.graphql.nodes import NodeQuery
+from app.graphql.notifications import NotificationQuery
+from app.graphql.organization import OrganizationMutation, OrganizationQuery
+from app.graphql.pipeline import PipelineMutation, PipelineQuery
+from app.graphql.privacy import PrivacyMutation
+from app.graphql.roles import RoleMutation, RoleQuery
 from app.graphql.types.calendars import CalendarConnection
 from app.graphql.types.calibration import Slate
 from app.graphql.types.intake import IntakeRevision
@@ -36,7 +44,44 @@ from app.graphql.types.interviews import Interview
 from app.graphql.types.member import Member, Organization
 from app.graphql.types.pipeline import Application, Candidate
 from app.graphql.types.role import Role
+from app.graphql.webhooks import WebhookMutation, WebhookQuery
 from app.settings import Settings
+
+# Each area's queries and mutations (app/graphql/<area>.py, beside app/api/v1/<area>.py).
+QUERIES: tuple[type, ...] = (
+    NodeQuery,
+    OrganizationQuery,
+    RoleQuery,
+    PipelineQuery,
+    CalibrationQuery,
+    InterviewQuery,
+    InterviewerPoolQuery,
+    CalendarQuery,
+    FollowUpQuery,
+    WebhookQuery,
+    FeedbackQuery,
+    NotificationQuery,
+    EventQuery,
+    LinkTemplateQuery,
+    BookingQuery,
+)
+MUTATIONS: tuple[type, ...] = (
+    RoleMutation,
+    OrganizationMutation,
+    IntegrationsMutation,
+    PipelineMutation,
+    PrivacyMutation,
+    CalibrationMutation,
+    InterviewMutation,
+    InterviewerPoolMutation,
+    FeedbackMutation,
+    CalendarMutation,
+    FollowUpMutation,
+    WebhookMutation,
+    FeedbackEditsMutation,
+    LinkTemplateMutation,
+    BookingMutation,
+)
 
 
 class HireloopSchema(strawberry.Schema):
@@ -76,11 +121,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ),
     ]
     return HireloopSchema(
-        query=Query,
-        mutation=merge_types(
-            "Mutation",
-            (Mutation, PipelineMutation, InterviewMutation, FeedbackMutation, CalendarMutation),
-        ),
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
         types=[
             Role,
             Member,

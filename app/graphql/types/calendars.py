@@ -12,6 +12,7 @@ import strawberry
 from strawberry.experimental import pydantic as strawberry_pydantic
 
 from app.domain.calendars import schemas
+from app.graphql import enums
 from app.graphql.ids import to_global_id
 from app.graphql.types.node import Node, PageInfo
 
@@ -44,21 +45,22 @@ class CalendarHealth:
 @strawberry.type(description="A calendar account: organization-wide, or one member's own")
 class CalendarConnection(Node):
     database_id: uuid.UUID
-    provider: str = strawberry.field(description="google, microsoft or caldav")
-    scope: str = strawberry.field(description="organization or member")
+    provider: str = strawberry.field(graphql_type=enums.CalendarProvider)
+    scope: str = strawberry.field(graphql_type=enums.CalendarScope)
     member_id: strawberry.ID | None = strawberry.field(
         description="Whose account a member connection is (a Member id)"
     )
     name: str
-    status: str = strawberry.field(description="active, needs_reauth or paused")
+    status: str = strawberry.field(graphql_type=enums.ConnectionStatus)
     status_reason: str | None
     account_email: str | None
     base_url: str | None
-    invitations: str = strawberry.field(description="hireloop or provider")
+    invitations: str = strawberry.field(graphql_type=enums.Invitations)
     video: bool
     access: str = strawberry.field(
+        graphql_type=enums.Access,
         description="read_write or free_busy: what the account's grant allows. "
-        + schemas.ACCESS_HELP
+        + schemas.ACCESS_HELP,
     )
     credential_names: list[str] = strawberry.field(
         description="Which credentials are set (never their values)"
@@ -114,7 +116,7 @@ class MemberCalendar:
     database_id: uuid.UUID
     connection_id: strawberry.ID = strawberry.field(description="Its CalendarConnection's id")
     member_id: strawberry.ID
-    provider: str
+    provider: str = strawberry.field(graphql_type=enums.CalendarProvider)
     name: str
     primary: bool
     can_write: bool

@@ -9,7 +9,9 @@ import strawberry
 from strawberry.experimental import pydantic as strawberry_pydantic
 
 from app.domain.calibration import schemas
+from app.graphql import enums
 from app.graphql.context import Context
+from app.graphql.derive import derived, values
 from app.graphql.ids import to_global_id
 from app.graphql.types.node import Node, PageInfo
 from app.graphql.types.pipeline import Application
@@ -17,7 +19,7 @@ from app.graphql.types.pipeline import Application
 
 @strawberry_pydantic.type(model=schemas.DecisionPublic, all_fields=True)
 class Decision:
-    decision: str
+    decision: enums.SlateDecision  # type: ignore[valid-type]
 
 
 @strawberry_pydantic.type(model=schemas.SlateApproval, all_fields=True)
@@ -27,6 +29,16 @@ class SlateApproval:
 
 @strawberry_pydantic.type(model=schemas.Count, all_fields=True)
 class Count:
+    pass
+
+
+@strawberry_pydantic.type(model=schemas.FollowUpSummary, all_fields=True)
+class FollowUpSummary:
+    pass
+
+
+@strawberry_pydantic.type(model=schemas.FollowUpInsights, all_fields=True)
+class FollowUpInsights:
     pass
 
 
@@ -66,21 +78,34 @@ class FitCheck:
 
 
 @strawberry.type
+@derived(
+    schemas.SlateItemPublic,
+    skip={
+        "application_id": "Shown as the application object (application { id })",
+    },
+)
 class SlateItem:
-    id: uuid.UUID
+    id: strawberry.ID
+    database_id: uuid.UUID
     position: int
     question: str | None
     decision: Decision | None
+    follow_up: FollowUpSummary | None = strawberry.field(
+        description="The latest follow-up to the candidate, with their answer as plain text"
+    )
     application_id: strawberry.Private[uuid.UUID]
 
     @classmethod
     def from_public(cls, item: schemas.SlateItemPublic) -> SlateItem:
         return cls(
-            id=item.id,
+            id=strawberry.ID(to_global_id("SlateItem", item.id)),
+            database_id=item.id,
             position=item.position,
             question=item.question,
             decision=Decision.from_pydantic(item.decision) if item.decision else None,
+            follow_up=FollowUpSummary.from_pydantic(item.follow_up) if item.follow_up else None,
             application_id=item.application_id,
+            **values(cls, item),
         )
 
     @strawberry.field
@@ -90,9 +115,18 @@ class SlateItem:
 
 
 @strawberry.type
+@derived(
+    # A role's slates are read as summaries (no items): what both shapes have is derived.
+    schemas.SlateSummaryPublic,
+    skip={
+        "role_id": "Reached through its role (role.slates)",
+        "created_by_id": "Not yet in GraphQL (REST: created_by_id)",
+        "sent_by_id": "Not yet in GraphQL (REST: sent_by_id)",
+    },
+)
 class Slate(Node):
     database_id: uuid.UUID
-    status: str
+    status: str = strawberry.field(graphql_type=enums.SlateStatus)
     note: str | None
     due_at: dt.datetime | None
     sent_at: dt.datetime | None
@@ -112,6 +146,7 @@ class Slate(Node):
             reviewed_at=s.reviewed_at,
             version=s.version,
             created_at=s.created_at,
+            **values(cls, s),
         )
 
     @strawberry.field(

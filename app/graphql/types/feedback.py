@@ -7,13 +7,14 @@ from strawberry.experimental import pydantic as strawberry_pydantic
 from strawberry.scalars import JSON
 
 from app.domain.feedback import schemas
+from app.graphql import enums
 from app.graphql.types.node import PageInfo
 
 
 @strawberry_pydantic.type(model=schemas.ScorecardPublic, all_fields=True)
 class Scorecard:
     status: str
-    recommendation: str | None
+    recommendation: enums.Recommendation | None  # type: ignore[valid-type]
     ratings: JSON
 
 
@@ -34,7 +35,7 @@ class ScorecardSummary:
 
 @strawberry_pydantic.type(model=schemas.DecisionPublic, all_fields=True)
 class HiringDecision:
-    decision: str
+    decision: enums.DecisionKind  # type: ignore[valid-type]
 
 
 @strawberry_pydantic.type(model=schemas.Compensation, all_fields=True)
@@ -44,7 +45,7 @@ class Compensation:
 
 @strawberry_pydantic.type(model=schemas.OfferPublic, all_fields=True)
 class Offer:
-    status: str
+    status: enums.OfferStatus  # type: ignore[valid-type]
 
 
 @strawberry.type

@@ -8,6 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.domain.roles.schemas import IntakeRevisionPublic
+from app.graphql import enums
+from app.graphql.derive import derived, values
 from app.graphql.ids import to_global_id
 from app.graphql.types.node import Node, PageInfo
 
@@ -34,12 +36,23 @@ class Negotiable:
 
 
 @strawberry.type
+@derived(
+    IntakeRevisionPublic,
+    skip={
+        "role_id": "Reached through its role (role.intakeRevisions)",
+        "proposed_by_id": "Not yet in GraphQL (REST: proposed_by_id)",
+        "recruiter_signed_off_by_id": "Not yet in GraphQL (REST: recruiter_signed_off_by_id)",
+        "hiring_manager_signed_off_by_id": (
+            "Not yet in GraphQL (REST: hiring_manager_signed_off_by_id)"
+        ),
+    },
+)
 class IntakeRevision(Node):
     """Scalars are copied; the intake's parts are resolved only when a query asks for them."""
 
     database_id: uuid.UUID
     number: int
-    status: str
+    status: str = strawberry.field(graphql_type=enums.RevisionStatus)
     change_note: str
     recruiter_signed_off_at: dt.datetime | None
     hiring_manager_signed_off_at: dt.datetime | None
@@ -60,6 +73,7 @@ class IntakeRevision(Node):
             agreed_at=r.agreed_at,
             created_at=r.created_at,
             revision=r,
+            **values(cls, r),
         )
 
     @strawberry.field

@@ -12,7 +12,9 @@ from strawberry.experimental import pydantic as strawberry_pydantic
 from strawberry.scalars import JSON
 
 from app.domain.interviews import prep, schemas
+from app.graphql import enums
 from app.graphql.context import Context
+from app.graphql.derive import derived, values
 from app.graphql.ids import to_global_id
 from app.graphql.pagination import nested_page
 from app.graphql.types.feedback import Scorecard
@@ -56,7 +58,7 @@ class PacketIntake:
 
 @strawberry_pydantic.type(model=schemas.PacketInterview, all_fields=True)
 class PacketInterview:
-    status: str
+    status: enums.InterviewStatus  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Everything the panel needs about a candidate, in one place")
@@ -103,7 +105,7 @@ class PanelPacket:
 
 @strawberry.type
 class Interviewer:
-    response: str
+    response: str = strawberry.field(graphql_type=enums.InterviewResponse)
     responded_at: dt.datetime | None
     member_id: strawberry.Private[uuid.UUID]
 
@@ -114,6 +116,14 @@ class Interviewer:
 
 
 @strawberry.type
+@derived(
+    schemas.InterviewPublic,
+    skip={
+        "role_id": "Reached through the application (applicationId, application.role)",
+        "organizer_id": "Not yet in GraphQL: the organizer member (REST: organizer_id)",
+        "pool_id": "Not yet in GraphQL: interviewer pools come with app/graphql/interviewer_pools.py",
+    },
+)
 class Interview(Node):
     database_id: uuid.UUID
     kind: str
@@ -122,7 +132,7 @@ class Interview(Node):
     time_zone: str
     location: str | None
     video_url: str | None
-    status: str
+    status: str = strawberry.field(graphql_type=enums.InterviewStatus)
     status_reason: str | None
     ical_uid: str
     ical_sequence: int
@@ -168,6 +178,7 @@ class Interview(Node):
             ],
             version=i.version,
             application_id=i.application_id,
+            **values(cls, i),
         )
 
 

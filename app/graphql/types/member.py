@@ -11,6 +11,8 @@ from app.domain.calendars.schemas import MemberCalendarPublic
 from app.domain.feedback import closing
 from app.domain.organizations.schemas import MemberPublic, OrganizationPublic
 from app.errors import InvalidInput
+from app.graphql import enums
+from app.graphql.derive import derived, values
 from app.graphql.ids import parse_id, to_global_id
 from app.graphql.loaders import MISSING, peek
 from app.graphql.pagination import AFTER_HELP, FIRST_HELP, NESTED_FIRST, check_first, nested_page
@@ -27,7 +29,7 @@ class TimeRange:
 
 @strawberry.type
 class WorkingDay:
-    day: str
+    day: str = strawberry.field(graphql_type=enums.Weekday)
     hours: list[TimeRange]
 
 
@@ -40,13 +42,23 @@ class UpdatePreferences:
 
 
 @strawberry.type
+@derived(
+    MemberPublic,
+    skip={
+        "organization_id": "Always the caller's own (viewer.organization)",
+        "update_cadence": "Under preferences { updateCadence }",
+        "update_channel": "Under preferences { updateChannel }",
+        "update_local_time": "Under preferences { updateLocalTime }",
+        "delegate_id": "Under preferences { delegateId }",
+    },
+)
 class Member(Node):
     database_id: uuid.UUID
     email: str
     name: str
     title: str | None
     bio: str | None
-    permission_set: str
+    permission_set: str = strawberry.field(graphql_type=enums.PermissionSet)
     time_zone: str
     max_interviews_per_day: int | None
     max_interviews_per_week: int | None
@@ -74,6 +86,7 @@ class Member(Node):
             created_at=m.created_at,
             updated_at=m.updated_at,
             member=m,
+            **values(cls, m),
         )
 
     @strawberry.field(
@@ -152,6 +165,7 @@ class MemberConnection:
 
 
 @strawberry.type
+@derived(OrganizationPublic, skip={})
 class Organization(Node):
     database_id: uuid.UUID
     name: str
@@ -160,7 +174,8 @@ class Organization(Node):
     close_the_loop_days: int
     culture_notes: str | None
     interview_calendar: str = strawberry.field(
-        description="Where interviews are written in connected calendars: interviewers or organizer"
+        graphql_type=enums.InterviewCalendar,
+        description="Where interviews are written in connected calendars: interviewers or organizer",
     )
 
     @classmethod
@@ -174,6 +189,7 @@ class Organization(Node):
             close_the_loop_days=o.close_the_loop_days,
             culture_notes=o.culture_notes,
             interview_calendar=o.interview_calendar,
+            **values(cls, o),
         )
 
     @strawberry.field(description="Interviewed candidates still waiting to hear, oldest first")

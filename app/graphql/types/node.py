@@ -8,7 +8,15 @@ class Node:
     id: strawberry.ID
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a connection stands (Relay)")
 class PageInfo:
     has_next_page: bool
-    end_cursor: str | None
+    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page")
+    has_previous_page: bool = strawberry.field(
+        default=False,
+        description="Whether items come before this page: true when it was asked for `after` "
+        "a cursor (that item, or its place, is before it)",
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The cursor of this page's first edge"
+    )

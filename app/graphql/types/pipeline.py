@@ -11,7 +11,9 @@ import strawberry
 
 from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
 from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
+from app.graphql import enums
 from app.graphql.context import Context
+from app.graphql.derive import derived, values
 from app.graphql.ids import to_global_id
 from app.graphql.pagination import AFTER_HELP, FIRST_HELP, NESTED_FIRST, check_first, nested_page
 from app.graphql.types.node import Node, PageInfo
@@ -57,9 +59,9 @@ class Document:
 
 @strawberry.type
 class Transition:
-    action: str
-    from_stage: str | None
-    to_stage: str
+    action: str = strawberry.field(graphql_type=enums.HistoryAction)
+    from_stage: str | None = strawberry.field(graphql_type=enums.Stage | None)
+    to_stage: str = strawberry.field(graphql_type=enums.Stage)
     from_outcome: str | None
     to_outcome: str
     reason: str
@@ -81,6 +83,7 @@ class Transition:
 
 
 @strawberry.type
+@derived(CandidatePublic, skip={"organization_id": "Always the caller's own (viewer.organization)"})
 class Candidate(Node):
     database_id: uuid.UUID
     name: str
@@ -93,7 +96,7 @@ class Candidate(Node):
     current_company: str | None
     years_experience: int | None
     skills: list[str]
-    source: str
+    source: str = strawberry.field(graphql_type=enums.Source)
     source_detail: str | None
     consent_given: bool
     consent_at: dt.datetime | None
@@ -126,6 +129,7 @@ class Candidate(Node):
             consent_at=c.consent_at,
             version=c.version,
             created_at=c.created_at,
+            **values(cls, c),
         )
 
     @strawberry.field(description="The candidate's applications you may see")
@@ -159,10 +163,18 @@ class Candidate(Node):
 
 
 @strawberry.type
+@derived(
+    ApplicationPublic,
+    skip={
+        "organization_id": "Always the caller's own (viewer.organization)",
+        "candidate_id": "Shown as the candidate object (candidate { id })",
+        "role_id": "Shown as the role object (role { id })",
+    },
+)
 class Application(Node):
     database_id: uuid.UUID
-    stage: str
-    outcome: str
+    stage: str = strawberry.field(graphql_type=enums.Stage)
+    outcome: str = strawberry.field(graphql_type=enums.Outcome)
     stage_entered_at: dt.datetime
     time_in_stage_seconds: int
     screening_notes: str | None
@@ -189,6 +201,7 @@ class Application(Node):
             created_at=a.created_at,
             candidate_id=a.candidate_id,
             role_id=a.role_id,
+            **values(cls, a),
         )
 
     @strawberry.field

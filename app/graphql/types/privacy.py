@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.domain.privacy.schemas import ErasurePublic
+from app.graphql import enums
 from app.graphql.errors import MutationError
 
 
@@ -17,8 +18,9 @@ from app.graphql.errors import MutationError
 class EraseCandidateInput:
     candidate_id: strawberry.ID
     reason: str = strawberry.field(
+        graphql_type=enums.ErasureReason,
         description="subject_request, consent_withdrawn, no_longer_needed, "
-        "unlawful_processing, legal_obligation, retention or ats_request"
+        "unlawful_processing, legal_obligation, retention or ats_request",
     )
 
 

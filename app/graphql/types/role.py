@@ -9,7 +9,9 @@ import strawberry
 
 from app.domain.roles.schemas import RolePublic
 from app.errors import NotFound
+from app.graphql import enums
 from app.graphql.context import Context
+from app.graphql.derive import derived, values
 from app.graphql.ids import to_global_id
 from app.graphql.loaders import MISSING, peek
 from app.graphql.pagination import AFTER_HELP, FIRST_HELP, NESTED_FIRST, check_first, nested_page
@@ -34,15 +36,23 @@ class ExternalRef:
 
 
 @strawberry.type
+@derived(
+    RolePublic,
+    skip={
+        "organization_id": "Always the caller's own (viewer.organization)",
+        "recruiter_id": "Shown as the recruiter object (recruiter { id })",
+        "hiring_manager_id": "Shown as the hiring manager object (hiringManager { id })",
+    },
+)
 class Role(Node):
     database_id: uuid.UUID
     title: str
     team: str | None
     location: str | None
-    workplace: str
+    workplace: str = strawberry.field(graphql_type=enums.Workplace)
     headcount: int
     filled_count: int
-    status: str
+    status: str = strawberry.field(graphql_type=enums.RoleStatus)
     target_start: dt.date | None
     version: int
     created_at: dt.datetime
@@ -68,6 +78,7 @@ class Role(Node):
             updated_at=r.updated_at,
             recruiter_id=r.recruiter_id,
             hiring_manager_id=r.hiring_manager_id,
+            **values(cls, r),
         )
 
     @strawberry.field
@@ -113,8 +124,10 @@ class Role(Node):
     async def applications(
         self,
         info: strawberry.Info[Context, None],
-        stage: str | None = None,
-        outcome: str | None = None,
+        stage: Annotated[str | None, strawberry.argument(graphql_type=enums.Stage | None)] = None,
+        outcome: Annotated[
+            str | None, strawberry.argument(graphql_type=enums.Outcome | None)
+        ] = None,
         first: First = NESTED_FIRST,
         after: After = None,
     ) -> ApplicationConnection:

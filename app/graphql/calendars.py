@@ -1,0 +1,286 @@
+"""Calendar connections and members' calendars (REST: app/api/v1/calendars.py)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.scalars import JSON
+
+from app.core.actor import Actor
+from app.domain.calendars import connections as calendar_connections
+from app.domain.calendars import oauth as calendar_oauth
+from app.domain.calendars.schemas import (
+    CREDENTIALS_HELP,
+    CalendarConnectionCreate,
+    CalendarConnectionPublic,
+    CalendarConnectionUpdate,
+    MemberCalendarUpdate,
+    OAuthStart,
+)
+from app.errors import NotFound
+from app.graphql import enums
+from app.graphql.context import Context
+from app.graphql.errors import MutationError
+from app.graphql.ids import parse_id, to_global_id
+from app.graphql.mutate import NoBody, Parsed, given, mutate
+from app.graphql.pagination import cursor_of, page_info_of, page_request
+from app.graphql.types.calendars import (
+    CalendarConnection,
+    CalendarConnectionConnection,
+    CalendarConnectionEdge,
+    MemberCalendar,
+    OAuthStarted,
+)
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input(description="The same fields as REST's CalendarConnectionCreate")
+class CreateCalendarConnectionInput:
+    provider: str = strawberry.field(
+        graphql_type=enums.CalendarProvider, description="google, microsoft or caldav"
+    )
+    scope: str | None = strawberry.field(
+        graphql_type=enums.CalendarScope | None,
+        default=strawberry.UNSET,
+        description="organization or member; left out: organization for google and microsoft, "
+        "member for caldav",
+    )
+    name: str | None = strawberry.UNSET
+    member_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whose account a member connection is (admins only; left out: your own)",
+    )
+    credentials: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Name to value. "
+        + CREDENTIALS_HELP.replace("oauth/start", "startCalendarOAuth"),
+    )
+    base_url: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The provider's API root when not its default (a sovereign cloud, a proxy)",
+    )
+    invitations: str | None = strawberry.field(
+        graphql_type=enums.Invitations | None,
+        default=strawberry.UNSET,
+        description="hireloop (the default) or provider",
+    )
+    video: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateCalendarConnectionInput:
+    id: strawberry.ID
+    expected_version: int | None = strawberry.field(
+        default=None, description="Like If-Match in REST"
+    )
+    name: str | None = strawberry.UNSET
+    credentials: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description="All of them, replacing the stored ones"
+    )
+    invitations: str | None = strawberry.field(
+        default=strawberry.UNSET, graphql_type=enums.Invitations | None
+    )
+    video: bool | None = strawberry.UNSET
+    status: str | None = strawberry.field(
+        graphql_type=enums.ConnectionStatus | None,
+        default=strawberry.UNSET,
+        description="active or paused; a connection that needs reauthorization takes new "
+        "credentials to be active again",
+    )
+
+
+@strawberry.input
+class UpdateMemberCalendarInput:
+    id: strawberry.ID
+    busy: bool | None = strawberry.UNSET
+    receives_interviews: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="true makes this the one calendar that receives the member's interviews",
+    )
+
+
+@strawberry.input
+class StartCalendarOAuthInput:
+    provider: str = strawberry.field(
+        graphql_type=enums.CalendarProvider, description="google or microsoft"
+    )
+    access: str | None = strawberry.field(
+        graphql_type=enums.Access | None,
+        default=strawberry.UNSET,
+        description="read_write (the default) or free_busy: what to ask the member for",
+    )
+    login_hint: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CalendarConnectionPayload:
+    calendar_connection: CalendarConnection
+
+
+@strawberry.type
+class CalendarConnectionDeletedPayload:
+    deleted_id: strawberry.ID = strawberry.field(description="The deleted connection's id")
+
+
+@strawberry.type
+class MemberCalendarPayload:
+    member_calendar: MemberCalendar
+
+
+@strawberry.type
+class OAuthStartedPayload:
+    oauth: OAuthStarted
+
+
+CalendarConnectionResult = Annotated[
+    CalendarConnectionPayload | MutationError, strawberry.union("CalendarConnectionResult")
+]
+
+
+CalendarConnectionDeletedResult = Annotated[
+    CalendarConnectionDeletedPayload | MutationError,
+    strawberry.union("CalendarConnectionDeletedResult"),
+]
+
+
+MemberCalendarResult = Annotated[
+    MemberCalendarPayload | MutationError, strawberry.union("MemberCalendarResult")
+]
+
+
+OAuthStartedResult = Annotated[
+    OAuthStartedPayload | MutationError, strawberry.union("OAuthStartedResult")
+]
+
+
+@strawberry.type
+class CalendarQuery:
+    @strawberry.field(
+        description="Calendar connections with their health, newest first (members see their "
+        "own and the organization's)"
+    )
+    async def calendar_connections(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> CalendarConnectionConnection:
+        ctx = info.context
+        page = await calendar_connections.list_connections(
+            ctx.session, ctx.actor, page_request(first, after, ctx.max_first)
+        )
+        return CalendarConnectionConnection(
+            edges=[
+                CalendarConnectionEdge(cursor=cursor_of(c), node=CalendarConnection.from_public(c))
+                for c in page.items
+            ],
+            page_info=page_info_of(page, after),
+        )
+
+    @strawberry.field(description="One calendar connection with its health")
+    async def calendar_connection(self, info: Info, id: strawberry.ID) -> CalendarConnection | None:
+        ctx = info.context
+        try:
+            found = await calendar_connections.get_connection(
+                ctx.session, ctx.actor, parse_id(id, "CalendarConnection", "id")
+            )
+        except NotFound:
+            return None
+        return CalendarConnection.from_public(found)
+
+
+def _connection(connection: CalendarConnectionPublic) -> CalendarConnectionPayload:
+    return CalendarConnectionPayload(calendar_connection=CalendarConnection.from_public(connection))
+
+
+@strawberry.type
+class CalendarMutation:
+    @strawberry.mutation(
+        description="Connect a calendar account: organization-wide (admins) or a member's own "
+        "CalDAV; the credentials are tried with a real read first and never shown again"
+    )
+    async def create_calendar_connection(
+        self, info: Info, input: CreateCalendarConnectionInput
+    ) -> CalendarConnectionResult:
+        http = info.context.http
+        # The service reads the provider before its first statement, so no transaction is open
+        # during that call (the session begins lazily).
+        return await mutate(
+            info,
+            given(input),
+            ids={"member_id": "Member"},
+            schema=CalendarConnectionCreate,
+            call=lambda s, actor, p: calendar_connections.create_connection(s, actor, p.body, http),
+            shape=_connection,
+        )
+
+    @strawberry.mutation(
+        description="Rename, replace credentials, pause or resume, choose who invites and video"
+    )
+    async def update_calendar_connection(
+        self, info: Info, input: UpdateCalendarConnectionInput
+    ) -> CalendarConnectionResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"id": "CalendarConnection"},
+            schema=CalendarConnectionUpdate,
+            call=lambda s, actor, p: calendar_connections.update_connection(
+                s, actor, p.id(), p.body, p.version
+            ),
+            shape=_connection,
+        )
+
+    @strawberry.mutation(
+        description="Disconnect: its calendars and mirrored busy time go; interviews stay"
+    )
+    async def delete_calendar_connection(
+        self, info: Info, id: strawberry.ID
+    ) -> CalendarConnectionDeletedResult:
+        async def delete(s: AsyncSession, actor: Actor, p: Parsed[NoBody]) -> uuid.UUID:
+            await calendar_connections.delete_connection(s, actor, p.id())
+            return p.id()
+
+        return await mutate(
+            info,
+            {"id": id},
+            ids={"id": "CalendarConnection"},
+            call=delete,
+            shape=lambda deleted: CalendarConnectionDeletedPayload(
+                deleted_id=strawberry.ID(to_global_id("CalendarConnection", deleted))
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Choose whether a calendar counts as busy and whether it receives interviews"
+    )
+    async def update_member_calendar(
+        self, info: Info, input: UpdateMemberCalendarInput
+    ) -> MemberCalendarResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"id": "MemberCalendar"},
+            schema=MemberCalendarUpdate,
+            call=lambda s, actor, p: calendar_connections.update_member_calendar(
+                s, actor, p.id(), p.body
+            ),
+            shape=lambda c: MemberCalendarPayload(member_calendar=MemberCalendar.from_public(c)),
+        )
+
+    @strawberry.mutation(
+        name="startCalendarOAuth",
+        description="Start connecting your own Google or Microsoft calendar: answers the "
+        "provider's consent URL (OAuth 2.0 with PKCE; the state is bound to you and used once)",
+    )
+    async def start_calendar_oauth(
+        self, info: Info, input: StartCalendarOAuthInput
+    ) -> OAuthStartedResult:
+        return await mutate(
+            info,
+            given(input),
+            schema=OAuthStart,
+            call=lambda s, actor, p: calendar_oauth.start(s, actor, p.body),
+            shape=lambda started: OAuthStartedPayload(oauth=OAuthStarted.from_pydantic(started)),
+        )

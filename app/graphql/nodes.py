@@ -1,0 +1,120 @@
+"""`node(id:)`: any object by its global id."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import strawberry
+
+from app.domain.calendars import connections as calendar_connections
+from app.domain.calibration import slates
+from app.domain.feedback import decisions
+from app.domain.interviews import service as interviews
+from app.domain.organizations import service as organizations
+from app.domain.roles import intake
+from app.domain.webhooks import service as webhooks
+from app.errors import NotFound, PermissionDenied
+from app.graphql.context import Context
+from app.graphql.feedback import RejectionReason
+from app.graphql.follow_ups import resolve_node as _follow_up
+from app.graphql.ids import from_global_id
+from app.graphql.types.calendars import (
+    CalendarConnection,
+)
+from app.graphql.types.calibration import Slate
+from app.graphql.types.intake import IntakeRevision
+from app.graphql.types.interviews import Interview
+from app.graphql.types.member import Member, Organization
+from app.graphql.types.node import Node
+from app.graphql.types.pipeline import Application, Candidate
+from app.graphql.types.role import Role
+from app.graphql.webhooks import WebhookEndpoint
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global id; null when it is not yours to see")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        type_name, raw_id = from_global_id(id)
+        resolve = NODES.get(type_name)
+        if resolve is None:
+            return None
+        try:
+            return await resolve(info.context, raw_id)
+        except (NotFound, PermissionDenied):
+            return None
+
+
+async def _role(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    role = await ctx.loaders.role.load(raw_id)
+    return Role.from_public(role) if role else None
+
+
+async def _member(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    member = await ctx.loaders.member.load(raw_id)
+    return Member.from_public(member) if member else None
+
+
+async def _candidate(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    candidate = await ctx.loaders.candidate.load(raw_id)
+    return Candidate.from_public(candidate) if candidate else None
+
+
+async def _application(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    application = await ctx.loaders.application.load(raw_id)
+    return Application.from_public(application) if application else None
+
+
+async def _slate(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return Slate.from_public(await slates.get_slate(ctx.session, ctx.actor, raw_id))
+
+
+async def _interview(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return Interview.from_public(await interviews.get_interview(ctx.session, ctx.actor, raw_id))
+
+
+async def _intake_revision(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return IntakeRevision.from_public(
+        await intake.get_revision_by_id(ctx.session, ctx.actor, raw_id)
+    )
+
+
+async def _calendar_connection(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return CalendarConnection.from_public(
+        await calendar_connections.get_connection(ctx.session, ctx.actor, raw_id)
+    )
+
+
+async def _organization(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    if raw_id != ctx.actor.organization_id:
+        return None
+    return Organization.from_public(await organizations.get_organization(ctx.session, ctx.actor))
+
+
+async def _webhook_endpoint(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return WebhookEndpoint.from_public(await webhooks.get_endpoint(ctx.session, ctx.actor, raw_id))
+
+
+async def _rejection_reason(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    reasons = await decisions.list_reasons(ctx.session, ctx.actor, True)
+    return next((RejectionReason.from_public(r) for r in reasons if r.id == raw_id), None)
+
+
+# Each Node type by the name its global id carries: one service read, scoped by the caller.
+NODES: dict[str, Callable[[Context, uuid.UUID], Awaitable[Node | None]]] = {
+    "Role": _role,
+    "Member": _member,
+    "Candidate": _candidate,
+    "Application": _application,
+    "Slate": _slate,
+    "Interview": _interview,
+    "IntakeRevision": _intake_revision,
+    "CalendarConnection": _calendar_connection,
+    "Organization": _organization,
+    "WebhookEndpoint": _webhook_endpoint,
+    "RejectionReason": _rejection_reason,
+    "FollowUp": _follow_up,
+}

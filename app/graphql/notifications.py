@@ -1,0 +1,79 @@
+"""Every message sent to a person (email or Slack) and its status (REST: app/api/v1/notifications.py)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import strawberry
+
+from app.domain.notifications import service
+from app.domain.notifications.schemas import NotificationFilters, NotificationPublic
+from app.graphql import enums
+from app.graphql.context import Context
+from app.graphql.derive import derived, values
+from app.graphql.errors import validate
+from app.graphql.ids import parse_id, to_global_id
+from app.graphql.pagination import AFTER_HELP, FIRST_HELP, page_request
+from app.graphql.types.connection import Connection, connection_of
+
+Info = strawberry.Info[Context, None]
+
+
+def _gid(type_name: str, raw: uuid.UUID | None) -> strawberry.ID | None:
+    return strawberry.ID(to_global_id(type_name, raw)) if raw else None
+
+
+@strawberry.type(description="A message to a person by email or Slack, and how sending it went")
+@derived(NotificationPublic, skip={})
+class Notification:
+    id: strawberry.ID
+    database_id: uuid.UUID
+    member_id: strawberry.ID | None = strawberry.field(description="The member it was for")
+    candidate_id: strawberry.ID | None = strawberry.field(description="The candidate it was for")
+    outcome_message_id: uuid.UUID | None = strawberry.field(
+        description="The outcome message it delivered (see outcomeMessages)"
+    )
+
+    @classmethod
+    def from_public(cls, n: NotificationPublic) -> Notification:
+        return cls(
+            id=strawberry.ID(to_global_id("Notification", n.id)),
+            database_id=n.id,
+            member_id=_gid("Member", n.member_id),
+            candidate_id=_gid("Candidate", n.candidate_id),
+            outcome_message_id=n.outcome_message_id,
+            **values(cls, n),
+        )
+
+
+@strawberry.type
+class NotificationQuery:
+    @strawberry.field(
+        description="Notifications, newest first (admins and recruiters: all; others: those "
+        "addressed to them)"
+    )
+    async def notifications(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        status: Annotated[
+            str | None, strawberry.argument(graphql_type=enums.NotificationStatus | None)
+        ] = None,
+        kind: str | None = None,
+        member_id: strawberry.ID | None = None,
+    ) -> Connection[Notification]:
+        ctx = info.context
+        filters = validate(
+            NotificationFilters,
+            {
+                "status": getattr(status, "value", status),
+                "kind": kind,
+                "member_id": parse_id(member_id, "Member", "memberId") if member_id else None,
+            },
+        )
+        page = await service.list_notifications(
+            ctx.session, ctx.actor, filters, page_request(first, after, ctx.max_first)
+        )
+        return connection_of(page, after, Notification.from_public)

@@ -1,0 +1,246 @@
+"""Candidates and applications (REST: app/api/v1/candidates.py, applications.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.domain.applications import service as applications
+from app.domain.applications.schemas import (
+    ApplicationCreate,
+    ApplicationPublic,
+    ApplicationUpdate,
+    TransitionCreate,
+)
+from app.domain.candidates import service as candidates
+from app.domain.candidates.schemas import (
+    CandidateCreate,
+    CandidateFilters,
+    CandidatePublic,
+    CandidateUpdate,
+)
+from app.graphql import enums
+from app.graphql.context import Context
+from app.graphql.errors import MutationError, validate
+from app.graphql.ids import parse_id
+from app.graphql.mutate import given, mutate
+from app.graphql.pagination import cursor_of, page_info_of, page_request
+from app.graphql.types.pipeline import Application, Candidate, CandidateConnection, CandidateEdge
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input
+class CandidateLinksInput:
+    github: str | None = None
+    portfolio: str | None = None
+    linkedin: str | None = None
+    other: list[str] | None = None
+
+
+@strawberry.input
+class CreateCandidateInput:
+    name: str
+    email: str
+    source: str = strawberry.field(graphql_type=enums.Source)
+    consent_given: bool
+    phone: str | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    links: CandidateLinksInput | None = strawberry.UNSET
+    current_title: str | None = strawberry.UNSET
+    current_company: str | None = strawberry.UNSET
+    years_experience: int | None = strawberry.UNSET
+    skills: list[str] | None = strawberry.UNSET
+    source_detail: str | None = strawberry.UNSET
+    consent_note: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateCandidateInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    links: CandidateLinksInput | None = strawberry.UNSET
+    current_title: str | None = strawberry.UNSET
+    current_company: str | None = strawberry.UNSET
+    years_experience: int | None = strawberry.UNSET
+    skills: list[str] | None = strawberry.UNSET
+    source: str | None = strawberry.field(
+        default=strawberry.UNSET, graphql_type=enums.Source | None
+    )
+    source_detail: str | None = strawberry.UNSET
+    consent_given: bool | None = strawberry.UNSET
+    consent_note: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateApplicationInput:
+    candidate_id: strawberry.ID
+    role_id: strawberry.ID
+    stage: str | None = strawberry.field(default=strawberry.UNSET, graphql_type=enums.Stage | None)
+    screening_notes: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateApplicationInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    screening_notes: str | None = strawberry.UNSET
+    recruiter_assessment: str | None = strawberry.UNSET
+    recruiter_rating: int | None = strawberry.UNSET
+
+
+@strawberry.input
+class TransitionApplicationInput:
+    id: strawberry.ID
+    action: str = strawberry.field(default="move", graphql_type=enums.TransitionAction)
+    to_stage: str | None = strawberry.field(
+        default=strawberry.UNSET, graphql_type=enums.Stage | None
+    )
+    reason: str
+
+
+@strawberry.type
+class CandidatePayload:
+    candidate: Candidate
+
+
+@strawberry.type
+class ApplicationPayload:
+    application: Application
+
+
+CandidateResult = Annotated[CandidatePayload | MutationError, strawberry.union("CandidateResult")]
+
+
+ApplicationResult = Annotated[
+    ApplicationPayload | MutationError, strawberry.union("ApplicationResult")
+]
+
+
+@strawberry.type
+class PipelineQuery:
+    @strawberry.field
+    async def candidate(self, info: Info, id: strawberry.ID) -> Candidate | None:
+        candidate = await info.context.loaders.candidate.load(parse_id(id, "Candidate", "id"))
+        return Candidate.from_public(candidate) if candidate else None
+
+    @strawberry.field(description="Candidates, newest first, with the same search as REST")
+    async def candidates(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        q: str | None = None,
+        email: str | None = None,
+        skill: str | None = None,
+        source: Annotated[str | None, strawberry.argument(graphql_type=enums.Source | None)] = None,
+        role_id: strawberry.ID | None = None,
+    ) -> CandidateConnection:
+        ctx = info.context
+        filters = validate(
+            CandidateFilters,
+            {
+                "q": q,
+                "email": email,
+                "skill": skill,
+                "source": source,
+                "role_id": parse_id(role_id, "Role", "role_id") if role_id else None,
+            },
+        )
+        page = await candidates.list_candidates(
+            ctx.session, ctx.actor, filters, page_request(first, after, ctx.max_first)
+        )
+        return CandidateConnection(
+            edges=[
+                CandidateEdge(cursor=cursor_of(c), node=Candidate.from_public(c))
+                for c in page.items
+            ],
+            page_info=page_info_of(page, after),
+        )
+
+    @strawberry.field
+    async def application(self, info: Info, id: strawberry.ID) -> Application | None:
+        application = await info.context.loaders.application.load(parse_id(id, "Application", "id"))
+        return Application.from_public(application) if application else None
+
+
+def _candidate(candidate: CandidatePublic) -> CandidatePayload:
+    return CandidatePayload(candidate=Candidate.from_public(candidate))
+
+
+def _application(application: ApplicationPublic) -> ApplicationPayload:
+    return ApplicationPayload(application=Application.from_public(application))
+
+
+@strawberry.type
+class PipelineMutation:
+    @strawberry.mutation
+    async def create_candidate(self, info: Info, input: CreateCandidateInput) -> CandidateResult:
+        return await mutate(
+            info,
+            given(input),
+            schema=CandidateCreate,
+            call=lambda s, actor, p: candidates.create_candidate(s, actor, p.body),
+            shape=_candidate,
+        )
+
+    @strawberry.mutation
+    async def update_candidate(self, info: Info, input: UpdateCandidateInput) -> CandidateResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"id": "Candidate"},
+            schema=CandidateUpdate,
+            call=lambda s, actor, p: candidates.update_candidate(
+                s, actor, p.id(), p.body, p.version
+            ),
+            shape=_candidate,
+        )
+
+    @strawberry.mutation
+    async def create_application(
+        self, info: Info, input: CreateApplicationInput
+    ) -> ApplicationResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"candidate_id": "Candidate", "role_id": "Role"},
+            schema=ApplicationCreate,
+            call=lambda s, actor, p: applications.create_application(s, actor, p.body),
+            shape=_application,
+        )
+
+    @strawberry.mutation
+    async def update_application(
+        self, info: Info, input: UpdateApplicationInput
+    ) -> ApplicationResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"id": "Application"},
+            schema=ApplicationUpdate,
+            call=lambda s, actor, p: applications.update_application(
+                s, actor, p.id(), p.body, p.version
+            ),
+            shape=_application,
+        )
+
+    @strawberry.mutation(description="Move an application; an illegal move answers code conflict")
+    async def transition_application(
+        self, info: Info, input: TransitionApplicationInput
+    ) -> ApplicationResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"id": "Application"},
+            schema=TransitionCreate,
+            call=lambda s, actor, p: applications.transition(s, actor, p.id(), p.body),
+            shape=_application,
+        )
