@@ -428,7 +428,7 @@ async def test_fit_check_explains_musts_experience_flags_and_resemblance(
     ]
     bob = fit["resembles"][0]
     assert bob["application_id"] == sc.apps["Bob Short"]
-    assert [s.lower() for s in bob["shared_skills"]] == ["python", "sql"]
+    assert bob["shared_skills"] == ["python", "sql"]
     assert bob["rejected_for"] == ["missing Kafka", "short tenure", "skills", "experience"]
     assert "Bob Short" in bob["explanation"]
     assert "missing Kafka" in bob["explanation"]

@@ -11,11 +11,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
+from app.core.actor import Actor
+from app.domain.applications import repository as applications_repo
 from app.domain.calibration import repository
-from app.domain.calibration.schemas import FitCheck, RedFlagFit, Resemblance, SkillFit
+from app.domain.calibration.schemas import (
+    FitCheck,
+    FollowUpSummary,
+    RedFlagFit,
+    Resemblance,
+    SkillFit,
+)
 from app.domain.candidates.models import Candidate
 from app.domain.candidates.service import visible_candidate
+from app.domain.follow_ups import repository as follow_ups_repo
 from app.domain.roles import repository as roles_repo
 from app.domain.roles.access import managed_scope
 from app.domain.roles.schemas import IntakeContent
@@ -46,7 +54,26 @@ async def fit_check(
     )
     tags = await repository.insight_rows(session, actor.organization_id, role_id)
     learned = [(value, n) for kind, value, n in tags["tags"] if kind == "red_flag"]
-    return assess(role_id, candidate, intake, revision.number if revision else None, rows, learned)
+    fit = assess(role_id, candidate, intake, revision.number if revision else None, rows, learned)
+    application = await applications_repo.find(
+        session, actor.organization_id, candidate.id, role_id
+    )
+    if application is not None:
+        fit.follow_ups = [
+            FollowUpSummary(
+                follow_up_id=f.id,
+                question=f.question,
+                state=f.state,
+                answer=f.answer_text,
+                link=f.answer_link,
+                document_id=f.answer_document_id,
+                answered_at=f.answered_at,
+            )
+            for f in await follow_ups_repo.for_applications(
+                session, actor.organization_id, [application.id]
+            )
+        ]
+    return fit
 
 
 def assess(
@@ -101,7 +128,8 @@ def assess(
             application_id=r.application_id,
             candidate_name=r.name,
             similarity=float(r.similarity),
-            shared_skills=sorted(skills.get(s, s) for s in r.shared),
+            # Lower case, as documented: the rejected candidate may spell a skill differently.
+            shared_skills=sorted(s.casefold() for s in r.shared),
             rejected_for=[*_why(r), *r.categories],
             explanation=(
                 f"Shares {len(r.shared)} skill(s) with {r.name} ({', '.join(sorted(r.shared)) or 'none'}), "

@@ -1,6 +1,6 @@
 """What the hiring manager's decisions teach about a role, recomputed from them on every read.
 
-The counting happens in PostgreSQL (five aggregate statements whatever the number of
+The counting happens in PostgreSQL (six aggregate statements whatever the number of
 decisions); Python only turns the few aggregated rows into words and suggestions.
 """
 
@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
+from app.core.actor import Actor
 from app.domain.calibration import repository
 from app.domain.calibration.schemas import (
     Count,
+    FollowUpInsights,
+    FollowUpSummary,
     RoleInsights,
     SlateApproval,
     Suggestion,
@@ -94,12 +96,41 @@ def build_insights(
         red_flags=tags["red_flag"][:10],
         median_review_hours=round(float(median), 2) if median is not None else None,
         waitlist=[
-            WaitlistedItem(application_id=a, slate_id=s, question=q) for a, s, q in rows["waitlist"]
+            WaitlistedItem(
+                application_id=a,
+                slate_id=s,
+                question=q,
+                follow_up=FollowUpSummary(
+                    follow_up_id=f[0],
+                    question=f[1],
+                    state=f[2],
+                    answer=f[3],
+                    link=f[4],
+                    document_id=f[5],
+                    answered_at=f[6],
+                )
+                if f[0] is not None
+                else None,
+            )
+            for a, s, q, *f in rows["waitlist"]
         ],
+        follow_ups=_follow_ups(rows["follow_ups"]),
         suggestions=[],
     )
     insights.suggestions = suggest(insights, intake)
     return insights
+
+
+def _follow_ups(row: tuple[Any, ...]) -> FollowUpInsights:
+    sent, answered, median, settled, approved, rejected = row
+    return FollowUpInsights(
+        sent=sent,
+        answered=answered,
+        settled_by_answer=settled,
+        settled_approved=approved,
+        settled_rejected=rejected,
+        median_hours_to_answer=round(float(median), 2) if median is not None else None,
+    )
 
 
 def _top_reasons(tags: dict[str, list[Count]]) -> list[Count]:

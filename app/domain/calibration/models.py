@@ -72,6 +72,10 @@ class SlateDecision(SQLModel, table=True):
     waitlist_question: str | None = Field(default=None, max_length=2000)
     answer: str | None = Field(default=None, max_length=4000)
     decided_by_id: uuid.UUID | None = fk("members.id", ondelete="SET NULL", index=False)
+    # The answered follow-up this decision was taken on (a waitlist settled by the answer).
+    settled_by_follow_up_id: uuid.UUID | None = fk(
+        "follow_ups.id", ondelete="SET NULL", index=False
+    )
     is_current: bool = True
     revision: int = 1
     created_at: datetime = created_field()

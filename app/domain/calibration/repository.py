@@ -201,17 +201,57 @@ _MEDIAN_REVIEW = text(
     """
 )
 
+# Each waitlisted application with its latest follow-up, if one was sent.
 _WAITLIST = text(
     """
-    SELECT role_id, application_id, slate_id, waitlist_question FROM (
+    SELECT w.role_id, w.application_id, w.slate_id, w.waitlist_question,
+           f.id, f.question, f.state, f.answer_text, f.answer_link, f.answer_document_id,
+           f.answered_at
+    FROM (
         SELECT d.role_id, d.application_id, d.slate_id, d.waitlist_question, d.created_at, d.id,
                row_number() OVER (PARTITION BY d.role_id ORDER BY d.created_at, d.id) AS n
         FROM slate_decisions d
         WHERE d.organization_id = :org AND d.role_id = ANY(:roles) AND d.is_current
           AND d.decision = 'waitlist'
     ) w
-    WHERE n <= 100
-    ORDER BY created_at, id
+    LEFT JOIN LATERAL (
+        SELECT f.id, f.question, f.state, f.answer_text, f.answer_link, f.answer_document_id,
+               f.answered_at
+        FROM follow_ups f
+        WHERE f.organization_id = :org AND f.application_id = w.application_id
+        ORDER BY f.created_at DESC, f.id DESC LIMIT 1
+    ) f ON true
+    WHERE w.n <= 100
+    ORDER BY w.created_at, w.id
+    """
+)
+
+# Follow-ups of the role: how many were answered and how fast, and the current decisions
+# taken on an answer (a waitlist settled by it), by outcome.
+_FOLLOW_UPS = text(
+    """
+    SELECT r.role_id,
+           coalesce(f.sent, 0), coalesce(f.answered, 0), f.median_hours,
+           coalesce(s.settled, 0), coalesce(s.approved, 0), coalesce(s.rejected, 0)
+    FROM unnest(CAST(:roles AS uuid[])) AS r(role_id)
+    LEFT JOIN (
+        SELECT role_id, count(*) AS sent, count(answered_at) AS answered,
+               percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM answered_at - sent_at)
+               ) FILTER (WHERE answered_at IS NOT NULL) / 3600.0 AS median_hours
+        FROM follow_ups
+        WHERE organization_id = :org AND role_id = ANY(:roles)
+        GROUP BY role_id
+    ) f ON f.role_id = r.role_id
+    LEFT JOIN (
+        SELECT role_id, count(*) AS settled,
+               count(*) FILTER (WHERE decision = 'approve') AS approved,
+               count(*) FILTER (WHERE decision = 'reject') AS rejected
+        FROM slate_decisions
+        WHERE organization_id = :org AND role_id = ANY(:roles) AND is_current
+          AND settled_by_follow_up_id IS NOT NULL
+        GROUP BY role_id
+    ) s ON s.role_id = r.role_id
     """
 )
 
@@ -233,10 +273,17 @@ async def insight_rows(
 async def insight_rows_for_roles(
     session: AsyncSession, organization_id: uuid.UUID, role_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """The aggregated rows insights are built from, for each role: five statements in all."""
+    """The aggregated rows insights are built from, for each role: six statements in all."""
     params = {"org": organization_id, "roles": list(role_ids)}
     found: dict[uuid.UUID, dict[str, Any]] = {
-        r: {"by_slate": [], "totals": _Totals(), "tags": [], "median_hours": None, "waitlist": []}
+        r: {
+            "by_slate": [],
+            "totals": _Totals(),
+            "tags": [],
+            "median_hours": None,
+            "waitlist": [],
+            "follow_ups": (0, 0, None, 0, 0, 0),
+        }
         for r in role_ids
     }
     for row in (await session.execute(_APPROVAL_BY_SLATE, params)).all():
@@ -247,10 +294,10 @@ async def insight_rows_for_roles(
         found[role_id]["tags"].append((kind, value, n))
     for role_id, hours in (await session.execute(_MEDIAN_REVIEW, params)).all():
         found[role_id]["median_hours"] = hours
-    for role_id, application_id, slate_id, question in (
-        await session.execute(_WAITLIST, params)
-    ).all():
-        found[role_id]["waitlist"].append((application_id, slate_id, question))
+    for role_id, *waitlisted in (await session.execute(_WAITLIST, params)).all():
+        found[role_id]["waitlist"].append(tuple(waitlisted))
+    for role_id, *counts in (await session.execute(_FOLLOW_UPS, params)).all():
+        found[role_id]["follow_ups"] = tuple(counts)
     return found
 
 
@@ -304,3 +351,21 @@ async def resembling_rejections(
         "limit": limit,
     }
     return (await session.execute(_RESEMBLANCE, params)).all()
+
+
+async def current_waitlist_decision(
+    session: AsyncSession, organization_id: uuid.UUID, application_id: uuid.UUID
+) -> SlateDecision | None:
+    """The application's newest current waitlist decision: what a follow-up starts from."""
+    stmt = (
+        select(SlateDecision)
+        .where(
+            col(SlateDecision.organization_id) == organization_id,
+            col(SlateDecision.application_id) == application_id,
+            col(SlateDecision.is_current),
+            col(SlateDecision.decision) == "waitlist",
+        )
+        .order_by(col(SlateDecision.created_at).desc(), col(SlateDecision.id).desc())
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()

@@ -87,6 +87,18 @@ class DecisionCreate(StrictModel):
         return self
 
 
+class FollowUpSummary(PublicModel):
+    """The latest follow-up sent to the candidate, and their answer (plain text) once given."""
+
+    follow_up_id: uuid.UUID
+    question: str
+    state: str
+    answer: str | None
+    link: str | None
+    document_id: uuid.UUID | None
+    answered_at: datetime | None
+
+
 class DecisionPublic(PublicModel):
     id: uuid.UUID
     decision: Decision
@@ -97,6 +109,9 @@ class DecisionPublic(PublicModel):
     waitlist_question: str | None
     answer: str | None
     decided_by_id: uuid.UUID | None
+    settled_by_follow_up_id: uuid.UUID | None = Field(
+        default=None, description="The follow-up whose answer this decision was taken on"
+    )
     revision: int
     is_current: bool
     created_at: datetime
@@ -108,6 +123,9 @@ class SlateItemPublic(PublicModel):
     position: int
     question: str | None
     decision: DecisionPublic | None
+    follow_up: FollowUpSummary | None = Field(
+        default=None, description="The latest follow-up to the candidate, with their answer"
+    )
 
 
 class SlatePublic(PublicModel):
@@ -158,6 +176,18 @@ class WaitlistedItem(PublicModel):
     application_id: uuid.UUID
     slate_id: uuid.UUID
     question: str
+    follow_up: FollowUpSummary | None = None
+
+
+class FollowUpInsights(PublicModel):
+    sent: int
+    answered: int
+    settled_by_answer: int = Field(
+        description="Current decisions the hiring manager took on a follow-up's answer"
+    )
+    settled_approved: int
+    settled_rejected: int
+    median_hours_to_answer: float | None
 
 
 class Suggestion(PublicModel):
@@ -179,6 +209,7 @@ class RoleInsights(PublicModel):
     red_flags: list[Count]
     median_review_hours: float | None
     waitlist: list[WaitlistedItem]
+    follow_ups: FollowUpInsights | None = None
     suggestions: list[Suggestion]
 
 
@@ -213,3 +244,7 @@ class FitCheck(PublicModel):
     red_flags: list[RedFlagFit]
     resembles: list[Resemblance]
     summary: str
+    follow_ups: list[FollowUpSummary] = Field(
+        default_factory=list,
+        description="Follow-up questions sent to the candidate for this role, with their answers",
+    )

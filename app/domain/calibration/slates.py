@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.db import settings_of
 from app.domain.applications import repository as applications_repo
 from app.domain.applications.models import Application
@@ -24,6 +24,7 @@ from app.domain.calibration.models import Slate, SlateDecision, SlateItem
 from app.domain.calibration.schemas import (
     DecisionCreate,
     DecisionPublic,
+    FollowUpSummary,
     SlateCreate,
     SlateItemCreate,
     SlateItemPublic,
@@ -33,6 +34,7 @@ from app.domain.calibration.schemas import (
     SlateUpdate,
 )
 from app.domain.events import service as events
+from app.domain.follow_ups import repository as follow_ups_repo
 from app.domain.organizations import repository as members_repo
 from app.domain.pagination import Page, PageRequest, to_page
 from app.domain.roles import repository as roles_repo
@@ -283,6 +285,25 @@ def _follow_decision(
         apply_transition(session, actor, application, "reject", None, reason)
 
 
+async def _settling_answer(
+    session: AsyncSession,
+    actor: Actor,
+    application_id: uuid.UUID,
+    decision: str,
+    previous: SlateDecision | None,
+) -> uuid.UUID | None:
+    """The follow-up an approve or reject was taken on: the candidate's latest answer, given
+    after the decision it replaces (the waitlist it settles)."""
+    if decision == "waitlist":
+        return None
+    answered = await follow_ups_repo.latest_answered(session, actor.organization_id, application_id)
+    if answered is None or answered.answered_at is None:
+        return None
+    if previous is not None and answered.answered_at < previous.created_at:
+        return None
+    return answered.id
+
+
 async def decide(
     session: AsyncSession,
     actor: Actor,
@@ -312,6 +333,7 @@ async def decide(
         session, actor.organization_id, item.application_id, for_update=True
     )
     assert application is not None
+    settled_by = await _settling_answer(session, actor, application.id, data.decision, previous)
     if previous is not None:
         await repository.retire_decision(session, previous.id)
     decision = SlateDecision(
@@ -328,6 +350,7 @@ async def decide(
         waitlist_question=data.waitlist_question,
         answer=data.answer,
         decided_by_id=actor.member_id,
+        settled_by_follow_up_id=settled_by,
         revision=(previous.revision + 1) if previous else 1,
     )
     session.add(decision)
@@ -344,6 +367,7 @@ async def decide(
             "slate_id": str(slate.id),
             "decision": data.decision,
             "revision": decision.revision,
+            "settled_by_follow_up_id": str(settled_by) if settled_by else None,
         },
     )
     await session.flush()
@@ -417,6 +441,20 @@ async def items_for_slates(
             session, actor.organization_id, [i.id for i in items]
         )
     }
+    # The answer the hiring manager decides from: each candidate's latest follow-up.
+    latest: dict[uuid.UUID, FollowUpSummary] = {}
+    for f in await follow_ups_repo.for_applications(
+        session, actor.organization_id, [i.application_id for i in items]
+    ):
+        latest[f.application_id] = FollowUpSummary(
+            follow_up_id=f.id,
+            question=f.question,
+            state=f.state,
+            answer=f.answer_text,
+            link=f.answer_link,
+            document_id=f.answer_document_id,
+            answered_at=f.answered_at,
+        )
     result: dict[uuid.UUID, list[SlateItemPublic]] = {s: [] for s in slate_ids}
     for item in items:
         result.setdefault(item.slate_id, []).append(
@@ -426,6 +464,7 @@ async def items_for_slates(
                 position=item.position,
                 question=item.question,
                 decision=decisions.get(item.id),
+                follow_up=latest.get(item.application_id),
             )
         )
     return result

@@ -22,6 +22,7 @@ from app.domain.events import service as events
 from app.domain.notifications import messages, repository
 from app.domain.notifications.repository import Draft, Recipient
 from app.domain.notifications.schemas import (
+    DigestAnswer,
     DigestInterview,
     DigestOverdue,
     DigestProposal,
@@ -106,6 +107,7 @@ class Digest:
             keys += [f"overdue:{o.interview_id}:{o.interviewer_id}" for o in role.feedback_overdue]
             keys += [f"question:{q.slate_item_id}" for q in role.questions]
             keys += [f"proposal:{p.revision_id}" for p in role.proposals]
+            keys += [f"answer:{a.follow_up_id}" for a in role.answers]
         return sorted(keys)
 
     def text(self) -> str:
@@ -159,6 +161,19 @@ async def build(session: AsyncSession, member: Recipient, now: datetime) -> Dige
                 proposals=[
                     DigestProposal(revision_id=r[1], number=r[2], change_note=r[3])
                     for r in by_role["proposals"][role_id]
+                ],
+                answers=[
+                    DigestAnswer(
+                        follow_up_id=r[1],
+                        candidate_name=r[2],
+                        question=r[3],
+                        answer=r[4],
+                        link=r[5],
+                        has_document=r[6],
+                        answered_at=r[7],
+                        application_id=r[8],
+                    )
+                    for r in by_role["answers"][role_id]
                 ],
                 pipeline={s: counts[s] for s in STAGE_ORDER if s in counts},
             )
@@ -223,9 +238,20 @@ def _slack_role(role: DigestRole) -> str:
         lines.append(f"• Question on {q.candidate_name}: {q.question}")
     for p in role.proposals:
         lines.append(f"• Intake revision {p.number} awaits your sign-off: {p.change_note}")
+    for a in role.answers:
+        # The answer is the candidate's text: escaped for mrkdwn, so it cannot ping or link.
+        lines.append(
+            f"• {slack_escape(a.candidate_name)} answered “{slack_escape(a.question)}”: "
+            f"{slack_escape(a.answer[:500])}"
+        )
     pipeline = ", ".join(f"{s} {n}" for s, n in role.pipeline.items()) or "empty"
     lines.append(f"Pipeline: {pipeline}")
     return "\n".join(lines)
+
+
+def slack_escape(text: str) -> str:
+    """Slack's three control characters, so text shows as typed (no <!channel>, no links)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def before_start(member: Recipient, due_at: datetime) -> bool:

@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import utcnow
-from app.db import settings_of
+from app.domain.follow_ups import jobs as follow_up_jobs
 from app.domain.notifications import messages, repository
 from app.domain.notifications.digests import send_digests
 from app.domain.notifications.planner import slate_message
 from app.domain.notifications.repository import Draft
+from app.domain.organizations import repository as organizations_repo
 from app.templates import render
 
 
@@ -73,9 +74,15 @@ async def plan_slate_reminders(session: AsyncSession, now: datetime | None = Non
         session, [s.hiring_manager_id for s in slates if s.hiring_manager_id]
     )
     names = await repository.organization_names(session, [s.organization_id for s in slates])
-    public_url = settings_of(session).public_url
+    templates = await organizations_repo.link_templates_of(session, names)
     drafts = [
-        slate_message(slate, people[slate.hiring_manager_id], names, public_url, "reminder")
+        slate_message(
+            slate,
+            people[slate.hiring_manager_id],
+            names,
+            templates.get(slate.organization_id),
+            "reminder",
+        )
         for slate in slates
         if slate.hiring_manager_id in people and people[slate.hiring_manager_id].is_active
     ]
@@ -86,4 +93,6 @@ JOBS: tuple[NotificationJob, ...] = (
     NotificationJob("notifications.outcomes", timedelta(minutes=1), plan_outcomes),
     NotificationJob("notifications.slate_reminders", timedelta(minutes=5), plan_slate_reminders),
     NotificationJob("notifications.digests", timedelta(minutes=1), send_digests),
+    NotificationJob("follow_ups.reminders", timedelta(minutes=5), follow_up_jobs.send_reminders),
+    NotificationJob("follow_ups.expiry", timedelta(minutes=5), follow_up_jobs.expire),
 )

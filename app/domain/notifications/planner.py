@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import settings_of
 from app.domain.calendars import repository as calendars_repo
 from app.domain.events.repository import OutboxEvent
+from app.domain.follow_ups import messages as follow_up_messages
+from app.domain.follow_ups import repository as follow_ups_repo
+from app.domain.follow_ups.models import OPEN_STATES
 from app.domain.interviews import repository as interviews_repo
 from app.domain.interviews.invites import invitation_for
 from app.domain.interviews.models import Interview
@@ -24,6 +27,7 @@ from app.domain.interviews.prep import prep_for, render_prep
 from app.domain.interviews.service import publics
 from app.domain.notifications import messages, repository
 from app.domain.notifications.repository import Draft, InterviewFacts, Recipient
+from app.domain.organizations import repository as organizations_repo
 from app.templates import render
 
 INTERVIEW_EVENTS = (
@@ -54,11 +58,25 @@ async def plan(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
         drafts += await _feedback(session, feedback)
     if interviews:
         drafts += await _interviews(session, interviews)
+    follow_ups = [e for e in events if e.type == "follow_up.sent"]
+    if follow_ups:
+        drafts += await _follow_ups(session, follow_ups)
     await repository.add_notifications(session, drafts)
 
 
-async def _slates(session: AsyncSession, events: Sequence[OutboxEvent]) -> list[Draft]:
+async def _follow_ups(session: AsyncSession, events: Sequence[OutboxEvent]) -> list[Draft]:
+    """The candidate's question, with their single-use link; not once it was withdrawn."""
     settings = settings_of(session)
+    facts = await follow_ups_repo.email_facts(
+        session, [i for e in events if (i := _uuid(e.data.get("follow_up_id")))]
+    )
+    still_open = [f for f in facts if f.follow_up.state in OPEN_STATES]
+    return follow_up_messages.candidate_emails(
+        still_open, settings.public_url, settings.secret_key, reminder=False
+    )
+
+
+async def _slates(session: AsyncSession, events: Sequence[OutboxEvent]) -> list[Draft]:
     facts = await repository.slate_facts(
         session, [i for e in events if (i := _uuid(e.data.get("slate_id")))]
     )
@@ -69,6 +87,7 @@ async def _slates(session: AsyncSession, events: Sequence[OutboxEvent]) -> list[
         session, [m.delegate_id for m in managers.values() if m.delegate_id]
     )
     names = await repository.organization_names(session, [e.organization_id for e in events])
+    templates = await organizations_repo.link_templates_of(session, names)
     drafts = []
     for slate in facts.values():
         manager = managers.get(slate.hiring_manager_id) if slate.hiring_manager_id else None
@@ -78,7 +97,9 @@ async def _slates(session: AsyncSession, events: Sequence[OutboxEvent]) -> list[
         for person in (manager, delegate):
             if person is None or not person.is_active:
                 continue
-            drafts.append(slate_message(slate, person, names, settings.public_url, "review"))
+            drafts.append(
+                slate_message(slate, person, names, templates.get(slate.organization_id), "review")
+            )
     return drafts
 
 
@@ -86,11 +107,12 @@ def slate_message(
     slate: repository.SlateFacts,
     person: Recipient,
     names: dict[uuid.UUID, str],
-    public_url: str,
+    templates: dict[str, str] | None,
     which: str,
 ) -> Draft:
     due = messages.local(slate.due_at, person.time_zone) if slate.due_at else None
-    link = f"{public_url}/api/v1/slates/{slate.id}"
+    # The organization's own page for the slate, or none: the text then says where to find it.
+    link = messages.person_link(templates, "slate", slate_id=slate.id, role_id=slate.role_id)
     context = {
         "person_name": person.name,
         "sender": slate.sender_name,
@@ -120,12 +142,14 @@ def slate_message(
 
 
 async def _feedback(session: AsyncSession, events: Sequence[OutboxEvent]) -> list[Draft]:
-    settings = settings_of(session)
     facts = await repository.interview_facts(
         session, [i for e in events if (i := _uuid(e.data.get("interview_id")))]
     )
     people = await repository.recipients(
         session, [i for e in events if (i := _uuid(e.data.get("interviewer_id")))]
+    )
+    templates = await organizations_repo.link_templates_of(
+        session, [i.organization_id for i in facts.values()]
     )
     drafts = []
     for event in events:
@@ -135,7 +159,13 @@ async def _feedback(session: AsyncSession, events: Sequence[OutboxEvent]) -> lis
             continue
         due_at = interview.end_at + timedelta(hours=interview.feedback_due_hours)
         kind = event.type.replace(".", "_")
-        link = f"{settings.public_url}/api/v1/interviews/{interview.id}/scorecard"
+        link = messages.person_link(
+            templates.get(interview.organization_id),
+            "scorecard",
+            interview_id=interview.id,
+            application_id=interview.application_id,
+            role_id=interview.role_id,
+        )
         overdue = event.type == "feedback.overdue"
         subject = (
             f"{'Overdue' if overdue else 'Due soon'}: your scorecard for {interview.candidate_name}"
@@ -163,7 +193,6 @@ async def _feedback(session: AsyncSession, events: Sequence[OutboxEvent]) -> lis
 
 
 async def _interviews(session: AsyncSession, events: Sequence[OutboxEvent]) -> list[Draft]:
-    settings = settings_of(session)
     facts = await repository.interview_facts(
         session, [i for e in events if (i := _uuid(e.data.get("interview_id")))]
     )
@@ -178,6 +207,7 @@ async def _interviews(session: AsyncSession, events: Sequence[OutboxEvent]) -> l
     rows: dict[uuid.UUID, Interview] = {}
     for org_id, ids in by_org.items():
         rows.update({i.id: i for i in await interviews_repo.by_ids(session, org_id, ids)})
+    templates = await organizations_repo.link_templates_of(session, by_org)
     # One invitation (and prep) per interview and batch, shared by every recipient.
     ics: dict[uuid.UUID, bytes] = {}
     drafts: list[Draft] = []
@@ -222,7 +252,7 @@ async def _interviews(session: AsyncSession, events: Sequence[OutboxEvent]) -> l
                     reason,
                     version,
                     None if member_id in invited_by_provider else attachment,
-                    settings.public_url,
+                    templates.get(interview.organization_id),
                 )
             )
     return drafts
@@ -288,9 +318,15 @@ def _panel_invitation(
     reason: object,
     version: str,
     attachment: dict[str, object] | None,
-    public_url: str,
+    templates: dict[str, str] | None,
 ) -> Draft:
-    link = f"{public_url}/api/v1/applications/{interview.application_id}/packet"
+    link = messages.person_link(
+        templates,
+        "packet",
+        interview_id=interview.id,
+        application_id=interview.application_id,
+        role_id=interview.role_id,
+    )
     subject = _subject(change, interview, f"with {interview.candidate_name}")
     text = render(
         f"{messages.TEMPLATES}interview_panel.txt.j2",

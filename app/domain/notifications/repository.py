@@ -694,6 +694,22 @@ async def digest_rows(
             ORDER BY si.slate_id, si.position
             """
         ),
+        # Follow-up answers the hiring manager has not decided on since (answered in the last
+        # two weeks, so an answer on an application that never returns to a slate fades out).
+        "answers": await run(
+            """
+            SELECT f.role_id, f.id, c.name, f.question, f.answer_text, f.answer_link,
+                   f.answer_document_id IS NOT NULL, f.answered_at, f.application_id
+            FROM follow_ups f
+            JOIN candidates c ON c.id = f.candidate_id
+            WHERE f.organization_id = :org AND f.role_id = ANY(:roles) AND f.state = 'answered'
+              AND f.answered_at > CAST(:now AS timestamptz) - interval '14 days'
+              AND NOT EXISTS (SELECT 1 FROM slate_decisions d
+                              WHERE d.application_id = f.application_id AND d.is_current
+                                AND d.created_at > f.answered_at)
+            ORDER BY f.answered_at, f.id
+            """
+        ),
         "proposals": await run(
             """
             SELECT ir.role_id, ir.id, ir.number, ir.change_note

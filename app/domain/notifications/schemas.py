@@ -71,6 +71,19 @@ class DigestProposal(PublicModel):
     change_note: str
 
 
+class DigestAnswer(PublicModel):
+    """A candidate's answer to a follow-up, waiting for the hiring manager's decision."""
+
+    follow_up_id: uuid.UUID
+    application_id: uuid.UUID
+    candidate_name: str
+    question: str
+    answer: str
+    link: str | None
+    has_document: bool
+    answered_at: datetime
+
+
 class DigestRole(PublicModel):
     role_id: uuid.UUID
     title: str
@@ -79,6 +92,9 @@ class DigestRole(PublicModel):
     feedback_overdue: list[DigestOverdue]
     questions: list[DigestQuestion]
     proposals: list[DigestProposal]
+    answers: list[DigestAnswer] = Field(
+        default_factory=list, description="Follow-up answers awaiting your decision"
+    )
     pipeline: dict[str, int] = Field(description="Active applications per stage")
 
     @property
@@ -89,6 +105,7 @@ class DigestRole(PublicModel):
             or self.feedback_overdue
             or self.questions
             or self.proposals
+            or self.answers
         )
 
 

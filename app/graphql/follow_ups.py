@@ -1,0 +1,179 @@
+"""Follow-up questions to candidates (REST: app/api/v1/follow_ups.py).
+
+The candidate's answer is plain text here: a GraphQL consumer renders it, escaped as its own
+context needs (HTML, Slack, terminal); nothing in it is markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import strawberry
+
+from app.domain.follow_ups import service
+from app.domain.follow_ups.schemas import FollowUpCreate, FollowUpCreated, FollowUpPublic
+from app.errors import NotFound
+from app.graphql.context import Context
+from app.graphql.errors import MutationError
+from app.graphql.ids import parse_id, to_global_id
+from app.graphql.mutate import given, mutate
+from app.graphql.types.node import Node
+from app.graphql.types.pipeline import Application
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="The candidate's answer to a follow-up, as plain text")
+class FollowUpAnswer:
+    text: str
+    link: str | None
+    document_id: uuid.UUID | None
+    document_filename: str | None
+    answered_at: dt.datetime
+
+
+@strawberry.type(
+    description="A question sent to a candidate (usually to settle a waitlist) and its answer"
+)
+class FollowUp(Node):
+    database_id: uuid.UUID
+    question: str
+    state: str = strawberry.field(description="sent, reminded, answered, expired or withdrawn")
+    sent_at: dt.datetime
+    reminder_due_at: dt.datetime
+    expires_at: dt.datetime
+    reminded_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    answer: FollowUpAnswer | None
+    version: int
+    decision_id: uuid.UUID | None
+    sent_by_id: uuid.UUID | None
+    application_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_public(cls, f: FollowUpPublic) -> FollowUp:
+        return cls(
+            id=strawberry.ID(to_global_id("FollowUp", f.id)),
+            database_id=f.id,
+            question=f.question,
+            state=f.state,
+            sent_at=f.sent_at,
+            reminder_due_at=f.reminder_due_at,
+            expires_at=f.expires_at,
+            reminded_at=f.reminded_at,
+            closed_at=f.closed_at,
+            answer=FollowUpAnswer(
+                text=f.answer.text,
+                link=f.answer.link,
+                document_id=f.answer.document_id,
+                document_filename=f.answer.document_filename,
+                answered_at=f.answer.answered_at,
+            )
+            if f.answer
+            else None,
+            version=f.version,
+            decision_id=f.decision_id,
+            sent_by_id=f.sent_by_id,
+            application_id=f.application_id,
+        )
+
+    @strawberry.field
+    async def application(self, info: Info) -> Application | None:
+        application = await info.context.loaders.application.load(self.application_id)
+        return Application.from_public(application) if application else None
+
+
+@strawberry.input
+class SendFollowUpInput:
+    application_id: strawberry.ID
+    question: str = strawberry.field(
+        description="The question as the candidate will read it (reworded from the hiring "
+        "manager's waitlist question; their internal reasons are never sent)"
+    )
+    decision_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The waitlist decision it settles (its id); default: the application's "
+        "current waitlist decision",
+    )
+
+
+@strawberry.input
+class WithdrawFollowUpInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class FollowUpPayload:
+    follow_up: FollowUp
+
+
+@strawberry.type
+class FollowUpSentPayload:
+    follow_up: FollowUp
+    url: str = strawberry.field(description="The candidate's link (also emailed to them)")
+
+
+FollowUpResult = Annotated[FollowUpPayload | MutationError, strawberry.union("FollowUpResult")]
+SendFollowUpResult = Annotated[
+    FollowUpSentPayload | MutationError, strawberry.union("SendFollowUpResult")
+]
+
+
+async def resolve_node(ctx: Context, raw_id: uuid.UUID) -> FollowUp:
+    """For `node(id:)` (app/graphql/nodes.py)."""
+    return FollowUp.from_public(await service.get(ctx.session, ctx.actor, raw_id))
+
+
+@strawberry.type
+class FollowUpQuery:
+    @strawberry.field(description="A follow-up and its answer; null when it is not yours to see")
+    async def follow_up(self, info: Info, id: strawberry.ID) -> FollowUp | None:
+        try:
+            return await resolve_node(info.context, parse_id(id, "FollowUp", "id"))
+        except NotFound:
+            return None
+
+    @strawberry.field(description="An application's follow-ups, oldest first (a short list)")
+    async def follow_ups(self, info: Info, application_id: strawberry.ID) -> list[FollowUp]:
+        ctx = info.context
+        rows = await service.list_for_application(
+            ctx.session, ctx.actor, parse_id(application_id, "Application", "application_id")
+        )
+        return [FollowUp.from_public(f) for f in rows]
+
+
+def _sent(created: FollowUpCreated) -> FollowUpSentPayload:
+    return FollowUpSentPayload(follow_up=FollowUp.from_public(created), url=created.url)
+
+
+def _one(follow_up: FollowUpPublic) -> FollowUpPayload:
+    return FollowUpPayload(follow_up=FollowUp.from_public(follow_up))
+
+
+@strawberry.type
+class FollowUpMutation:
+    @strawberry.mutation(
+        description="Send the candidate a follow-up question (recruiters and admins)"
+    )
+    async def send_follow_up(self, info: Info, input: SendFollowUpInput) -> SendFollowUpResult:
+        return await mutate(
+            info,
+            given(input),
+            # A decision has no global id of its own: its plain id, as on the slate.
+            ids={"application_id": "Application", "decision_id": "Decision"},
+            schema=FollowUpCreate,
+            call=lambda s, actor, p: service.send(s, actor, p.id("application_id"), p.body),
+            shape=_sent,
+        )
+
+    @strawberry.mutation(description="Withdraw an unanswered follow-up; its link then answers 410")
+    async def withdraw_follow_up(self, info: Info, input: WithdrawFollowUpInput) -> FollowUpResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"id": "FollowUp"},
+            call=lambda s, actor, p: service.withdraw(s, actor, p.id()),
+            shape=_one,
+        )
