@@ -42,7 +42,8 @@ class _RequestIdFilter(logging.Filter):
 
 
 # Paths whose last segment is a bearer secret: whoever holds the URL holds the access.
-_TOKEN_PATHS = (re.compile(r"^(/api/v1/public/availability/)[^/]+"),)
+# The JSON links (/api/v1/public/<kind>/<token>) and the pages they open (/pages/<kind>/<token>).
+_TOKEN_PATHS = (re.compile(r"^(/api/v1/public/[a-z\-]+/|/pages/[a-z\-]+/)[^/]+"),)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _API_KEY = re.compile(r"\bhl_[A-Za-z0-9_\-]{16,}")
 

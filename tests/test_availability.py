@@ -84,7 +84,7 @@ async def test_member_sets_lists_replaces_and_deletes_their_own_overrides(
             headers=ivy.headers,
             params={"from": str(day - timedelta(days=1)), "to": str(day + timedelta(days=5))},
         )
-    )
+    )["items"]
     assert [(o["day"], o["hours"]) for o in listed] == [
         (str(day), [{"start": "12:00", "end": "14:00"}]),
         (str(day + timedelta(days=1)), other_hours["hours"]),
@@ -95,7 +95,7 @@ async def test_member_sets_lists_replaces_and_deletes_their_own_overrides(
             headers=ivy.headers,
             params={"from": str(day + timedelta(days=2)), "to": str(day + timedelta(days=9))},
         )
-    )
+    )["items"]
     assert outside == []
 
     gone = await client.delete(f"{_overrides_url(ivy)}/{day}", headers=ivy.headers)
@@ -106,7 +106,7 @@ async def test_member_sets_lists_replaces_and_deletes_their_own_overrides(
             headers=ivy.headers,
             params={"from": str(day), "to": str(day + timedelta(days=5))},
         )
-    )
+    )["items"]
     assert [o["day"] for o in listed] == [str(day + timedelta(days=1))]
     problem(await client.delete(f"{_overrides_url(ivy)}/{day}", headers=ivy.headers), 404)
 
@@ -141,7 +141,7 @@ async def test_overrides_by_admin_and_recruiter_but_not_by_other_members(
     problem(foreign, 404)
     still = ok(
         await client.get(_overrides_url(ivy), headers=ivy.headers, params={"from": day, "to": day})
-    )
+    )["items"]
     assert len(still) == 1
     deleted = await client.delete(f"{_overrides_url(ivy)}/{day}", headers=recruiter.headers)
     assert deleted.status_code == 204
@@ -161,7 +161,7 @@ async def test_override_input_is_checked(client: httpx.AsyncClient, tenant: Tena
         problem(response, 422)
     listed = ok(
         await client.get(_overrides_url(ivy), headers=ivy.headers, params={"from": day, "to": day})
-    )
+    )["items"]
     assert listed == []
 
 
@@ -199,7 +199,7 @@ async def test_busy_blocks_add_list_over_a_range_and_delete(
             await client.get(
                 _busy_url(ivy), headers=ivy.headers, params={"from": iso(start), "to": iso(end)}
             )
-        )
+        )["items"]
         return [b["id"] for b in found]
 
     assert await listed(mon, mon + timedelta(days=7)) == [first["id"], later["id"]]
@@ -267,7 +267,7 @@ async def test_synced_blocks_upsert_by_source_and_external_id(
             headers=ivy.headers,
             params={"from": iso(mon), "to": iso(mon + timedelta(days=1))},
         )
-    )
+    )["items"]
     assert sorted((b["source"], b["external_id"], b["start_at"][11:16]) for b in found) == [
         ("google", "evt-42", "13:00"),
         ("manual", None, "16:00"),
@@ -310,7 +310,7 @@ async def test_busy_blocks_refuse_bad_input(client: httpx.AsyncClient, tenant: T
             headers=ivy.headers,
             params={"from": iso(mon - timedelta(days=1)), "to": iso(mon + timedelta(days=89))},
         )
-    )
+    )["items"]
     assert empty == []
 
 
@@ -359,7 +359,7 @@ async def test_busy_blocks_are_managed_by_the_member_admins_and_recruiters_only(
         await client.delete(f"{_busy_url(colleague)}/{block['id']}", headers=recruiter.headers),
         404,
     )
-    mine = ok(await client.get(_busy_url(ivy), headers=ivy.headers, params=params))
+    mine = ok(await client.get(_busy_url(ivy), headers=ivy.headers, params=params))["items"]
     assert len(mine) == 2
 
 
@@ -402,7 +402,9 @@ async def test_recruiter_sets_windows_and_a_new_set_replaces_the_old(
             json={"time_zone": "Asia/Kolkata", "windows": [_window(mon + timedelta(days=2), 4)]},
         )
     )
-    listed = ok(await client.get(_windows_url(hiring.app_id), headers=hiring.recruiter.headers))
+    listed = ok(await client.get(_windows_url(hiring.app_id), headers=hiring.recruiter.headers))[
+        "items"
+    ]
     assert [w["id"] for w in listed] == [w["id"] for w in replaced]
     assert [(at(w["start_at"]), at(w["end_at"])) for w in listed] == [
         (mon + timedelta(days=2), mon + timedelta(days=2, hours=4))
@@ -503,7 +505,8 @@ async def test_candidate_link_shows_only_what_they_need_and_accepts_windows_once
     )
     link = await _link(client, hiring.recruiter, hiring.app_id)
     assert link["application_id"] == hiring.app_id
-    assert link["url"].endswith(f"/api/v1/public/availability/{link['token']}")
+    # The link opens the candidate's page (docs/pages.md); this JSON API takes the same token.
+    assert link["url"].endswith(f"/pages/availability/{link['token']}")
     # The default lifetime is the setting (72 hours).
     expected = datetime.now(UTC) + timedelta(hours=72)
     assert abs((at(link["expires_at"]) - expected).total_seconds()) < 120
@@ -543,7 +546,9 @@ async def test_candidate_link_shows_only_what_they_need_and_accepts_windows_once
     assert sent.status_code == 200, sent.text
     assert [w["entered_by"] for w in sent.json()] == ["candidate", "candidate"]
 
-    stored = ok(await client.get(_windows_url(hiring.app_id), headers=hiring.recruiter.headers))
+    stored = ok(await client.get(_windows_url(hiring.app_id), headers=hiring.recruiter.headers))[
+        "items"
+    ]
     assert [(at(w["start_at"]), w["entered_by"]) for w in stored] == [
         (at(windows[0]["start_at"]), "candidate"),
         (at(windows[1]["start_at"]), "candidate"),
@@ -560,7 +565,9 @@ async def test_candidate_link_shows_only_what_they_need_and_accepts_windows_once
     )
     problem(again, 410)
     problem(await client.get(_public(link["token"])), 410)
-    still = ok(await client.get(_windows_url(hiring.app_id), headers=hiring.recruiter.headers))
+    still = ok(await client.get(_windows_url(hiring.app_id), headers=hiring.recruiter.headers))[
+        "items"
+    ]
     assert len(still) == 2
 
 

@@ -228,7 +228,10 @@ async def test_slate_goes_to_the_hiring_manager_and_delegate_and_is_reminded_onc
     # The message names whom to open, in the slate's order, with the recruiter's question.
     assert "1. Bea Stone (7 years)\n   Question for you: Is the Kafka depth enough?" in body
     assert "2. Cy Lowe\n" in body
-    assert posted["blocks"][2]["elements"][0]["url"].endswith(f"/api/v1/slates/{slate['id']}")
+    # No link template: no button to an API URL (401 in a browser); the text says where to look.
+    assert all(block["type"] != "actions" for block in posted["blocks"])
+    assert "/api/" not in body
+    assert "the slate for Data Engineer" in body
     [mail] = smtp.to(deputy.member.email)
     assert mail.subject == "A slate for Data Engineer awaits your review"
     assert "Hello Dana Deputy" in mail.text
@@ -277,7 +280,9 @@ async def test_overdue_feedback_reaches_the_interviewer(
     await delivery.send_due(db, settings, http, "w")
     [mail] = smtp.to(ivy.member.email)
     assert mail.subject == "Overdue: your scorecard for Cal Ode"
-    assert f"/api/v1/interviews/{interview_id}/scorecard" in mail.text
+    # No link template: the scorecard is named, never linked to the API.
+    assert f"/api/v1/interviews/{interview_id}/scorecard" not in mail.text
+    assert "the scorecard of your" in mail.text
     assert "is overdue" in mail.html
     # Recording the reminders again changes nothing.
     async with db.transaction() as session:

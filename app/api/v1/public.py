@@ -30,7 +30,7 @@ Token = Annotated[str, Path(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9
     summary="What the candidate sees when opening the link",
     openapi_extra={"security": []},
 )
-async def view_link(token: Token, session: ReadSession) -> AvailabilityLinkView:
+async def view_availability_link(token: Token, session: ReadSession) -> AvailabilityLinkView:
     return await service.view_link(session, token)
 
 
@@ -39,7 +39,7 @@ async def view_link(token: Token, session: ReadSession) -> AvailabilityLinkView:
     summary="The candidate offers windows; the link then stops working",
     openapi_extra={"security": []},
 )
-async def submit_windows(
+async def submit_availability_windows(
     token: Token, data: WindowsSet, session: WriteSession
 ) -> list[WindowPublic]:
     return await service.submit_link(session, token, data)

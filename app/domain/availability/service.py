@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.db import settings_of
 from app.domain.applications import repository as applications_repo
 from app.domain.applications.models import Application
@@ -34,13 +34,9 @@ from app.domain.availability.schemas import (
 from app.domain.candidates import repository as candidates_repo
 from app.domain.events import service as events
 from app.domain.organizations import repository as members_repo
+from app.domain.organizations.branding import LinkClosed, brand_of
 from app.domain.roles import repository as roles_repo
-from app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, not_found
-
-
-class Gone(DomainError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail=detail, code="gone", status=410, title="Gone")
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 
 async def _managed_member(session: AsyncSession, actor: Actor, member_id: uuid.UUID) -> None:
@@ -198,33 +194,55 @@ async def create_link(
         id=link.id,
         application_id=application.id,
         token=token,
-        url=f"{settings.public_url.rstrip('/')}/api/v1/public/availability/{token}",
+        # The page a person opens; the JSON API stays at /api/v1/public/availability/<token>.
+        url=f"{settings.public_url.rstrip('/')}{PAGE_PATH}/{token}",
         expires_at=link.expires_at,
     )
 
 
+PAGE_PATH = "/pages/availability"
+INVALID = "This availability link is not valid or has expired; ask your recruiter for a new one"
+USED = "These times were already sent; ask your recruiter if they need to change"
+
+
+async def _closed(
+    session: AsyncSession, reason: str, detail: str, link: AvailabilityLink | None = None
+) -> LinkClosed:
+    brand = None
+    if link is not None:
+        brand = await brand_of(session, link.organization_id, link.created_by_id)
+    return LinkClosed(detail, reason=reason, brand=brand)
+
+
 async def _open_link(session: AsyncSession, token: str, *, for_update: bool) -> AvailabilityLink:
-    link_id = tokens.verify(settings_of(session).secret_key, token)
-    if link_id is None:
-        raise not_found(
-            "This availability link is not valid or has expired; ask your recruiter for a new one"
-        )
-    link = await repository.get_link(session, link_id, for_update=for_update)
+    found = tokens.read(settings_of(session).secret_key, token)
+    if found is None:
+        raise await _closed(session, "invalid", INVALID)
+    link_id, expired = found
+    link = await repository.get_link(session, link_id, for_update=for_update and not expired)
     if link is None:
-        raise NotFound("availability link")
+        raise await _closed(session, "invalid", INVALID)
     if link.used_at is not None:
-        raise Gone("These times were already sent; ask your recruiter if they need to change")
-    if link.expires_at <= utcnow():
+        raise await _closed(session, "used", USED, link)
+    if expired or link.expires_at <= utcnow():
         # Answered like a token whose signed expiry has passed: the link no longer exists.
-        raise not_found(
-            "This availability link is not valid or has expired; ask your recruiter for a new one"
-        )
+        raise await _closed(session, "expired", INVALID, link)
     return link
+
+
+async def open_link(session: AsyncSession, token: str) -> AvailabilityLink:
+    """The open link a token names, for reading; LinkClosed when it is not."""
+    return await _open_link(session, token, for_update=False)
+
+
+def first_name(full_name: str) -> str:
+    parts = full_name.split()
+    return parts[0] if parts else full_name
 
 
 async def view_link(session: AsyncSession, token: str) -> AvailabilityLinkView:
     link = await _open_link(session, token, for_update=False)
-    application = await _application_of(session, link)
+    application = await application_of(session, link)
     candidate = await candidates_repo.get_candidate(
         session, link.organization_id, application.candidate_id
     )
@@ -235,7 +253,7 @@ async def view_link(session: AsyncSession, token: str) -> AvailabilityLinkView:
     assert org is not None
     return AvailabilityLinkView(
         role_title=role.title,
-        candidate_first_name=candidate.name.split()[0],
+        candidate_first_name=first_name(candidate.name),
         organization_name=org.name,
         time_zone=link.time_zone,
         expires_at=link.expires_at,
@@ -248,7 +266,7 @@ async def view_link(session: AsyncSession, token: str) -> AvailabilityLinkView:
 
 async def submit_link(session: AsyncSession, token: str, data: WindowsSet) -> list[WindowPublic]:
     link = await _open_link(session, token, for_update=True)
-    application = await _application_of(session, link)
+    application = await application_of(session, link)
     rows = _windows(link.organization_id, application.id, data, "candidate")
     await repository.replace_windows(session, link.organization_id, application.id, rows)
     link.used_at = utcnow()
@@ -268,7 +286,7 @@ async def submit_link(session: AsyncSession, token: str, data: WindowsSet) -> li
     return [WindowPublic.model_validate(r) for r in rows]
 
 
-async def _application_of(session: AsyncSession, link: AvailabilityLink) -> Application:
+async def application_of(session: AsyncSession, link: AvailabilityLink) -> Application:
     application = await applications_repo.get_application(
         session, link.organization_id, link.application_id
     )

@@ -27,8 +27,9 @@ def sign(secret: str, link_id: uuid.UUID, expires_at: datetime) -> str:
     return _b64(payload + mac)
 
 
-def verify(secret: str, token: str, now: datetime | None = None) -> uuid.UUID | None:
-    """The link id if the token is authentic and unexpired, else None."""
+def read(secret: str, token: str, now: datetime | None = None) -> tuple[uuid.UUID, bool] | None:
+    """The link id and whether its signed expiry has passed, if the token is authentic; None
+    for anything forged, altered or malformed (nothing can be learnt from those)."""
     try:
         raw = _unb64(token)
     except (ValueError, UnicodeError):
@@ -40,6 +41,12 @@ def verify(secret: str, token: str, now: datetime | None = None) -> uuid.UUID | 
     if not hmac.compare_digest(mac, expected):
         return None
     expires = datetime.fromtimestamp(int.from_bytes(payload[16:], "big"), UTC)
-    if (now or datetime.now(UTC)) >= expires:
+    return uuid.UUID(bytes=payload[:16]), (now or datetime.now(UTC)) >= expires
+
+
+def verify(secret: str, token: str, now: datetime | None = None) -> uuid.UUID | None:
+    """The link id if the token is authentic and unexpired, else None."""
+    found = read(secret, token, now)
+    if found is None or found[1]:
         return None
-    return uuid.UUID(bytes=payload[:16])
+    return found[0]

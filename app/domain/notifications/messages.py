@@ -1,5 +1,11 @@
 """Rendering messages: which channel a person gets, the text and HTML of an email from the
-templates, and the blocks of a Slack message."""
+templates, and the blocks of a Slack message.
+
+A message links a person only where they can open the link: the organization's link template
+for the thing (app/domain/organizations/link_templates.py), never an API URL (a browser gets
+401 there). Without a template the text names the thing and where to find it, and there is
+no button.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.domain.notifications.repository import Draft, Recipient
+from app.domain.organizations.link_templates import LinkKind, link_for
 from app.templates import render
 
 TEMPLATES = "notifications/"
@@ -19,6 +26,21 @@ def local(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)).strftime('%a %d %b %Y, %H:%M')} ({zone})"
 
 
+def openable(link: str | None) -> str | None:
+    """The link if a person can open it; None for an API URL, which answers a browser 401."""
+    if not link or "/api/v1/" in link:
+        return None
+    return link
+
+
+def person_link(
+    templates: dict[str, str] | None, kind: LinkKind, **ids: uuid.UUID | str
+) -> str | None:
+    """Where a message about this thing links a member: the organization's template for the
+    kind filled with the ids, or None (the text then says how to find it)."""
+    return link_for(templates, kind, **ids)
+
+
 def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
 
@@ -27,6 +49,7 @@ def email_html(
     subject: str, heading: str, text: str, organization_name: str, link: str | None = None
 ) -> str:
     """The HTML part shares the text's words; the layout template gives it the shape."""
+    link = openable(link)
     body = [p for p in paragraphs(text) if link is None or link not in p]
     return render(
         TEMPLATES + "layout.html.j2",
@@ -34,13 +57,14 @@ def email_html(
         heading=heading,
         paragraphs=body,
         link=link,
-        link_label="Open in Hireloop",
+        link_label="Open",
         organization_name=organization_name,
     )
 
 
 def slack_blocks(title: str, text: str, link: str | None = None) -> list[dict[str, Any]]:
     # Slack caps a header at 150 characters and a section at 3,000.
+    link = openable(link)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}},
@@ -52,7 +76,7 @@ def slack_blocks(title: str, text: str, link: str | None = None) -> list[dict[st
                 "elements": [
                     {
                         "type": "button",
-                        "text": {"type": "plain_text", "text": "Open in Hireloop"},
+                        "text": {"type": "plain_text", "text": "Open"},
                         "url": link,
                     }
                 ],

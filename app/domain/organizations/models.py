@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Time, UniqueConstraint, false
+from sqlalchemy import DateTime, Index, Time, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -35,6 +35,13 @@ class Organization(SQLModel, table=True):
     # anonymised by the retention job (None keeps them); whether recruiters may erase.
     candidate_retention_months: int | None = None
     recruiters_may_erase: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Candidate pages (docs/pages.md): a logo and an accent colour, and whether a page for a
+    # link that no longer works names the recruiter's email address (their name always).
+    logo_url: str | None = Field(default=None, max_length=500)
+    accent_color: str | None = Field(default=None, max_length=7)
+    show_recruiter_contact: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    # Where messages link a person to: {kind: "https://ats.example.com/slates/{slate_id}"}.
+    link_templates: dict[str, str] = json_field()
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 

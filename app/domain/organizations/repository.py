@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import any_, bindparam, func, text
@@ -53,9 +53,26 @@ async def active_members_by_email(
 
 
 async def get_organization(
-    session: AsyncSession, organization_id: uuid.UUID
+    session: AsyncSession, organization_id: uuid.UUID, *, for_update: bool = False
 ) -> Organization | None:
+    if for_update:
+        return await session.get(
+            Organization, organization_id, with_for_update=True, populate_existing=True
+        )
     return await session.get(Organization, organization_id)
+
+
+async def link_templates_of(
+    session: AsyncSession, organization_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, str]]:
+    """Each organization's link templates (app/domain/organizations/link_templates.py)."""
+    wanted = list(set(organization_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Organization.id, Organization.link_templates).where(col(Organization.id).in_(wanted))
+    )
+    return {org_id: dict(templates or {}) for org_id, templates in rows}
 
 
 async def get_member(

@@ -79,6 +79,22 @@ RETENTION_HELP = (
     "(docs/privacy.md)"
 )
 RECRUITERS_ERASE_HELP = "Whether recruiters, and not only admins, may erase candidates"
+LOGO_HELP = (
+    "An https URL of the logo shown on candidate pages (docs/pages.md); the only asset those "
+    "pages load from another host"
+)
+ACCENT_HELP = "The accent colour of candidate pages, as #rrggbb"
+CONTACT_HELP = (
+    "Whether a candidate page for a link that no longer works names the recruiter's email "
+    "address (their name is always shown)"
+)
+HttpsUrl = Annotated[
+    str,
+    StringConstraints(
+        max_length=500, pattern=r"^https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[^\s\x00\"'<>]*)?$"
+    ),
+]
+AccentColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
 class OrganizationPublic(PublicModel):
@@ -98,6 +114,9 @@ class OrganizationPublic(PublicModel):
     )
     candidate_retention_months: int | None = Field(default=None, description=RETENTION_HELP)
     recruiters_may_erase: bool = Field(default=False, description=RECRUITERS_ERASE_HELP)
+    logo_url: str | None = Field(default=None, description=LOGO_HELP)
+    accent_color: str | None = Field(default=None, description=ACCENT_HELP)
+    show_recruiter_contact: bool = Field(default=True, description=CONTACT_HELP)
     created_at: datetime
     updated_at: datetime
 
@@ -122,6 +141,11 @@ class OrganizationUpdate(StrictModel):
         default=None, ge=1, le=240, description=RETENTION_HELP + "; null keeps them"
     )
     recruiters_may_erase: StrictBool | None = Field(default=None, description=RECRUITERS_ERASE_HELP)
+    logo_url: HttpsUrl | None = Field(default=None, description=LOGO_HELP + "; null removes it")
+    accent_color: AccentColor | None = Field(
+        default=None, description=ACCENT_HELP + "; null removes it"
+    )
+    show_recruiter_contact: StrictBool | None = Field(default=None, description=CONTACT_HELP)
 
     _required = field_validator(
         "name",
@@ -130,6 +154,7 @@ class OrganizationUpdate(StrictModel):
         "close_the_loop_days",
         "interview_calendar",
         "recruiters_may_erase",
+        "show_recruiter_contact",
         mode="before",
     )(refuse_null)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet, actor_cache, generate_api_key
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
+from app.core.credentials import generate_api_key, revocations
 from app.db import after_commit, settings_of
 from app.domain.audit import service as audit
 from app.domain.events import service as events
@@ -225,7 +226,7 @@ async def update_member(
                     session, actor.organization_id, member.id
                 ):
                     _record_revoked(session, actor, key_id, member.id, "member deactivated")
-            after_commit(session, lambda: actor_cache.forget_member(member_id))
+            after_commit(session, lambda: revocations.member(member_id))
     await session.flush()
     return MemberPublic.model_validate(member)
 
@@ -383,7 +384,7 @@ async def rotate_api_key(
     )
     await session.flush()
     if data.grace_hours == 0:
-        after_commit(session, lambda: actor_cache.forget_api_key(key_id))
+        after_commit(session, lambda: revocations.api_key(key_id))
     return created
 
 
@@ -428,7 +429,7 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
         key.revoked_at = utcnow()
         _record_revoked(session, actor, key.id, key.member_id)
         await session.flush()
-        after_commit(session, lambda: actor_cache.forget_api_key(key_id))
+        after_commit(session, lambda: revocations.api_key(key_id))
     return ApiKeyPublic.model_validate(key)
 
 

@@ -1,0 +1,187 @@
+"""The "Offer times" page a candidate's availability link opens (/pages/availability/<token>).
+
+GET shows the form in the candidate's zone (the link's, or the one they pick with ?tz=); POST
+reads the plain form (no script needed), checks each window and names the row at fault, then
+sends the windows through the same service as the JSON link and confirms what was sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from fastapi import Path, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+from pydantic import ValidationError
+
+from app.api.deps import ReadSession, WriteSession
+from app.clock import utcnow
+from app.domain.availability import page as availability_page
+from app.domain.availability import service
+from app.domain.availability.page import AvailabilityPage
+from app.domain.availability.schemas import WindowsSet
+from app.pages import limits
+from app.pages import locale as fmt
+from app.pages.render import environment, locale_of, render_page, translate
+from app.pages.routing import page_router
+from app.pages.strings import text
+
+router = page_router("/availability")
+
+Token = Annotated[str, Path(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$")]
+ROWS = 6  # window rows in the form; with script, the empty ones fold behind "Add another"
+DAYS = 14  # the coming days offered in each row's day picker
+
+
+@dataclass
+class Form:
+    """What the candidate typed, kept to show it back with the errors."""
+
+    zone: str
+    rows: list[dict[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (field id, message)
+
+    def row_errors(self, index: int) -> list[str]:
+        ids = {f"day-{index}", f"start-{index}", f"end-{index}"}
+        return [message for field_id, message in self.errors if field_id in ids]
+
+
+@lru_cache(maxsize=1024)
+def _days(zone: str, today: date, locale: Locale) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        ((today + timedelta(days=n)).isoformat(), fmt.day(today + timedelta(days=n), locale))
+        for n in range(DAYS)
+    )
+
+
+# The form's heavy parts (six rows of fourteen days, fifty zones) are the same for every
+# candidate on the same day, zone and language: rendered once and kept, so a page view renders
+# only what is its own (measured in bench/pages.py).
+@lru_cache(maxsize=1024)
+def _empty_rows(zone: str, today: date, locale: Locale) -> Markup:
+    form = Form(zone=zone, rows=[{} for _ in range(ROWS)])
+    html = (
+        environment()
+        .get_template("_window_rows.html.j2")
+        .render(t=translate, form=form, days=_days(zone, today, locale))
+    )
+    return Markup(html)  # noqa: S704 (rendered by the autoescaping environment)
+
+
+@lru_cache(maxsize=1024)
+def _zone_options(zone: str, link_zone: str, locale: Locale) -> Markup:
+    html = (
+        environment()
+        .get_template("_zone_options.html.j2")
+        .render(zones=fmt.zone_choices(locale, zone, link_zone), form=Form(zone=zone))
+    )
+    return Markup(html)  # noqa: S704 (rendered by the autoescaping environment)
+
+
+def _show(request: Request, page: AvailabilityPage, form: Form, status: int = 200) -> HTMLResponse:
+    locale = locale_of(request)
+    today = utcnow().astimezone(ZoneInfo(form.zone)).date()
+    empty = not form.errors and not any(form.rows)
+    return render_page(
+        request,
+        "availability.html.j2",
+        title=text("availability.title"),
+        brand=page.brand,
+        status=status,
+        page=page,
+        form=form,
+        days=_days(form.zone, today, locale),
+        rows_html=_empty_rows(form.zone, today, locale) if empty else None,
+        zone_options=_zone_options(form.zone, page.time_zone, locale),
+        zone_name=fmt.zone_label(form.zone, locale),
+        expires=fmt.when(page.expires_at, form.zone, locale),
+        action=str(request.url.path),
+    )
+
+
+@router.get("/{token}", response_class=HTMLResponse)
+async def offer_times(
+    token: Token, request: Request, session: ReadSession, tz: str | None = None
+) -> HTMLResponse:
+    await limits.count_view(request)
+    page = await availability_page.open_page(session, token)
+    zone = fmt.valid_zone(tz) or page.time_zone
+    return _show(request, page, Form(zone=zone, rows=[{} for _ in range(ROWS)]))
+
+
+def _parse(values: dict[str, str], zone: str) -> tuple[Form, list[tuple[datetime, datetime]]]:
+    form = Form(zone=zone)
+    windows: list[tuple[datetime, datetime, int]] = []
+    now = utcnow()
+    tz = ZoneInfo(zone)
+    for n in range(1, ROWS + 1):
+        row = {k: values.get(f"{k}-{n}", "").strip()[:20] for k in ("day", "start", "end")}
+        form.rows.append(row)
+        filled = [v for v in row.values() if v]
+        if not filled:
+            continue
+        if len(filled) < 3:
+            form.errors.append((f"day-{n}", text("availability.error_incomplete", n=n)))
+            continue
+        try:
+            day = date.fromisoformat(row["day"])
+            start = datetime.combine(day, time.fromisoformat(row["start"]), tz)
+            end = datetime.combine(day, time.fromisoformat(row["end"]), tz)
+        except ValueError:
+            form.errors.append((f"day-{n}", text("availability.error_incomplete", n=n)))
+            continue
+        if end <= start:
+            form.errors.append((f"end-{n}", text("availability.error_order", n=n)))
+        elif start <= now:
+            form.errors.append((f"start-{n}", text("availability.error_past", n=n)))
+        else:
+            windows.append((start, end, n))
+    ordered = sorted(windows)
+    for (_, a_end, a), (b_start, _, b) in itertools.pairwise(ordered):
+        if b_start < a_end:
+            form.errors.append((f"start-{b}", text("availability.error_overlap", a=a, b=b)))
+    if not windows and not form.errors:
+        form.errors.append(("day-1", text("availability.error_none")))
+    return form, [(s, e) for s, e, _ in windows]
+
+
+@router.post("/{token}", response_class=HTMLResponse)
+async def send_times(token: Token, request: Request, session: WriteSession) -> HTMLResponse:
+    await limits.count_post(request, token)
+    page = await availability_page.open_page(session, token)
+    submitted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    zone = fmt.valid_zone(submitted.get("tz"))
+    if zone is None:
+        form = Form(zone=page.time_zone, rows=[{} for _ in range(ROWS)])
+        form.errors.append(("tz", text("availability.error_zone")))
+        return _show(request, page, form, status=422)
+    form, windows = _parse(submitted, zone)
+    if form.errors:
+        return _show(request, page, form, status=422)
+    try:
+        data = WindowsSet.model_validate(
+            {
+                "time_zone": zone,
+                "windows": [{"start_at": s, "end_at": e} for s, e in windows],
+            }
+        )
+    except ValidationError:
+        form.errors.append(("day-1", text("availability.error_incomplete", n=1)))
+        return _show(request, page, form, status=422)
+    sent = await service.submit_link(session, token, data)
+    locale = locale_of(request)
+    return render_page(
+        request,
+        "availability_sent.html.j2",
+        title=text("availability.sent_title"),
+        brand=page.brand,
+        page=page,
+        zone_name=fmt.zone_label(zone, locale),
+        windows=[fmt.window(w.start_at, w.end_at, zone, locale) for w in sent],
+    )

@@ -1,0 +1,131 @@
+"""Rendering a candidate page: the Jinja2 environment, the page's context and its headers.
+
+Every page answer carries the same headers: a strict Content-Security-Policy (scripts and
+styles only from Hireloop itself, no inline code, no framing), no referrer (the token is in
+the address), no caching, no indexing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from babel import Locale
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from app.domain.organizations.branding import PublicBrand
+from app.pages import locale as page_locale
+from app.pages.strings import ENGLISH
+from app.templates import TEMPLATES
+
+STATIC_PREFIX = "/static/pages"
+# Bumped when the CSS or script changes, so a cached copy is never paired with a new page.
+ASSET_VERSION = "1"
+
+
+def _csp(logo_origin: str | None) -> str:
+    images = "'self'" + (f" {logo_origin}" if logo_origin else "")
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src {images}; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
+
+
+BASE_HEADERS: Mapping[str, str] = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def page_headers(brand: PublicBrand | None = None) -> dict[str, str]:
+    """The headers of every page answer; the logo's origin is the only other host allowed."""
+    origin = None
+    if brand is not None and brand.logo_url:
+        parts = urlsplit(brand.logo_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    return {**BASE_HEADERS, "Content-Security-Policy": _csp(origin)}
+
+
+def translate(key: str, /, **values: object) -> Markup:
+    """The sentence for `key`, its values escaped unless they are markup themselves."""
+    return escape(ENGLISH[key]).format(**values)
+
+
+def mailto(address: str) -> Markup:
+    return Markup('<a href="mailto:{0}">{0}</a>').format(address)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES / "pages"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["t"] = translate
+    env.globals["mailto"] = mailto
+    env.globals["static"] = lambda name: f"{STATIC_PREFIX}/{name}?v={ASSET_VERSION}"
+    return env
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """What every page's layout needs: language, brand, the title of the page."""
+
+    locale: Locale
+    brand: PublicBrand | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return str(self.locale).replace("_", "-")
+
+
+def locale_of(request: Request) -> Locale:
+    return page_locale.negotiate(request.headers.get("accept-language"))
+
+
+def accent_stylesheet(brand: PublicBrand | None) -> str | None:
+    if brand is None or not brand.accent_color:
+        return None
+    return f"{STATIC_PREFIX}/accent/{brand.accent_color.lstrip('#').lower()}.css"
+
+
+def render_page(
+    request: Request,
+    template: str,
+    *,
+    title: str,
+    brand: PublicBrand | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render `app/templates/pages/<template>` inside the layout, with the page headers."""
+    locale = locale_of(request)
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            lang=str(locale).replace("_", "-"),
+            locale=locale,
+            title=title,
+            brand=brand,
+            accent_css=accent_stylesheet(brand),
+            **context,
+        )
+    )
+    return HTMLResponse(html, status_code=status, headers=page_headers(brand))
