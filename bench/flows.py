@@ -610,6 +610,8 @@ class Flows:
                 "ical_uid": f"{interview_id}@hireloop",
                 "ical_sequence": 0,
                 "calendar_event_ids": {},
+                "pool_id": None,
+                "replacements": 0,
                 "version": 1,
                 "created_at": at,
                 "updated_at": at,
@@ -626,6 +628,7 @@ class Flows:
                         "member_id": member_id,
                         "response": "needs_action",
                         "responded_at": None,
+                        "seat": "interviewer",
                         "created_at": at,
                     },
                 )

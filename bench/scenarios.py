@@ -206,6 +206,11 @@ class Scenario:
     authenticated: bool = False
     baseline: str | None = None  # key of the scenario the ratio is taken against
     min_ratio: float | None = None
+    # A stricter figure an open issue asks for: reported beside the enforced target, judged, but
+    # not failing the run until the issue is done (then it becomes the enforced target).
+    goal_ratio: float | None = None
+    goal_sequential_ms: float | None = None
+    goal_issue: int | None = None
     max_statements: int | None = None
     max_tail_ratio: float = MAX_TAIL_RATIO
     check: Check | None = None
@@ -243,6 +248,8 @@ SCENARIOS: list[Scenario] = [
         authenticated=True,
         baseline="bare_one",
         min_ratio=0.4,
+        goal_ratio=0.5,
+        goal_issue=14,
         check=_role_with_etag,
     ),
     Scenario(
@@ -272,6 +279,8 @@ SCENARIOS: list[Scenario] = [
         authenticated=True,
         baseline="bare_page",
         min_ratio=0.08,
+        goal_ratio=0.15,
+        goal_issue=14,
         max_statements=4,
         check=_graphql_page,
     ),
@@ -286,6 +295,8 @@ SCENARIOS: list[Scenario] = [
         connections=8,
         authenticated=True,
         baseline="bare_page",
+        goal_ratio=0.06,
+        goal_issue=14,
         check=_slates(10, 10),
         small=Probe(
             "2x2",
@@ -336,7 +347,7 @@ SCENARIOS: list[Scenario] = [
             check=_close_the_loop("waiting_small", "waiting_small_at_risk"),
         ),
     ),
-    # Issue 4: slot suggestions for a 3-stage panel over two weeks, 6 interviewers.
+    # Issues 4 and 15: slot suggestions for a 3-stage panel over two weeks, 6 interviewers.
     Scenario(
         key="suggest_200",
         label="POST /scheduling/suggestions 200 blk",
@@ -348,7 +359,9 @@ SCENARIOS: list[Scenario] = [
         authenticated=True,
         check=_suggestions,
         sequential=50,
-        max_sequential_ms=50.0,
+        max_sequential_ms=50.0,  # issue 4
+        goal_sequential_ms=15.0,
+        goal_issue=15,
     ),
     Scenario(
         key="suggest_2000",
@@ -363,6 +376,8 @@ SCENARIOS: list[Scenario] = [
         sequential=20,
         grows_from="suggest_200",
         max_growth=10.0,
+        # Issue 15: at most 60 ms with ten times the blocks.
+        max_sequential_ms=60.0,
     ),
     # Calendars: the 200-block busy time mirrored from Google (source 'calendar', with their
     # member_calendars and connection) must cost what the same busy time typed in does.

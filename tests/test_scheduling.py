@@ -917,3 +917,56 @@ async def test_a_suggested_panel_can_be_booked_under_the_interviewer_s_caps(
         assert booked.status_code == 201, f"suggested, then refused: {booked.text}"
     else:
         assert found["blocked_by"]
+
+
+async def test_a_booking_link_s_own_holds_can_be_left_out_of_the_busy_time(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database
+) -> None:
+    """Holds are busy time like any other (a booking link's held options block everyone
+    else), except for the link that holds them: it passes its hold ids to be re-offered them."""
+    from app.domain.interviews import scheduling
+    from app.domain.interviews.schemas import SuggestionRequest
+
+    hiring = await interviewing_application(client, tenant)
+    ivan = await tenant.add("interviewer", "Ivan")
+    tue = monday() + timedelta(days=1)
+    hold_id = uuid.uuid4()
+    async with db.transaction() as session:
+        from sqlalchemy import text
+
+        await session.execute(
+            text(
+                "INSERT INTO busy_blocks (id, organization_id, member_id, start_at, end_at, source,"
+                " external_id, tentative, created_at) VALUES (:id, :org, :m, :s, :e, 'hold', :x,"
+                " false, now())"
+            ),
+            {
+                "id": uuid.uuid4(),
+                "org": tenant.organization_id,
+                "m": ivan.id,
+                "s": tue,
+                "e": tue + timedelta(days=1),
+                "x": str(hold_id),
+            },
+        )
+    request = SuggestionRequest.model_validate(
+        {
+            "application_id": hiring.app_id,
+            "stages": [stage("technical", 60, [ivan])],
+            "date_from": tue.isoformat(),
+            "date_to": (tue + timedelta(days=1)).isoformat(),
+        }
+    )
+    async with db.transaction() as session:
+        held = await scheduling.suggest(session, hiring.recruiter.actor, request)
+        own = await scheduling.suggest(
+            session, hiring.recruiter.actor, request, ignore_hold_ids=[hold_id]
+        )
+        other = await scheduling.suggest(
+            session, hiring.recruiter.actor, request, ignore_hold_ids=[uuid.uuid4()]
+        )
+    assert held.suggestions == []
+    assert any("busy whenever they work" in r for r in held.blocked_by)
+    assert other.suggestions == []
+    assert own.suggestions
+    assert all(tue <= s.start_at < tue + timedelta(days=1) for s in own.suggestions)

@@ -116,6 +116,30 @@ def _inside_hours(p: Person, start: datetime, end: datetime) -> bool:
     return False
 
 
+def _inside_hours_with_buffers(
+    p: Person, start: datetime, end: datetime, before: int, after: int
+) -> bool:
+    """The buffers too lie inside working time (adjacent ranges of one day count as one)."""
+    zone = ZoneInfo(p.time_zone)
+    lo, hi = start - timedelta(minutes=before), end + timedelta(minutes=after)
+    spans: list[tuple[datetime, datetime]] = []
+    for day in {lo.astimezone(zone).date(), hi.astimezone(zone).date()}:
+        for a, b in p.overrides.get(day, p.working_hours.get(WEEKDAYS[day.weekday()], [])):
+            ha, ma = (int(x) for x in a.split(":"))
+            hb, mb = (int(x) for x in b.split(":"))
+            spans.append(
+                (
+                    datetime.combine(day, time(ha, ma), tzinfo=zone),
+                    datetime.combine(day, time(hb, mb), tzinfo=zone),
+                )
+            )
+    covered = lo
+    for first, last in sorted(spans):
+        if first <= covered < last:
+            covered = last
+    return covered >= hi
+
+
 def _busy_clash(p: Person, start: datetime, end: datetime, before: int, after: int) -> bool:
     lo, hi = start - timedelta(minutes=before), end + timedelta(minutes=after)
     return any(bs < hi and be > lo for bs, be in p.busy)
@@ -145,6 +169,13 @@ def assert_feasible(result: SlotResult, request: SlotRequest, people: Sequence[P
                 assert _inside_hours(p, placed.start, placed.end), (
                     f"{p.name} is outside their hours at {local(placed.start, p.time_zone)}"
                 )
+                assert _inside_hours_with_buffers(
+                    p,
+                    placed.start,
+                    placed.end,
+                    request.buffer_before_minutes,
+                    request.buffer_after_minutes,
+                ), f"{p.name}'s buffers fall outside their hours at {placed.start}"
                 assert not _busy_clash(
                     p,
                     placed.start,
@@ -442,17 +473,45 @@ def test_working_hours_fit_is_judged_on_the_real_day_not_the_notice_cutoff() -> 
 
 
 def test_buffers_keep_distance_from_busy_blocks() -> None:
-    hours = {"mon": [("09:00", "12:30")]}
+    hours = {"mon": [("09:00", "13:00")]}
     busy = [(utc(MON, 10), utc(MON, 11))]
     ada = person(1, "Ada", hours=hours, busy=busy)
     plain = solve(ask(one_stage([ada]), MON, TUE), [ada])
     # Without buffers the hour before and the time right after the block are fine.
-    assert sorted(starts(plain)) == [utc(MON, 9), utc(MON, 11)]
+    assert sorted(starts(plain)) == [utc(MON, 9), utc(MON, 11), utc(MON, 12)]
     buffered = solve(
         ask(one_stage([ada]), MON, TUE, buffer_before_minutes=15, buffer_after_minutes=30), [ada]
     )
     # 09:00-10:00 would leave no 30 minutes after it; 11:00 leaves no 15 minutes before it.
     assert starts(buffered) == [utc(MON, 11, 15)]
+
+
+def test_buffers_lie_inside_the_working_hours() -> None:
+    """A stage never starts at the very start of the working day when it needs a buffer before
+    it, nor ends at its very end when it needs one after: the buffers are part of the day."""
+    ada = person(1, "Ada", hours={"mon": [("09:00", "10:15")]})
+    plain = solve(ask(one_stage([ada]), MON, TUE), [ada])
+    assert starts(plain) == [utc(MON, 9)]
+    before = solve(ask(one_stage([ada]), MON, TUE, buffer_before_minutes=15), [ada])
+    assert starts(before) == [utc(MON, 9, 15)]
+    after = solve(ask(one_stage([ada]), MON, TUE, buffer_after_minutes=15), [ada])
+    assert starts(after) == [utc(MON, 9)]
+    tight = solve(ask(one_stage([ada]), MON, TUE, buffer_before_minutes=30), [ada])
+    assert starts(tight) == []
+    wide = person(4, "Di", hours={"mon": [("09:00", "10:30")]})
+    both = solve(
+        ask(one_stage([wide]), MON, TUE, buffer_before_minutes=15, buffer_after_minutes=15),
+        [wide],
+    )
+    assert starts(both) == [utc(MON, 9, 15)]
+    # In the person's own zone, across a daylight-saving change: Berlin's 09:00 on 2027-03-29
+    # (summer time, UTC+2) is 07:00 UTC, so the first start is 07:15 UTC.
+    cet = person(3, "Cy", zone="Europe/Berlin", hours={"mon": [("09:00", "10:15")]})
+    monday = datetime(2027, 3, 29, tzinfo=UTC)
+    summer = solve(
+        ask(one_stage([cet]), monday, monday + timedelta(days=1), buffer_before_minutes=15), [cet]
+    )
+    assert starts(summer) == [utc(monday, 7, 15)]
 
 
 def test_busy_block_end_is_exclusive_and_overlap_is_refused() -> None:

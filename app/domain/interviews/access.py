@@ -3,7 +3,7 @@ manage, an interviewer the ones they are on (and nothing else of the candidate b
 
 from __future__ import annotations
 
-from app.auth import Actor, PermissionSet
+from app.core.actor import Actor, PermissionSet
 
 
 def interview_scope(actor: Actor) -> str:

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
+from app.core.actor import Actor
 from app.domain.applications import repository as applications_repo
 from app.domain.candidates import repository as candidates_repo
 from app.domain.interviews.ical import invitation

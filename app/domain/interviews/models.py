@@ -38,6 +38,10 @@ class Interview(SQLModel, table=True):
     ical_uid: str = Field(max_length=200)
     ical_sequence: int = 0
     calendar_event_ids: dict[str, Any] = json_field()
+    # The pool its interviewers come from (declines are replaced from it), and how many times
+    # an interviewer has been replaced already (capped by a setting).
+    pool_id: uuid.UUID | None = fk("interviewer_pools.id", ondelete="SET NULL", index=False)
+    replacements: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     version: int = 1
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
@@ -55,5 +59,10 @@ class InterviewParticipant(SQLModel, table=True):
     interview_id: uuid.UUID = fk("interviews.id", nullable=False, ondelete="CASCADE", index=False)
     member_id: uuid.UUID = fk("members.id", nullable=False, ondelete="CASCADE", index=False)
     response: str = Field(default="needs_action", max_length=16)
+    # interviewer, or a trainee's extra seat: shadow (watches) or reverse_shadow (leads while a
+    # trained interviewer watches). Only interviewers count toward the panel.
+    seat: str = Field(
+        default="interviewer", max_length=16, sa_column_kwargs={"server_default": "interviewer"}
+    )
     responded_at: datetime | None = timestamp_field()
     created_at: datetime = created_field()

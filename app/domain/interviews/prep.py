@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor
+from app.core.actor import Actor
 from app.domain.applications import repository as applications_repo
 from app.domain.applications.models import Application
 from app.domain.applications.service import visible_application
 from app.domain.candidates import repository as candidates_repo
 from app.domain.candidates.models import Document
 from app.domain.feedback import repository as feedback_repo
+from app.domain.follow_ups import repository as follow_ups_repo
 from app.domain.interviews import repository
 from app.domain.interviews.access import interview_scope
 from app.domain.interviews.models import Interview
@@ -206,6 +207,19 @@ async def panel_packet(
             for i in interviews
         ],
         scorecards=await _earlier_scorecards(session, actor, application.id),
+        # The candidate's answers to follow-ups (the way an interviewer on the panel sees them).
+        follow_ups=[
+            {
+                "follow_up_id": f.id,
+                "question": f.question,
+                "answer": f.answer_text,
+                "link": f.answer_link,
+                "document_id": f.answer_document_id,
+                "answered_at": f.answered_at,
+            }
+            for f in await follow_ups_repo.for_applications(session, org_id, [application.id])
+            if f.state == "answered"
+        ],
     )
 
 

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, text, update
+from sqlalchemy import String, bindparam, exists, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select
 
+from app.domain.columns import UUID_ARRAY
 from app.domain.interviews.models import Interview, InterviewParticipant
 from app.domain.organizations.models import Member
 from app.domain.pagination import PageRequest, keyset
@@ -148,7 +150,9 @@ async def list_interviews(
         stmt = stmt.where(Interview.start_at >= starts_after)
     if starts_before:
         stmt = stmt.where(Interview.start_at < starts_before)
-    return (await session.scalars(keyset(stmt, Interview.created_at, Interview.id, page))).all()
+    sortable = {"created_at": Interview.created_at, "start_at": Interview.start_at}
+    stmt = keyset(stmt, Interview.created_at, Interview.id, page, sortable=sortable)
+    return (await session.scalars(stmt)).all()
 
 
 async def by_ids(
@@ -283,5 +287,88 @@ async def participant(
     stmt = select(InterviewParticipant).where(
         InterviewParticipant.interview_id == interview_id,
         InterviewParticipant.member_id == member_id,
+    )
+    return (await session.scalars(stmt)).first()
+
+
+_SCHEDULING_LOAD = text(
+    """
+    SELECT 'b', member_id, extract(epoch FROM lower(r))::float8, extract(epoch FROM upper(r))::float8,
+           tentative
+    FROM (
+        SELECT member_id, tentative, unnest(range_agg(tstzrange(start_at, end_at))) AS r
+        FROM busy_blocks
+        WHERE organization_id = :org AND member_id = ANY(:ids)
+          AND end_at > :start AND start_at < :end
+          AND NOT (source = 'hold' AND external_id = ANY(:ignore))
+        GROUP BY member_id, tentative
+    ) AS merged
+    UNION ALL
+    SELECT 'i', p.member_id, extract(epoch FROM i.start_at)::float8,
+           extract(epoch FROM i.end_at)::float8, false
+    FROM interview_participants p JOIN interviews i ON i.id = p.interview_id
+    WHERE p.organization_id = :org AND p.member_id = ANY(:ids)
+      AND i.status IN ('scheduled', 'proposed', 'completed')
+      AND i.start_at < :wide_end AND i.end_at > :wide_start
+    UNION ALL
+    SELECT 'l', p.member_id, extract(epoch FROM max(i.start_at))::float8, NULL, false
+    FROM interview_participants p JOIN interviews i ON i.id = p.interview_id
+    WHERE p.organization_id = :org AND p.member_id = ANY(:ids)
+      AND i.status IN ('scheduled', 'proposed', 'completed') AND i.start_at < :now
+    GROUP BY p.member_id
+    """
+).bindparams(bindparam("ids", type_=UUID_ARRAY), bindparam("ignore", type_=ARRAY(String())))
+
+
+async def scheduling_load(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    member_ids: Sequence[uuid.UUID],
+    busy_range: tuple[datetime, datetime],
+    interview_range: tuple[datetime, datetime],
+    now: datetime,
+    ignore_hold_ids: Sequence[uuid.UUID] = (),
+) -> Sequence[tuple[str, uuid.UUID, float, float | None, bool]]:
+    """Everything slot finding reads about people's time, in one round trip, as epoch seconds:
+    ('b', member, start, end, tentative) busy time, overlapping blocks merged by the database
+    (a meeting synced as ten pieces is one row); ('i', member, start, end, _) interviews that
+    block time and count toward caps; ('l', member, start, None, _) their latest interview
+    before now (fairness). Busy time mirroring the holds in `ignore_hold_ids` is left out, so a
+    booking link can re-offer its own held times."""
+    if not member_ids:
+        return []
+    rows = await session.execute(
+        _SCHEDULING_LOAD,
+        {
+            "org": organization_id,
+            "ids": list(member_ids),
+            "start": busy_range[0],
+            "end": busy_range[1],
+            "wide_start": interview_range[0],
+            "wide_end": interview_range[1],
+            "now": now,
+            "ignore": [str(h) for h in ignore_hold_ids],
+        },
+    )
+    return [(k, m, s, e, t) for k, m, s, e, t in rows.all()]
+
+
+async def remove_participant(
+    session: AsyncSession, interview_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    await session.execute(
+        delete(InterviewParticipant).where(
+            col(InterviewParticipant.interview_id) == interview_id,
+            col(InterviewParticipant.member_id) == member_id,
+        )
+    )
+
+
+async def lock_interview(session: AsyncSession, interview_id: uuid.UUID) -> Interview | None:
+    stmt = (
+        select(Interview)
+        .where(Interview.id == interview_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return (await session.scalars(stmt)).first()

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.db import settings_of
 from app.domain.applications.service import visible_application
 from app.domain.availability import repository as availability_repo
 from app.domain.calendars import repository as calendars_repo
 from app.domain.candidates import repository as candidates_repo
+from app.domain.interviewer_pools import repository as pools_repo
+from app.domain.interviewer_pools.models import InterviewerPoolMember
 from app.domain.interviews import repository
 from app.domain.interviews.schemas import (
     SuggestedInterviewer,
@@ -24,7 +28,7 @@ from app.domain.interviews.schemas import (
     SuggestionRequest,
     SuggestionsPublic,
 )
-from app.domain.interviews.slots import Person, SlotRequest, Stage, find_slots
+from app.domain.interviews.slots import Person, PlacedStage, SlotRequest, Stage, find_slots
 from app.domain.organizations import repository as members_repo
 from app.domain.organizations.models import Member
 from app.errors import FieldError, InvalidInput
@@ -36,11 +40,15 @@ async def load_people(
     members: list[Member],
     start: datetime,
     end: datetime,
+    *,
+    preferences: Sequence[InterviewerPoolMember] = (),
+    ignore_hold_ids: Sequence[uuid.UUID] = (),
 ) -> list[Person]:
-    """Everyone's hours, overrides, busy time (blocks and interviews) and load around a range."""
+    """Everyone's hours, overrides, busy time (blocks and interviews), load and last interview
+    around a range. `preferences`: pool memberships whose personal limits apply (the strictest
+    of the member's own caps and each membership's). Busy time is read in one statement, as
+    epoch seconds with overlapping blocks merged by the database (scheduling_load)."""
     ids = [m.id for m in members]
-    # Load caps count whole local days and ISO weeks, so look a week beyond both ends.
-    wide_start, wide_end = start - timedelta(days=8), end + timedelta(days=8)
     overrides = await availability_repo.overrides_for(
         session,
         organization_id,
@@ -48,31 +56,43 @@ async def load_people(
         (start - timedelta(days=2)).date(),
         (end + timedelta(days=2)).date(),
     )
-    blocks = await availability_repo.busy_intervals(
-        session, organization_id, ids, start - timedelta(days=1), end + timedelta(days=1)
-    )
-    interviews = await repository.member_interviews(
-        session, organization_id, ids, wide_start, wide_end
+    # Load caps count whole local days and ISO weeks, so look a week beyond both ends.
+    rows = await repository.scheduling_load(
+        session,
+        organization_id,
+        ids,
+        (start - timedelta(days=1), end + timedelta(days=1)),
+        (start - timedelta(days=8), end + timedelta(days=8)),
+        utcnow(),
+        ignore_hold_ids,
     )
     unchecked = await calendars_repo.unchecked_members(session, organization_id, ids)
-    tentative: dict[uuid.UUID, set[date]] = defaultdict(set)
     by_member_overrides: dict[uuid.UUID, dict[date, list[tuple[str, str]]]] = defaultdict(dict)
     for o in overrides:
         by_member_overrides[o.member_id][o.day] = [(h["start"], h["end"]) for h in o.hours]
-    busy: dict[uuid.UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
     zones = {m.id: ZoneInfo(m.time_zone) for m in members}
-    for member_id, busy_start, busy_end, is_tentative in blocks:
-        busy[member_id].append((busy_start, busy_end))
-        if is_tentative:
-            tentative[member_id].add(busy_start.astimezone(zones[member_id]).date())
+    busy: dict[uuid.UUID, list[tuple[float, float]]] = defaultdict(list)
+    tentative: dict[uuid.UUID, set[date]] = defaultdict(set)
     per_day: dict[uuid.UUID, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     per_week: dict[uuid.UUID, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
-    for member_id, s, e, _ in interviews:
+    last: dict[uuid.UUID, datetime] = {}
+    for kind, member_id, s, e, is_tentative in rows:
+        if kind == "l":
+            last[member_id] = datetime.fromtimestamp(s, UTC)
+            continue
+        assert e is not None
         busy[member_id].append((s, e))
-        local = s.astimezone(zones[member_id]).date()
+        if kind == "b":
+            if is_tentative:
+                tentative[member_id].add(datetime.fromtimestamp(s, zones[member_id]).date())
+            continue
+        local = datetime.fromtimestamp(s, zones[member_id]).date()
         per_day[member_id][local] += 1
         iso = local.isocalendar()
         per_week[member_id][(iso.year, iso.week)] += 1
+    limits: dict[uuid.UUID, list[InterviewerPoolMember]] = defaultdict(list)
+    for p in preferences:
+        limits[p.member_id].append(p)
     return [
         Person(
             id=m.id,
@@ -82,26 +102,109 @@ async def load_people(
                 d: [(r["start"], r["end"]) for r in rs] for d, rs in m.working_hours.items()
             },
             overrides=dict(by_member_overrides[m.id]),
-            busy=busy[m.id],
+            busy_seconds=busy[m.id],
             interviews_by_day=dict(per_day[m.id]),
             interviews_by_week=dict(per_week[m.id]),
-            cap_per_day=m.max_interviews_per_day,
-            cap_per_week=m.max_interviews_per_week,
+            cap_per_day=_strictest(m.max_interviews_per_day, [p.max_per_day for p in limits[m.id]]),
+            cap_per_week=_strictest(
+                m.max_interviews_per_week, [p.max_per_week for p in limits[m.id]]
+            ),
             calendar_unchecked=unchecked.get(m.id),
             tentative_days=frozenset(tentative[m.id]),
+            not_before=max(
+                (_clock(p.not_before) for p in limits[m.id] if p.not_before), default=None
+            ),
+            last_interview_at=last.get(m.id),
         )
         for m in members
     ]
 
 
-async def suggest(
+def _strictest(own: int | None, others: Sequence[int | None]) -> int | None:
+    caps = [c for c in (own, *others) if c is not None]
+    return min(caps) if caps else None
+
+
+def _clock(hhmm: str) -> time:
+    hour, minute = hhmm.split(":")
+    return time(int(hour), int(minute))
+
+
+@dataclass
+class _Staffing:
+    """Who a stage chooses from: explicit people, or a pool's trained members (and trainees)."""
+
+    pool_id: uuid.UUID | None
+    people: list[uuid.UUID]
+    trainees: list[uuid.UUID]
+
+
+async def _staffing(
     session: AsyncSession, actor: Actor, data: SuggestionRequest
+) -> tuple[list[_Staffing], list[InterviewerPoolMember]]:
+    pool_ids = list(dict.fromkeys(s.pool_id for s in data.stages if s.pool_id is not None))
+    pools = {p.id: p for p in await pools_repo.get_pools(session, actor.organization_id, pool_ids)}
+    rows = await pools_repo.members_of(session, actor.organization_id, list(pools))
+    result: list[_Staffing] = []
+    errors: list[FieldError] = []
+    for j, stage in enumerate(data.stages):
+        if stage.pool_id is None:
+            result.append(_Staffing(None, list(dict.fromkeys(stage.interviewer_ids)), []))
+            continue
+        pool = pools.get(stage.pool_id)
+        if pool is None:
+            errors.append(
+                FieldError(f"stages.{j}.pool_id", f"{stage.pool_id} is not a pool of yours")
+            )
+            continue
+        mine = [r for r in rows if r.pool_id == pool.id]
+        trained = [r.member_id for r in mine if r.status == "trained"]
+        people = list(dict.fromkeys(stage.interviewer_ids)) or trained
+        if not trained and not stage.interviewer_ids:
+            errors.append(
+                FieldError(f"stages.{j}.pool_id", f"nobody in the pool {pool.name!r} is trained")
+            )
+        elif len(people) < stage.required:
+            errors.append(
+                FieldError(
+                    f"stages.{j}.required",
+                    f"the stage needs {stage.required} interviewers but the pool "
+                    f"{pool.name!r} has {len(people)} trained",
+                )
+            )
+        trainees = (
+            [r.member_id for r in mine if r.status == "in_training"] if stage.trainee_seat else []
+        )
+        result.append(_Staffing(pool.id, people, trainees))
+    if errors:
+        raise InvalidInput("Cannot staff the stages", errors)
+    return result, [r for r in rows if r.member_id in {p for s in result for p in s.people}]
+
+
+async def suggest(
+    session: AsyncSession,
+    actor: Actor,
+    data: SuggestionRequest,
+    *,
+    ignore_hold_ids: Sequence[uuid.UUID] = (),
 ) -> SuggestionsPublic:
+    """Ranked panels. `ignore_hold_ids`: booking holds whose busy time does not count (a booking
+    link re-offering the times it holds itself)."""
     actor.require(PermissionSet.admin, PermissionSet.recruiter, PermissionSet.hiring_manager)
     application = await visible_application(session, actor, data.application_id)
-    pool_ids = list(dict.fromkeys(pid for s in data.stages for pid in s.interviewer_ids))
+    staffing, preferences = (
+        await _staffing(session, actor, data)
+        if any(s.pool_id for s in data.stages)
+        else (
+            [_Staffing(None, list(dict.fromkeys(s.interviewer_ids)), []) for s in data.stages],
+            [],
+        )
+    )
+    wanted = list(dict.fromkeys(pid for s in staffing for pid in (*s.people, *s.trainees)))
     members = {
-        m.id: m for m in await members_repo.get_members(session, actor.organization_id, pool_ids)
+        m.id: m
+        for m in await members_repo.get_members(session, actor.organization_id, wanted)
+        if m.is_active
     }
     errors = [
         FieldError(
@@ -109,7 +212,7 @@ async def suggest(
         )
         for j, s in enumerate(data.stages)
         for pid in s.interviewer_ids
-        if pid not in members or not members[pid].is_active
+        if pid not in members
     ]
     if errors:
         raise InvalidInput("Unknown interviewers", errors)
@@ -121,22 +224,34 @@ async def suggest(
     )
     earliest = utcnow() + timedelta(hours=notice)
     people = await load_people(
-        session, actor.organization_id, list(members.values()), data.date_from, data.date_to
+        session,
+        actor.organization_id,
+        list(members.values()),
+        data.date_from,
+        data.date_to,
+        preferences=preferences,
+        ignore_hold_ids=ignore_hold_ids,
     )
     windows = await availability_repo.windows_for(session, actor.organization_id, application.id)
-    candidate = await candidates_repo.get_candidate(
-        session, actor.organization_id, application.candidate_id
-    )
-    candidate_zone = (
-        (windows[0].time_zone if windows else None)
-        or (candidate.time_zone if candidate else None)
-        or "UTC"
-    )
+    candidate_zone = windows[0].time_zone if windows else None
+    if not candidate_zone:
+        # Read only when the windows do not say (one statement fewer when they do).
+        candidate = await candidates_repo.get_candidate(
+            session, actor.organization_id, application.candidate_id
+        )
+        candidate_zone = (candidate.time_zone if candidate else None) or "UTC"
     result = find_slots(
         SlotRequest(
             stages=[
-                Stage(s.name, s.duration_minutes, s.interviewer_ids, s.required)
-                for s in data.stages
+                Stage(
+                    s.name,
+                    s.duration_minutes,
+                    [pid for pid in staff.people if pid in members],
+                    s.required,
+                    trainees=[pid for pid in staff.trainees if pid in members],
+                    trainee_seats=1 if s.trainee_seat else 0,
+                )
+                for s, staff in zip(data.stages, staffing, strict=True)
             ],
             range_start=data.date_from,
             range_end=data.date_to,
@@ -168,18 +283,11 @@ async def suggest(
                         name=p.name,
                         start_at=p.start,
                         end_at=p.end,
-                        interviewers=[
-                            SuggestedInterviewer(
-                                member_id=pid,
-                                name=members[pid].name,
-                                time_zone=members[pid].time_zone,
-                                local_start=p.start.astimezone(ZoneInfo(members[pid].time_zone)),
-                                local_end=p.end.astimezone(ZoneInfo(members[pid].time_zone)),
-                            )
-                            for pid in p.interviewers
-                        ],
+                        interviewers=[_suggested(members[pid], p) for pid in p.interviewers],
+                        trainees=[_suggested(members[pid], p) for pid in p.trainees],
+                        pool_id=staff.pool_id,
                     )
-                    for p in s.stages
+                    for p, staff in zip(s.stages, staffing, strict=True)
                 ],
                 reasons=list(s.reasons),
             )
@@ -187,4 +295,15 @@ async def suggest(
         ],
         blocked_by=list(result.blocked_by),
         considered=result.considered,
+    )
+
+
+def _suggested(member: Member, placed: PlacedStage) -> SuggestedInterviewer:
+    zone = ZoneInfo(member.time_zone)
+    return SuggestedInterviewer(
+        member_id=member.id,
+        name=member.name,
+        time_zone=member.time_zone,
+        local_start=placed.start.astimezone(zone),
+        local_end=placed.end.astimezone(zone),
     )

@@ -28,7 +28,17 @@ class StageRequest(StrictModel):
     name: ShortText
     duration_minutes: Integer = Field(ge=15, le=480)
     interviewer_ids: list[uuid.UUID] = Field(
-        min_length=1, max_length=20, description="The pool to choose from"
+        default_factory=list,
+        max_length=20,
+        description="The people to choose from (or give pool_id)",
+    )
+    pool_id: uuid.UUID | None = Field(
+        default=None,
+        description="An interviewer pool: its trained members are the people to choose from",
+    )
+    trainee_seat: StrictBool = Field(
+        default=False,
+        description="Also seat one of the pool's members in training (shadowing), when one is free",
     )
     required: Integer = Field(
         default=1, ge=1, le=10, description="How many of the pool this stage needs"
@@ -36,6 +46,12 @@ class StageRequest(StrictModel):
 
     @model_validator(mode="after")
     def _pool_big_enough(self) -> StageRequest:
+        if not self.interviewer_ids and self.pool_id is None:
+            raise ValueError("give interviewer_ids or a pool_id")
+        if self.trainee_seat and self.pool_id is None:
+            raise ValueError("a trainee seat needs a pool_id (trainees come from a pool)")
+        if self.pool_id is not None:
+            return self
         if len(set(self.interviewer_ids)) < self.required:
             raise ValueError(
                 f"the stage needs {self.required} interviewers but its pool has {len(set(self.interviewer_ids))}"
@@ -81,6 +97,10 @@ class SuggestedStage(PublicModel):
     start_at: datetime
     end_at: datetime
     interviewers: list[SuggestedInterviewer]
+    trainees: list[SuggestedInterviewer] = Field(
+        default_factory=list, description="Members in training seated as an extra interviewer"
+    )
+    pool_id: uuid.UUID | None = None
 
 
 class SuggestionPublic(PublicModel):
@@ -106,6 +126,15 @@ class InterviewSlot(StrictModel):
     start_at: AwareDatetime
     end_at: AwareDatetime
     interviewer_ids: list[uuid.UUID] = Field(min_length=1, max_length=10)
+    pool_id: uuid.UUID | None = Field(
+        default=None,
+        description="The pool the interviewers come from (declines are replaced from it)",
+    )
+    trainee_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Members in training in pool_id who join as an extra interviewer",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> InterviewSlot:
@@ -166,6 +195,7 @@ class ParticipantPublic(PublicModel):
     member_id: uuid.UUID
     response: Response
     responded_at: datetime | None
+    seat: Literal["interviewer", "shadow", "reverse_shadow"] = "interviewer"
 
 
 class InterviewPublic(PublicModel):
@@ -184,6 +214,8 @@ class InterviewPublic(PublicModel):
     ical_uid: str
     ical_sequence: int
     interviewers: list[ParticipantPublic]
+    pool_id: uuid.UUID | None = None
+    replacements: int = 0
     version: int
     created_at: datetime
     updated_at: datetime
@@ -262,6 +294,17 @@ class PacketInterview(PublicModel):
     interviewer_ids: list[uuid.UUID]
 
 
+class PacketFollowUp(PublicModel):
+    """A follow-up the candidate answered: the recruiter's question and the answer, as text."""
+
+    follow_up_id: uuid.UUID
+    question: str
+    answer: str | None
+    link: str | None
+    document_id: uuid.UUID | None
+    answered_at: datetime | None
+
+
 class PanelPacket(PublicModel):
     application_id: uuid.UUID
     role_id: uuid.UUID
@@ -280,4 +323,7 @@ class PanelPacket(PublicModel):
     interviews: list[PacketInterview]
     scorecards: list[dict[str, object]] = Field(
         default_factory=list, description="Submitted scorecards of earlier interviews"
+    )
+    follow_ups: list[PacketFollowUp] = Field(
+        default_factory=list, description="The candidate's answers to follow-up questions"
     )

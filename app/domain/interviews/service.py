@@ -13,15 +13,18 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.domain.applications.models import Application
 from app.domain.applications.service import visible_application
 from app.domain.availability import repository as availability_repo
 from app.domain.calendars import freebusy
 from app.domain.candidates import repository as candidates_repo
 from app.domain.events import service as events
-from app.domain.interviews import repository
+from app.domain.interviewer_pools import repository as pools_repo
+from app.domain.interviewer_pools import service as pools_service
+from app.domain.interviewer_pools.schemas import ReplacementPublic, ReplacementRequest
+from app.domain.interviews import replacement, repository
 from app.domain.interviews.access import interview_scope
 from app.domain.interviews.models import Interview, InterviewParticipant
 from app.domain.interviews.schemas import (
@@ -176,19 +179,20 @@ async def schedule(
         if b.start_at < a.end_at:
             raise InvalidInput.for_field("interviews", "the interviews of one schedule overlap")
     zone = data.time_zone or await _candidate_zone(session, application)
+    seats = await _trainee_seats(session, actor, data)
     # Every interviewer of the request is locked at once, in id order, before any check: two
     # requests booking the same people in another order then queue instead of deadlocking.
     await repository.lock_members(
         session,
         actor.organization_id,
-        sorted({m for slot in data.interviews for m in slot.interviewer_ids}),
+        sorted({m for slot in data.interviews for m in (*slot.interviewer_ids, *slot.trainee_ids)}),
     )
     created: list[Interview] = []
     for index, slot in enumerate(data.interviews):
         await check_free(
             session,
             actor,
-            slot.interviewer_ids,
+            [*slot.interviewer_ids, *slot.trainee_ids],
             slot.start_at,
             slot.end_at,
             field=f"interviews.{index}.interviewer_ids",
@@ -208,6 +212,7 @@ async def schedule(
             status=data.status,
             organizer_id=actor.member_id,
             ical_uid=f"{interview_id}@hireloop",
+            pool_id=slot.pool_id,
         )
         session.add(interview)
         await session.flush()
@@ -217,6 +222,15 @@ async def schedule(
                     organization_id=actor.organization_id,
                     interview_id=interview.id,
                     member_id=member_id,
+                )
+            )
+        for member_id in slot.trainee_ids:
+            session.add(
+                InterviewParticipant(
+                    organization_id=actor.organization_id,
+                    interview_id=interview.id,
+                    member_id=member_id,
+                    seat=seats[(index, member_id)],
                 )
             )
         await session.flush()
@@ -239,6 +253,48 @@ async def schedule(
         )
         created.append(interview)
     return await publics(session, actor.organization_id, created)
+
+
+async def _trainee_seats(
+    session: AsyncSession, actor: Actor, data: InterviewsCreate
+) -> dict[tuple[int, uuid.UUID], str]:
+    """Each trainee's seat (shadow until their shadow rounds are done, then reverse shadow);
+    refuses pools that are not the organization's and trainees not in training in them."""
+    seats: dict[tuple[int, uuid.UUID], str] = {}
+    for index, slot in enumerate(data.interviews):
+        if slot.pool_id is None:
+            if slot.trainee_ids:
+                raise InvalidInput.for_field(
+                    f"interviews.{index}.trainee_ids", "trainees need the slot's pool_id"
+                )
+            continue
+        pool = await pools_repo.get_pool(session, actor.organization_id, slot.pool_id)
+        if pool is None:
+            raise InvalidInput.for_field(
+                f"interviews.{index}.pool_id", f"{slot.pool_id} is not a pool of yours"
+            )
+        if not slot.trainee_ids:
+            continue
+        rows = {
+            r.member_id: r
+            for r in await pools_repo.members_of(session, actor.organization_id, [pool.id])
+        }
+        done = await pools_repo.rounds_sat(session, pool, slot.trainee_ids)
+        for member_id in slot.trainee_ids:
+            row = rows.get(member_id)
+            if row is None or row.status != "in_training":
+                raise InvalidInput.for_field(
+                    f"interviews.{index}.trainee_ids",
+                    f"{member_id} is not in training in the pool {pool.name!r}",
+                )
+            if member_id in slot.interviewer_ids:
+                raise InvalidInput.for_field(
+                    f"interviews.{index}.trainee_ids", f"{member_id} is already an interviewer"
+                )
+            seats[(index, member_id)] = pools_service.next_seat(pool, row, done) or (
+                "reverse_shadow"
+            )
+    return seats
 
 
 def _check_application(application: Application) -> None:
@@ -456,8 +512,36 @@ async def respond(
                 "via": "hireloop",
             },
         )
+        if mine.seat == "interviewer":
+            await session.flush()
+            await replacement.after_decline(session, actor, interview, actor.member_id)
     await session.flush()
     return await _public(session, interview)
+
+
+async def replace(
+    session: AsyncSession, actor: Actor, interview_id: uuid.UUID, data: ReplacementRequest
+) -> ReplacementPublic:
+    """A recruiter asks for an interviewer to be replaced now (the pool, the cutoff and the
+    limit apply as after a decline); when none is allowed or possible, a 409 says why and
+    nothing changes."""
+    actor.require(PermissionSet.admin, PermissionSet.recruiter, PermissionSet.hiring_manager)
+    interview = await visible_interview(session, actor, interview_id, for_update=True)
+    seat = await repository.participant(session, interview.id, data.member_id)
+    if seat is None or seat.seat != "interviewer":
+        raise InvalidInput.for_field("member_id", "is not an interviewer on this interview")
+    outcome = await replacement.choose(session, interview, data.member_id)
+    if outcome.replacement is None:
+        raise Conflict(f"No replacement: {outcome.reason}", reason=outcome.reason)
+    await replacement.apply(session, actor, interview, data.member_id, outcome)
+    return ReplacementPublic(
+        interview_id=interview.id,
+        replaced_member_id=data.member_id,
+        replacement_member_id=outcome.replacement,
+        replaced=True,
+        reason=outcome.reason,
+        replacements=interview.replacements,
+    )
 
 
 STATUS_MOVES = {

@@ -1,26 +1,32 @@
 """Finding interview times everyone can make: a pure computation, no database.
 
-Time is cut into a grid of `granularity` minutes (UTC-aligned). For every person we compute, once,
-`run[i]`: how many consecutive grid slots from slot i they could spend interviewing (inside their
-working hours in their own time zone, honouring date overrides, not busy once buffers are added,
-not on a day or week where they are at their interview cap). A stage of d slots fits a person at
-slot i exactly when run[i] >= d, so each check is O(1), and building the arrays is linear in the
-grid plus the busy blocks. Daylight-saving changes are handled by expanding working hours per local
-date with zoneinfo, never by adding fixed offsets.
+Time is cut into a grid of `granularity` minutes (UTC-aligned). Every person's time is handled
+as sorted lists of half-open slot intervals, never slot by slot: their working hours (each local
+date expanded with zoneinfo, so daylight-saving changes are right) shrunk by the buffers, so that
+a buffer too lies inside the working day; minus whole local days at an interview cap; minus their
+busy blocks widened by the buffers, sorted and merged once. From the free intervals one slice
+assignment each gives `run[i]`: how many consecutive grid slots from slot i they could spend
+interviewing. A stage of d slots fits a person at slot i exactly when run[i] >= d, so each check
+is O(1), and the work is linear in the grid plus n log n in the busy blocks (one sort).
 """
 
 from __future__ import annotations
 
+import functools
+import heapq
 import itertools
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import combinations
+from itertools import accumulate, combinations
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_SUGGESTION_SPACING_MINUTES = 60
+
+Intervals = list[tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,8 @@ class Person:
     working_hours: dict[str, list[tuple[str, str]]]
     overrides: dict[date, list[tuple[str, str]]] = field(default_factory=dict)
     busy: Sequence[tuple[datetime, datetime]] = ()
+    # The same as epoch seconds (how the database hands it over: no datetime per block).
+    busy_seconds: Sequence[tuple[float, float]] = ()
     interviews_by_day: dict[date, int] = field(default_factory=dict)
     interviews_by_week: dict[tuple[int, int], int] = field(default_factory=dict)
     cap_per_day: int | None = None
@@ -40,6 +48,11 @@ class Person:
     calendar_unchecked: str | None = None
     # Local days with a tentative event (it blocks like any busy time; a suggestion says so).
     tentative_days: frozenset[date] = frozenset()
+    # A personal preference (from their interviewer pool): no interview starts before this
+    # local time, whatever the working hours say.
+    not_before: time | None = None
+    # When they last interviewed (fairness: of two equally loaded, the one who waited longer).
+    last_interview_at: datetime | None = None
 
 
 UNCHECKED_PENALTY = 30.0
@@ -51,6 +64,10 @@ class Stage:
     duration_minutes: int
     pool: Sequence[uuid.UUID]
     required: int = 1
+    # Members in training who may join as an extra interviewer (a shadow seat); best effort:
+    # a panel is never refused for want of a free trainee, its reasons say so instead.
+    trainees: Sequence[uuid.UUID] = ()
+    trainee_seats: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,7 @@ class PlacedStage:
     start: datetime
     end: datetime
     interviewers: tuple[uuid.UUID, ...]
+    trainees: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,35 +126,71 @@ class _Grid:
         self.step = step
         self.minutes = minutes
         self.n = max(0, int((end - self.start) // step))
+        self.t0 = self.start.timestamp()
+        self.secs = step.total_seconds()
 
     def at(self, i: int) -> datetime:
         return self.start + self.step * i
 
-    def index_floor(self, moment: datetime) -> int:
-        return int((moment - self.start) // self.step)
+    def seconds(self, i: int) -> float:
+        return self.t0 + self.secs * i
 
-    def index_ceil(self, moment: datetime) -> int:
-        q, r = divmod(moment - self.start, self.step)
-        return int(q) + (1 if r else 0)
+    def inner(self, start: float, end: float) -> tuple[int, int]:
+        """The slots lying wholly inside [start, end) (epoch seconds)."""
+        return math.ceil((start - self.t0) / self.secs), math.floor((end - self.t0) / self.secs)
 
-    def mark(self, usable: bytearray, start: datetime, end: datetime, value: int) -> None:
-        """Set every slot lying wholly (value 1) or partly (value 0) inside [start, end)."""
-        if value:
-            a, b = self.index_ceil(start), self.index_floor(end)
+    def touched(self, start: float, end: float) -> tuple[int, int]:
+        """The slots lying wholly or partly inside [start, end) (epoch seconds)."""
+        return math.floor((start - self.t0) / self.secs), math.ceil((end - self.t0) / self.secs)
+
+
+def _merge(spans: list[tuple[int, int]]) -> Intervals:
+    """Sorted, disjoint, non-adjacent intervals covering the same slots as `spans`."""
+    spans.sort()
+    out: Intervals = []
+    for a, b in spans:
+        if a >= b:
+            continue
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
         else:
-            a, b = self.index_floor(start), self.index_ceil(end)
-        a, b = max(a, 0), min(b, self.n)
+            out.append((a, b))
+    return out
+
+
+def _subtract(base: Intervals, cut: Intervals) -> Intervals:
+    """`base` without `cut` (both sorted and disjoint): one merge-like pass."""
+    out: Intervals = []
+    j, m = 0, len(cut)
+    for a, b in base:
+        while j < m and cut[j][1] <= a:
+            j += 1
+        k = j
+        while k < m and cut[k][0] < b and a < b:
+            ca, cb = cut[k]
+            if ca > a:
+                out.append((a, ca))
+            a = max(a, cb)
+            k += 1
         if a < b:
-            usable[a:b] = bytes([value]) * (b - a)
+            out.append((a, b))
+    return out
 
 
-def _runs(usable: bytearray) -> list[int]:
-    run = [0] * (len(usable) + 1)
-    for i in range(len(usable) - 1, -1, -1):
-        run[i] = run[i + 1] + 1 if usable[i] else 0
+def _clamp(spans: Intervals, n: int) -> Intervals:
+    return [(max(a, 0), min(b, n)) for a, b in spans if b > 0 and a < n and max(a, 0) < min(b, n)]
+
+
+def _runs(spans: Intervals, n: int) -> list[int]:
+    """run[i]: consecutive slots from i inside `spans` (one slice assignment per interval)."""
+    run = [0] * (n + 1)
+    for a, b in spans:
+        run[a:b] = range(b - a, 0, -1)
     return run
 
 
+@functools.lru_cache(maxsize=256)
 def _parse(hhmm: str) -> time:
     hour, minute = hhmm.split(":")
     return time(int(hour), int(minute))
@@ -148,66 +202,184 @@ def _local_days(grid: _Grid, zone: ZoneInfo) -> list[date]:
     return [first + timedelta(days=k) for k in range((last - first).days + 1)]
 
 
-def working_mask(person: Person, grid: _Grid) -> bytearray:
-    """Slots inside the person's working hours (or that day's override), in their own zone."""
-    zone = ZoneInfo(person.time_zone)
-    usable = bytearray(grid.n)
-    for day in _local_days(grid, zone):
-        ranges = person.overrides.get(day, person.working_hours.get(WEEKDAYS[day.weekday()], []))
-        for start, end in ranges:
-            local_start = datetime.combine(day, _parse(start), tzinfo=zone)
-            local_end = datetime.combine(day, _parse(end), tzinfo=zone)
-            grid.mark(usable, local_start.astimezone(UTC), local_end.astimezone(UTC), 1)
-    return usable
-
-
-def _cap_mask(person: Person, grid: _Grid, usable: bytearray) -> bytearray:
-    if person.cap_per_day is None and person.cap_per_week is None:
-        return usable
-    zone = ZoneInfo(person.time_zone)
-    capped = bytearray(usable)
-    for day in _local_days(grid, zone):
-        at_day_cap = (
-            person.cap_per_day is not None
-            and person.interviews_by_day.get(day, 0) >= person.cap_per_day
-        )
-        iso = day.isocalendar()
-        at_week_cap = (
-            person.cap_per_week is not None
-            and person.interviews_by_week.get((iso.year, iso.week), 0) >= person.cap_per_week
-        )
-        if at_day_cap or at_week_cap:
-            start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-            grid.mark(capped, start, end, 0)
-    return capped
+def _ranges(person: Person, day: date) -> list[tuple[str, str]]:
+    return person.overrides.get(day, person.working_hours.get(WEEKDAYS[day.weekday()], []))
 
 
 @dataclass
 class _Availability:
     person: Person
-    working: bytearray
-    capped: bytearray
-    free: bytearray
+    zone: ZoneInfo
+    working: Intervals  # slots inside working hours (for the diagnosis)
+    capped: Intervals  # ... and on a day and in a week below the caps
+    free: Intervals  # ... with the buffers inside the hours, clear of busy time
     run: list[int]
+    days: list[date]
+    weeks: list[tuple[int, int]]  # the ISO week of each of `days`
+    slot_day: list[int]  # slot -> index into `days` (its local date)
+    range_start: list[int]
+    range_end: list[int]
+    hours: dict[date, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    margins: dict[tuple[int, int], int] = field(default_factory=dict)  # (slot, length) -> minutes
+
+    def day(self, i: int) -> date:
+        return self.days[self.slot_day[i]]
+
+    def week(self, i: int) -> tuple[int, int]:
+        return self.weeks[self.slot_day[i]]
 
 
 def _availability(person: Person, grid: _Grid, before: int, after: int) -> _Availability:
-    working = working_mask(person, grid)
-    capped = _cap_mask(person, grid, working)
-    free = bytearray(capped)
+    zone = ZoneInfo(person.time_zone)
+    days = _local_days(grid, zone)
+    day_starts = [datetime.combine(d, time(0), tzinfo=zone).timestamp() for d in days]
+    hours: list[tuple[int, int]] = []
+    edges: list[tuple[int, int]] = []
+    allowed: list[tuple[float, float]] = []
+    for day in days:
+        for first, last in _ranges(person, day):
+            start = datetime.combine(day, _parse(first), tzinfo=zone).timestamp()
+            end = datetime.combine(day, _parse(last), tzinfo=zone).timestamp()
+            hours.append(grid.inner(start, end))
+            edges.append(grid.touched(start, end))
+            if person.not_before is not None:
+                start = max(
+                    start, datetime.combine(day, person.not_before, tzinfo=zone).timestamp()
+                )
+            if start < end:
+                allowed.append((start, end))
+    working = _clamp(_merge(hours), grid.n)
+    # The buffers belong to the interview: they too must lie inside the working hours, so each
+    # stretch of working time (adjacent ranges joined first) is shrunk by them.
+    allowed.sort()
+    joined: list[tuple[float, float]] = []
+    for start, end in allowed:
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((start, end))
+    usable = _merge([grid.inner(start + before * 60, end - after * 60) for start, end in joined])
+    capped_days: list[tuple[int, int]] = []
+    if person.cap_per_day is not None or person.cap_per_week is not None:
+        for k, day in enumerate(days[:-1]):
+            iso = day.isocalendar()
+            if (
+                person.cap_per_day is not None
+                and person.interviews_by_day.get(day, 0) >= person.cap_per_day
+            ) or (
+                person.cap_per_week is not None
+                and person.interviews_by_week.get((iso.year, iso.week), 0) >= person.cap_per_week
+            ):
+                capped_days.append(grid.touched(day_starts[k], day_starts[k + 1]))
+    capped_days = _merge(capped_days)
+    capped = _subtract(working, capped_days)
     # An interview [a, b) needs the person free over [a - before, b + after), which is the same
     # as keeping [a, b) off every busy block widened by `after` before it and `before` after it.
-    widen_start, widen_end = timedelta(minutes=after), timedelta(minutes=before)
-    for start, end in person.busy:
-        grid.mark(free, start - widen_start, end + widen_end, 0)
-    return _Availability(person, working, capped, free, _runs(free))
+    t0, secs = grid.t0, grid.secs
+    lo, hi = -after * 60 - t0, before * 60 - t0
+    floor, ceil = math.floor, math.ceil
+    busy = _merge(
+        [
+            (floor((s.timestamp() + lo) / secs), ceil((e.timestamp() + hi) / secs))
+            for s, e in person.busy
+        ]
+        + [(floor((s + lo) / secs), ceil((e + hi) / secs)) for s, e in person.busy_seconds]
+    )
+    free = _clamp(_subtract(_subtract(usable, capped_days), busy), grid.n)
+    slot_day = [0] * (grid.n + 1)
+    for k in range(len(days) - 1):
+        a, b = grid.touched(day_starts[k], day_starts[k + 1])
+        a, b = max(a, 0), min(b, grid.n + 1)
+        if a < b:
+            slot_day[a:b] = [k] * (b - a)
+    weeks = [(iso.year, iso.week) for iso in (d.isocalendar() for d in days)]
+    # For each slot, the working range around it widened to whole slots (a slot outside every
+    # range: itself): how near an interview there can be to the working-day edge, at most.
+    range_start, range_end = list(range(grid.n + 1)), list(range(grid.n + 1))
+    for a, b in edges:
+        # The grid may begin inside a range (at the notice): its true start lies before slot 0.
+        lo, hi = max(a, 0), min(b, grid.n)
+        if lo < hi:
+            range_start[lo:hi] = [a] * (hi - lo)
+            range_end[lo:hi] = [b] * (hi - lo)
+    return _Availability(
+        person,
+        zone,
+        working,
+        capped,
+        free,
+        _runs(free, grid.n),
+        days,
+        weeks,
+        slot_day,
+        range_start,
+        range_end,
+    )
+
+
+def unavailable(person: Person, start: datetime, end: datetime) -> str | None:
+    """Why the person cannot take [start, end) as things stand (None: they can): outside their
+    working hours or before their preferred start, busy (blocks or interviews), or at a cap.
+    For one given time (a replacement), so no grid: the rules of find_slots, checked directly."""
+    zone = ZoneInfo(person.time_zone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day = local_start.date()
+    inside = any(
+        datetime.combine(day, _parse(first), tzinfo=zone) <= local_start
+        and local_end <= datetime.combine(day, _parse(last), tzinfo=zone)
+        for first, last in _ranges(person, day)
+    )
+    if not inside:
+        return f"{person.name} does not work then"
+    if person.not_before is not None and local_start.timetz().replace(tzinfo=None) < (
+        person.not_before
+    ):
+        return f"{person.name} takes no interviews before {person.not_before:%H:%M}"
+    a, b = start.timestamp(), end.timestamp()
+    if any(s < end and e > start for s, e in person.busy) or any(
+        s < b and e > a for s, e in person.busy_seconds
+    ):
+        return f"{person.name} is busy then"
+    if person.cap_per_day is not None and person.interviews_by_day.get(day, 0) >= (
+        person.cap_per_day
+    ):
+        return f"{person.name} is at their cap of {person.cap_per_day} interviews that day"
+    iso = day.isocalendar()
+    if (
+        person.cap_per_week is not None
+        and person.interviews_by_week.get((iso.year, iso.week), 0) >= person.cap_per_week
+    ):
+        return f"{person.name} is at their cap of {person.cap_per_week} interviews that week"
+    return None
+
+
+class _Fits:
+    """Per stage: at which slots enough of its pool is free, and who (asked only when placing)."""
+
+    def __init__(self, stage: Stage, d: int, avail: dict[uuid.UUID, _Availability], n: int) -> None:
+        self.d = d
+        self.runs = [(pid, avail[pid].run) for pid in stage.pool if pid in avail]
+        diff = [0] * (n + 2)
+        for pid in stage.pool:
+            a_ = avail.get(pid)
+            if a_ is None:
+                continue
+            for a, b in a_.free:
+                if b - a >= d:
+                    diff[a] += 1
+                    diff[b - d + 1] -= 1
+        counts = list(accumulate(diff[:n]))
+        self.ok = bytes(map(stage.required.__le__, counts))
+
+    def who(self, i: int) -> list[uuid.UUID]:
+        d = self.d
+        return [pid for pid, run in self.runs if run[i] >= d]
 
 
 def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
     start = max(request.range_start, request.earliest)
     grid = _Grid(start, request.range_end, request.granularity_minutes)
-    by_id = {p.id: p for p in people}
+    n = grid.n
     avail = {
         p.id: _availability(p, grid, request.buffer_before_minutes, request.buffer_after_minutes)
         for p in people
@@ -217,21 +389,21 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
     min_gap = 0 if request.allow_back_to_back else 1
     max_gap = max(min_gap, request.max_gap_minutes // g)
 
-    candidate = bytearray(b"\x01" * grid.n)
-    if request.candidate_windows is not None:
-        candidate = bytearray(grid.n)
-        for w_start, w_end in request.candidate_windows:
-            grid.mark(candidate, w_start, w_end, 1)
-    candidate_run = _runs(candidate)
-
-    # For every stage and slot: the pool members free for the whole stage there.
-    free_at: list[list[list[uuid.UUID]]] = []
-    for stage, d in zip(request.stages, durations, strict=True):
-        per_slot: list[list[uuid.UUID]] = []
-        runs = [(pid, avail[pid].run) for pid in stage.pool if pid in avail]
-        for i in range(grid.n):
-            per_slot.append([pid for pid, run in runs if run[i] >= d])
-        free_at.append(per_slot)
+    if request.candidate_windows is None:
+        windows: Intervals = [(0, n)] if n else []
+    else:
+        windows = _clamp(
+            _merge(
+                [
+                    grid.inner(w_start.timestamp(), w_end.timestamp())
+                    for w_start, w_end in request.candidate_windows
+                ]
+            ),
+            n,
+        )
+    candidate_run = _runs(windows, n)
+    fits = [_Fits(s, d, avail, n) for s, d in zip(request.stages, durations, strict=True)]
+    oks = [f.ok for f in fits]
 
     found: list[tuple[int, ...]] = []
     considered = 0
@@ -245,14 +417,16 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
                 out.append(tuple(starts))
             return
         prev_end = starts[-1] + durations[j - 1]
-        for i in range(prev_end + min_gap, min(prev_end + max_gap, grid.n - durations[j]) + 1):
-            if candidate[i] and len(free_at[j][i]) >= request.stages[j].required:
+        ok = oks[j]
+        for i in range(prev_end + min_gap, min(prev_end + max_gap, n - durations[j]) + 1):
+            if ok[i] and candidate_run[i]:
                 starts.append(i)
                 chains(starts, out)
                 starts.pop()
 
-    for i in range(max(0, grid.n - durations[0] + 1)):
-        if candidate_run[i] < durations[0] or len(free_at[0][i]) < request.stages[0].required:
+    d0, ok0 = durations[0], oks[0]
+    for i in range(max(0, n - d0 + 1)):
+        if not ok0[i] or candidate_run[i] < d0:
             continue
         options: list[tuple[int, ...]] = []
         chains([i], options)
@@ -261,33 +435,56 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
             # Of the panels starting here, keep the one that keeps the candidate waiting least.
             found.append(min(options, key=lambda c: (c[-1] - c[0], c)))
 
-    suggestions = [
-        s
-        for s in (
-            _place(request, grid, starts, durations, free_at, avail, by_id) for starts in found
+    # Best first, as if every panel were placed and sorted by (score, start, interviewers), but
+    # placing lazily: each panel enters the heap with the score its times alone allow (choosing
+    # people can only lower it) and is placed when it reaches the top; a placed panel at the top
+    # is then truly the next best. Usually only a little more than `limit` are ever placed.
+    heap: list[tuple[float, float, tuple[tuple[uuid.UUID, ...], ...], int]] = []
+    zone = ZoneInfo(request.candidate_time_zone)
+
+    def edge_room(j: int, i: int) -> int:
+        """At most how far from a working-day edge the stage can be, whoever is chosen."""
+        d, best = durations[j], 0
+        for pid, run in fits[j].runs:
+            if run[i] >= d:
+                a = avail[pid]
+                best = max(best, min(60, (i - a.range_start[i]) * g, (a.range_end[i] - i - d) * g))
+        return best
+
+    for k, starts in enumerate(found):
+        gap = sum(starts[j + 1] - starts[j] - durations[j] for j in range(n_stages - 1)) * g
+        bound = _timing_score(
+            request, zone, grid.at(starts[0]), grid.at(starts[-1] + durations[-1]), gap, n_stages
         )
-        if s
-    ]
-    suggestions.sort(key=lambda s: (-s.score, s.start, [p.interviewers for p in s.stages]))
+        # The comfort penalty, as _score takes it, from the best anyone free could do.
+        bound -= (60 - min(edge_room(j, i) for j, i in enumerate(starts))) / 10
+        heap.append((-round(bound, 2), grid.seconds(starts[0]), (), k))
+    heapq.heapify(heap)
+    placed: dict[int, Suggestion] = {}
     chosen: list[Suggestion] = []
     spacing = timedelta(minutes=MAX_SUGGESTION_SPACING_MINUTES)
-    for suggestion in suggestions:
-        if all(abs(suggestion.start - c.start) >= spacing for c in chosen):
-            chosen.append(suggestion)
-        if len(chosen) >= request.limit:
-            break
-    blocked = (
-        () if chosen else _diagnose(request, grid, avail, by_id, candidate, durations, free_at)
-    )
+    while heap and len(chosen) < request.limit:
+        _, at, who, k = heapq.heappop(heap)
+        start_at = grid.at(found[k][0])
+        if any(abs(start_at - c.start) < spacing for c in chosen):
+            continue  # too close to a better one: it would be dropped however it were placed
+        if not who:
+            suggestion = _place(request, grid, found[k], durations, fits, avail, words=False)
+            if suggestion is not None:
+                placed[k] = suggestion
+                key = tuple(p.interviewers for p in suggestion.stages)
+                heapq.heappush(heap, (-suggestion.score, at, key, k))
+            continue
+        # Chosen: placed once more (the same choice, deterministically), now with its reasons.
+        worded = _place(request, grid, found[k], durations, fits, avail)
+        assert worded is not None
+        chosen.append(worded)
+    blocked = () if chosen else _diagnose(request, grid, avail, candidate_run, durations, fits)
     return SlotResult(suggestions=tuple(chosen), blocked_by=blocked, considered=considered)
 
 
-def _week_load(person: Person, moment: datetime) -> int:
-    iso = moment.astimezone(ZoneInfo(person.time_zone)).date().isocalendar()
-    return person.interviews_by_week.get((iso.year, iso.week), 0)
-
-
 MAX_ASSIGNMENTS_TRIED = 256
+_NEVER = float("-inf")
 
 
 def _place(
@@ -295,28 +492,35 @@ def _place(
     grid: _Grid,
     starts: Sequence[int],
     durations: Sequence[int],
-    free_at: list[list[list[uuid.UUID]]],
+    fits: Sequence[_Fits],
     avail: dict[uuid.UUID, _Availability],
-    by_id: dict[uuid.UUID, Person],
+    *,
+    words: bool = True,
 ) -> Suggestion | None:
     """Choose interviewers for each stage and score the panel.
 
-    Least loaded first, but with backtracking: when a choice for an early stage leaves a later
-    stage without anyone under their caps, other choices are tried (bounded, pools are small).
-    Caps count the interviews this panel itself adds, per local day and ISO week."""
+    Fairly within each pool: people whose calendars could be checked first, then the least
+    loaded (this panel, then that week), then the one who has waited longest since their last
+    interview. With backtracking: when a choice for an early stage leaves a later stage without
+    anyone under their caps, other choices are tried (bounded, pools are small). Caps count the
+    interviews this panel itself adds, per local day and ISO week."""
     day_use: dict[tuple[uuid.UUID, date], int] = {}
     week_use: dict[tuple[uuid.UUID, tuple[int, int]], int] = {}
+    panel_use: dict[uuid.UUID, int] = {}
     placed: list[PlacedStage] = []
+    why: list[str] = []
     tried = 0
 
-    def local(pid: uuid.UUID, moment: datetime) -> tuple[date, tuple[int, int]]:
-        day = moment.astimezone(ZoneInfo(by_id[pid].time_zone)).date()
-        iso = day.isocalendar()
-        return day, (iso.year, iso.week)
+    def local(pid: uuid.UUID, i: int) -> tuple[date, tuple[int, int]]:
+        a = avail[pid]
+        k = a.slot_day[i]
+        return a.days[k], a.weeks[k]
 
-    def fits(pid: uuid.UUID, moment: datetime) -> bool:
-        person = by_id[pid]
-        day, week = local(pid, moment)
+    def fits_caps(pid: uuid.UUID, i: int) -> bool:
+        person = avail[pid].person
+        if person.cap_per_day is None and person.cap_per_week is None:
+            return True
+        day, week = local(pid, i)
         if (
             person.cap_per_day is not None
             and person.interviews_by_day.get(day, 0) + day_use.get((pid, day), 0)
@@ -329,55 +533,115 @@ def _place(
             >= person.cap_per_week
         )
 
+    def use(pid: uuid.UUID, i: int, k: int) -> None:
+        day, week = local(pid, i)
+        day_use[(pid, day)] = day_use.get((pid, day), 0) + k
+        week_use[(pid, week)] = week_use.get((pid, week), 0) + k
+        panel_use[pid] = panel_use.get(pid, 0) + k
+
+    def ranked(candidates: Sequence[uuid.UUID], i: int) -> list[uuid.UUID]:
+        def key(pid: uuid.UUID) -> tuple[bool, int, int, float, str, uuid.UUID]:
+            person = avail[pid].person
+            last = person.last_interview_at
+            return (
+                person.calendar_unchecked is not None,
+                panel_use.get(pid, 0),
+                person.interviews_by_week.get(avail[pid].week(i), 0),
+                _NEVER if last is None else last.timestamp(),
+                person.name,
+                pid,
+            )
+
+        return sorted((pid for pid in candidates if fits_caps(pid, i)), key=key)
+
     def assign(j: int) -> bool:
         nonlocal tried
         if j == len(request.stages):
             return True
         stage, i, d = request.stages[j], starts[j], durations[j]
-        moment = grid.at(i)
-        options = sorted(
-            (pid for pid in free_at[j][i] if fits(pid, moment)),
-            key=lambda pid: (
-                # People whose calendars could be checked first; then the least loaded.
-                by_id[pid].calendar_unchecked is not None,
-                sum(n for (p, _), n in day_use.items() if p == pid),
-                _week_load(by_id[pid], moment),
-                by_id[pid].name,
-                str(pid),
-            ),
-        )
+        options = ranked(fits[j].who(i), i)
         for group in combinations(options, stage.required):
             tried += 1
             if tried > MAX_ASSIGNMENTS_TRIED:
                 return False
             for pid in group:
-                day, week = local(pid, moment)
-                day_use[(pid, day)] = day_use.get((pid, day), 0) + 1
-                week_use[(pid, week)] = week_use.get((pid, week), 0) + 1
-            placed.append(PlacedStage(stage.name, moment, grid.at(i + d), tuple(group)))
+                use(pid, i, 1)
+            placed.append(PlacedStage(stage.name, grid.at(i), grid.at(i + d), tuple(group)))
             if assign(j + 1):
+                if words and len(options) > stage.required:
+                    why.append(_why_chosen(stage, group, options, avail))
                 return True
             placed.pop()
             for pid in group:
-                day, week = local(pid, moment)
-                day_use[(pid, day)] -= 1
-                week_use[(pid, week)] -= 1
+                use(pid, i, -1)
         return False
 
     if not assign(0):
         return None
-    return _score(request, grid, placed, avail, by_id, durations)
+    why.reverse()
+    for j, stage in enumerate(request.stages):
+        if stage.trainee_seats <= 0:
+            continue
+        i, d = starts[j], durations[j]
+        taken = {pid for p in placed for pid in (*p.interviewers, *p.trainees)}
+        free = [
+            pid
+            for pid in stage.trainees
+            if pid in avail and pid not in taken and avail[pid].run[i] >= d
+        ]
+        seats = tuple(ranked(free, i)[: stage.trainee_seats])
+        for pid in seats:
+            use(pid, i, 1)
+        placed[j] = PlacedStage(
+            placed[j].name, placed[j].start, placed[j].end, placed[j].interviewers, seats
+        )
+        if not words:
+            continue
+        if len(seats) < stage.trainee_seats:
+            why.append(f"no one in training is free for '{stage.name}'")
+        else:
+            names = ", ".join(avail[pid].person.name for pid in seats)
+            why.append(f"{names} shadows '{stage.name}' (in training)")
+    return _score(request, grid, starts, durations, placed, avail, why if words else None)
 
 
-def _margin(person: Person, start: datetime, end: datetime) -> int:
+def _why_chosen(
+    stage: Stage,
+    group: Sequence[uuid.UUID],
+    options: Sequence[uuid.UUID],
+    avail: dict[uuid.UUID, _Availability],
+) -> str:
+    """Why these people for the stage, in words: what the fair order looked at."""
+    parts = []
+    for pid in group:
+        person = avail[pid].person
+        last = person.last_interview_at
+        parts.append(
+            f"{person.name} ("
+            + (f"last interviewed {last:%Y-%m-%d}" if last is not None else "no interview yet")
+            + ")"
+        )
+    return (
+        f"'{stage.name}': {', '.join(parts)} chosen as the least loaded and least recently used "
+        f"of {len(options)} free"
+    )
+
+
+def _margin(a: _Availability, start: datetime, end: datetime) -> int:
     """Minutes between the interview and the nearer edge of the working range holding it (max 60)."""
-    zone = ZoneInfo(person.time_zone)
+    zone = a.zone
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day = local_start.date()
-    ranges = person.overrides.get(day, person.working_hours.get(WEEKDAYS[day.weekday()], []))
-    for first, last in ranges:
-        range_start = datetime.combine(day, _parse(first), tzinfo=zone)
-        range_end = datetime.combine(day, _parse(last), tzinfo=zone)
+    ranges = a.hours.get(day)
+    if ranges is None:
+        ranges = a.hours[day] = [
+            (
+                datetime.combine(day, _parse(first), tzinfo=zone),
+                datetime.combine(day, _parse(last), tzinfo=zone),
+            )
+            for first, last in _ranges(a.person, day)
+        ]
+    for range_start, range_end in ranges:
         if range_start <= local_start and local_end <= range_end:
             before = (local_start - range_start).total_seconds() // 60
             after = (range_end - local_end).total_seconds() // 60
@@ -385,70 +649,128 @@ def _margin(person: Person, start: datetime, end: datetime) -> int:
     return 0
 
 
-def _score(
-    request: SlotRequest,
-    grid: _Grid,
-    placed: list[PlacedStage],
-    avail: dict[uuid.UUID, _Availability],
-    by_id: dict[uuid.UUID, Person],
-    durations: Sequence[int],
-) -> Suggestion:
-    reasons: list[str] = []
+def _outside_day(local_start: datetime, local_end: datetime) -> bool:
+    return local_start.hour < 9 or (local_end.hour, local_end.minute) > (18, 0)
+
+
+def _timing_score(
+    request: SlotRequest, zone: ZoneInfo, start: datetime, end: datetime, gap: int, stages: int
+) -> float:
+    """`_timing`'s score alone (no words): the bound each panel enters the heap with."""
+    score = 100.0 - (gap / 15 if stages > 1 else 0)
+    if _outside_day(start.astimezone(zone), end.astimezone(zone)):
+        score -= 5
+    return score - (start - request.earliest).days * 0.2
+
+
+def _timing(
+    request: SlotRequest, start: datetime, end: datetime, gap: int, stages: int
+) -> tuple[float, list[str], str]:
+    """The part of the score fixed by the times alone, whoever interviews: the best a panel at
+    these times can score (find_slots places panels in that order and stops early)."""
     score = 100.0
-    gap = sum(int((b.start - a.end).total_seconds() // 60) for a, b in itertools.pairwise(placed))
-    if len(placed) > 1:
+    reasons: list[str] = []
+    if stages > 1:
         score -= gap / 15
         reasons.append(
             "no waiting between stages" if gap == 0 else f"{gap} minutes of waiting between stages"
         )
+    zone = ZoneInfo(request.candidate_time_zone)
+    local_start = start.astimezone(zone)
+    local_end = end.astimezone(zone)
+    if _outside_day(local_start, local_end):
+        score -= 5
+        candidate = (
+            f"outside the candidate's usual day ({local_start:%H:%M}-{local_end:%H:%M} local)"
+        )
+    else:
+        candidate = f"{local_start:%H:%M}-{local_end:%H:%M} for the candidate ({request.candidate_time_zone})"
+    score -= (start - request.earliest).days * 0.2
+    return score, reasons, candidate
+
+
+def _score(
+    request: SlotRequest,
+    grid: _Grid,
+    starts: Sequence[int],
+    durations: Sequence[int],
+    placed: list[PlacedStage],
+    avail: dict[uuid.UUID, _Availability],
+    why: list[str] | None,
+) -> Suggestion:
+    """The panel's score, and (`why` given) its reasons in words: find_slots first scores the
+    panels it compares without words, then puts the chosen few into words."""
+    gap = sum(int((b.start - a.end).total_seconds() // 60) for a, b in itertools.pairwise(placed))
+    if why is None:
+        zone = ZoneInfo(request.candidate_time_zone)
+        score = _timing_score(request, zone, placed[0].start, placed[-1].end, gap, len(placed))
+        reasons: list[str] = []
+        candidate = ""
+    else:
+        score, reasons, candidate = _timing(
+            request, placed[0].start, placed[-1].end, gap, len(placed)
+        )
     # Comfort: how far inside their working day each interviewer is (an hour or more is ideal),
     # measured against the working hours themselves, not the grid (which starts at the notice).
     tightest = 60
-    for stage in placed:
+    for j, stage in enumerate(placed):
         for pid in stage.interviewers:
-            tightest = min(tightest, _margin(by_id[pid], stage.start, stage.end))
+            a = avail[pid]
+            key = (starts[j], durations[j])
+            margin = a.margins.get(key)
+            if margin is None:
+                margin = a.margins[key] = _margin(a, stage.start, stage.end)
+            tightest = min(tightest, margin)
     score -= (60 - tightest) / 10
+    if why is None:
+        score -= sum(
+            {
+                pid: avail[pid].person.interviews_by_week.get(avail[pid].week(starts[0]), 0)
+                for s in placed
+                for pid in s.interviewers
+            }.values()
+        ) * 0.5 + UNCHECKED_PENALTY * len(
+            {
+                pid
+                for s in placed
+                for pid in s.interviewers
+                if avail[pid].person.calendar_unchecked is not None
+            }
+        )
+        return Suggestion(score=round(score, 2), stages=tuple(placed), reasons=())
     reasons.append(
         "well inside everyone's working hours"
         if tightest >= 60
         else f"within {tightest} minutes of someone's working-day edge"
     )
-    loads = {pid: _week_load(by_id[pid], placed[0].start) for s in placed for pid in s.interviewers}
+    loads: dict[uuid.UUID, int] = {}
+    for s in placed:
+        for pid in s.interviewers:
+            a = avail[pid]
+            loads[pid] = a.person.interviews_by_week.get(a.week(starts[0]), 0)
     score -= sum(loads.values()) * 0.5
     load_text = ", ".join(
-        f"{by_id[pid].name} {n}"
-        for pid, n in sorted(loads.items(), key=lambda kv: by_id[kv[0]].name)
+        f"{avail[pid].person.name} {n}"
+        for pid, n in sorted(loads.items(), key=lambda kv: avail[kv[0]].person.name)
     )
     reasons.append(f"interviews already that week: {load_text}")
-    zone = ZoneInfo(request.candidate_time_zone)
-    local_start = placed[0].start.astimezone(zone)
-    local_end = placed[-1].end.astimezone(zone)
-    if local_start.hour < 9 or (local_end.hour, local_end.minute) > (18, 0):
-        score -= 5
-        reasons.append(
-            f"outside the candidate's usual day ({local_start:%H:%M}-{local_end:%H:%M} local)"
-        )
-    else:
-        reasons.append(
-            f"{local_start:%H:%M}-{local_end:%H:%M} for the candidate ({request.candidate_time_zone})"
-        )
-    days_out = (placed[0].start - request.earliest).days
-    score -= days_out * 0.2
+    reasons.append(candidate)
     seen: set[uuid.UUID] = set()
-    for stage in placed:
+    for j, stage in enumerate(placed):
         for pid in stage.interviewers:
             if pid in seen:
                 continue
             seen.add(pid)
-            person = by_id[pid]
+            a = avail[pid]
+            person = a.person
             if person.calendar_unchecked is not None:
                 score -= UNCHECKED_PENALTY
                 reasons.append(
                     f"{person.name}'s calendar could not be checked ({person.calendar_unchecked})"
                 )
-            day = stage.start.astimezone(ZoneInfo(person.time_zone)).date()
-            if day in person.tentative_days:
+            if person.tentative_days and a.day(starts[j]) in person.tentative_days:
                 reasons.append(f"{person.name} has tentative events that day (counted as busy)")
+    reasons.extend(why)
     return Suggestion(score=round(score, 2), stages=tuple(placed), reasons=tuple(reasons))
 
 
@@ -456,10 +778,9 @@ def _diagnose(
     request: SlotRequest,
     grid: _Grid,
     avail: dict[uuid.UUID, _Availability],
-    by_id: dict[uuid.UUID, Person],
-    candidate: bytearray,
+    candidate_run: list[int],
     durations: Sequence[int],
-    free_at: list[list[list[uuid.UUID]]],
+    fits: Sequence[_Fits],
 ) -> tuple[str, ...]:
     """Say what made every time impossible, most decisive constraint first."""
     reasons: list[str] = []
@@ -469,10 +790,10 @@ def _diagnose(
         )
     if grid.n == 0 or grid.n < sum(durations):
         return ("the range left after the minimum notice period is too short for the panel",)
-    if request.candidate_windows is not None and not any(candidate):
+    if request.candidate_windows is not None and not any(candidate_run):
         return ("the candidate's windows all fall outside the range (or inside the notice period)",)
     for j, stage in enumerate(request.stages):
-        if not any(len(free_at[j][i]) >= stage.required for i in range(grid.n)):
+        if not any(fits[j].ok):
             reasons.append(
                 f"stage '{stage.name}' never has {stage.required} of its pool free for {stage.duration_minutes} minutes"
             )
@@ -480,10 +801,10 @@ def _diagnose(
                 a = avail.get(pid)
                 if a is None:
                     continue
-                name = by_id[pid].name
-                if not any(a.working):
+                name = a.person.name
+                if not a.working:
                     reasons.append(f"{name} has no working hours in the range")
-                elif not any(a.capped):
+                elif not a.capped:
                     reasons.append(
                         f"{name} is at their interview cap on every working day in the range"
                     )
@@ -491,8 +812,9 @@ def _diagnose(
                     reasons.append(f"{name} is busy whenever they work in the range")
     if reasons:
         return tuple(reasons)
+    ok0 = fits[0].ok
     if request.candidate_windows is not None and not any(
-        candidate[i] and len(free_at[0][i]) >= request.stages[0].required for i in range(grid.n)
+        candidate_run[i] and ok0[i] for i in range(grid.n)
     ):
         return (
             "the candidate's windows never overlap a time when the first stage's interviewers are free",
