@@ -10,7 +10,7 @@ in Redis when `HIRELOOP_REDIS_URL` is set, so that several API processes count t
   of fixed windows is a possible burst of twice the limit across a window's edge, which is
   acceptable for abuse limits (they bound the rate; they do not bill).
 - **Where each limit is counted.** Per key and per organization where the caller is known:
-  `current_actor` (app/api/deps.py), which REST and GraphQL both use. Per address for what
+  `current_actor` (app/auth.py), which REST and GraphQL both use. Per address for what
   needs no key, in the `AbuseLimits` middleware (app/api/middleware.py), by path: the
   candidates' availability links and the inbound pushes (vendor webhooks, calendar pushes).
   Failed credentials per address in `Authenticator.authenticate` (app/auth.py).

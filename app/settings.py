@@ -167,7 +167,22 @@ class Settings(BaseSettings):
 
     scheduling_min_notice_hours: int = Field(default=24, ge=0, le=24 * 30)
     scheduling_granularity_minutes: int = Field(default=15, ge=5, le=60)
+    # A declined interviewer is replaced from the interview's pool only this far ahead, and only
+    # this many times per interview; otherwise the recruiter is told (docs/scheduling.md).
+    scheduling_replacement_cutoff_hours: int = Field(default=48, ge=0, le=24 * 30)
+    scheduling_max_replacements: int = Field(default=3, ge=0, le=20)
     availability_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # Booking links (docs/bookings.md): how long one stays open, how long its holds keep the
+    # offered times, how far ahead it offers, how many options, and the change policy.
+    booking_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+    booking_hold_hours: int = Field(default=48, ge=1, le=24 * 30)
+    booking_horizon_days: int = Field(default=14, ge=1, le=90)
+    booking_options: int = Field(default=5, ge=1, le=10)
+    booking_change_notice_hours: int = Field(default=24, ge=0, le=24 * 30)
+    booking_max_changes: int = Field(default=2, ge=0, le=10)
+    # A waitlist follow-up: counted from when it is sent, its one reminder and its expiry.
+    follow_up_reminder_days: int = Field(default=3, ge=1, le=30)
+    follow_up_expiry_days: int = Field(default=7, ge=2, le=60)
     feedback_due_soon_hours: int = Field(default=4, ge=0, le=72)
     close_the_loop_warning_days: int = Field(default=7, ge=1, le=60)
     outcome_default_delay_hours: int = Field(default=24, ge=0, le=24 * 14)
@@ -184,6 +199,9 @@ class Settings(BaseSettings):
     rate_limit_per_key: str = "1200/minute"
     rate_limit_per_organization: str = "6000/minute"
     rate_limit_per_address: str = "120/minute"
+    # Form posts on the candidates' pages (docs/pages.md): per link and per client address.
+    page_posts_per_token: str = "10/hour"
+    page_posts_per_address: str = "60/hour"
     rate_limit_inbound_per_address: str = "6000/minute"
     # Failed credentials: at most this many bad keys or tokens per client address, then 429;
     # an unknown key is remembered this long so a flood of them costs no query each; an

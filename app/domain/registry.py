@@ -8,6 +8,7 @@ from app.domain.availability.models import (
     BusyBlock,
     CandidateWindow,
 )
+from app.domain.bookings.models import BookingHold, BookingLink
 from app.domain.calendars.models import (
     CalendarChannelStop,
     CalendarConnection,
@@ -28,6 +29,7 @@ from app.domain.feedback.models import (
     Scorecard,
     ScorecardRevision,
 )
+from app.domain.follow_ups.models import FollowUp
 from app.domain.idempotency.models import IdempotencyRecord
 from app.domain.integrations.models import (
     Connection,
@@ -36,6 +38,7 @@ from app.domain.integrations.models import (
     OutboundPush,
     SyncRun,
 )
+from app.domain.interviewer_pools.models import InterviewerPool, InterviewerPoolMember
 from app.domain.interviews.models import Interview, InterviewParticipant
 from app.domain.jobs.models import PeriodicJob
 from app.domain.notifications.models import DigestRun, Notification
@@ -52,6 +55,8 @@ __all__ = [
     "AvailabilityLink",
     "AvailabilityOverride",
     "AwaitingOutcomeFlag",
+    "BookingHold",
+    "BookingLink",
     "BusyBlock",
     "CalendarChannelStop",
     "CalendarConnection",
@@ -66,12 +71,15 @@ __all__ = [
     "Event",
     "ExternalRef",
     "FeedbackReminder",
+    "FollowUp",
     "HiringDecision",
     "IdempotencyRecord",
     "InboundEvent",
     "IntakeRevision",
     "Interview",
     "InterviewParticipant",
+    "InterviewerPool",
+    "InterviewerPoolMember",
     "Member",
     "MemberCalendar",
     "Notification",

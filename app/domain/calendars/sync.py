@@ -19,13 +19,14 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Actor, PermissionSet
 from app.clock import utcnow
+from app.core.actor import Actor, PermissionSet
 from app.db import Database, settings_of
 from app.domain.calendars import repository
 from app.domain.calendars.connections import grant_for, store_rotated
 from app.domain.calendars.models import CalendarConnection, MemberCalendar
 from app.domain.events import service as events
+from app.domain.interviews import replacement
 from app.domain.interviews import repository as interviews_repo
 from app.domain.organizations import repository as members_repo
 from app.integrations.calendars.base import (
@@ -38,7 +39,7 @@ from app.integrations.calendars.base import (
     loggable,
 )
 from app.integrations.calendars.registry import adapter_for
-from app.integrations.http import jittered
+from app.integrations.retry import doubling
 from app.settings import Settings
 
 log = logging.getLogger("hireloop.worker.calendars")
@@ -258,6 +259,8 @@ async def _responses_to_interviews(
                 interview.id,
                 {**data, "via": "calendar"},
             )
+            if participant.seat == "interviewer":
+                await replacement.after_decline(session, actor, interview, member.id)
 
 
 async def _restart_full(db: Database, worker: str, calendar_id: uuid.UUID) -> None:
@@ -300,12 +303,15 @@ def mark_needs_reauth(session: AsyncSession, connection: CalendarConnection, rea
     )
 
 
+# 15 s doubling to an hour, each wait jittered over its half to its whole
+# (app/integrations/retry.py, shared by every kind of background work).
+BACKOFF = doubling(15, 3600)
+
+
 def backoff(failures: int, retry_after: float | None) -> timedelta:
     """When to try a failed calendar task again: what the provider asked for, else
     exponential from 15 s to an hour, with jitter."""
-    if retry_after is not None:
-        return timedelta(seconds=retry_after)
-    return timedelta(seconds=jittered(min(3600, 15 * 2 ** max(0, failures - 1))))
+    return timedelta(seconds=BACKOFF.wait(max(1, failures), retry_after=retry_after) or 0.0)
 
 
 async def _failed(

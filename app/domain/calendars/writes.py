@@ -7,6 +7,9 @@ row per (interview, interviewer) saying what the calendar should hold (`put` at 
 new one. Writes are idempotent at the provider (the event's id or transaction id derives from
 the interview's UID; CalDAV creates with If-None-Match: *) and updates are conditional on the
 ETag we last saw, so a retried or duplicated write never makes a second event.
+
+A booking link's holds (app/domain/bookings/holds.py) are written the same way: claimed here
+with the interviews' writes, and done by `holds.write_one` as tentative events.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.clock import utcnow
 from app.db import Database
 from app.domain.applications import repository as applications_repo
+from app.domain.bookings import holds
 from app.domain.calendars import repository
 from app.domain.calendars.connections import grant_for, store_rotated
 from app.domain.calendars.sync import backoff, mark_needs_reauth
@@ -145,8 +149,10 @@ def _row(
 
 
 async def claim(db: Database, worker: str, lease_seconds: float, limit: int) -> list[uuid.UUID]:
+    """Interview writes first, then booking holds' tentative events with what room is left."""
     async with db.transaction() as session:
-        return await repository.claim_due_writes(session, worker, lease_seconds, limit)
+        ids = await repository.claim_due_writes(session, worker, lease_seconds, limit)
+        return ids + await holds.claim(session, worker, lease_seconds, limit - len(ids))
 
 
 @dataclass(frozen=True)
@@ -253,10 +259,10 @@ async def _event(
 async def write_one(
     db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, write_id: uuid.UUID
 ) -> bool:
-    """Do one claimed write; True when it was recorded as done."""
+    """Do one claimed write (an interview's, or a booking hold's); True when recorded as done."""
     job = await _load(db, settings, worker, write_id)
     if job is None:
-        return False
+        return await holds.write_one(db, http, settings, worker, write_id)
     adapter = adapter_for(job.provider)
     handle: EventHandle | None = job.handle
     try:

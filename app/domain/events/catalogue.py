@@ -124,7 +124,7 @@ CATALOGUE: dict[str, EventType] = {
         EventType(
             "application.reviewed",
             "The hiring manager decided on a candidate of a slate (approve, reject or waitlist).",
-            ("application_id", "slate_id", "decision", "revision"),
+            ("application_id", "slate_id", "decision", "revision", "settled_by_follow_up_id"),
         ),
         EventType(
             "slate.reviewed",
@@ -135,6 +135,38 @@ CATALOGUE: dict[str, EventType] = {
             "availability.offered",
             "The candidate's offered windows were set (by a recruiter or through their link).",
             ("application_id", "windows", "entered_by"),
+        ),
+        EventType(
+            "follow_up.sent",
+            "A recruiter sent the candidate a follow-up question (usually to settle a waitlist).",
+            ("follow_up_id", "application_id", "role_id", "decision_id", "expires_at"),
+        ),
+        EventType(
+            "follow_up.reminded",
+            "The candidate was reminded, once, of a follow-up they have not answered.",
+            ("follow_up_id", "application_id"),
+        ),
+        EventType(
+            "follow_up.answered",
+            "The candidate answered a follow-up through their link.",
+            (
+                "follow_up_id",
+                "application_id",
+                "role_id",
+                "answered_at",
+                "has_link",
+                "has_document",
+            ),
+        ),
+        EventType(
+            "follow_up.expired",
+            "A follow-up passed its expiry without an answer.",
+            ("follow_up_id", "application_id", "role_id"),
+        ),
+        EventType(
+            "follow_up.withdrawn",
+            "A recruiter withdrew a follow-up before it was answered.",
+            ("follow_up_id", "application_id"),
         ),
         EventType(
             "interview.scheduled",
@@ -165,9 +197,69 @@ CATALOGUE: dict[str, EventType] = {
             ("interview_id", "member_id", "response"),
         ),
         EventType(
+            "hold.placed",
+            "A booking link's offered options were held on the interviewers' time (busy for "
+            "suggestions, tentative in their calendars).",
+            ("link_id", "application_id", "hold_ids", "member_ids", "expires_at"),
+        ),
+        EventType(
+            "hold.released",
+            "A booking link's holds were released: booked, re-offered, expired, withdrawn or "
+            "cancelled.",
+            ("link_id", "application_id", "hold_ids", "reason"),
+        ),
+        EventType(
             "interview.declined",
             "An interviewer declined the interview, in Hireloop or in their own calendar.",
             ("interview_id", "member_id", "via"),
+        ),
+        EventType(
+            "interview.reassigned",
+            "A declined interviewer was replaced from the interview's pool; the time did not move.",
+            (
+                "interview_id",
+                "application_id",
+                "pool_id",
+                "replaced_member_id",
+                "replacement_member_id",
+                "reason",
+                "replacements",
+            ),
+        ),
+        EventType(
+            "interview.replacement_needed",
+            "A declined interviewer could not be replaced automatically; the recruiter was told.",
+            ("interview_id", "application_id", "member_id", "reason"),
+        ),
+        EventType(
+            "interviewer_pool.created",
+            "An interviewer pool was created.",
+            ("pool_id", "name"),
+        ),
+        EventType(
+            "interviewer_pool.updated",
+            "An interviewer pool's name, kind, skill or training rounds changed.",
+            ("pool_id", "changed"),
+        ),
+        EventType(
+            "interviewer_pool.member_added",
+            "A member joined an interviewer pool, trained or in training.",
+            ("pool_id", "member_id", "status"),
+        ),
+        EventType(
+            "interviewer_pool.member_updated",
+            "A pool member's preferences (earliest start, daily or weekly cap) changed.",
+            ("pool_id", "member_id", "changed"),
+        ),
+        EventType(
+            "interviewer_pool.member_removed",
+            "A member left an interviewer pool.",
+            ("pool_id", "member_id"),
+        ),
+        EventType(
+            "interviewer.trained",
+            "A trainee finished their shadow and reverse-shadow rounds and was signed off.",
+            ("pool_id", "member_id", "signed_off_by", "shadows_done", "reverse_shadows_done"),
         ),
         EventType(
             "interview.confirmed",

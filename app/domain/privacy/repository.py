@@ -260,6 +260,15 @@ async def erase_rows(
             "WHERE organization_id = :org AND application_id = ANY(:apps)",
             apps=apps,
         )
+        # Follow-ups keep their dates and state for the role's insights; their words go, and
+        # an open one is withdrawn (its link then answers 410, and no reminder follows).
+        await run(
+            "UPDATE follow_ups SET question = '', answer_text = NULL, answer_link = NULL, "
+            "state = CASE WHEN state IN ('sent', 'reminded') THEN 'withdrawn' ELSE state END, "
+            "closed_at = coalesce(closed_at, now()), version = version + 1 "
+            "WHERE organization_id = :org AND application_id = ANY(:apps)",
+            apps=apps,
+        )
         for table in ("candidate_windows", "availability_links"):
             await run(
                 f"DELETE FROM {table} WHERE organization_id = :org AND application_id = ANY(:apps)",
