@@ -482,6 +482,8 @@ class Flows:
                 "note": d.reasons.note,
                 "waitlist_question": d.waitlist_question,
                 "answer": d.answer,
+                # The bench's decisions are first decisions: no follow-up settled them.
+                "settled_by_follow_up_id": None,
                 "decided_by_id": actor_id,
                 "is_current": True,
                 "revision": 1,
@@ -511,6 +513,7 @@ class Flows:
                 "slate_id": str(slate["id"]),
                 "decision": d.decision,
                 "revision": 1,
+                "settled_by_follow_up_id": None,
             },
         )
         decided = self._decided[slate["id"]]
