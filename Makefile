@@ -18,9 +18,13 @@ run: $(STAMP)
 	$(BIN)/hireloop demo
 	$(BIN)/hireloop serve --with-worker
 
-## The whole suite (TEST_DATABASE_URL, else an embedded PostgreSQL started for the run)
+## The whole suite (TEST_DATABASE_URL, else an embedded PostgreSQL started for the run), on
+## PYTEST_WORKERS processes (pytest-xdist, each taking whole test files); PYTEST_WORKERS=0 runs
+## it in this one process (docs/testing.md). Bytecode caches are written even where
+## PYTHONDONTWRITEBYTECODE is set: each worker would otherwise rewrite every test module again.
+PYTEST_WORKERS ?= 3
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## Schemathesis at length: FUZZ_EXAMPLES (default 200) generated examples per operation instead of
 ## the suite's 25, every check; FUZZ_OPERATIONS='regex' limits it to the matching operations.

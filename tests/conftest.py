@@ -6,10 +6,17 @@ tests may commit, race and use several connections, as the service really does.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import shutil
+import tempfile
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -34,9 +41,31 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-1234567890"
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+_DATA_DIR: list[Path] = []
+
+
+def suite_data_dir() -> Path:
+    """This process's folder for what the app writes (documents, mail), made on first use and
+    removed when the process exits. The default, .hireloop/ in the checkout, would be shared by
+    the suite's workers (pytest-xdist) and by runs side by side, which then see each other's
+    files (tests/test_privacy_erasure.py scans the whole folder)."""
+    if not _DATA_DIR:
+        folder = Path(tempfile.mkdtemp(prefix="hireloop-test-data-"))
+        _DATA_DIR.append(folder)
+        owner = os.getpid()
+
+        def remove() -> None:
+            if os.getpid() == owner:  # not in a forked child that happens to exit normally
+                shutil.rmtree(folder, ignore_errors=True)
+
+        atexit.register(remove)
+    return _DATA_DIR[0]
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
+        "data_dir": suite_data_dir(),
         "secret_key": TEST_SECRET,
         "log_json": False,
         "log_level": "WARNING",
@@ -55,6 +84,37 @@ def make_settings(**overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With pytest-xdist and no TEST_DATABASE_URL, the controller starts one embedded
+    PostgreSQL and hands it to its workers, which inherit the environment: each worker still
+    makes its own database on it, but the server starts once, not once per worker."""
+    workers = getattr(config.option, "numprocesses", None)
+    if not workers or hasattr(config, "workerinput") or os.environ.get("TEST_DATABASE_URL"):
+        return
+    stack = ExitStack()
+    config.add_cleanup(stack.close)
+    os.environ["TEST_DATABASE_URL"] = stack.enter_context(server_url())
+    stack.callback(os.environ.pop, "TEST_DATABASE_URL", None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schemathesis names each operation's test `test_api_conforms_to_its_schema[GET /healthz]`
+    but gives them all the function's node id. pytest-xdist's file scheduling keys tests by
+    node id, so it would run one operation and silently drop the rest: each gets its name's."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and "::" in item.nodeid:
+            own = f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}"
+            if hasattr(item, "_id"):  # pytest 9 keeps a structured id
+                from _pytest.nodeid import coerce_node_id
+
+                item._id = coerce_node_id(own)
+            else:
+                item._nodeid = own  # type: ignore[attr-defined]
+    repeated = [n for n, c in Counter(item.nodeid for item in items).items() if c > 1]
+    assert not repeated, f"tests sharing a node id would be dropped by pytest-xdist: {repeated}"
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from app.db import Database
 from app.settings import Settings
 from app.worker.runner import Worker
-from tests.conftest import TEST_SECRET, Tenant, make_settings
+from tests.conftest import TEST_SECRET, Tenant, make_settings, suite_data_dir
 
 
 def worker_settings(**overrides: Any) -> Settings:
@@ -69,6 +69,8 @@ def spawn_worker(database_url: str, **env: str) -> subprocess.Popen[bytes]:
         "HIRELOOP_WORKER_POLL_SECONDS": "0.2",
         "HIRELOOP_LOG_JSON": "false",
         "HIRELOOP_LOG_LEVEL": "WARNING",
+        # The folder the test's own settings use (documents, mail), not the checkout's.
+        "HIRELOOP_DATA_DIR": str(suite_data_dir()),
         **env,
     }
     # Its log goes to a file, not a pipe nobody reads (a full pipe would block the worker);

@@ -48,7 +48,8 @@ WORKER = "no-lock-worker"
 
 @pytest.fixture
 async def worker_db(db: Database) -> AsyncIterator[Database]:
-    """The worker's own pool; each of its connections is named WORKER_APP in pg_stat_activity."""
+    """The worker's own pool; each of its connections is named WORKER_APP in pg_stat_activity
+    (counted in this run's database only: other runs on the server use the same name)."""
     own = Database.connect(db.engine.url.render_as_string(hide_password=False), worker_settings())
 
     @event.listens_for(own.engine.sync_engine, "connect")
@@ -84,12 +85,14 @@ async def what_is_held(dsn: str, rows: dict[str, tuple[str, Any]]) -> dict[str, 
                 seen[name] = "locked"
         seen["idle_in_transaction"] = await connection.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 "
-            "AND state LIKE 'idle in transaction%'",
+            "AND datname = current_database() AND state LIKE 'idle in transaction%'",
             WORKER_APP,
         )
         # The hook looks at the right pool: the worker's connection is there, waiting.
         seen["worker_connections"] = await connection.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", WORKER_APP
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 "
+            "AND datname = current_database()",
+            WORKER_APP,
         )
     finally:
         await connection.close()

@@ -51,7 +51,9 @@ class Served:
     env: dict[str, str]
 
 
-def wait_for(url: str, process: subprocess.Popen[str], log: Path, within: float = 30) -> None:
+def wait_for(url: str, process: subprocess.Popen[str], log: Path, within: float = 120) -> None:
+    """Until `url` answers. The bound only stops a hung start: three processes each importing
+    the app take half a minute on a crowded 2-core machine (the suite's workers beside them)."""
     deadline = time.monotonic() + within
     while True:
         assert process.poll() is None, log.read_text()

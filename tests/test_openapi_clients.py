@@ -5,17 +5,20 @@ the service served on 127.0.0.1.
 The generators are pinned in tools/: openapi-python-client in its own virtualenv
 (tools/requirements-clients.txt; it pins a typer older than the service's), made here from the
 package index on first use, and openapi-typescript in tools/package-lock.json (`npm ci`). Both
-run at once, so the test costs about the slower of the two.
+install at once and run at once, so the test costs about the slower of the two.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import importlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +49,19 @@ def served_hireloop(database_url: str, settings: Settings | None = None) -> Iter
         server.stop()
 
 
+@contextmanager
+def _installing() -> Iterator[None]:
+    """Held while tools/ is checked and filled: the suite's workers (pytest-xdist), or two runs
+    in one checkout, would otherwise install into the same folders at once and break both."""
+    key = hashlib.sha256(str(TOOLS).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"hireloop-tools-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _unavailable(reason: str) -> None:
     """In CI a missing tool is a failure; elsewhere the test is skipped, saying why."""
     if os.environ.get("CI"):
@@ -53,15 +69,33 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _install_tools() -> None:
+    """Fill tools/ on first use: `npm ci` and the generator's virtualenv at once, as neither
+    waits for the other (on a fresh checkout each takes tens of seconds)."""
+    with _installing():
+        npm = None
+        if shutil.which("npm") and not (TOOLS / "node_modules" / "openapi-typescript").exists():
+            npm = subprocess.Popen(
+                ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+                cwd=TOOLS,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        try:
+            if not GENERATOR.exists():
+                venv.create(CLIENT_VENV, with_pip=True, clear=True)
+                pip = str(CLIENT_VENV / "bin" / "pip")
+                subprocess.run(
+                    [pip, "install", "--quiet", "-r", str(TOOLS / "requirements-clients.txt")],
+                    check=False,
+                    capture_output=True,
+                )
+        finally:
+            if npm is not None:
+                npm.wait(timeout=600)
+
+
 def _python_generator() -> Path:
-    if not GENERATOR.exists():
-        venv.create(CLIENT_VENV, with_pip=True, clear=True)
-        pip = str(CLIENT_VENV / "bin" / "pip")
-        subprocess.run(
-            [pip, "install", "--quiet", "-r", str(TOOLS / "requirements-clients.txt")],
-            check=False,
-            capture_output=True,
-        )
     if not GENERATOR.exists():
         _unavailable("openapi-python-client could not be installed into tools/.venv-clients")
     return GENERATOR
@@ -73,13 +107,6 @@ def _typescript_generator() -> list[str]:
         _unavailable("npx (Node.js) is not installed")
         raise AssertionError  # not reached
     if not (TOOLS / "node_modules" / "openapi-typescript").exists():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-            cwd=TOOLS,
-            check=False,
-            capture_output=True,
-        )
-    if not (TOOLS / "node_modules" / "openapi-typescript").exists():
         _unavailable("npm ci in tools/ did not install openapi-typescript")
     return [npx, "--no-install", "openapi-typescript"]
 
@@ -90,6 +117,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = tmp_path_factory.mktemp("clients")
     document = out / "openapi.json"
     document.write_text(json.dumps(create_app(make_settings()).openapi()))
+    _install_tools()
     python_cmd = [str(_python_generator()), "generate", "--path", str(document), "--meta"]
     python_cmd += ["none", "--config", str(TOOLS / "openapi-python-client.yaml")]
     python_cmd += ["--output-path", str(out / "hireloop_client")]
