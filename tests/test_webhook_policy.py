@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.domain.webhooks.policy import failing_too_long, judge
-from app.integrations.outbound import Answer, _retry_after
+from app.integrations.outbound import Answer, retry_after_seconds
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
@@ -100,14 +100,14 @@ def test_retry_after_is_ignored_on_other_answers_and_when_no_retry_is_left() -> 
 
 
 def test_retry_after_header_forms() -> None:
-    assert _retry_after(None) is None
-    assert _retry_after("120") == 120.0
-    assert _retry_after("-5") == 0.0
-    assert _retry_after("soon") is None
-    in_a_minute = _retry_after("Wed, 21 Oct 2099 07:28:00 GMT")
+    assert retry_after_seconds(None) is None
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds("-5") == 0.0
+    assert retry_after_seconds("soon") is None
+    in_a_minute = retry_after_seconds("Wed, 21 Oct 2099 07:28:00 GMT")
     assert in_a_minute is not None
     assert in_a_minute > 86400
-    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
 
 
 def test_failing_too_long() -> None:

@@ -25,6 +25,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.db import Database
 from app.domain.events import service as events
+from app.domain.webhooks import repository as webhooks_repo
+from app.domain.webhooks.repository import AttemptResult
 from app.domain.webhooks.signing import generate_secret, signature
 from app.worker.periodic import Job, next_due, run_due_jobs
 from tests.conftest import Tenant
@@ -704,3 +706,71 @@ async def test_a_committed_event_wakes_the_worker_through_notify(
 
             await eventually(arrived, within=5, every=0.01)
             assert time.monotonic() - committed < 2.0
+
+
+async def test_deleting_an_endpoint_while_its_answer_is_recorded_does_not_deadlock(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database
+) -> None:
+    """The worker recording an answer locks the delivery, then its endpoint; the API deleting
+    the endpoint must take them in the same order, or PostgreSQL kills one of the two
+    ("deadlock detected", a 503 for the API). The delete is made to arrive between the
+    worker's two locks, where the race makes it arrive now and then."""
+    endpoint = await create_endpoint(
+        client, tenant, "https://hooks.example.com/in", event_types=["role.updated"]
+    )
+    endpoint_id = uuid.UUID(endpoint["id"])
+    (event_id,) = await insert_events(db, tenant.organization_id, 1)
+    async with db.transaction() as session:
+        await webhooks_repo.add_deliveries(
+            session, [(tenant.organization_id, endpoint_id, event_id, "role.updated")]
+        )
+        (delivery,) = await webhooks_repo.claim_due(session, "racer", 10, 60)
+    result = AttemptResult(
+        delivery_id=delivery.id,
+        organization_id=tenant.organization_id,
+        endpoint_id=endpoint_id,
+        attempt=1,
+        succeeded=False,
+        status_code=500,
+        latency_ms=3,
+        response_body="",
+        error="answered 500",
+        status="pending",
+        next_attempt_at=datetime.now(UTC) + timedelta(minutes=1),
+    )
+    async with db.transaction() as session:
+        # The worker's recording, as DeliveryPump._record runs it, paused after its first lock.
+        assert await webhooks_repo.lock_deliveries(session, [delivery.id]) == {delivery.id}
+        deleting = asyncio.create_task(
+            client.delete(f"/api/v1/webhook-endpoints/{endpoint_id}", headers=tenant.admin.headers)
+        )
+
+        async def delete_waits() -> bool:
+            return (
+                await count(
+                    db,
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND query ILIKE '%webhook_%'",
+                )
+                >= 1
+            )
+
+        try:
+            await eventually(delete_waits, within=10)
+            await webhooks_repo.record_attempts(session, "racer", [result])
+            await webhooks_repo.endpoints_failed(session, [endpoint_id], 86400.0)
+        except BaseException:
+            await asyncio.wait_for(deleting, 30)
+            raise
+    response = await asyncio.wait_for(deleting, 30)
+    assert response.status_code == 204, response.text
+    assert (
+        await count(db, "SELECT count(*) FROM webhook_endpoints WHERE id = :id", id=endpoint_id)
+        == 0
+    )
+    assert (
+        await count(
+            db, "SELECT count(*) FROM webhook_attempts WHERE endpoint_id = :id", id=endpoint_id
+        )
+        == 0
+    )

@@ -133,15 +133,25 @@ class WorkerMetrics:
             registry=self.registry,
         )
         ProcessCollector(registry=self.registry)
+        self._counters: dict[tuple[str, str], Counter] = {}
+        self._histograms: dict[str, Histogram] = {}
         self._queues_read_at = 0.0
         self._queues_ok = False
         self.last_outbox_lag: float | None = None
         self._queues_lock = asyncio.Lock()
 
     def outcome(self, kind: str, outcome: str, seconds: float | None = None) -> None:
-        self.tasks.labels(kind, outcome).inc()
+        # The labelled children are kept: `labels()` validates and looks them up under a lock
+        # on every call, which a worker recording thousands of deliveries a second notices.
+        counter = self._counters.get((kind, outcome))
+        if counter is None:
+            counter = self._counters[(kind, outcome)] = self.tasks.labels(kind, outcome)
+        counter.inc()
         if seconds is not None:
-            self.duration.labels(kind).observe(seconds)
+            histogram = self._histograms.get(kind)
+            if histogram is None:
+                histogram = self._histograms[kind] = self.duration.labels(kind)
+            histogram.observe(seconds)
 
     @contextmanager
     def timed(self, kind: str) -> Iterator[dict[str, str]]:

@@ -29,12 +29,13 @@ from app.worker import ats, calendars
 from app.worker.deliveries import DeliveryPump
 from app.worker.health import HealthServer, WorkerHealth, make_app
 from app.worker.metrics import metrics
-from app.worker.outbox import dispatch_batch
+from app.worker.outbox import fan_out
 from app.worker.periodic import JOBS, Job, run_due_jobs
 
 log = logging.getLogger("hireloop.worker")
 
 CHANNEL = "hireloop_outbox"
+CALENDAR_PAYLOAD = "calendar"  # app/domain/calendars/repository.py's pg_notify
 # Reconnecting the listener: about 1 s, doubling to 30 s while the database is away.
 RECONNECT_BACKOFF = doubling(1, 30)
 BATCH = 500
@@ -170,11 +171,17 @@ class Worker:
                 log.warning("the LISTEN connection failed; reconnecting", exc_info=True)
                 await asyncio.sleep(RECONNECT_BACKOFF.wait(failures) or 1.0)
 
-    def _notified(self, *_: object) -> None:
-        # Committed events and stored vendor webhooks share the channel.
-        self.outbox_wake.set()
-        self.ats_wake.set()
-        self.calendars_wake.set()
+    def _notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        """Only the loops that can have work wake; the outbox round wakes the others for what
+        it fans out. A calendar's push notice says `calendar`; a trigger may name its table
+        (`events`, `ats_inbound_events`); an empty payload may be either of those."""
+        if payload == CALENDAR_PAYLOAD:
+            self.calendars_wake.set()
+            return
+        if payload != "ats_inbound_events":
+            self.outbox_wake.set()
+        if payload != "events":
+            self.ats_wake.set()
 
     async def _loop(
         self, name: str, round_: Callable[[], Awaitable[bool]], wake: asyncio.Event
@@ -198,16 +205,22 @@ class Worker:
     async def _outbox_round(self) -> bool:
         started = time.perf_counter()
         async with self.db.transaction() as session:
-            taken = await dispatch_batch(session, BATCH)
-        if taken:
-            metrics.events_dispatched.inc(taken)
+            made = await fan_out(session, BATCH)
+        if made.events:
+            metrics.events_dispatched.inc(made.events)
             metrics.outcome("outbox_batch", "dispatched", time.perf_counter() - started)
-            self.ats_wake.set()
-            self.calendars_wake.set()
-            assert self.pump is not None
-            self.pump.wake.set()
+            # Wake only the loops with new work; each also polls, so nothing waits longer
+            # than worker_poll_seconds. Which events become notifications is the planner's
+            # business, so that loop is always woken (one query when there is nothing).
+            if made.pushes:
+                self.ats_wake.set()
+            if made.calendar_writes:
+                self.calendars_wake.set()
+            if made.deliveries:
+                assert self.pump is not None
+                self.pump.wake.set()
             self.notifications_wake.set()
-        return taken == BATCH
+        return made.events == BATCH
 
     async def _notifications_round(self, http: httpx.AsyncClient) -> bool:
         limit = 50

@@ -76,6 +76,15 @@ async def get_delivery(
     return (await session.scalars(stmt)).first()
 
 
+async def get_delivery_by_id(
+    session: AsyncSession, organization_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery | None:
+    stmt = select(WebhookDelivery).where(
+        WebhookDelivery.organization_id == organization_id, WebhookDelivery.id == delivery_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
 async def list_attempts(
     session: AsyncSession,
     organization_id: uuid.UUID,
@@ -262,6 +271,37 @@ _UPDATE_DELIVERIES = text(
 )
 
 
+async def lock_deliveries(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Keep these deliveries from being deleted until the transaction ends; returns those that
+    still exist. The first lock the worker's recording takes, before any on an endpoint (the
+    attempts' foreign key, the failing clock): deleting an endpoint locks its deliveries before
+    the endpoint too (`lock_endpoint_deliveries`), and both lock deliveries in id order, so the
+    two wait for each other instead of deadlocking."""
+    if not ids:
+        return set()
+    rows = await session.execute(
+        text(
+            "SELECT id FROM webhook_deliveries WHERE id = ANY(:ids) ORDER BY id FOR KEY SHARE"
+        ).bindparams(_bind_uuids("ids", list(ids)))
+    )
+    return set(rows.scalars())
+
+
+async def lock_endpoint_deliveries(
+    session: AsyncSession, organization_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> None:
+    """Lock an endpoint's deliveries, in id order, before the endpoint is locked and deleted
+    (the delete cascades to them): the worker recording an answer holds a delivery and then
+    needs its endpoint, so taking the endpoint first would deadlock with it."""
+    await session.execute(
+        text(
+            "SELECT id FROM webhook_deliveries "
+            "WHERE organization_id = :org AND endpoint_id = :endpoint ORDER BY id FOR UPDATE"
+        ),
+        {"org": organization_id, "endpoint": endpoint_id},
+    )
+
+
 async def record_attempts(
     session: AsyncSession, worker: str, results: Sequence[AttemptResult]
 ) -> None:
@@ -272,17 +312,8 @@ async def record_attempts(
         return
     # A delivery deleted meanwhile (its endpoint was deleted while the attempt was in flight)
     # has nothing left to record against: its attempt would break the foreign key and, with
-    # it, the whole batch, again on every retry. The lock keeps the rest from being deleted
-    # until this transaction ends.
-    existing = set(
-        (
-            await session.execute(
-                text(
-                    "SELECT id FROM webhook_deliveries WHERE id = ANY(:ids) FOR KEY SHARE"
-                ).bindparams(_bind_uuids("ids", [r.delivery_id for r in results]))
-            )
-        ).scalars()
-    )
+    # it, the whole batch, again on every retry.
+    existing = await lock_deliveries(session, [r.delivery_id for r in results])
     results = [r for r in results if r.delivery_id in existing]
     if not results:
         return

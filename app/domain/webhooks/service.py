@@ -185,6 +185,11 @@ async def enable_endpoint(
 
 
 async def delete_endpoint(session: AsyncSession, actor: Actor, endpoint_id: uuid.UUID) -> None:
+    """The deliveries are locked before the endpoint, in the worker's order (see
+    repository.lock_deliveries): the other order deadlocks with a worker recording an answer
+    for this endpoint, and one of the two fails."""
+    actor.require(PermissionSet.admin)
+    await repository.lock_endpoint_deliveries(session, actor.organization_id, endpoint_id)
     endpoint = await _endpoint(session, actor, endpoint_id, for_update=True)
     _record(session, actor, endpoint, "endpoint.deleted", {"url": endpoint.url})
     await session.delete(endpoint)
@@ -228,6 +233,17 @@ async def list_deliveries(
     )
     result = to_page(rows, page, lambda d: (d.created_at, d.id))
     return Page([_delivery_public(d) for d in result.items], result.next_cursor)
+
+
+async def get_delivery(
+    session: AsyncSession, actor: Actor, delivery_id: uuid.UUID
+) -> WebhookDeliveryPublic:
+    """One delivery by its id alone (GraphQL's node(id:)); admins only, as every endpoint read."""
+    actor.require(PermissionSet.admin)
+    delivery = await repository.get_delivery_by_id(session, actor.organization_id, delivery_id)
+    if delivery is None:
+        raise NotFound("webhook delivery", delivery_id)
+    return _delivery_public(delivery)
 
 
 def _delivery_public(delivery: WebhookDelivery) -> WebhookDeliveryPublic:
