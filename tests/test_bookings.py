@@ -530,3 +530,155 @@ async def seed_booking_link(client: httpx.AsyncClient, org: Any, seed: Any) -> l
         assert response.status_code in (404, 409), response.text
         answers.append(response.json()["detail"])
     raise AssertionError(f"no seeded application can be offered a booking link: {answers}")
+
+
+POLICY = f"{API}/booking-policy"
+
+
+async def test_the_booking_policy_is_the_organization_s_with_the_deployment_s_defaults(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, db: Database
+) -> None:
+    hiring = await interviewing_application(client, tenant)
+    people = await panel(tenant)
+    default = ok(await client.get(POLICY, headers=hiring.recruiter.headers))
+    assert default["options"] == default["defaults"]["options"] == 5
+    assert default["max_changes"] == 2
+    assert default["organization_set"] == []
+
+    problem(await client.patch(POLICY, headers=hiring.recruiter.headers, json={"options": 2}), 403)
+    bad = await client.patch(
+        POLICY, headers=tenant.admin.headers, json={"options": 2, "horizon_days": 2000}
+    )
+    assert error_fields(problem(bad, 422)) == {"horizon_days"}
+    assert ok(await client.get(POLICY, headers=tenant.admin.headers)) == default
+
+    chosen = {"options": 2, "max_changes": 0, "hold_hours": 3, "notice_hours": 72}
+    mine = ok(await client.patch(POLICY, headers=tenant.admin.headers, json=chosen))
+    assert {k: mine[k] for k in chosen} == chosen
+    assert sorted(mine["organization_set"]) == sorted(chosen)
+    assert mine["horizon_days"] == mine["defaults"]["horizon_days"]
+    (changed,) = await events_of(db, tenant.organization_id, "organization.updated")
+    assert "booking_options" in changed["data"]["changed"]
+    # Another organization keeps the deployment's values.
+    theirs = await other_tenant.add("recruiter", "Theirs")
+    assert ok(await client.get(POLICY, headers=theirs.headers)) == default
+
+    sent = datetime.now(UTC)
+    link = await send_link(client, hiring, people)
+    assert len(link["options"]) == 2
+    assert at(link["holds_expire_at"]) <= sent + timedelta(hours=3, minutes=1)
+    assert all(at(o["start_at"]) >= sent + timedelta(hours=72) for o in link["options"])
+    token = link["token"]
+    ok(await client.post(public(token, "book"), json={"option_key": link["options"][0]["key"]}))
+    page = ok(await client.get(public(token)))
+    assert page["changes_left"] == 0
+    assert page["options"] == []
+    refused = await client.post(public(token, "reschedule"), json={"option_key": "abc"})
+    assert "most allowed" in problem(refused, 409)["detail"]
+
+    # GraphQL reads and sets the same policy; null returns a field to the default.
+    update = """
+    mutation($input: UpdateBookingPolicyInput!) { updateBookingPolicy(input: $input) {
+      __typename
+      ... on BookingPolicyPayload { bookingPolicy { options maxChanges organizationSet } }
+      ... on MutationError { code fields { field } }
+    } }
+    """
+    done = await gql_data(
+        client, tenant.admin, update, {"input": {"options": None, "maxChanges": 1}}
+    )
+    assert done["updateBookingPolicy"]["bookingPolicy"]["options"] == 5
+    assert done["updateBookingPolicy"]["bookingPolicy"]["maxChanges"] == 1
+    assert "options" not in done["updateBookingPolicy"]["bookingPolicy"]["organizationSet"]
+    wrong = await gql_data(client, tenant.admin, update, {"input": {"options": 11}})
+    assert wrong["updateBookingPolicy"]["code"] == "invalid_input"
+    denied = await gql_data(client, hiring.recruiter, update, {"input": {"options": 3}})
+    assert denied["updateBookingPolicy"]["__typename"] == "MutationError"
+    read = await gql_data(
+        client,
+        hiring.recruiter,
+        "{ bookingPolicy { options maxChanges noticeHours defaults { options } } }",
+        {},
+    )
+    assert read["bookingPolicy"] == {
+        "options": 5,
+        "maxChanges": 1,
+        "noticeHours": 72,
+        "defaults": {"options": 5},
+    }
+    page = ok(await client.get(public(token)))
+    assert page["changes_left"] == 1
+
+
+async def test_trainees_are_booked_and_stay_through_a_reschedule(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database
+) -> None:
+    """A stage staffed from a pool with a trainee seat: the trainee is held and booked with
+    the panel; a move keeps them in their seat when they are free at the new time, and seats the
+    trainee the suggestion placed there when they are not."""
+    from tests.test_pools import add_member, create_pool
+
+    hiring = await interviewing_application(client, tenant)
+    ivy = await tenant.add("interviewer", "Ivy", time_zone="UTC")
+    tia = await tenant.add("interviewer", "Tia", time_zone="UTC")
+    tom = await tenant.add("interviewer", "Tom", time_zone="UTC")
+    pool = await create_pool(client, hiring.recruiter, name="Tech", kind="technical")
+    ok(await add_member(client, hiring.recruiter, pool["id"], ivy), 201)
+    for trainee in (tia, tom):
+        ok(
+            await add_member(client, hiring.recruiter, pool["id"], trainee, status="in_training"),
+            201,
+        )
+    body = {
+        "application_id": hiring.app_id,
+        "stages": [
+            {
+                "name": "technical",
+                "duration_minutes": 60,
+                "pool_id": pool["id"],
+                "trainee_seat": True,
+            }
+        ],
+    }
+    link = ok(
+        await client.post(f"{API}/booking-links", headers=hiring.recruiter.headers, json=body), 201
+    )
+    first = link["options"][0]
+    (offered,) = first["stages"]
+    assert len(offered["trainee_ids"]) == 1
+    trainee = offered["trainee_ids"][0]
+    held = {h["member_id"] for h in link["holds"] if h["option_key"] == first["key"]}
+    assert held == {str(ivy.id), trainee}, "the trainee's time is held too"
+
+    token = link["token"]
+    booked = ok(await client.post(public(token, "book"), json={"option_key": first["key"]}))
+    interview_id = booked["booking"]["booked"][0]["interview_id"]
+
+    async def seats() -> dict[str, str]:
+        found = ok(
+            await client.get(f"{API}/interviews/{interview_id}", headers=hiring.recruiter.headers)
+        )
+        assert found["pool_id"] == pool["id"]
+        return {p["member_id"]: p["seat"] for p in found["interviewers"]}
+
+    assert await seats() == {str(ivy.id): "interviewer", trainee: "shadow"}
+
+    # Moved: the trainee is free then and keeps the seat.
+    page = ok(await client.get(public(token)))
+    target = page["options"][-1]
+    moved = ok(await client.post(public(token, "reschedule"), json={"option_key": target["key"]}))
+    assert moved["done"] is True
+    assert await seats() == {str(ivy.id): "interviewer", trainee: "shadow"}
+
+    # Moved again while the trainee is busy for the whole horizon: the other trainee, whom the
+    # suggestion placed, takes a shadow seat; the panel is never refused for want of a trainee.
+    other = str(tom.id) if trainee == str(tia.id) else str(tia.id)
+    busy_one = tia if trainee == str(tia.id) else tom
+    now_ = datetime.now(UTC)
+    ok(await add_busy(client, hiring.recruiter, busy_one, now_, now_ + timedelta(days=60)), 201)
+    page = ok(await client.get(public(token)))
+    target = page["options"][0]
+    assert target["stages"][0]["trainee_ids"] == [other]
+    moved = ok(await client.post(public(token, "reschedule"), json={"option_key": target["key"]}))
+    assert moved["done"] is True
+    assert await seats() == {str(ivy.id): "interviewer", other: "shadow"}

@@ -5,13 +5,18 @@ replacements, or with nobody trained and free, the recruiter is told and nothing
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from app.db import Database
+from app.settings import Settings
 from tests.conftest import Person, Tenant
+from tests.fakes.radicale import Radicale
+from tests.helpers_calendars import work
 from tests.helpers_interviews import (
     API,
     JSON,
@@ -29,6 +34,7 @@ from tests.helpers_interviews import (
     slot,
     sql,
 )
+from tests.test_calendars_caldav_flow import connect
 from tests.test_pools import add_member, create_pool, gql
 
 
@@ -309,3 +315,66 @@ async def test_a_decline_made_in_the_interviewer_s_calendar_is_replaced_too(
     assert declined["data"]["via"] == "calendar"
     (reassigned,) = await events_of(db, tenant.organization_id, "interview.reassigned")
     assert reassigned["data"]["replacement_member_id"] == str(ben.id)
+
+
+@pytest.fixture(scope="module")
+def radicale() -> Iterator[Radicale]:
+    with Radicale() as server:
+        yield server
+
+
+async def test_a_replacement_moves_the_interview_between_connected_calendars(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    radicale: Radicale,
+    http: httpx.AsyncClient,
+    settings: Settings,
+) -> None:
+    """On a real CalDAV server: the replaced interviewer's event goes, the newcomer's comes,
+    and a third panelist's event is rewritten with the new attendee list at the next SEQUENCE."""
+    hiring = await interviewing_application(client, tenant)
+    calendars: dict[str, tuple[Person, str, str]] = {}
+    for name in ("Ana", "Ben", "Cy"):
+        member = await tenant.add("interviewer", name, time_zone="UTC")
+        user = f"{name.lower()}-{uuid.uuid4().hex[:6]}"
+        calendars[name] = (member, user, radicale.make_calendar(user, "work"))
+        await connect(client, member, radicale, user)
+    ana, ben, cy = (calendars[n][0] for n in ("Ana", "Ben", "Cy"))
+    pool = await create_pool(client, hiring.recruiter, name="Tech", kind="technical")
+    for member in (ana, ben):
+        ok(await add_member(client, hiring.recruiter, pool["id"], member), 201)
+    await work(db, http, settings)
+    start = local_at(monday() + timedelta(days=1), "10:00", "UTC")
+    interview = await book_one(client, hiring.recruiter, hiring.app_id, start, [ana, cy])
+    await work(db, http, settings)
+
+    def event_url(name: str) -> str:
+        return f"{calendars[name][2]}{interview['ical_uid']}.ics"
+
+    async def fetch(name: str) -> httpx.Response:
+        return await http.get(event_url(name), headers=radicale.auth_header(calendars[name][1]))
+
+    assert (await fetch("Ana")).status_code == 200
+    assert (await fetch("Cy")).status_code == 200
+    assert (await fetch("Ben")).status_code == 404
+
+    answered = await decline(client, ana, interview["id"])
+    assert people(answered) == {str(ben.id), str(cy.id)}
+    await work(db, http, settings)
+    assert (await fetch("Ana")).status_code == 404, "the replaced interviewer's event is gone"
+    newcomer = await fetch("Ben")
+    assert newcomer.status_code == 200, "the replacement's calendar holds the interview"
+    assert f"UID:{interview['ical_uid']}" in newcomer.text
+    panelist = (await fetch("Cy")).text.replace("\r\n ", "")
+    assert f"SEQUENCE:{answered['ical_sequence']}" in panelist
+    assert ben.member.email in panelist
+    assert ana.member.email not in panelist
+    assert (
+        await scalar(
+            db,
+            "SELECT count(*) FROM calendar_event_writes WHERE interview_id = :i AND (pending OR failed)",
+            i=uuid.UUID(interview["id"]),
+        )
+        == 0
+    )

@@ -11,12 +11,14 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.bookings import service
+from app.domain.bookings import policy, service
 from app.domain.bookings.schemas import (
     BookingLinkCreate,
     BookingLinkCreated,
     BookingLinkPublic,
     BookingOption,
+    BookingPolicyPublic,
+    BookingPolicyUpdate,
 )
 from app.errors import NotFound
 from app.graphql.context import Context
@@ -37,6 +39,10 @@ class BookingOptionStage:
     local_end: dt.datetime
     interviewer_ids: list[uuid.UUID]
     interviewer_names: list[str]
+    trainee_ids: list[uuid.UUID] = strawberry.field(
+        description="Interviewers in training who join as an extra seat"
+    )
+    trainee_names: list[str]
 
 
 @strawberry.type(
@@ -69,6 +75,8 @@ class BookingOptionType:
                     local_end=s.local_end,
                     interviewer_ids=s.interviewer_ids,
                     interviewer_names=s.interviewer_names,
+                    trainee_ids=s.trainee_ids,
+                    trainee_names=s.trainee_names,
                 )
                 for s in o.stages
             ],
@@ -138,6 +146,83 @@ class BookingLink:
         )
 
 
+@strawberry.type(description="The deployment's booking policy values")
+class BookingPolicyDefaults:
+    notice_hours: int
+    horizon_days: int
+    options: int
+    link_hours: int
+    hold_hours: int
+    change_notice_hours: int
+    max_changes: int
+
+
+@strawberry.type(
+    description="The policy booking links follow in this organization: each value is the "
+    "organization's own when it set one, the deployment's default otherwise"
+)
+class BookingPolicy:
+    notice_hours: int = strawberry.field(
+        description="The earliest option offered is at least this many hours away"
+    )
+    horizon_days: int = strawberry.field(
+        description="Options are offered up to this many days ahead"
+    )
+    options: int = strawberry.field(description="How many ranked options a link offers at once")
+    link_hours: int = strawberry.field(
+        description="How long a new link lets the candidate book, unless it says otherwise"
+    )
+    hold_hours: int = strawberry.field(
+        description="How long offered options are held (never past the link's expiry)"
+    )
+    change_notice_hours: int = strawberry.field(
+        description="The candidate may move or cancel until this many hours before the first "
+        "interview"
+    )
+    max_changes: int = strawberry.field(
+        description="How many times the candidate may move the panel"
+    )
+    organization_set: list[str] = strawberry.field(
+        description="The fields this organization set (snake_case names, as in REST)"
+    )
+    defaults: BookingPolicyDefaults
+
+    @classmethod
+    def from_public(cls, p: BookingPolicyPublic) -> BookingPolicy:
+        return cls(
+            notice_hours=p.notice_hours,
+            horizon_days=p.horizon_days,
+            options=p.options,
+            link_hours=p.link_hours,
+            hold_hours=p.hold_hours,
+            change_notice_hours=p.change_notice_hours,
+            max_changes=p.max_changes,
+            organization_set=p.organization_set,
+            defaults=BookingPolicyDefaults(**p.defaults),
+        )
+
+
+@strawberry.input(description="A field left out stays; null returns it to the deployment's default")
+class UpdateBookingPolicyInput:
+    notice_hours: int | None = strawberry.UNSET
+    horizon_days: int | None = strawberry.UNSET
+    options: int | None = strawberry.UNSET
+    link_hours: int | None = strawberry.UNSET
+    hold_hours: int | None = strawberry.UNSET
+    change_notice_hours: int | None = strawberry.UNSET
+    max_changes: int | None = strawberry.UNSET
+
+
+@strawberry.type
+class BookingPolicyPayload:
+    booking_policy: BookingPolicy
+
+
+BookingPolicyResult = Annotated[
+    BookingPolicyPayload | MutationError, strawberry.union("BookingPolicyResult")
+]
+
+
 @strawberry.input
 class CreateBookingLinkInput:
     application_id: strawberry.ID
@@ -200,6 +285,11 @@ class BookingQuery:
             return None
         return BookingLink.from_public(found)
 
+    @strawberry.field(description="The organization's booking policy")
+    async def booking_policy(self, info: Info) -> BookingPolicy:
+        ctx = info.context
+        return BookingPolicy.from_public(await policy.get_policy(ctx.session, ctx.actor))
+
 
 @strawberry.type
 class BookingMutation:
@@ -230,4 +320,21 @@ class BookingMutation:
             ids={"id": "BookingLink"},
             call=lambda s, actor, p: service.withdraw(s, actor, p.id()),
             shape=lambda link: BookingLinkPayload(booking_link=BookingLink.from_public(link)),
+        )
+
+    @strawberry.mutation(
+        description="Set the organization's booking policy (admins); null returns a field to "
+        "the deployment's default"
+    )
+    async def update_booking_policy(
+        self, info: Info, input: UpdateBookingPolicyInput
+    ) -> BookingPolicyResult:
+        return await mutate(
+            info,
+            given(input),
+            schema=BookingPolicyUpdate,
+            call=lambda s, actor, p: policy.update_policy(s, actor, p.body),
+            shape=lambda found: BookingPolicyPayload(
+                booking_policy=BookingPolicy.from_public(found)
+            ),
         )

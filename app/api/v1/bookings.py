@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 
 from app.api.deps import CurrentActor, ReadSession, WriteSession
 from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES, problem_schema
-from app.domain.bookings import service
+from app.domain.bookings import policy, service
 from app.domain.bookings.schemas import (
     BookingCancel,
     BookingLinkCreate,
@@ -18,6 +18,8 @@ from app.domain.bookings.schemas import (
     BookingLinkPublic,
     BookingOutcome,
     BookingPick,
+    BookingPolicyPublic,
+    BookingPolicyUpdate,
     BookingView,
 )
 
@@ -34,6 +36,33 @@ _LINK_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+@router.get(
+    "/booking-policy",
+    tags=["booking links"],
+    summary="The organization's booking policy: notice, horizon, options, expiries, changes",
+)
+async def get_booking_policy(actor: CurrentActor, session: ReadSession) -> BookingPolicyPublic:
+    """The organization's booking policy: minimum notice, horizon, how many options, hold and
+    link expiries, and how many changes a candidate may make. Admins, recruiters and hiring
+    managers."""
+    return await policy.get_policy(session, actor)
+
+
+@router.patch(
+    "/booking-policy",
+    tags=["booking links"],
+    summary="Set the organization's booking policy (admins); null returns a field to the "
+    "deployment's default",
+    responses=WRITE_RESPONSES,
+)
+async def update_booking_policy(
+    data: BookingPolicyUpdate, actor: CurrentActor, session: WriteSession
+) -> BookingPolicyPublic:
+    """Admins set the booking policy; a field sent as null returns to the deployment's default,
+    a field left out stays as it is. Records organization.updated."""
+    return await policy.update_policy(session, actor, data)
+
+
 @router.post(
     "/booking-links",
     status_code=201,
@@ -44,6 +73,9 @@ _LINK_PROBLEMS: dict[int | str, dict[str, Any]] = {
 async def create_link(
     data: BookingLinkCreate, actor: CurrentActor, session: WriteSession
 ) -> BookingLinkCreated:
+    """Admins and recruiters offer the candidate a few ranked options for the whole panel; each
+    option is held on the interviewers' calendars until booked, withdrawn or expired. An
+    application that is not active, or no option that fits, is a 409. Records hold.placed."""
     return await service.create_link(session, actor, data)
 
 
@@ -51,6 +83,8 @@ async def create_link(
 async def get_link(
     link_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> BookingLinkPublic:
+    """One booking link with its options, status and what was booked. Admins, recruiters and
+    hiring managers; another organization's link is a 404."""
     return await service.get_link(session, actor, link_id)
 
 
@@ -63,6 +97,8 @@ async def get_link(
 async def withdraw_link(
     link_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> BookingLinkPublic:
+    """Admins and recruiters take the offer back: its holds are released and the link answers
+    410 from now on. Only an open link can be withdrawn (409). Records hold.released."""
     return await service.withdraw(session, actor, link_id)
 
 
@@ -73,6 +109,9 @@ async def withdraw_link(
     openapi_extra={"security": []},
 )
 async def view_booking(token: Token, session: ReadSession) -> BookingView:
+    """What the candidate sees on the booking page: the ranked options while open, or the booked
+    panel. The token is the credential; an unknown token is a 404 and an expired or withdrawn
+    link a 410."""
     return await service.view(session, token)
 
 
@@ -83,6 +122,9 @@ async def view_booking(token: Token, session: ReadSession) -> BookingView:
     openapi_extra={"security": []},
 )
 async def book(token: Token, data: BookingPick, session: WriteSession) -> BookingOutcome:
+    """The candidate, holding the link's token, books every stage of one option: the interviews
+    are scheduled and the recruiter is told. If the option was taken meanwhile, the answer
+    offers the next best instead; an expired or used link is a 410."""
     return await service.book(session, token, data)
 
 
@@ -93,6 +135,9 @@ async def book(token: Token, data: BookingPick, session: WriteSession) -> Bookin
     openapi_extra={"security": []},
 )
 async def reschedule(token: Token, data: BookingPick, session: WriteSession) -> BookingOutcome:
+    """The candidate moves the booked panel to one of the options offered now; the interviews
+    move and the recruiter is told. An option_key not on offer is a 422; the policy limits how
+    many changes a candidate may make."""
     return await service.reschedule(session, token, data)
 
 
@@ -103,4 +148,6 @@ async def reschedule(token: Token, data: BookingPick, session: WriteSession) -> 
     openapi_extra={"security": []},
 )
 async def cancel(token: Token, data: BookingCancel, session: WriteSession) -> BookingView:
+    """The candidate cancels the booked panel with a reason; the interviews are cancelled and
+    the recruiter is told. A link with nothing booked is a 409; an unknown token is a 404."""
     return await service.cancel(session, token, data)

@@ -23,9 +23,9 @@ from app.core.actor import Actor
 from app.db import Database
 from app.domain.bookings import repository
 from app.domain.bookings.models import BookingHold, BookingLink
+from app.domain.calendars import leases
 from app.domain.calendars import repository as calendars_repo
 from app.domain.calendars.connections import grant_for, store_rotated
-from app.domain.calendars.sync import backoff, mark_needs_reauth
 from app.domain.events import service as events
 from app.domain.interviews import repository as interviews_repo
 from app.integrations.calendars.base import (
@@ -43,8 +43,6 @@ from app.settings import Settings
 
 log = logging.getLogger("hireloop.worker.calendars")
 
-MAX_ATTEMPTS = 8
-
 
 async def place(
     session: AsyncSession,
@@ -52,12 +50,13 @@ async def place(
     link: BookingLink,
     options: Sequence[dict[str, Any]],
 ) -> list[BookingHold]:
-    """Hold every interviewer of every offered option until the link's holds lapse."""
+    """Hold every interviewer (and trainee) of every offered option until the link's holds
+    lapse."""
     wanted = [
         (str(o["key"]), uuid.UUID(str(m)), _at(s["start_at"]), _at(s["end_at"]))
         for o in options
         for s in _stages(o)
-        for m in s["interviewer_ids"]
+        for m in (*s["interviewer_ids"], *s.get("trainee_ids", []))
     ]
     member_ids = sorted({m for _, m, _, _ in wanted})
     await interviews_repo.lock_members(session, link.organization_id, member_ids)
@@ -295,21 +294,13 @@ async def _give_back(
     reauth: bool = False,
 ) -> None:
     async with db.transaction() as session:
-        hold = await repository.get_hold_for_update(session, job.hold_id)
-        if hold is None or hold.claimed_by != worker:
-            return
-        hold.attempts += 1
-        hold.last_error = reason[:1000]
-        hold.claimed_until = hold.claimed_by = None
-        await calendars_repo.note_error(session, job.connection_id, "write", reason)
-        if reauth:
-            connection = await calendars_repo.get_connection_for_update(
-                session, hold.organization_id, job.connection_id
-            )
-            if connection is not None and connection.status != "needs_reauth":
-                mark_needs_reauth(session, connection, reason)
-            hold.next_attempt_at = utcnow() + timedelta(hours=1)
-        elif transient and hold.attempts < MAX_ATTEMPTS:
-            hold.next_attempt_at = utcnow() + backoff(hold.attempts, retry_after)
-        else:
-            hold.pending, hold.failed = False, True
+        await leases.give_back(
+            session,
+            await repository.get_hold_for_update(session, job.hold_id),
+            worker,
+            job.connection_id,
+            reason,
+            transient=transient,
+            retry_after=retry_after,
+            reauth=reauth,
+        )

@@ -42,6 +42,10 @@ class OptionStage(PublicModel):
     local_end: datetime
     interviewer_ids: list[uuid.UUID]
     interviewer_names: list[str]
+    trainee_ids: list[uuid.UUID] = Field(
+        default=[], description="Interviewers in training who join as an extra seat"
+    )
+    trainee_names: list[str] = []
 
 
 class BookingOption(PublicModel):
@@ -135,3 +139,45 @@ class BookingOutcome(PublicModel):
     done: bool
     message: str
     booking: BookingView
+
+
+_POLICY_NULL = "; null returns to the deployment's default"
+
+
+class BookingPolicyPublic(PublicModel):
+    """The policy booking links follow in this organization, as in force now."""
+
+    notice_hours: int = Field(
+        description="The earliest option offered is at least this many hours away"
+    )
+    horizon_days: int = Field(description="Options are offered up to this many days ahead")
+    options: int = Field(description="How many ranked options a link offers at once")
+    link_hours: int = Field(
+        description="How long a new link lets the candidate book, unless it says otherwise"
+    )
+    hold_hours: int = Field(
+        description="How long offered options are held (never past the link's expiry)"
+    )
+    change_notice_hours: int = Field(
+        description="The candidate may move or cancel until this many hours before the first "
+        "interview"
+    )
+    max_changes: int = Field(description="How many times the candidate may move the panel")
+    organization_set: list[str] = Field(
+        description="The fields this organization set; the others are the deployment's defaults"
+    )
+    defaults: dict[str, int] = Field(description="The deployment's default for each field")
+
+
+class BookingPolicyUpdate(StrictModel):
+    """PATCH: a field left out stays as it is."""
+
+    notice_hours: Integer | None = Field(default=None, ge=0, le=24 * 30, description=_POLICY_NULL)
+    horizon_days: Integer | None = Field(default=None, ge=1, le=90, description=_POLICY_NULL)
+    options: Integer | None = Field(default=None, ge=1, le=10, description=_POLICY_NULL)
+    link_hours: Integer | None = Field(default=None, ge=1, le=24 * 30, description=_POLICY_NULL)
+    hold_hours: Integer | None = Field(default=None, ge=1, le=24 * 30, description=_POLICY_NULL)
+    change_notice_hours: Integer | None = Field(
+        default=None, ge=0, le=24 * 30, description=_POLICY_NULL
+    )
+    max_changes: Integer | None = Field(default=None, ge=0, le=10, description=_POLICY_NULL)

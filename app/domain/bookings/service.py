@@ -27,6 +27,7 @@ from app.domain.applications import repository as applications_repo
 from app.domain.applications.service import visible_application
 from app.domain.bookings import holds, repository, tokens
 from app.domain.bookings.models import BookingLink
+from app.domain.bookings.policy import Policy, policy_of
 from app.domain.bookings.schemas import (
     BookedInterview,
     BookingCancel,
@@ -41,6 +42,7 @@ from app.domain.bookings.schemas import (
     OptionStage,
 )
 from app.domain.candidates import repository as candidates_repo
+from app.domain.interviewer_pools import service as pools_service
 from app.domain.interviews import repository as interviews_repo
 from app.domain.interviews import scheduling
 from app.domain.interviews import service as interviews
@@ -95,18 +97,18 @@ async def create_link(
             f"{' or '.join(interviews.SCHEDULABLE_STAGES)}"
         )
     settings = settings_of(session)
+    rules = await policy_of(session, actor.organization_id)
     request = data.model_dump(mode="json", include=_REQUEST_FIELDS)
     options, zone, blocked = await _offer(
-        session, actor, application.id, request, data.time_zone, settings.booking_options
+        session, actor, application.id, request, data.time_zone, rules
     )
     if not options:
         raise Conflict(
-            f"No time in the next {settings.booking_horizon_days} days fits the whole panel; "
-            "no link was made",
+            f"No time in the next {rules.horizon_days} days fits the whole panel; no link was made",
             blocked_by=blocked,
         )
     now = utcnow()
-    expires = now + timedelta(hours=data.expires_in_hours or settings.booking_link_hours)
+    expires = now + timedelta(hours=data.expires_in_hours or rules.link_hours)
     link = BookingLink(
         organization_id=actor.organization_id,
         application_id=application.id,
@@ -115,7 +117,7 @@ async def create_link(
         request=request,
         options=options,
         expires_at=expires,
-        holds_expire_at=min(expires, now + timedelta(hours=settings.booking_hold_hours)),
+        holds_expire_at=min(expires, now + timedelta(hours=rules.hold_hours)),
     )
     session.add(link)
     await session.flush()
@@ -234,6 +236,11 @@ async def book(session: AsyncSession, token: str, data: BookingPick) -> BookingO
     try:
         async with session.begin_nested():
             # Its own holds go first, so the re-check sees everyone else's time, not its own.
+            # Released here, inside the savepoint, rather than ignored by the re-check
+            # (`ignore_hold_ids` is the suggestions' tool): the held time and the booking change
+            # in one commit, so there is no moment when the time is neither held nor booked; and
+            # a failed re-check rolls the release back with it (the re-offer then releases them
+            # as "reoffered").
             await holds.release(session, actor, link, "booked")
             created = await interviews.schedule(
                 session,
@@ -246,6 +253,8 @@ async def book(session: AsyncSession, token: str, data: BookingPick) -> BookingO
                             start_at=datetime.fromisoformat(s["start_at"]),
                             end_at=datetime.fromisoformat(s["end_at"]),
                             interviewer_ids=[uuid.UUID(m) for m in s["interviewer_ids"]],
+                            pool_id=uuid.UUID(s["pool_id"]) if s.get("pool_id") else None,
+                            trainee_ids=[uuid.UUID(m) for m in s.get("trainee_ids", [])],
                         )
                         for s in option["stages"]
                     ],
@@ -273,9 +282,10 @@ async def reschedule(session: AsyncSession, token: str, data: BookingPick) -> Bo
     link = await _by_token(session, token, for_update=True)
     booked = await _booked(session, link)
     actor = await _acting_recruiter(session, link)
-    _may_change(session, link, booked, count_change=True)
+    rules = await policy_of(session, link.organization_id)
+    _may_change(rules, link, booked, count_change=True)
     options, _, _ = await _offer(
-        session, actor, link.application_id, link.request, link.time_zone, _limit(session)
+        session, actor, link.application_id, link.request, link.time_zone, rules
     )
     option = next((o for o in options if o["key"] == data.option_key), None)
     if option is None:
@@ -285,17 +295,7 @@ async def reschedule(session: AsyncSession, token: str, data: BookingPick) -> Bo
     try:
         async with session.begin_nested():
             for interview, stage in zip(booked, option["stages"], strict=True):
-                await interviews.reschedule(
-                    session,
-                    actor,
-                    interview.id,
-                    InterviewReschedule(
-                        start_at=datetime.fromisoformat(stage["start_at"]),
-                        end_at=datetime.fromisoformat(stage["end_at"]),
-                        interviewer_ids=[uuid.UUID(m) for m in stage["interviewer_ids"]],
-                        reason="Moved by the candidate through their booking link",
-                    ),
-                )
+                await _move(session, actor, interview, stage)
     except (Conflict, InvalidInput) as exc:
         if isinstance(exc, Conflict) and "problems" not in exc.extra:
             raise
@@ -310,11 +310,74 @@ async def reschedule(session: AsyncSession, token: str, data: BookingPick) -> Bo
     )
 
 
+async def _move(session: AsyncSession, actor: Actor, interview: Any, stage: dict[str, Any]) -> None:
+    """Move one booked interview to an option's stage, keeping its trainees: each one free at
+    the new time stays in their seat; when none can, the trainee the suggestion placed there
+    (free, in training in the pool) takes the seat their rounds call for."""
+    start = datetime.fromisoformat(stage["start_at"])
+    end = datetime.fromisoformat(stage["end_at"])
+    panel = [uuid.UUID(m) for m in stage["interviewer_ids"]]
+    seated = [
+        p.member_id
+        for p in await interviews_repo.participants(
+            session, interview.organization_id, [interview.id]
+        )
+        if p.seat != "interviewer" and p.member_id not in panel
+    ]
+    kept = [m for m in seated if await _free(session, actor, m, start, end, interview.id)]
+    newcomers: list[uuid.UUID] = []
+    if seated and not kept and interview.pool_id is not None:
+        newcomers = [
+            uuid.UUID(m)
+            for m in stage.get("trainee_ids", [])
+            if uuid.UUID(m) not in panel and stage.get("pool_id") == str(interview.pool_id)
+        ][: len(seated)]
+    await interviews.reschedule(
+        session,
+        actor,
+        interview.id,
+        InterviewReschedule(
+            start_at=start,
+            end_at=end,
+            interviewer_ids=[*panel, *kept, *newcomers],
+            reason="Moved by the candidate through their booking link",
+        ),
+    )
+    for member_id in newcomers:
+        row = await interviews_repo.participant(session, interview.id, member_id)
+        seat = await pools_service.seat_for(
+            session, interview.organization_id, interview.pool_id, member_id
+        )
+        if row is not None:
+            row.seat = seat or "reverse_shadow"
+    await session.flush()
+
+
+async def _free(
+    session: AsyncSession,
+    actor: Actor,
+    member_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    interview_id: uuid.UUID,
+) -> bool:
+    """Whether a trainee could sit in at the new time (busy, interviewing, at a cap or gone:
+    not), asked of the booking path's own check so the answer is the one the move gets."""
+    try:
+        async with session.begin_nested():
+            await interviews.check_free(
+                session, actor, [member_id], start, end, exclude=interview_id
+            )
+    except (Conflict, InvalidInput):
+        return False
+    return True
+
+
 async def cancel(session: AsyncSession, token: str, data: BookingCancel) -> BookingView:
     link = await _by_token(session, token, for_update=True)
     booked = await _booked(session, link)
     actor = await _acting_recruiter(session, link)
-    _may_change(session, link, booked, count_change=False)
+    _may_change(await policy_of(session, link.organization_id), link, booked, count_change=False)
     reason = data.reason or "Cancelled by the candidate through their booking link"
     for interview in booked:
         await interviews.cancel(session, actor, interview.id, InterviewCancel(reason=reason))
@@ -338,7 +401,7 @@ async def _reoffer(
         link.application_id,
         link.request,
         link.time_zone,
-        _limit(session),
+        await policy_of(session, link.organization_id),
         exclude={taken},
     )
     link.options = options
@@ -390,10 +453,9 @@ def _deadline(link: BookingLink, booked: Sequence[Any], notice_hours: int) -> da
 
 
 def _may_change(
-    session: AsyncSession, link: BookingLink, booked: Sequence[Any], *, count_change: bool
+    rules: Policy, link: BookingLink, booked: Sequence[Any], *, count_change: bool
 ) -> None:
-    settings = settings_of(session)
-    notice, most = settings.booking_change_notice_hours, settings.booking_max_changes
+    notice, most = rules.change_notice_hours, rules.max_changes
     deadline = _deadline(link, booked, notice)
     if deadline is None or len(booked) != len(link.interview_ids):
         raise Conflict("The booked interviews changed since; ask your recruiter to change them")
@@ -430,23 +492,19 @@ async def _acting_recruiter(session: AsyncSession, link: BookingLink) -> Actor:
     )
 
 
-def _limit(session: AsyncSession) -> int:
-    return settings_of(session).booking_options
-
-
 async def _offer(
     session: AsyncSession,
     actor: Actor,
     application_id: uuid.UUID,
     request: dict[str, Any],
     time_zone: str | None,
-    limit: int,
+    rules: Policy,
     *,
     exclude: set[str] | None = None,
 ) -> tuple[list[dict[str, Any]], str, list[str]]:
-    """The best `limit` options for the panel within the notice and horizon, asked of the
-    suggestion service: (options, the candidate's zone, what blocked everything)."""
-    settings = settings_of(session)
+    """The organization's number of best options for the panel within its notice and horizon,
+    asked of the suggestion service: (options, the candidate's zone, what blocked everything)."""
+    limit = rules.options
     now = utcnow()
     exclude = exclude or set()
     result = await scheduling.suggest(
@@ -456,7 +514,8 @@ async def _offer(
             application_id=application_id,
             stages=request["stages"],
             date_from=now,
-            date_to=now + timedelta(days=settings.booking_horizon_days),
+            date_to=now + timedelta(days=rules.horizon_days),
+            min_notice_hours=rules.notice_hours,
             buffer_before_minutes=request["buffer_before_minutes"],
             buffer_after_minutes=request["buffer_after_minutes"],
             max_gap_minutes=request["max_gap_minutes"],
@@ -467,13 +526,16 @@ async def _offer(
     zone = time_zone or (result.suggestions[0].candidate_time_zone if result.suggestions else "UTC")
     options: list[dict[str, Any]] = []
     for s in result.suggestions:
-        stages = [
+        stages: list[dict[str, Any]] = [
             {
                 "name": p.name,
                 "start_at": p.start_at.isoformat(),
                 "end_at": p.end_at.isoformat(),
                 "interviewer_ids": [str(i.member_id) for i in p.interviewers],
                 "interviewer_names": [i.name for i in p.interviewers],
+                "pool_id": str(p.pool_id) if p.pool_id else None,
+                "trainee_ids": [str(i.member_id) for i in p.trainees],
+                "trainee_names": [i.name for i in p.trainees],
             }
             for p in s.stages
         ]
@@ -518,6 +580,8 @@ def _option(option: dict[str, Any], zone: ZoneInfo) -> BookingOption:
                 local_end=local(s["end_at"]),
                 interviewer_ids=[uuid.UUID(m) for m in s["interviewer_ids"]],
                 interviewer_names=s["interviewer_names"],
+                trainee_ids=[uuid.UUID(m) for m in s.get("trainee_ids", [])],
+                trainee_names=s.get("trainee_names", []),
             )
             for s in option["stages"]
         ],
@@ -532,7 +596,6 @@ def _when(option: dict[str, Any], link: BookingLink) -> str:
 async def _view(
     session: AsyncSession, link: BookingLink, *, exclude: set[str] | None = None
 ) -> BookingView:
-    settings = settings_of(session)
     zone = ZoneInfo(link.time_zone)
     application = await applications_repo.get_application(
         session, link.organization_id, link.application_id
@@ -553,8 +616,9 @@ async def _view(
     can_change = False
     changes_left = 0
     if link.status == "booked":
-        deadline = _deadline(link, booked, settings.booking_change_notice_hours)
-        changes_left = max(0, settings.booking_max_changes - link.changes)
+        rules = await policy_of(session, link.organization_id)
+        deadline = _deadline(link, booked, rules.change_notice_hours)
+        changes_left = max(0, rules.max_changes - link.changes)
         can_change = (
             deadline is not None and utcnow() <= deadline and len(booked) == len(link.interview_ids)
         )
@@ -566,7 +630,7 @@ async def _view(
                 link.application_id,
                 link.request,
                 link.time_zone,
-                settings.booking_options,
+                rules,
                 exclude=exclude,
             )
             options = [_option(o, zone) for o in live]

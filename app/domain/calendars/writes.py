@@ -1,8 +1,8 @@
 """Interviews out: each interviewer's interview calendar holds the interview, moved and
 cancelled with it.
 
-The worker's fan-out turns `interview.scheduled`, `.rescheduled` and `.cancelled` into one
-row per (interview, interviewer) saying what the calendar should hold (`put` at a sequence, or
+The worker's fan-out turns `interview.scheduled`, `.rescheduled`, `.reassigned` and `.cancelled`
+into one row per (interview, interviewer) saying what the calendar should hold (`put` at a sequence, or
 `delete`). A write is claimed with a lease, done with no transaction open, and recorded in a
 new one. Writes are idempotent at the provider (the event's id or transaction id derives from
 the interview's UID; CalDAV creates with If-None-Match: *) and updates are conditional on the
@@ -27,9 +27,8 @@ from app.clock import utcnow
 from app.db import Database
 from app.domain.applications import repository as applications_repo
 from app.domain.bookings import holds
-from app.domain.calendars import repository
+from app.domain.calendars import leases, repository
 from app.domain.calendars.connections import grant_for, store_rotated
-from app.domain.calendars.sync import backoff, mark_needs_reauth
 from app.domain.candidates import repository as candidates_repo
 from app.domain.events.repository import OutboxEvent
 from app.domain.interviews import repository as interviews_repo
@@ -56,8 +55,10 @@ WRITTEN = (
     "interview.rescheduled",
     "interview.confirmed",
     "interview.cancelled",
+    # A replacement: the newcomer's calendar gets the interview, the replaced interviewer's
+    # loses it (plan's "no longer holds it"), everyone else's gets the new attendee list.
+    "interview.reassigned",
 )
-MAX_ATTEMPTS = 8
 
 
 async def plan(session: AsyncSession, batch: Sequence[OutboxEvent]) -> int:
@@ -283,6 +284,9 @@ async def write_one(
                         EventHandle(handle.remote_id, None, handle.video_url),
                         settings,
                     )
+                except EventGone:
+                    # Already deleted in their calendar (a decline often is): the end we want.
+                    pass
             handle = None
         else:
             assert job.event is not None
@@ -365,21 +369,13 @@ async def _give_back(
     reauth: bool = False,
 ) -> None:
     async with db.transaction() as session:
-        write = await repository.get_write_for_update(session, job.write_id)
-        if write is None or write.claimed_by != worker:
-            return
-        write.attempts += 1
-        write.last_error = reason[:1000]
-        write.claimed_until = write.claimed_by = None
-        await repository.note_error(session, job.connection_id, "write", reason)
-        if reauth:
-            connection = await repository.get_connection_for_update(
-                session, job.organization_id, job.connection_id
-            )
-            if connection is not None and connection.status != "needs_reauth":
-                mark_needs_reauth(session, connection, reason)
-            write.next_attempt_at = utcnow() + timedelta(hours=1)
-        elif transient and write.attempts < MAX_ATTEMPTS:
-            write.next_attempt_at = utcnow() + backoff(write.attempts, retry_after)
-        else:
-            write.pending, write.failed = False, True
+        await leases.give_back(
+            session,
+            await repository.get_write_for_update(session, job.write_id),
+            worker,
+            job.connection_id,
+            reason,
+            transient=transient,
+            retry_after=retry_after,
+            reauth=reauth,
+        )

@@ -47,6 +47,27 @@ def next_seat(
     return None
 
 
+async def seat_for(
+    session: AsyncSession, organization_id: uuid.UUID, pool_id: uuid.UUID, member_id: uuid.UUID
+) -> Seat | None:
+    """The seat `member_id` takes next in the pool (None: not in training there, or all
+    rounds sat), for a trainee placed on an interview after it was booked."""
+    pool = await repository.get_pool(session, organization_id, pool_id)
+    if pool is None:
+        return None
+    row = next(
+        (
+            r
+            for r in await repository.members_of(session, organization_id, [pool.id])
+            if r.member_id == member_id
+        ),
+        None,
+    )
+    if row is None:
+        return None
+    return next_seat(pool, row, await repository.rounds_sat(session, pool, [member_id]))
+
+
 async def publics(
     session: AsyncSession, organization_id: uuid.UUID, pools: Sequence[InterviewerPool]
 ) -> list[PoolPublic]:

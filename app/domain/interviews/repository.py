@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, exists, text, update
+from sqlalchemy import String, Uuid, bindparam, exists, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select
@@ -294,7 +294,7 @@ async def participant(
 _SCHEDULING_LOAD = text(
     """
     SELECT 'b', member_id, extract(epoch FROM lower(r))::float8, extract(epoch FROM upper(r))::float8,
-           tentative
+           tentative, NULL::text
     FROM (
         SELECT member_id, tentative, unnest(range_agg(tstzrange(start_at, end_at))) AS r
         FROM busy_blocks
@@ -305,19 +305,40 @@ _SCHEDULING_LOAD = text(
     ) AS merged
     UNION ALL
     SELECT 'i', p.member_id, extract(epoch FROM i.start_at)::float8,
-           extract(epoch FROM i.end_at)::float8, false
+           extract(epoch FROM i.end_at)::float8, false, NULL
     FROM interview_participants p JOIN interviews i ON i.id = p.interview_id
     WHERE p.organization_id = :org AND p.member_id = ANY(:ids)
       AND i.status IN ('scheduled', 'proposed', 'completed')
       AND i.start_at < :wide_end AND i.end_at > :wide_start
     UNION ALL
-    SELECT 'l', p.member_id, extract(epoch FROM max(i.start_at))::float8, NULL, false
+    SELECT 'l', p.member_id, extract(epoch FROM max(i.start_at))::float8, NULL, false, NULL
     FROM interview_participants p JOIN interviews i ON i.id = p.interview_id
     WHERE p.organization_id = :org AND p.member_id = ANY(:ids)
       AND i.status IN ('scheduled', 'proposed', 'completed') AND i.start_at < :now
     GROUP BY p.member_id
+    UNION ALL
+    SELECT 'o', member_id, (day - DATE '1970-01-01')::float8, NULL, false, hours::text
+    FROM availability_overrides
+    WHERE organization_id = :org AND member_id = ANY(:ids)
+      AND day >= :first_day AND day <= :last_day
+    UNION ALL
+    SELECT 'w', NULL, extract(epoch FROM start_at)::float8, extract(epoch FROM end_at)::float8,
+           false, time_zone
+    FROM candidate_windows
+    WHERE organization_id = :org AND application_id = :application
+    UNION ALL
+    SELECT 'c', NULL, NULL, NULL, false, c.time_zone
+    FROM applications a JOIN candidates c ON c.id = a.candidate_id
+    WHERE a.organization_id = :org AND a.id = :application
     """
-).bindparams(bindparam("ids", type_=UUID_ARRAY), bindparam("ignore", type_=ARRAY(String())))
+).bindparams(
+    bindparam("ids", type_=UUID_ARRAY),
+    bindparam("ignore", type_=ARRAY(String())),
+    bindparam("application", type_=Uuid()),
+)
+
+# (kind, member, start, end, tentative, text): which columns are set depends on the kind.
+LoadRow = tuple[str, Any, Any, Any, bool, Any]
 
 
 async def scheduling_load(
@@ -328,13 +349,20 @@ async def scheduling_load(
     interview_range: tuple[datetime, datetime],
     now: datetime,
     ignore_hold_ids: Sequence[uuid.UUID] = (),
-) -> Sequence[tuple[str, uuid.UUID, float, float | None, bool]]:
-    """Everything slot finding reads about people's time, in one round trip, as epoch seconds:
-    ('b', member, start, end, tentative) busy time, overlapping blocks merged by the database
-    (a meeting synced as ten pieces is one row); ('i', member, start, end, _) interviews that
-    block time and count toward caps; ('l', member, start, None, _) their latest interview
-    before now (fairness). Busy time mirroring the holds in `ignore_hold_ids` is left out, so a
-    booking link can re-offer its own held times."""
+    *,
+    override_days: tuple[date, date],
+    application_id: uuid.UUID | None = None,
+) -> Sequence[LoadRow]:
+    """Everything slot finding reads about people's and the candidate's time, in one round
+    trip, as epoch seconds: ('b', member, start, end, tentative, _) busy time, overlapping blocks
+    merged by the database (a meeting synced as ten pieces is one row); ('i', member, start, end,
+    ...) interviews that block time and count toward caps; ('l', member, start, ...) their latest
+    interview before now (fairness); ('o', member, days since 1970-01-01, _, _, hours JSON) their
+    availability overrides within `override_days`; and for `application_id`, ('w', _, start,
+    end, _, zone) the candidate's windows and ('c', ..., zone) the candidate's own zone. Busy time
+    mirroring the holds in `ignore_hold_ids` is left out, so a booking link can re-offer its own
+    held times. One statement instead of four: at ~0.5 ms a round trip, they were a quarter of a
+    suggestion's time."""
     if not member_ids:
         return []
     rows = await session.execute(
@@ -348,9 +376,12 @@ async def scheduling_load(
             "wide_end": interview_range[1],
             "now": now,
             "ignore": [str(h) for h in ignore_hold_ids],
+            "first_day": override_days[0],
+            "last_day": override_days[1],
+            "application": application_id,
         },
     )
-    return [(k, m, s, e, t) for k, m, s, e, t in rows.all()]
+    return [(k, m, s, e, t, x) for k, m, s, e, t, x in rows.all()]
 
 
 async def remove_participant(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -15,9 +16,7 @@ from app.clock import utcnow
 from app.core.actor import Actor, PermissionSet
 from app.db import settings_of
 from app.domain.applications.service import visible_application
-from app.domain.availability import repository as availability_repo
 from app.domain.calendars import repository as calendars_repo
-from app.domain.candidates import repository as candidates_repo
 from app.domain.interviewer_pools import repository as pools_repo
 from app.domain.interviewer_pools.models import InterviewerPoolMember
 from app.domain.interviews import repository
@@ -34,6 +33,18 @@ from app.domain.organizations.models import Member
 from app.errors import FieldError, InvalidInput
 
 
+@dataclass
+class Candidate:
+    """What the suggestion needs of the candidate, read with everyone's time."""
+
+    windows: list[tuple[datetime, datetime]]
+    window_zone: str | None
+    time_zone: str | None
+
+
+_EPOCH_DAY = date(1970, 1, 1)
+
+
 async def load_people(
     session: AsyncSession,
     organization_id: uuid.UUID,
@@ -43,19 +54,16 @@ async def load_people(
     *,
     preferences: Sequence[InterviewerPoolMember] = (),
     ignore_hold_ids: Sequence[uuid.UUID] = (),
+    application_id: uuid.UUID | None = None,
+    candidate: Candidate | None = None,
 ) -> list[Person]:
     """Everyone's hours, overrides, busy time (blocks and interviews), load and last interview
-    around a range. `preferences`: pool memberships whose personal limits apply (the strictest
-    of the member's own caps and each membership's). Busy time is read in one statement, as
-    epoch seconds with overlapping blocks merged by the database (scheduling_load)."""
+    around a range, in one statement (scheduling_load): busy time as epoch seconds with
+    overlapping blocks merged by the database. `preferences`: pool memberships whose personal
+    limits apply (the strictest of the member's own caps and each membership's). With
+    `application_id`, the candidate's windows and zone come in the same statement, into
+    `candidate`."""
     ids = [m.id for m in members]
-    overrides = await availability_repo.overrides_for(
-        session,
-        organization_id,
-        ids,
-        (start - timedelta(days=2)).date(),
-        (end + timedelta(days=2)).date(),
-    )
     # Load caps count whole local days and ISO weeks, so look a week beyond both ends.
     rows = await repository.scheduling_load(
         session,
@@ -65,31 +73,45 @@ async def load_people(
         (start - timedelta(days=8), end + timedelta(days=8)),
         utcnow(),
         ignore_hold_ids,
+        override_days=((start - timedelta(days=2)).date(), (end + timedelta(days=2)).date()),
+        application_id=application_id,
     )
     unchecked = await calendars_repo.unchecked_members(session, organization_id, ids)
     by_member_overrides: dict[uuid.UUID, dict[date, list[tuple[str, str]]]] = defaultdict(dict)
-    for o in overrides:
-        by_member_overrides[o.member_id][o.day] = [(h["start"], h["end"]) for h in o.hours]
     zones = {m.id: ZoneInfo(m.time_zone) for m in members}
     busy: dict[uuid.UUID, list[tuple[float, float]]] = defaultdict(list)
     tentative: dict[uuid.UUID, set[date]] = defaultdict(set)
     per_day: dict[uuid.UUID, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     per_week: dict[uuid.UUID, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
     last: dict[uuid.UUID, datetime] = {}
-    for kind, member_id, s, e, is_tentative in rows:
-        if kind == "l":
+    windows: list[tuple[float, float, str | None]] = []
+    for kind, member_id, s, e, is_tentative, extra in rows:
+        if kind in ("b", "i"):
+            busy[member_id].append((s, e))
+            if kind == "b":
+                if is_tentative:
+                    tentative[member_id].add(datetime.fromtimestamp(s, zones[member_id]).date())
+                continue
+            local = datetime.fromtimestamp(s, zones[member_id]).date()
+            per_day[member_id][local] += 1
+            iso = local.isocalendar()
+            per_week[member_id][(iso.year, iso.week)] += 1
+        elif kind == "l":
             last[member_id] = datetime.fromtimestamp(s, UTC)
-            continue
-        assert e is not None
-        busy[member_id].append((s, e))
-        if kind == "b":
-            if is_tentative:
-                tentative[member_id].add(datetime.fromtimestamp(s, zones[member_id]).date())
-            continue
-        local = datetime.fromtimestamp(s, zones[member_id]).date()
-        per_day[member_id][local] += 1
-        iso = local.isocalendar()
-        per_week[member_id][(iso.year, iso.week)] += 1
+        elif kind == "o":
+            by_member_overrides[member_id][_EPOCH_DAY + timedelta(days=int(s))] = [
+                (h["start"], h["end"]) for h in json.loads(extra)
+            ]
+        elif kind == "w":
+            windows.append((s, e, extra))
+        elif kind == "c" and candidate is not None:
+            candidate.time_zone = extra
+    if candidate is not None:
+        windows.sort()
+        candidate.windows = [
+            (datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC)) for s, e, _ in windows
+        ]
+        candidate.window_zone = windows[0][2] if windows else None
     limits: dict[uuid.UUID, list[InterviewerPoolMember]] = defaultdict(list)
     for p in preferences:
         limits[p.member_id].append(p)
@@ -223,6 +245,7 @@ async def suggest(
         else settings.scheduling_min_notice_hours
     )
     earliest = utcnow() + timedelta(hours=notice)
+    candidate = Candidate([], None, None)
     people = await load_people(
         session,
         actor.organization_id,
@@ -231,15 +254,10 @@ async def suggest(
         data.date_to,
         preferences=preferences,
         ignore_hold_ids=ignore_hold_ids,
+        application_id=application.id,
+        candidate=candidate,
     )
-    windows = await availability_repo.windows_for(session, actor.organization_id, application.id)
-    candidate_zone = windows[0].time_zone if windows else None
-    if not candidate_zone:
-        # Read only when the windows do not say (one statement fewer when they do).
-        candidate = await candidates_repo.get_candidate(
-            session, actor.organization_id, application.candidate_id
-        )
-        candidate_zone = (candidate.time_zone if candidate else None) or "UTC"
+    candidate_zone = candidate.window_zone or candidate.time_zone or "UTC"
     result = find_slots(
         SlotRequest(
             stages=[
@@ -260,17 +278,20 @@ async def suggest(
             buffer_after_minutes=data.buffer_after_minutes,
             max_gap_minutes=data.max_gap_minutes,
             allow_back_to_back=data.allow_back_to_back,
-            candidate_windows=[(w.start_at, w.end_at) for w in windows] or None,
+            candidate_windows=candidate.windows or None,
             candidate_time_zone=candidate_zone,
             granularity_minutes=settings.scheduling_granularity_minutes,
             limit=data.limit,
         ),
         people,
     )
+    # Built with model_construct: every value comes from the engine's own typed results, so
+    # validating tens of nested models again (their datetimes above all) is pure cost; the
+    # response is still serialized through the schema.
     zone = ZoneInfo(candidate_zone)
-    return SuggestionsPublic(
+    return SuggestionsPublic.model_construct(
         suggestions=[
-            SuggestionPublic(
+            SuggestionPublic.model_construct(
                 rank=rank,
                 score=s.score,
                 start_at=s.start,
@@ -279,7 +300,7 @@ async def suggest(
                 candidate_local_start=s.start.astimezone(zone),
                 candidate_local_end=s.end.astimezone(zone),
                 stages=[
-                    SuggestedStage(
+                    SuggestedStage.model_construct(
                         name=p.name,
                         start_at=p.start,
                         end_at=p.end,
@@ -300,7 +321,7 @@ async def suggest(
 
 def _suggested(member: Member, placed: PlacedStage) -> SuggestedInterviewer:
     zone = ZoneInfo(member.time_zone)
-    return SuggestedInterviewer(
+    return SuggestedInterviewer.model_construct(
         member_id=member.id,
         name=member.name,
         time_zone=member.time_zone,

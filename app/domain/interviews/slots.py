@@ -17,7 +17,7 @@ import heapq
 import itertools
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, combinations
@@ -196,6 +196,12 @@ def _parse(hhmm: str) -> time:
     return time(int(hour), int(minute))
 
 
+@functools.lru_cache(maxsize=256)
+def _clock_seconds(hhmm: str) -> int:
+    hour, minute = hhmm.split(":")
+    return int(hour) * 3600 + int(minute) * 60
+
+
 def _local_days(grid: _Grid, zone: ZoneInfo) -> list[date]:
     first = grid.start.astimezone(zone).date() - timedelta(days=1)
     last = grid.at(grid.n).astimezone(zone).date() + timedelta(days=1)
@@ -229,23 +235,77 @@ class _Availability:
         return self.weeks[self.slot_day[i]]
 
 
-def _availability(person: Person, grid: _Grid, before: int, after: int) -> _Availability:
-    zone = ZoneInfo(person.time_zone)
+@dataclass(frozen=True)
+class _Days:
+    """A time zone's local days over the grid, shared by everyone in that zone."""
+
+    zone: ZoneInfo
+    days: list[date]
+    midnights: list[float]  # epoch seconds of each day's local midnight, and the next one's
+    slot_day: list[int]  # slot -> index into `days`
+    weeks: list[tuple[int, int]]  # the ISO week of each of `days`
+
+
+def _days(grid: _Grid, time_zone: str) -> _Days:
+    zone = ZoneInfo(time_zone)
     days = _local_days(grid, zone)
-    day_starts = [datetime.combine(d, time(0), tzinfo=zone).timestamp() for d in days]
+    midnights = [
+        datetime.combine(d, time(0), tzinfo=zone).timestamp()
+        for d in (*days, days[-1] + timedelta(days=1))
+    ]
+    slot_day = [0] * (grid.n + 1)
+    for k in range(len(days) - 1):
+        a, b = grid.touched(midnights[k], midnights[k + 1])
+        a, b = max(a, 0), min(b, grid.n + 1)
+        if a < b:
+            slot_day[a:b] = [k] * (b - a)
+    weeks = [(iso.year, iso.week) for iso in (d.isocalendar() for d in days)]
+    return _Days(zone, days, midnights, slot_day, weeks)
+
+
+def _availability(
+    person: Person,
+    grid: _Grid,
+    before: int,
+    after: int,
+    shared: dict[str, _Days] | None = None,
+) -> _Availability:
+    """`shared`: the local days already worked out per time zone (a panel's people share a
+    few zones; each zone's days are computed once)."""
+    local = shared.get(person.time_zone) if shared is not None else None
+    if local is None:
+        local = _days(grid, person.time_zone)
+        if shared is not None:
+            shared[person.time_zone] = local
+    zone, days, midnights = local.zone, local.days, local.midnights
+    day_starts = midnights[:-1]
     hours: list[tuple[int, int]] = []
     edges: list[tuple[int, int]] = []
     allowed: list[tuple[float, float]] = []
-    for day in days:
-        for first, last in _ranges(person, day):
-            start = datetime.combine(day, _parse(first), tzinfo=zone).timestamp()
-            end = datetime.combine(day, _parse(last), tzinfo=zone).timestamp()
+    not_before = person.not_before
+    for k, day in enumerate(days):
+        ranges = _ranges(person, day)
+        if not ranges:
+            continue
+        # A day that keeps one UTC offset (every day but a daylight-saving change's) is its
+        # midnight plus the clock time: no zone conversion per range.
+        steady = midnights[k + 1] - midnights[k] == 86400
+        midnight = midnights[k]
+        for first, last in ranges:
+            if steady:
+                start, end = midnight + _clock_seconds(first), midnight + _clock_seconds(last)
+            else:
+                start = datetime.combine(day, _parse(first), tzinfo=zone).timestamp()
+                end = datetime.combine(day, _parse(last), tzinfo=zone).timestamp()
             hours.append(grid.inner(start, end))
             edges.append(grid.touched(start, end))
-            if person.not_before is not None:
-                start = max(
-                    start, datetime.combine(day, person.not_before, tzinfo=zone).timestamp()
+            if not_before is not None:
+                earliest = (
+                    midnight + not_before.hour * 3600 + not_before.minute * 60
+                    if steady
+                    else datetime.combine(day, not_before, tzinfo=zone).timestamp()
                 )
+                start = max(start, earliest)
             if start < end:
                 allowed.append((start, end))
     working = _clamp(_merge(hours), grid.n)
@@ -286,13 +346,7 @@ def _availability(person: Person, grid: _Grid, before: int, after: int) -> _Avai
         + [(floor((s + lo) / secs), ceil((e + hi) / secs)) for s, e in person.busy_seconds]
     )
     free = _clamp(_subtract(_subtract(usable, capped_days), busy), grid.n)
-    slot_day = [0] * (grid.n + 1)
-    for k in range(len(days) - 1):
-        a, b = grid.touched(day_starts[k], day_starts[k + 1])
-        a, b = max(a, 0), min(b, grid.n + 1)
-        if a < b:
-            slot_day[a:b] = [k] * (b - a)
-    weeks = [(iso.year, iso.week) for iso in (d.isocalendar() for d in days)]
+    slot_day, weeks = local.slot_day, local.weeks
     # For each slot, the working range around it widened to whole slots (a slot outside every
     # range: itself): how near an interview there can be to the working-day edge, at most.
     range_start, range_end = list(range(grid.n + 1)), list(range(grid.n + 1))
@@ -380,8 +434,11 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
     start = max(request.range_start, request.earliest)
     grid = _Grid(start, request.range_end, request.granularity_minutes)
     n = grid.n
+    shared: dict[str, _Days] = {}
     avail = {
-        p.id: _availability(p, grid, request.buffer_before_minutes, request.buffer_after_minutes)
+        p.id: _availability(
+            p, grid, request.buffer_before_minutes, request.buffer_after_minutes, shared
+        )
         for p in people
     }
     g = request.granularity_minutes
@@ -405,35 +462,44 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
     fits = [_Fits(s, d, avail, n) for s, d in zip(request.stages, durations, strict=True)]
     oks = [f.ok for f in fits]
 
-    found: list[tuple[int, ...]] = []
-    considered = 0
+    # Every chain of stage starts, breadth first: one list comprehension per stage over the
+    # chains so far, each extended by the starts allowed after its last stage (asked once per
+    # end slot). Chains come out grouped by first start, each group in lexicographic order.
     n_stages = len(request.stages)
-
-    def chains(starts: list[int], out: list[tuple[int, ...]]) -> None:
-        j = len(starts)
-        if j == n_stages:
-            first, last = starts[0], starts[-1] + durations[-1]
-            if candidate_run[first] >= last - first:
-                out.append(tuple(starts))
-            return
-        prev_end = starts[-1] + durations[j - 1]
-        ok = oks[j]
-        for i in range(prev_end + min_gap, min(prev_end + max_gap, n - durations[j]) + 1):
-            if ok[i] and candidate_run[i]:
-                starts.append(i)
-                chains(starts, out)
-                starts.pop()
-
     d0, ok0 = durations[0], oks[0]
-    for i in range(max(0, n - d0 + 1)):
-        if not ok0[i] or candidate_run[i] < d0:
-            continue
-        options: list[tuple[int, ...]] = []
-        chains([i], options)
-        considered += len(options)
-        if options:
-            # Of the panels starting here, keep the one that keeps the candidate waiting least.
-            found.append(min(options, key=lambda c: (c[-1] - c[0], c)))
+    chains: list[tuple[int, ...]] = [
+        (i,) for i in range(max(0, n - d0 + 1)) if ok0[i] and candidate_run[i] >= d0
+    ]
+    for j in range(1, n_stages):
+        ok, limit, prev_d = oks[j], n - durations[j], durations[j - 1]
+        after: dict[int, list[int]] = {}
+
+        def starts_after(
+            end: int, ok: bytes = ok, limit: int = limit, after: dict[int, list[int]] = after
+        ) -> list[int]:
+            allowed = after.get(end)
+            if allowed is None:
+                allowed = after[end] = [
+                    i
+                    for i in range(end + min_gap, min(end + max_gap, limit) + 1)
+                    if ok[i] and candidate_run[i]
+                ]
+            return allowed
+
+        chains = [(*c, i) for c in chains for i in starts_after(c[-1] + prev_d)]
+    last_d = durations[-1]
+    if request.candidate_windows is not None:
+        # The whole panel inside one of the candidate's windows.
+        chains = [c for c in chains if candidate_run[c[0]] >= c[-1] + last_d - c[0]]
+    considered = len(chains)
+    # Of the panels starting at a slot, keep the one that keeps the candidate waiting least
+    # (the earliest last stage; of those, the first in order).
+    best: dict[int, tuple[int, ...]] = {}
+    for c in chains:
+        kept = best.get(c[0])
+        if kept is None or c[-1] < kept[-1]:
+            best[c[0]] = c
+    found = list(best.values())
 
     # Best first, as if every panel were placed and sorted by (score, start, interviewers), but
     # placing lazily: each panel enters the heap with the score its times alone allow (choosing
@@ -451,10 +517,14 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
                 best = max(best, min(60, (i - a.range_start[i]) * g, (a.range_end[i] - i - d) * g))
         return best
 
+    timing = _slot_timing(request, grid, zone)
     for k, starts in enumerate(found):
         gap = sum(starts[j + 1] - starts[j] - durations[j] for j in range(n_stages - 1)) * g
-        bound = _timing_score(
-            request, zone, grid.at(starts[0]), grid.at(starts[-1] + durations[-1]), gap, n_stages
+        last = starts[-1] + durations[-1]
+        bound = (
+            timing(starts[0], last, gap, n_stages)
+            if timing is not None
+            else _timing_score(request, zone, grid.at(starts[0]), grid.at(last), gap, n_stages)
         )
         # The comfort penalty, as _score takes it, from the best anyone free could do.
         bound -= (60 - min(edge_room(j, i) for j, i in enumerate(starts))) / 10
@@ -469,16 +539,15 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
         if any(abs(start_at - c.start) < spacing for c in chosen):
             continue  # too close to a better one: it would be dropped however it were placed
         if not who:
-            suggestion = _place(request, grid, found[k], durations, fits, avail, words=False)
+            # Placed with its reasons at once: nearly every panel placed is chosen (the bound
+            # is tight), so wording it now costs less than placing the chosen ones twice.
+            suggestion = _place(request, grid, found[k], durations, fits, avail)
             if suggestion is not None:
                 placed[k] = suggestion
                 key = tuple(p.interviewers for p in suggestion.stages)
                 heapq.heappush(heap, (-suggestion.score, at, key, k))
             continue
-        # Chosen: placed once more (the same choice, deterministically), now with its reasons.
-        worded = _place(request, grid, found[k], durations, fits, avail)
-        assert worded is not None
-        chosen.append(worded)
+        chosen.append(placed[k])
     blocked = () if chosen else _diagnose(request, grid, avail, candidate_run, durations, fits)
     return SlotResult(suggestions=tuple(chosen), blocked_by=blocked, considered=considered)
 
@@ -661,6 +730,37 @@ def _timing_score(
     if _outside_day(start.astimezone(zone), end.astimezone(zone)):
         score -= 5
     return score - (start - request.earliest).days * 0.2
+
+
+def _slot_timing(
+    request: SlotRequest, grid: _Grid, zone: ZoneInfo
+) -> Callable[[int, int, int, int], float] | None:
+    """`_timing_score` for grid slots in integer arithmetic, when the candidate's zone keeps one
+    UTC offset over the whole range (no daylight-saving change in it; None otherwise): the heap
+    bounds every panel found, so this is per panel, where two zone conversions were."""
+    first = grid.start
+    offsets = {
+        (first + timedelta(days=k)).astimezone(zone).utcoffset()
+        for k in range(-(-grid.n * grid.minutes // 1440) + 2)
+    }
+    offset = offsets.pop()
+    if offsets or offset is None:
+        return None
+    step = grid.minutes
+    local0 = int((first.timestamp() + offset.total_seconds()) // 60)  # minutes since 1970, local
+    step_us = step * 60_000_000
+    lead_us = (first - request.earliest) // timedelta(microseconds=1)
+    day_us = 86_400_000_000
+
+    def score(i: int, end: int, gap: int, stages: int) -> float:
+        value = 100.0 - (gap / 15 if stages > 1 else 0)
+        start_minute = (local0 + step * i) % 1440
+        end_minute = (local0 + step * end) % 1440
+        if start_minute < 540 or end_minute > 1080:  # _outside_day: before 09:00, after 18:00
+            value -= 5
+        return value - ((lead_us + step_us * i) // day_us) * 0.2
+
+    return score
 
 
 def _timing(

@@ -42,6 +42,15 @@ class Organization(SQLModel, table=True):
     show_recruiter_contact: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     # Where messages link a person to: {kind: "https://ats.example.com/slates/{slate_id}"}.
     link_templates: dict[str, str] = json_field()
+    # Booking links' policy (app/domain/bookings/policy.py): None takes the deployment's
+    # setting of the same name (scheduling_min_notice_hours for the notice).
+    booking_notice_hours: int | None = None
+    booking_horizon_days: int | None = None
+    booking_options: int | None = None
+    booking_link_hours: int | None = None
+    booking_hold_hours: int | None = None
+    booking_change_notice_hours: int | None = None
+    booking_max_changes: int | None = None
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 
