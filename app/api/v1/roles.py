@@ -16,6 +16,7 @@ from app.api.deps import (
     WriteSession,
     etag,
     not_modified,
+    open_driver,
 )
 from app.api.pagination import PagePublic
 from app.api.problems import COMMON_RESPONSES, PATCH_RESPONSES, WRITE_RESPONSES
@@ -34,6 +35,8 @@ router = APIRouter(prefix="/roles", tags=["roles"], responses=COMMON_RESPONSES)
 async def create_role(
     data: RoleCreate, actor: CurrentActor, session: WriteSession, response: Response
 ) -> RolePublic:
+    """Admins and recruiters. The recruiter and hiring manager must be active members of your
+    organization, else 422. The role starts open with its headcount; records role.created."""
     role = await service.create_role(session, actor, data)
     response.headers["ETag"] = etag(role.version)
     response.headers["Location"] = f"/api/v1/roles/{role.id}"
@@ -47,6 +50,9 @@ async def list_roles(
     page: RolePaging,
     filters: Annotated[RoleFilters, Depends()],
 ) -> Response:
+    """The organization's roles, newest first unless `sort` (created_at, updated_at, `-` for
+    descending) says otherwise. Hiring managers see only the roles they manage or are delegated.
+    Paged with limit and cursor."""
     return json_response(PagePublic.of(await service.list_roles(session, actor, filters, page)))
 
 
@@ -56,13 +62,15 @@ async def list_roles(
     summary="Read a role",
     responses={304: {"description": "Not modified"}},
 )
-async def read_role(
-    role_id: uuid.UUID,
-    actor: CurrentActor,
-    session: ReadRows,
-    request: Request,
-) -> Response:
-    role = await service.get_role(session, actor, role_id)
+async def read_role(role_id: uuid.UUID, actor: CurrentActor, request: Request) -> Response:
+    """One role with its headcount, recruiter, hiring manager and status. Another organization's
+    role, or one a hiring manager does not manage, is a 404. The ETag is the role's version, for
+    If-Match on PATCH."""
+    # The connection is opened here, not as a `ReadRows` dependency: this is the hottest read,
+    # and FastAPI's generator dependencies and SQLAlchemy's `Connection` cost more than its
+    # statement (bench `role`).
+    async with open_driver(request) as driver:
+        role = await service.get_role(driver, actor, role_id)
     tag = etag(role.version)
     if not_modified(request, tag):
         return Response(status_code=304, headers={"ETag": tag})
@@ -78,6 +86,9 @@ async def update_role(
     version: IfMatch,
     response: Response,
 ) -> RolePublic:
+    """Admins and recruiters. Send the ETag as If-Match: a stale version is a 412. An illegal
+    status change is a 409, and members that are not active in your organization a 422. Records
+    role.updated."""
     role = await service.update_role(session, actor, role_id, data, version)
     response.headers["ETag"] = etag(role.version)
     return role
@@ -87,6 +98,8 @@ async def update_role(
 async def list_role_external_refs(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[ExternalRefPublic]:
+    """The role's ids in connected systems (ATS connections), one per system. Another
+    organization's role is a 404."""
     return PagePublic.whole(await integrations.role_refs(session, actor, role_id))
 
 
@@ -98,4 +111,7 @@ async def list_role_external_refs(
 async def link_role_external_ref(
     role_id: uuid.UUID, data: ExternalRefLink, actor: CurrentActor, session: WriteSession
 ) -> ExternalRefPublic:
+    """Admins and recruiters tie the role to its id in a connected ATS, so imports and pushes
+    find it. An external id already linked to another role is a 409. Records
+    external_ref.linked."""
     return await integrations.link_role(session, actor, role_id, data)

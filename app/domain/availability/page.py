@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import utcnow
-from app.db import settings_of
+from app.db import Driver, settings_of
 from app.domain.availability import repository, service, tokens
 from app.domain.organizations.branding import Contact, LinkClosed, PublicBrand
 
@@ -23,10 +23,19 @@ class AvailabilityPage:
     brand: PublicBrand
 
 
-async def open_page(session: AsyncSession, token: str) -> AvailabilityPage:
+async def open_page(
+    session: AsyncSession | Driver, token: str, secret_key: str | None = None
+) -> AvailabilityPage:
     """The page's facts, read in one statement; LinkClosed (404/410, naming whom to contact)
-    when the link does not open, with the same rules as the JSON link (service._open_link)."""
-    found = tokens.read(settings_of(session).secret_key, token)
+    when the link does not open, with the same rules as the JSON link (service._open_link).
+
+    On a driver connection (the page view), which carries no settings, the caller passes the
+    service's secret key."""
+    if secret_key is None:
+        if not isinstance(session, AsyncSession):
+            raise TypeError("open_page on a driver connection needs the secret key")
+        secret_key = settings_of(session).secret_key
+    found = tokens.read(secret_key, token)
     if found is None:
         raise LinkClosed(service.INVALID, reason="invalid")
     link_id, expired = found

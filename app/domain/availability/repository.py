@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, delete, select
 
+from app.db import Driver, Reader, count_statement
 from app.domain.availability.models import (
     AvailabilityLink,
     AvailabilityOverride,
@@ -203,32 +204,35 @@ async def get_link(
     return (await session.scalars(stmt)).first()
 
 
-async def page_facts(session: AsyncSession, link_id: uuid.UUID) -> dict[str, Any] | None:
+_PAGE_FACTS_SQL = (
+    "SELECT l.organization_id, l.time_zone, l.expires_at, l.used_at, "
+    "c.name AS candidate_name, r.title AS role_title, "
+    "o.name AS organization_name, o.logo_url, o.accent_color, "
+    "o.show_recruiter_contact, m.name AS contact_name, m.email AS contact_email, "
+    "m.is_active AS contact_active "
+    "FROM availability_links l "
+    "JOIN applications a ON a.id = l.application_id "
+    "AND a.organization_id = l.organization_id "
+    "JOIN candidates c ON c.id = a.candidate_id AND c.organization_id = l.organization_id "
+    "JOIN roles r ON r.id = a.role_id AND r.organization_id = l.organization_id "
+    "JOIN organizations o ON o.id = l.organization_id "
+    "LEFT JOIN members m ON m.id = l.created_by_id "
+    "AND m.organization_id = l.organization_id "
+    "WHERE l.id = {id}"
+)
+_PAGE_FACTS = text(_PAGE_FACTS_SQL.format(id=":id"))
+_PAGE_FACTS_DRIVER = _PAGE_FACTS_SQL.format(id="$1")
+
+
+async def page_facts(session: Reader | Driver, link_id: uuid.UUID) -> dict[str, Any] | None:
     """Everything the candidate's page shows, in one statement: the link, the candidate's name,
-    the role, the organization's public face and the recruiter who sent it (bench/pages.py)."""
-    row = (
-        (
-            await session.execute(
-                text(
-                    "SELECT l.organization_id, l.time_zone, l.expires_at, l.used_at, "
-                    "c.name AS candidate_name, r.title AS role_title, "
-                    "o.name AS organization_name, o.logo_url, o.accent_color, "
-                    "o.show_recruiter_contact, m.name AS contact_name, m.email AS contact_email, "
-                    "m.is_active AS contact_active "
-                    "FROM availability_links l "
-                    "JOIN applications a ON a.id = l.application_id "
-                    "AND a.organization_id = l.organization_id "
-                    "JOIN candidates c ON c.id = a.candidate_id AND c.organization_id = l.organization_id "
-                    "JOIN roles r ON r.id = a.role_id AND r.organization_id = l.organization_id "
-                    "JOIN organizations o ON o.id = l.organization_id "
-                    "LEFT JOIN members m ON m.id = l.created_by_id "
-                    "AND m.organization_id = l.organization_id "
-                    "WHERE l.id = :id"
-                ),
-                {"id": link_id},
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
+    the role, the organization's public face and the recruiter who sent it (bench/pages.py).
+
+    On a driver connection (the page view) the statement goes straight to asyncpg, as the
+    one-row role read does: SQLAlchemy's execution path cost the page more than the query."""
+    if isinstance(session, AsyncSession | AsyncConnection):
+        row = (await session.execute(_PAGE_FACTS, {"id": link_id})).mappings().first()
+        return dict(row) if row is not None else None
+    count_statement()
+    record = await session.fetchrow(_PAGE_FACTS_DRIVER, link_id)
+    return dict(record) if record is not None else None

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, any_, bindparam, func, or_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select, update
 
-from app.db import Reader, driver_connection
+from app.db import Driver, Reader, count_statement, driver_connection
 from app.domain.columns import UUID_ARRAY
 from app.domain.organizations.models import Member
 from app.domain.organizations.repository import escape_like
@@ -142,7 +142,7 @@ _READ_MANAGED_ROLE_SQL = _READ_ROLE_SQL + _MANAGED_CLAUSE
 
 
 async def read_role(
-    session: Reader,
+    session: Reader | Driver,
     organization_id: uuid.UUID,
     role_id: uuid.UUID,
     *,
@@ -154,7 +154,11 @@ async def read_role(
         params = {**_scope_params(organization_id, managed_by), "role_id": role_id}
         row = (await session.execute(_read_one(managed_by is not None), params)).mappings().first()
         return dict(row) if row is not None else None
-    driver = await driver_connection(session)
+    if isinstance(session, AsyncConnection):
+        driver = await driver_connection(session)
+    else:
+        driver = session  # a `Database.driver()` connection (GET /roles/{id})
+        count_statement()
     if managed_by is None:
         record = await driver.fetchrow(_READ_ROLE_SQL, organization_id, role_id)
     else:

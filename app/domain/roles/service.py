@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import utcnow
 from app.core.actor import Actor, PermissionSet
-from app.db import Reader
+from app.db import Driver, Reader
 from app.domain.events import service as events
 from app.domain.organizations import repository as members_repo
 from app.domain.pagination import Page, PageRequest, to_page
@@ -55,7 +55,7 @@ async def create_role(session: AsyncSession, actor: Actor, data: RoleCreate) -> 
     return RolePublic.model_validate(role)
 
 
-async def get_role(session: Reader, actor: Actor, role_id: uuid.UUID) -> RolePublic:
+async def get_role(session: Reader | Driver, actor: Actor, role_id: uuid.UUID) -> RolePublic:
     row = await repository.read_role(
         session, actor.organization_id, role_id, managed_by=managed_scope(actor)
     )
