@@ -50,7 +50,7 @@ CREATE_OFFER = f"""
 mutation($input: CreateOfferInput!) {{
   createOffer(input: $input) {{
     __typename
-    ... on OfferPayload {{ offer {{ id status applicationId compensation {{ currency baseSalary }} }} }}
+    ... on OfferPayload {{ offer {{ id databaseId status applicationId compensation {{ currency baseSalary }} }} }}
     {ERROR}
   }}
 }}
@@ -160,7 +160,7 @@ async def test_write_scorecard_and_interview_scorecards_with_independent_judgeme
     assert card["status"] == "submitted"
     assert card["revision"] == 1
     assert card["ratings"] == {"SQL": "strong_yes", "Kafka": None}
-    assert card["interviewerId"] == str(ivan.id)
+    assert card["interviewerId"] == global_id("Member", ivan.id)
 
     # Olga has not submitted: she sees nothing of Ivan's; the hiring manager does.
     assert await _cards(client, olga, interview_id) == []
@@ -189,7 +189,10 @@ async def test_write_scorecard_and_interview_scorecards_with_independent_judgeme
         },
     )
     seen = await _cards(client, olga, interview_id)
-    assert {c["interviewerId"] for c in seen} == {str(ivan.id), str(olga.id)}
+    assert {c["interviewerId"] for c in seen} == {
+        global_id("Member", ivan.id),
+        global_id("Member", olga.id),
+    }
     assert {c["status"] for c in seen} == {"submitted"}
 
 
@@ -271,9 +274,9 @@ async def test_application_decision_and_scorecard_summary(
     application = data["application"]
     assert application["decision"] is None
     summary = application["scorecardSummary"]
-    assert summary["applicationId"] == application_id
+    assert summary["applicationId"] == global_id("Application", application_id)
     assert summary["recommendations"]["yes"] == 1
-    assert [c["interviewerId"] for c in summary["scorecards"]] == [str(ivan.id)]
+    assert [c["interviewerId"] for c in summary["scorecards"]] == [global_id("Member", ivan.id)]
     assert summary["skills"] == [{"skill": "SQL", "ratings": {"yes": 1}}]
     assert [o["interviewerName"] for o in summary["overdue"]] == ["Olga"]
 
@@ -333,14 +336,14 @@ async def test_application_decision_and_scorecard_summary(
         },
     )
     assert decided["__typename"] == "DecisionPayload", decided
-    assert decided["decision"]["rejectionReasonId"] == reason_id
+    assert decided["decision"]["rejectionReasonId"] == global_id("RejectionReason", reason_id)
     data = await gql_data(client, h.recruiter, APPLICATION, {"id": application_id})
     assert data["application"]["decision"] == {
         "id": decided["decision"]["id"],
         "decision": "reject",
         "note": "Needs more SQL",
-        "rejectionReasonId": reason_id,
-        "decidedById": str(h.hm.id),
+        "rejectionReasonId": global_id("RejectionReason", reason_id),
+        "decidedById": global_id("Member", h.hm.id),
     }
     assert (await h.get_application(application_id))["outcome"] == "rejected"
     assert [m["kind"] for m in await h.messages(application_id)] == ["rejection"]
@@ -407,7 +410,8 @@ async def test_offers_through_graphql_and_the_role_figures(
     illegal = await move("accepted", h.recruiter)
     assert _error(illegal) == ("conflict", 409)
     assert "approved, rescinded" in illegal["message"]
-    rest = await h.move_offer(offer["id"], "accepted")
+    assert offer["id"] == global_id("Offer", offer["databaseId"])
+    rest = await h.move_offer(offer["databaseId"], "accepted")
     assert (rest.status_code, rest.json()["allowed"]) == (409, ["approved", "rescinded"])
     assert _error(await move("approved", h.recruiter)) == ("forbidden", 403)
     # Not an offer status at all: the schema refuses it before anything runs.
@@ -420,7 +424,7 @@ async def test_offers_through_graphql_and_the_role_figures(
     data = await gql_data(client, h.hm, ROLE, {"id": global_id("Role", h.role_id)})
     offers = [e["node"] for e in data["role"]["offers"]["edges"]]
     assert [(o["id"], o["status"], o["applicationId"]) for o in offers] == [
-        (offer["id"], "sent", application_id)
+        (offer["id"], "sent", global_id("Application", application_id))
     ]
     figures = data["role"]["dashboard"]
     assert figures["roleId"] == h.role_id

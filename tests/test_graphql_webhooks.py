@@ -130,6 +130,12 @@ async def test_an_admin_manages_endpoints_as_over_rest(
     assert [d["node"]["id"] for d in listed["webhookDeliveries"]["edges"]] == [
         sent["delivery"]["id"]
     ]
+    # A delivery is a Node: refetched by its id alone, by admins of its organization only.
+    refetch = "query($id: ID!) { node(id: $id) { id ... on WebhookDelivery { eventType } } }"
+    node = (await gql_data(client, admin, refetch, {"id": sent["delivery"]["id"]}))["node"]
+    assert node == {"id": sent["delivery"]["id"], "eventType": sent["delivery"]["eventType"]}
+    hidden = await gql_data(client, other_tenant.admin, refetch, {"id": sent["delivery"]["id"]})
+    assert hidden["node"] is None
 
     page = (await gql_data(client, admin, LIST, {"first": 1}))["webhookEndpoints"]
     assert [e["node"]["id"] for e in page["edges"]] == [endpoint["id"]]

@@ -35,6 +35,7 @@ from sqlalchemy import text
 from app import crypto
 from app.db import Database
 from app.domain.calendars.models import CalendarOAuthState
+from app.domain.notifications.repository import Draft, add_notifications
 from app.graphql.ids import to_global_id
 from app.graphql.schema import build_schema
 from app.settings import Settings
@@ -1477,6 +1478,37 @@ async def _node_ids(
         )
         assert response.status_code == 200, response.text
         revisions += [uuid.UUID(item["id"]) for item in response.json()["items"]]
+    offers: list[uuid.UUID] = []
+    for role_id in org.role_ids:
+        response = await client.get(f"/api/v1/roles/{role_id}/offers", headers=org.admin.headers)
+        assert response.status_code == 200, response.text
+        offers += [uuid.UUID(item["id"]) for item in response.json()["items"]]
+    response = await client.get("/api/v1/integrations", headers=org.admin.headers)
+    assert response.status_code == 200, response.text
+    ats_connections = [uuid.UUID(item["id"]) for item in response.json()["items"]]
+    response = await client.get("/api/v1/api-keys?limit=100", headers=org.admin.headers)
+    assert response.status_code == 200, response.text
+    api_keys = [uuid.UUID(item["id"]) for item in response.json()["items"]]
+    # The seed sends nothing; one message to the admin, as the notification jobs store them.
+    async with org.tenant.db.transaction() as session:
+        await add_notifications(
+            session,
+            [
+                Draft(
+                    organization_id=org.tenant.organization_id,
+                    kind="slate_sent",
+                    channel="email",
+                    recipient="admin@example.com",
+                    dedupe_key="tenant-isolation:node",
+                    subject="A slate for you",
+                    body_text="Please review",
+                    member_id=org.admin.id,
+                )
+            ],
+        )
+    response = await client.get("/api/v1/notifications?limit=100", headers=org.admin.headers)
+    assert response.status_code == 200, response.text
+    notifications = [uuid.UUID(item["id"]) for item in response.json()["items"]]
     return {
         "Role": org.role_ids,
         "Member": org.member_ids,
@@ -1490,6 +1522,12 @@ async def _node_ids(
         "FollowUp": [uuid.UUID(f) for f in follow_ups],
         "RejectionReason": [uuid.UUID(r) for r in seed.reason_ids],
         "WebhookEndpoint": [uuid.UUID(e) for e in seed.deliveries],
+        "Offer": offers,
+        "AtsConnection": ats_connections,
+        "ApiKey": api_keys,
+        "Notification": notifications,
+        "SlateItem": [i for items in org.slate_items.values() for i in items],
+        "WebhookDelivery": [uuid.UUID(d) for ds in seed.deliveries.values() for d in ds],
     }
 
 
@@ -1572,7 +1610,87 @@ def _on_their_endpoint(name: str) -> MutationCase:
     )
 
 
+def _their_ats(g: GraphIds) -> str:
+    assert g.theirs.connection_id is not None
+    return to_global_id("AtsConnection", g.theirs.connection_id)
+
+
+def _on_their_ats(name: str) -> MutationCase:
+    return lambda g: (
+        "mutation($id: ID!) { r: " + name + "(id: $id) { " + RESULT + " } }",
+        {"id": _their_ats(g)},
+        "not_found",
+    )
+
+
 MUTATIONS: dict[str, MutationCase] = {
+    "createAtsConnection": lambda g: (
+        'mutation { r: createAtsConnection(input: {provider: lever, name: "Ours", '
+        'baseUrl: "http://127.0.0.1:9/v1"}) { ' + RESULT + " } }",
+        {},
+        CREATED,
+    ),
+    "updateAtsConnection": lambda g: (
+        'mutation($id: ID!) { r: updateAtsConnection(input: {id: $id, name: "Taken"}) { '
+        + RESULT
+        + " } }",
+        {"id": _their_ats(g)},
+        "not_found",
+    ),
+    "pauseAtsConnection": _on_their_ats("pauseAtsConnection"),
+    "resumeAtsConnection": _on_their_ats("resumeAtsConnection"),
+    "deleteAtsConnection": _on_their_ats("deleteAtsConnection"),
+    "startAtsSync": lambda g: (
+        "mutation($id: ID!) { r: startAtsSync(connectionId: $id) { " + RESULT + " } }",
+        {"id": _their_ats(g)},
+        "not_found",
+    ),
+    "setAvailabilityOverride": lambda g: (
+        'mutation($m: ID!) { r: setAvailabilityOverride(input: {memberId: $m, day: "2030-01-07"})'
+        " { " + RESULT + " } }",
+        {"m": g.member(g.theirs.admin.id)},
+        "not_found",
+    ),
+    "deleteAvailabilityOverride": lambda g: (
+        'mutation($m: ID!) { r: deleteAvailabilityOverride(memberId: $m, day: "2030-01-07") { '
+        + RESULT
+        + " } }",
+        {"m": g.member(g.theirs.admin.id)},
+        "not_found",
+    ),
+    "addBusyBlock": lambda g: (
+        'mutation($m: ID!) { r: addBusyBlock(input: {memberId: $m, startAt: "2030-01-07T09:00:00Z",'
+        ' endAt: "2030-01-07T10:00:00Z"}) { ' + RESULT + " } }",
+        {"m": g.member(g.theirs.admin.id)},
+        "not_found",
+    ),
+    "deleteBusyBlock": lambda g: (
+        "mutation($m: ID!, $id: ID!) { r: deleteBusyBlock(memberId: $m, id: $id) { "
+        + RESULT
+        + " } }",
+        {"m": g.member(g.theirs.admin.id), "id": to_global_id("BusyBlock", uuid.uuid4())},
+        "not_found",
+    ),
+    "setCandidateWindows": lambda g: (
+        'mutation($id: ID!) { r: setCandidateWindows(input: {applicationId: $id, timeZone: "UTC",'
+        ' windows: [{startAt: "2030-01-07T09:00:00Z", endAt: "2030-01-07T10:00:00Z"}]}) { '
+        + RESULT
+        + " } }",
+        {"id": g.application(g.theirs)},
+        "not_found",
+    ),
+    "createAvailabilityLink": lambda g: (
+        'mutation($id: ID!) { r: createAvailabilityLink(input: {applicationId: $id, timeZone: "UTC"})'
+        " { " + RESULT + " } }",
+        {"id": g.application(g.theirs)},
+        "not_found",
+    ),
+    # Only ever the caller's own organization: the other one's snapshot stays the same.
+    "updateOrganization": lambda g: (
+        'mutation { r: updateOrganization(input: {cultureNotes: "Ours"}) { ' + RESULT + " } }",
+        {},
+        CREATED,
+    ),
     "createBookingLink": lambda g: (
         "mutation($id: ID!, $m: ID!) { r: createBookingLink(input: {applicationId: $id, "
         'stages: [{name: "technical", durationMinutes: 60, interviewerIds: [$m]}]}) { '
@@ -1585,6 +1703,13 @@ MUTATIONS: dict[str, MutationCase] = {
         "mutation($id: ID!) { r: withdrawBookingLink(input: {id: $id}) { " + RESULT + " } }",
         {"id": to_global_id("BookingLink", uuid.UUID(g.their_booking_links[0]))},
         "not_found",
+    ),
+    # Acts on the caller's own organization only (no id to aim): the snapshot shows the other
+    # organization unchanged.
+    "updateBookingPolicy": lambda g: (
+        "mutation { r: updateBookingPolicy(input: {maxChanges: 1}) { " + RESULT + " } }",
+        {},
+        CREATED,
     ),
     "createInterviewerPool": lambda g: (
         'mutation { r: createInterviewerPool(input: {name: "Taken over"}) { ' + RESULT + " } }",

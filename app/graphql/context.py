@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,9 @@ class Context(BaseContext):
     # The app's shared client, for mutations that ask a calendar provider (SSRF-checked).
     http: httpx.AsyncClient
     loaders: Loaders = field(init=False)
+    # GraphQL objects already made in this request, by type and id: a page of 50 roles with one
+    # hiring manager makes that Member once, not 50 times.
+    shaped: dict[tuple[str, uuid.UUID], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()

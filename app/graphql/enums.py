@@ -10,15 +10,18 @@ row pays for a conversion.
 from __future__ import annotations
 
 import enum
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 import strawberry
 
 from app.domain.applications import pipeline
+from app.domain.audit import schemas as audit
+from app.domain.availability import schemas as availability
 from app.domain.calendars import schemas as calendars
 from app.domain.calibration import schemas as calibration
 from app.domain.candidates import schemas as candidates
 from app.domain.feedback import schemas as feedback
+from app.domain.integrations import schemas as integrations
 from app.domain.interviews import schemas as interviews
 from app.domain.notifications import schemas as notifications
 from app.domain.organizations import schemas as organizations
@@ -26,15 +29,20 @@ from app.domain.privacy import schemas as privacy
 from app.domain.roles import schemas as roles
 from app.domain.types import Weekday as WeekdayLiteral
 
+# Closed sets the domain spells inline (REST's query parameters) rather than as a named Literal.
+SyncKindLiteral = Literal["full", "incremental"]
+InboundStatusLiteral = Literal["pending", "applied", "ignored", "failed"]
+
 # Each enum by the values of its Literal: how app/graphql/derive.py finds a field's enum.
 BY_VALUES: dict[frozenset[str], type[enum.Enum]] = {}
 
 
 def enum_of(name: str, literal: Any, description: str) -> type[enum.Enum]:
     """A GraphQL enum with exactly the values of a domain Literal."""
-    members = {value: value for value in get_args(literal)}
+    # A GraphQL name has no dots: `candidate.erased` is named `candidate_erased`, its value kept.
+    members = {value.replace(".", "_"): value for value in get_args(literal)}
     made = enum.Enum(name, members, type=str)  # type: ignore[misc]
-    BY_VALUES.setdefault(frozenset(members), made)
+    BY_VALUES.setdefault(frozenset(members.values()), made)
     return strawberry.enum(made, description=description)
 
 
@@ -86,3 +94,10 @@ Access = enum_of("CalendarAccess", calendars.Access, "What a calendar connection
 NotificationStatus = enum_of(
     "NotificationStatus", notifications.NotificationStatus, "Where sending a notification stands"
 )
+AtsProvider = enum_of("AtsProvider", integrations.Provider, "An applicant tracking system")
+SyncKind = enum_of("AtsSyncKind", SyncKindLiteral, "What a sync imports")
+InboundStatus = enum_of(
+    "AtsInboundStatus", InboundStatusLiteral, "What became of a vendor event received"
+)
+AuditAction = enum_of("AuditAction", audit.AuditAction, "A sensitive action the audit trail keeps")
+BusySource = enum_of("BusySource", availability.BusySource, "Where busy time came from")

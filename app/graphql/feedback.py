@@ -29,7 +29,13 @@ from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError
 from app.graphql.ids import parse_id, to_global_id
 from app.graphql.mutate import given, mutate
-from app.graphql.types.feedback import HiringDecision, Offer, OutcomeMessage, Scorecard
+from app.graphql.types.feedback import (
+    HiringDecision,
+    Offer,
+    OutcomeMessage,
+    Scorecard,
+    ScorecardRevision,
+)
 from app.graphql.types.node import Node
 
 Info = strawberry.Info[Context, None]
@@ -121,7 +127,7 @@ class FeedbackMutation:
             call=lambda s, actor, p: scorecards.write_scorecard(
                 s, actor, p.id("interview_id"), p.body
             ),
-            shape=lambda card: ScorecardPayload(scorecard=Scorecard.from_pydantic(card)),
+            shape=lambda card: ScorecardPayload(scorecard=Scorecard.from_public(card)),
         )
 
     @strawberry.mutation(
@@ -134,7 +140,7 @@ class FeedbackMutation:
             ids={"application_id": "Application", "rejection_reason_id": "RejectionReason"},
             schema=HiringDecisionCreate,
             call=lambda s, actor, p: decisions.decide(s, actor, p.id("application_id"), p.body),
-            shape=lambda d: DecisionPayload(decision=HiringDecision.from_pydantic(d)),
+            shape=lambda d: DecisionPayload(decision=HiringDecision.from_public(d)),
         )
 
     @strawberry.mutation
@@ -163,7 +169,7 @@ class FeedbackMutation:
 
 
 def _offer(offer: OfferPublic) -> OfferPayload:
-    return OfferPayload(offer=Offer.from_pydantic(offer))
+    return OfferPayload(offer=Offer.from_public(offer))
 
 
 @strawberry.type(description="One entry of the organization's catalogue of rejection reasons")
@@ -240,6 +246,22 @@ class FeedbackQuery:
         found = await decisions.list_reasons(ctx.session, ctx.actor, include_inactive)
         return [RejectionReason.from_public(r) for r in found]
 
+    @strawberry.field(
+        description="Every submitted version of one interviewer's scorecard, oldest first. A "
+        "list: a scorecard is revised a few times at most"
+    )
+    async def scorecard_revisions(
+        self, info: Info, interview_id: strawberry.ID, interviewer_id: strawberry.ID
+    ) -> list[ScorecardRevision]:
+        ctx = info.context
+        found = await scorecards.scorecard_history(
+            ctx.session,
+            ctx.actor,
+            parse_id(interview_id, "Interview", "interviewId"),
+            parse_id(interviewer_id, "Member", "interviewerId"),
+        )
+        return [ScorecardRevision.from_public(r) for r in found]
+
     @strawberry.field(description="One offer")
     async def offer(self, info: Info, id: strawberry.ID) -> Offer | None:
         ctx = info.context
@@ -247,7 +269,7 @@ class FeedbackQuery:
             found = await offers.get_offer(ctx.session, ctx.actor, parse_id(id, "Offer", "id"))
         except NotFound:
             return None
-        return Offer.from_pydantic(found)
+        return Offer.from_public(found)
 
     @strawberry.field(
         description="The outcome messages owed to an application's candidate. A list: at most "
@@ -260,7 +282,7 @@ class FeedbackQuery:
         found = await outcomes.list_for_application(
             ctx.session, ctx.actor, parse_id(application_id, "Application", "applicationId")
         )
-        return [OutcomeMessage.from_pydantic(m) for m in found]
+        return [OutcomeMessage.from_public(m) for m in found]
 
 
 def _reason(r: RejectionReasonPublic) -> RejectionReasonPayload:
@@ -315,5 +337,5 @@ class FeedbackEditsMutation:
             ids={"id": "OutcomeMessage"},
             schema=OutcomeMessageUpdate,
             call=lambda s, actor, p: outcomes.update(s, actor, p.id(), p.body),
-            shape=lambda m: OutcomeMessagePayload(outcome_message=OutcomeMessage.from_pydantic(m)),
+            shape=lambda m: OutcomeMessagePayload(outcome_message=OutcomeMessage.from_public(m)),
         )

@@ -11,6 +11,7 @@ from app.domain.interviews import scheduling
 from app.domain.interviews import service as interviews
 from app.domain.interviews.schemas import (
     InterviewCancel,
+    InterviewFilters,
     InterviewPublic,
     InterviewReschedule,
     InterviewResponseSet,
@@ -24,7 +25,14 @@ from app.graphql.context import Context
 from app.graphql.errors import MutationError, validate
 from app.graphql.ids import parse_id
 from app.graphql.mutate import given, mutate, to_domain_ids
-from app.graphql.types.interviews import Interview, SchedulingSuggestions
+from app.graphql.pagination import AFTER_HELP, FIRST_HELP, page_request
+from app.graphql.types.connection import connection_of
+from app.graphql.types.interviews import (
+    Interview,
+    InterviewConnection,
+    InterviewEdge,
+    SchedulingSuggestions,
+)
 
 Info = strawberry.Info[Context, None]
 
@@ -102,6 +110,46 @@ InterviewResult = Annotated[InterviewPayload | MutationError, strawberry.union("
 
 @strawberry.type
 class InterviewQuery:
+    @strawberry.field(
+        description="Interviews you may see, newest first (interviewers: the ones they are on)"
+    )
+    async def interviews(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        application_id: strawberry.ID | None = None,
+        member_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Interviews this member is on")
+        ] = None,
+        status: Annotated[
+            str | None, strawberry.argument(graphql_type=enums.InterviewStatus | None)
+        ] = None,
+        starts_after: dt.datetime | None = None,
+        starts_before: dt.datetime | None = None,
+    ) -> InterviewConnection:
+        ctx = info.context
+        filters = validate(
+            InterviewFilters,
+            {
+                "application_id": parse_id(application_id, "Application", "applicationId")
+                if application_id
+                else None,
+                "member_id": parse_id(member_id, "Member", "memberId") if member_id else None,
+                "status": getattr(status, "value", status),
+                "starts_after": starts_after,
+                "starts_before": starts_before,
+            },
+        )
+        page = await interviews.list_interviews(
+            ctx.session, ctx.actor, filters, page_request(first, after, ctx.max_first)
+        )
+        found = connection_of(page, after, Interview.from_public)
+        return InterviewConnection(
+            edges=[InterviewEdge(cursor=e.cursor, node=e.node) for e in found.edges],
+            page_info=found.page_info,
+        )
+
     @strawberry.field
     async def interview(self, info: Info, id: strawberry.ID) -> Interview | None:
         ctx = info.context

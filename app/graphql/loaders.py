@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.core.actor import Actor
+from app.domain.applications import repository as applications_repo
 from app.domain.applications import service as applications
 from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
 from app.domain.calendars import connections as calendar_connections
@@ -17,7 +19,7 @@ from app.domain.calendars.schemas import MemberCalendarPublic
 from app.domain.calibration import insights, slates
 from app.domain.calibration.schemas import RoleInsights, SlateItemPublic, SlateSummaryPublic
 from app.domain.candidates import documents
-from app.domain.candidates import service as candidates
+from app.domain.candidates import repository as candidates_repo
 from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
 from app.domain.feedback import closing, decisions, offers, scorecards
 from app.domain.feedback.schemas import (
@@ -34,10 +36,46 @@ from app.domain.organizations import service as organizations
 from app.domain.organizations.schemas import MemberPublic
 from app.domain.roles import intake
 from app.domain.roles import service as roles
+from app.domain.roles.access import managed_scope
 from app.domain.roles.schemas import IntakeRevisionPublic, RolePublic
 
 K = uuid.UUID
 V = TypeVar("V")
+M = TypeVar("M", bound=BaseModel)
+
+
+def _columns(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(model.model_fields)
+
+
+def _built(model: type[M], row: dict[str, Any]) -> M:
+    # From a plain row, not an ORM object: pydantic's validation of a dict (in Rust) is cheaper
+    # than `from_attributes` on an instrumented object, and even than `model_construct`.
+    return model.model_validate(row)
+
+
+APPLICATION_COLUMNS = _columns(ApplicationPublic)
+CANDIDATE_COLUMNS = _columns(CandidatePublic)
+
+
+async def _applications(
+    session: AsyncSession, actor: Actor, ids: list[K]
+) -> dict[K, ApplicationPublic]:
+    """As applications.get_applications (same rows, same scope), read as plain rows."""
+    rows = await applications_repo.application_rows(
+        session, actor.organization_id, ids, APPLICATION_COLUMNS, manager_id=managed_scope(actor)
+    )
+    return {r["id"]: _built(ApplicationPublic, r) for r in rows}
+
+
+async def _candidates(
+    session: AsyncSession, actor: Actor, ids: list[K]
+) -> dict[K, CandidatePublic]:
+    """As candidates.get_candidates (same rows, same scope), read as plain rows."""
+    rows = await candidates_repo.candidate_rows(
+        session, actor.organization_id, ids, CANDIDATE_COLUMNS, manager_id=managed_scope(actor)
+    )
+    return {r["id"]: _built(CandidatePublic, r) for r in rows}
 
 
 def _loader(
@@ -83,11 +121,9 @@ class Loaders:
         self.role_refs: DataLoader[K, list[ExternalRefPublic] | None] = _loader(
             integrations.refs_for_roles, session, actor, list
         )
-        self.candidate: DataLoader[K, CandidatePublic | None] = _loader(
-            candidates.get_candidates, session, actor
-        )
+        self.candidate: DataLoader[K, CandidatePublic | None] = _loader(_candidates, session, actor)
         self.application: DataLoader[K, ApplicationPublic | None] = _loader(
-            applications.get_applications, session, actor
+            _applications, session, actor
         )
         self.applications_by_role: DataLoader[K, list[ApplicationPublic] | None] = _loader(
             applications.for_roles, session, actor, list

@@ -9,8 +9,10 @@ import strawberry
 
 from app.domain.calendars import connections as calendar_connections
 from app.domain.calibration import slates
-from app.domain.feedback import decisions
+from app.domain.feedback import decisions, offers
+from app.domain.integrations import connections as ats_connections
 from app.domain.interviews import service as interviews
+from app.domain.notifications import service as notifications
 from app.domain.organizations import service as organizations
 from app.domain.roles import intake
 from app.domain.webhooks import service as webhooks
@@ -19,17 +21,21 @@ from app.graphql.context import Context
 from app.graphql.feedback import RejectionReason
 from app.graphql.follow_ups import resolve_node as _follow_up
 from app.graphql.ids import from_global_id
+from app.graphql.integrations import AtsConnection
+from app.graphql.notifications import Notification
+from app.graphql.organization import api_key_of
 from app.graphql.types.calendars import (
     CalendarConnection,
 )
-from app.graphql.types.calibration import Slate
+from app.graphql.types.calibration import Slate, SlateItem
+from app.graphql.types.feedback import Offer
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.interviews import Interview
 from app.graphql.types.member import Member, Organization
 from app.graphql.types.node import Node
 from app.graphql.types.pipeline import Application, Candidate
 from app.graphql.types.role import Role
-from app.graphql.webhooks import WebhookEndpoint
+from app.graphql.webhooks import WebhookDelivery, WebhookEndpoint
 
 Info = strawberry.Info[Context, None]
 
@@ -103,6 +109,34 @@ async def _rejection_reason(ctx: Context, raw_id: uuid.UUID) -> Node | None:
     return next((RejectionReason.from_public(r) for r in reasons if r.id == raw_id), None)
 
 
+async def _ats_connection(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return AtsConnection.from_public(
+        await ats_connections.get_connection(ctx.session, ctx.actor, raw_id)
+    )
+
+
+async def _offer(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return Offer.from_public(await offers.get_offer(ctx.session, ctx.actor, raw_id))
+
+
+async def _api_key(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return api_key_of(await organizations.get_api_key(ctx.session, ctx.actor, raw_id))
+
+
+async def _notification(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return Notification.from_public(
+        await notifications.get_notification(ctx.session, ctx.actor, raw_id)
+    )
+
+
+async def _slate_item(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return SlateItem.from_public(await slates.get_slate_item(ctx.session, ctx.actor, raw_id))
+
+
+async def _webhook_delivery(ctx: Context, raw_id: uuid.UUID) -> Node | None:
+    return WebhookDelivery.from_public(await webhooks.get_delivery(ctx.session, ctx.actor, raw_id))
+
+
 # Each Node type by the name its global id carries: one service read, scoped by the caller.
 NODES: dict[str, Callable[[Context, uuid.UUID], Awaitable[Node | None]]] = {
     "Role": _role,
@@ -117,4 +151,10 @@ NODES: dict[str, Callable[[Context, uuid.UUID], Awaitable[Node | None]]] = {
     "WebhookEndpoint": _webhook_endpoint,
     "RejectionReason": _rejection_reason,
     "FollowUp": _follow_up,
+    "AtsConnection": _ats_connection,
+    "Offer": _offer,
+    "ApiKey": _api_key,
+    "Notification": _notification,
+    "SlateItem": _slate_item,
+    "WebhookDelivery": _webhook_delivery,
 }

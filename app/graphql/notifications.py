@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from app.domain.notifications import service
-from app.domain.notifications.schemas import NotificationFilters, NotificationPublic
+from app.domain.notifications.schemas import (
+    DigestPreviewPublic,
+    NotificationFilters,
+    NotificationPublic,
+)
 from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.derive import derived, values
@@ -16,6 +21,7 @@ from app.graphql.errors import validate
 from app.graphql.ids import parse_id, to_global_id
 from app.graphql.pagination import AFTER_HELP, FIRST_HELP, page_request
 from app.graphql.types.connection import Connection, connection_of
+from app.graphql.types.node import Node
 
 Info = strawberry.Info[Context, None]
 
@@ -26,12 +32,11 @@ def _gid(type_name: str, raw: uuid.UUID | None) -> strawberry.ID | None:
 
 @strawberry.type(description="A message to a person by email or Slack, and how sending it went")
 @derived(NotificationPublic, skip={})
-class Notification:
-    id: strawberry.ID
+class Notification(Node):
     database_id: uuid.UUID
     member_id: strawberry.ID | None = strawberry.field(description="The member it was for")
     candidate_id: strawberry.ID | None = strawberry.field(description="The candidate it was for")
-    outcome_message_id: uuid.UUID | None = strawberry.field(
+    outcome_message_id: strawberry.ID | None = strawberry.field(
         description="The outcome message it delivered (see outcomeMessages)"
     )
 
@@ -42,13 +47,43 @@ class Notification:
             database_id=n.id,
             member_id=_gid("Member", n.member_id),
             candidate_id=_gid("Candidate", n.candidate_id),
-            outcome_message_id=n.outcome_message_id,
+            outcome_message_id=_gid("OutcomeMessage", n.outcome_message_id),
             **values(cls, n),
+        )
+
+
+@strawberry.type(description="What a member's next digest would say, and when it is due")
+@derived(DigestPreviewPublic, skip={})
+class DigestPreview:
+    member_id: strawberry.ID
+    roles: JSON = strawberry.field(
+        description="Per role: slates awaiting review, interviews, overdue feedback, questions, "
+        "proposals, answers and the pipeline; the same shape as REST's DigestPreview.roles"
+    )
+
+    @classmethod
+    def from_public(cls, d: DigestPreviewPublic) -> DigestPreview:
+        return cls(
+            member_id=strawberry.ID(to_global_id("Member", d.member_id)),
+            roles=cast(JSON, [r.model_dump(mode="json") for r in d.roles]),
+            **values(cls, d),
         )
 
 
 @strawberry.type
 class NotificationQuery:
+    @strawberry.field(
+        description="The member's next digest: when, on which channel, and what it would say "
+        "(yours; admins and recruiters: anyone's)"
+    )
+    async def digest_preview(self, info: Info, member_id: strawberry.ID) -> DigestPreview:
+        ctx = info.context
+        return DigestPreview.from_public(
+            await service.digest_preview(
+                ctx.session, ctx.actor, parse_id(member_id, "Member", "memberId")
+            )
+        )
+
     @strawberry.field(
         description="Notifications, newest first (admins and recruiters: all; others: those "
         "addressed to them)"

@@ -19,6 +19,7 @@ from app.domain.organizations.schemas import (
     MemberFilters,
     MemberPublic,
     MemberUpdate,
+    OrganizationUpdate,
     PreferencesUpdate,
 )
 from app.graphql import enums, prefetch
@@ -29,6 +30,7 @@ from app.graphql.mutate import Parsed, given, mutate
 from app.graphql.pagination import cursor_of, page_info_of, page_request
 from app.graphql.types.connection import Connection, connection_of
 from app.graphql.types.member import Member, MemberConnection, MemberEdge, Organization
+from app.graphql.types.node import Node
 
 Info = strawberry.Info[Context, None]
 
@@ -101,14 +103,45 @@ class CreateApiKeyInput:
     )
 
 
+@strawberry.input(description="What to change (admins); what is left out stays, null clears")
+class UpdateOrganizationInput:
+    name: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    feedback_due_hours: int | None = strawberry.UNSET
+    close_the_loop_days: int | None = strawberry.UNSET
+    culture_notes: str | None = strawberry.UNSET
+    slack_webhook_url: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Slack incoming webhook for members who chose Slack and set none of their "
+        "own; null removes it",
+    )
+    interview_calendar: str | None = strawberry.field(
+        default=strawberry.UNSET, graphql_type=enums.InterviewCalendar | None
+    )
+    candidate_retention_months: int | None = strawberry.UNSET
+    recruiters_may_erase: bool | None = strawberry.UNSET
+    logo_url: str | None = strawberry.UNSET
+    accent_color: str | None = strawberry.UNSET
+    show_recruiter_contact: bool | None = strawberry.UNSET
+
+
+@strawberry.type
+class OrganizationPayload:
+    organization: Organization
+
+
+OrganizationResult = Annotated[
+    OrganizationPayload | MutationError, strawberry.union("OrganizationResult")
+]
+
+
 @strawberry.type
 class MemberPayload:
     member: Member
 
 
-@strawberry.type
-class ApiKey:
-    id: strawberry.ID
+@strawberry.type(description="A key for integrations; the key itself is shown once, when made")
+class ApiKey(Node):
     database_id: uuid.UUID
     name: str
     prefix: str
@@ -138,7 +171,7 @@ def _hours(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _api_key(k: Any) -> ApiKey:
+def api_key_of(k: Any) -> ApiKey:
     return ApiKey(
         id=strawberry.ID(to_global_id("ApiKey", k.id)),
         database_id=k.id,
@@ -168,7 +201,7 @@ class OrganizationQuery:
         page = await organizations.list_api_keys(
             ctx.session, ctx.actor, page_request(first, after, ctx.max_first)
         )
-        return connection_of(page, after, _api_key)
+        return connection_of(page, after, api_key_of)
 
     @strawberry.field(description="Who is calling")
     async def viewer(self, info: Info) -> Viewer:
@@ -218,7 +251,7 @@ def _member(member: MemberPublic) -> MemberPayload:
 
 
 def _key(key: ApiKeyPublic) -> ApiKeyPayload:
-    return ApiKeyPayload(api_key=_api_key(key), key=getattr(key, "key", None))
+    return ApiKeyPayload(api_key=api_key_of(key), key=getattr(key, "key", None))
 
 
 async def _preferences(
@@ -230,6 +263,18 @@ async def _preferences(
 
 @strawberry.type
 class OrganizationMutation:
+    @strawberry.mutation(description="Change your organization's settings (admins)")
+    async def update_organization(
+        self, info: Info, input: UpdateOrganizationInput
+    ) -> OrganizationResult:
+        return await mutate(
+            info,
+            given(input),
+            schema=OrganizationUpdate,
+            call=lambda s, actor, p: organizations.update_organization(s, actor, p.body),
+            shape=lambda o: OrganizationPayload(organization=Organization.from_public(o)),
+        )
+
     @strawberry.mutation
     async def create_member(self, info: Info, input: CreateMemberInput) -> MemberResult:
         return await mutate(

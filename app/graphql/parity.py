@@ -136,10 +136,45 @@ PARITY: dict[str, str] = {
     "POST /api/v1/booking-links": "Mutation.createBookingLink",
     "GET /api/v1/booking-links/{link_id}": "Query.bookingLink",
     "POST /api/v1/booking-links/{link_id}/withdraw": "Mutation.withdrawBookingLink",
+    "GET /api/v1/booking-policy": "Query.bookingPolicy",
+    "PATCH /api/v1/booking-policy": "Mutation.updateBookingPolicy",
     # Link templates: REST sets (a URL) or removes (null) several kinds in one PATCH; GraphQL
     # does one kind per call, Mutation.setLinkTemplate or Mutation.removeLinkTemplate.
     "GET /api/v1/organization/link-templates": "Query.linkTemplates",
     "PATCH /api/v1/organization/link-templates": "Mutation.setLinkTemplate",
+    "PATCH /api/v1/organization": "Mutation.updateOrganization",
+    "GET /api/v1/roles/{role_id}/intake/diff": "Query.intakeDiff",
+    "GET /api/v1/interviews": "Query.interviews",
+    "GET /api/v1/interviews/{interview_id}/scorecards/{interviewer_id}/revisions": (
+        "Query.scorecardRevisions"
+    ),
+    "GET /api/v1/members/{member_id}/digest/preview": "Query.digestPreview",
+    "GET /api/v1/audit": "Query.auditEntries",
+    # Availability
+    "GET /api/v1/members/{member_id}/availability/overrides": "Query.availabilityOverrides",
+    "PUT /api/v1/members/{member_id}/availability/overrides": ("Mutation.setAvailabilityOverride"),
+    "DELETE /api/v1/members/{member_id}/availability/overrides/{day}": (
+        "Mutation.deleteAvailabilityOverride"
+    ),
+    "GET /api/v1/members/{member_id}/busy-blocks": "Query.busyBlocks",
+    "POST /api/v1/members/{member_id}/busy-blocks": "Mutation.addBusyBlock",
+    "DELETE /api/v1/members/{member_id}/busy-blocks/{block_id}": "Mutation.deleteBusyBlock",
+    "GET /api/v1/applications/{application_id}/candidate-windows": "Query.candidateWindows",
+    "PUT /api/v1/applications/{application_id}/candidate-windows": ("Mutation.setCandidateWindows"),
+    "POST /api/v1/applications/{application_id}/availability-links": (
+        "Mutation.createAvailabilityLink"
+    ),
+    # Integrations (ATS connections)
+    "GET /api/v1/integrations": "Query.atsConnections",
+    "POST /api/v1/integrations": "Mutation.createAtsConnection",
+    "GET /api/v1/integrations/{connection_id}": "Query.atsConnection",
+    "PATCH /api/v1/integrations/{connection_id}": "Mutation.updateAtsConnection",
+    "DELETE /api/v1/integrations/{connection_id}": "Mutation.deleteAtsConnection",
+    "POST /api/v1/integrations/{connection_id}/pause": "Mutation.pauseAtsConnection",
+    "POST /api/v1/integrations/{connection_id}/resume": "Mutation.resumeAtsConnection",
+    "GET /api/v1/integrations/{connection_id}/events": "Query.atsInboundEvents",
+    "GET /api/v1/integrations/{connection_id}/sync": "Query.atsSync",
+    "POST /api/v1/integrations/{connection_id}/sync": "Mutation.startAtsSync",
 }
 
 # REST operations GraphQL deliberately does not offer, and why.
@@ -202,30 +237,4 @@ NO_GRAPHQL: dict[str, str] = {
 
 # Operations GraphQL should offer and does not yet: each is a gap to close, named here so that
 # it is seen (and so a new route is never silently absent).
-NOT_YET: dict[str, str] = {
-    "POST /api/v1/applications/{application_id}/availability-links": "availability",
-    "GET /api/v1/applications/{application_id}/candidate-windows": "availability",
-    "PUT /api/v1/applications/{application_id}/candidate-windows": "availability",
-    "GET /api/v1/audit": "audit log",
-    "GET /api/v1/integrations": "integrations (ATS connections)",
-    "POST /api/v1/integrations": "integrations (ATS connections)",
-    "DELETE /api/v1/integrations/{connection_id}": "integrations (ATS connections)",
-    "GET /api/v1/integrations/{connection_id}": "integrations (ATS connections)",
-    "PATCH /api/v1/integrations/{connection_id}": "integrations (ATS connections)",
-    "GET /api/v1/integrations/{connection_id}/events": "integrations (ATS connections)",
-    "POST /api/v1/integrations/{connection_id}/pause": "integrations (ATS connections)",
-    "POST /api/v1/integrations/{connection_id}/resume": "integrations (ATS connections)",
-    "GET /api/v1/integrations/{connection_id}/sync": "integrations (ATS connections)",
-    "POST /api/v1/integrations/{connection_id}/sync": "integrations (ATS connections)",
-    "GET /api/v1/interviews": "interviews",
-    "GET /api/v1/interviews/{interview_id}/scorecards/{interviewer_id}/revisions": "interviews",
-    "GET /api/v1/members/{member_id}/availability/overrides": "availability",
-    "PUT /api/v1/members/{member_id}/availability/overrides": "availability",
-    "DELETE /api/v1/members/{member_id}/availability/overrides/{day}": "availability",
-    "GET /api/v1/members/{member_id}/busy-blocks": "availability",
-    "POST /api/v1/members/{member_id}/busy-blocks": "availability",
-    "DELETE /api/v1/members/{member_id}/busy-blocks/{block_id}": "availability",
-    "GET /api/v1/members/{member_id}/digest/preview": "notifications (digest preview)",
-    "PATCH /api/v1/organization": "organization",
-    "GET /api/v1/roles/{role_id}/intake/diff": "intake",
-}
+NOT_YET: dict[str, str] = {}

@@ -51,3 +51,27 @@ async def role_edges(loaders: Loaders, roles: Sequence[RolePublic], wanted: set[
         work.append(loaders.member.load_many(sorted(members)))
     if work:
         await asyncio.gather(*work)
+
+
+async def slate_edges(
+    loaders: Loaders,
+    slate_ids: list[uuid.UUID],
+    info: strawberry.Info[Any, Any],
+    path: tuple[str, ...],
+) -> None:
+    """A page of slates' items, their applications and those candidates, level by level, as far
+    as the query selects them: one statement a level, as the DataLoaders would make (the slates
+    of every role on a page resolve in the same tick, so their loads still batch together)."""
+    if not slate_ids or "items" not in selected(info, *path):
+        return
+    items = [i for rows in await loaders.slate_items.load_many(slate_ids) for i in rows or []]
+    if not items or "application" not in selected(info, *path, "items"):
+        return
+    applications = await loaders.application.load_many(
+        list(dict.fromkeys(i.application_id for i in items))
+    )
+    if "candidate" not in selected(info, *path, "items", "application"):
+        return
+    candidates = {a.candidate_id for a in applications if a is not None}
+    if candidates:
+        await loaders.candidate.load_many(sorted(candidates))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from app.domain.roles import intake
 from app.domain.roles import service as roles
+from app.domain.roles.schemas import (
+    IntakeDiff as IntakeDiffPublic,
+)
 from app.domain.roles.schemas import (
     IntakeRevisionCreate,
     IntakeRevisionPublic,
@@ -18,11 +21,11 @@ from app.domain.roles.schemas import (
     RolePublic,
     RoleUpdate,
 )
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.graphql import enums, prefetch
 from app.graphql.context import Context
 from app.graphql.errors import MutationError, validate
-from app.graphql.ids import parse_id
+from app.graphql.ids import parse_id, to_global_id
 from app.graphql.mutate import given, mutate
 from app.graphql.pagination import cursor_of, page_info_of, page_request
 from app.graphql.types.intake import IntakeRevision
@@ -105,8 +108,61 @@ IntakeRevisionResult = Annotated[
 ]
 
 
+@strawberry.type(description="One field's change between two intake revisions")
+class IntakeChange:
+    field: str = strawberry.field(
+        description="Dotted path; skills are keyed by name, e.g. skills.Python.priority"
+    )
+    change: str = strawberry.field(description="added, removed or changed")
+    before: JSON | None
+    after: JSON | None
+
+
+@strawberry.type(description="Field-by-field changes between two intake revisions")
+class IntakeDiff:
+    role_id: strawberry.ID
+    from_revision: int
+    to_revision: int
+    changes: list[IntakeChange]
+
+    @classmethod
+    def from_public(cls, d: IntakeDiffPublic) -> IntakeDiff:
+        return cls(
+            role_id=strawberry.ID(to_global_id("Role", d.role_id)),
+            from_revision=d.from_revision,
+            to_revision=d.to_revision,
+            changes=[
+                IntakeChange(
+                    field=c.field,
+                    change=c.change,
+                    before=cast(JSON, c.before),
+                    after=cast(JSON, c.after),
+                )
+                for c in d.changes
+            ],
+        )
+
+
 @strawberry.type
 class RoleQuery:
+    @strawberry.field(description="Field-by-field changes between two revisions of a role's intake")
+    async def intake_diff(
+        self,
+        info: Info,
+        role_id: strawberry.ID,
+        from_: Annotated[int, strawberry.argument(name="from")],
+        to: int,
+    ) -> IntakeDiff:
+        ctx = info.context
+        for name, number in (("from", from_), ("to", to)):
+            if not 1 <= number <= 1_000_000:
+                raise InvalidInput.for_field(name, "must be between 1 and 1000000")
+        return IntakeDiff.from_public(
+            await intake.diff_revisions(
+                ctx.session, ctx.actor, parse_id(role_id, "Role", "roleId"), from_, to
+            )
+        )
+
     @strawberry.field
     async def role(self, info: Info, id: strawberry.ID) -> Role | None:
         ctx = info.context

@@ -19,6 +19,9 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from app.graphql import fast
+from app.graphql.audit import AuditQuery
+from app.graphql.availability import AvailabilityMutation, AvailabilityQuery
 from app.graphql.bookings import BookingMutation, BookingQuery
 from app.graphql.calendars import CalendarMutation, CalendarQuery
 from app.graphql.calibration import CalibrationMutation, CalibrationQuery
@@ -27,7 +30,7 @@ from app.graphql.errors import DomainErrorCodes
 from app.graphql.events import EventQuery
 from app.graphql.feedback import FeedbackEditsMutation, FeedbackMutation, FeedbackQuery
 from app.graphql.follow_ups import FollowUpMutation, FollowUpQuery
-from app.graphql.integrations import IntegrationsMutation
+from app.graphql.integrations import IntegrationsMutation, IntegrationsQuery
 from app.graphql.interviewer_pools import InterviewerPoolMutation, InterviewerPoolQuery
 from app.graphql.interviews import InterviewMutation, InterviewQuery
 from app.graphql.link_templates import LinkTemplateMutation, LinkTemplateQuery
@@ -64,6 +67,9 @@ QUERIES: tuple[type, ...] = (
     EventQuery,
     LinkTemplateQuery,
     BookingQuery,
+    IntegrationsQuery,
+    AvailabilityQuery,
+    AuditQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     RoleMutation,
@@ -81,6 +87,7 @@ MUTATIONS: tuple[type, ...] = (
     FeedbackEditsMutation,
     LinkTemplateMutation,
     BookingMutation,
+    AvailabilityMutation,
 )
 
 
@@ -120,7 +127,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             slate_max_size=settings.slate_max_size,
         ),
     ]
-    return HireloopSchema(
+    schema = HireloopSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         types=[
@@ -136,3 +143,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ],
         extensions=extensions,
     )
+    # Simple resolvers are called by graphql-core directly (app/graphql/fast.py).
+    fast.install(schema)
+    return schema

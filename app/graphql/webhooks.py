@@ -51,8 +51,7 @@ class WebhookEndpoint(Node):
 
 @strawberry.type(description="One event owed to an endpoint, and how sending it went")
 @derived(WebhookDeliveryPublic, skip={})
-class WebhookDelivery:
-    id: strawberry.ID
+class WebhookDelivery(Node):
     database_id: uuid.UUID
     endpoint_id: strawberry.ID
     event_id: uuid.UUID = strawberry.field(

@@ -6,18 +6,23 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Uuid, any_, literal, text
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.db import rows_as_dicts
 from app.domain.applications.models import Application, ApplicationTransition
 from app.domain.pagination import PageRequest, keyset
 from app.domain.roles.models import Role
 from app.domain.roles.repository import roles_managed_by
 
 
-def _visible(organization_id: uuid.UUID, manager_id: uuid.UUID | None) -> Any:
-    stmt = select(Application).where(Application.organization_id == organization_id)
+def _visible(organization_id: uuid.UUID, manager_id: uuid.UUID | None, *columns: Any) -> Any:
+    stmt = (core_select(*columns) if columns else select(Application)).where(
+        col(Application.organization_id) == organization_id
+    )
     if manager_id is not None:
         stmt = stmt.join(Role, col(Role.id) == col(Application.role_id)).where(
             roles_managed_by(organization_id, manager_id)
@@ -57,6 +62,27 @@ async def get_applications(
     if for_update:
         stmt = stmt.with_for_update(of=Application).execution_options(populate_existing=True)
     return (await session.scalars(stmt)).all()
+
+
+async def application_rows(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    columns: Sequence[str],
+    *,
+    manager_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
+    """`get_applications` as plain rows of the named columns: a read-only page (GraphQL) builds
+    its answer from them without an ORM object, and its bookkeeping, per row."""
+    if not ids:
+        return []
+    table = Application.__table__.c  # type: ignore[attr-defined]
+    stmt = (
+        _visible(organization_id, manager_id, *(table[c] for c in columns))
+        .where(col(Application.id) == any_(literal(list(ids), ARRAY(Uuid()))))
+        .order_by(col(Application.id))
+    )
+    return rows_as_dicts(await session.execute(stmt))
 
 
 async def find(

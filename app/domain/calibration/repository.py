@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import Uuid, any_, literal, text, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.db import rows_as_dicts
 from app.domain.calibration.models import Slate, SlateDecision, SlateItem
 from app.domain.pagination import PageRequest, keyset
 
@@ -28,6 +31,16 @@ async def get_slate(
     return (await session.scalars(stmt)).first()
 
 
+async def slate_of_item(
+    session: AsyncSession, organization_id: uuid.UUID, item_id: uuid.UUID
+) -> uuid.UUID | None:
+    stmt = select(SlateItem.slate_id).where(
+        SlateItem.organization_id == organization_id, SlateItem.id == item_id
+    )
+    found: uuid.UUID | None = (await session.scalars(stmt)).first()
+    return found
+
+
 async def list_slates(
     session: AsyncSession,
     organization_id: uuid.UUID,
@@ -42,25 +55,6 @@ async def list_slates(
     return (await session.scalars(keyset(stmt, Slate.created_at, Slate.id, page))).all()
 
 
-async def slates_for_roles(
-    session: AsyncSession,
-    organization_id: uuid.UUID,
-    role_ids: Sequence[uuid.UUID],
-    *,
-    include_drafts: bool,
-) -> Sequence[Slate]:
-    if not role_ids:
-        return []
-    stmt = select(Slate).where(
-        Slate.organization_id == organization_id, col(Slate.role_id).in_(role_ids)
-    )
-    if not include_drafts:
-        stmt = stmt.where(Slate.status != "draft")
-    return (
-        await session.scalars(stmt.order_by(col(Slate.created_at).desc(), col(Slate.id).desc()))
-    ).all()
-
-
 async def items_for_slates(
     session: AsyncSession, organization_id: uuid.UUID, slate_ids: Sequence[uuid.UUID]
 ) -> Sequence[SlateItem]:
@@ -72,6 +66,75 @@ async def items_for_slates(
         .order_by(col(SlateItem.slate_id), col(SlateItem.position))
     )
     return (await session.scalars(stmt)).all()
+
+
+def _any(ids: Sequence[uuid.UUID]) -> Any:
+    # One array parameter, not one bound parameter per id: a page's hundred ids are rendered
+    # and sent as one value.
+    return any_(literal(list(ids), ARRAY(Uuid())))
+
+
+def _columns(model: Any, names: Sequence[str]) -> list[Any]:
+    table = model.__table__.c
+    return [table[n] for n in names]
+
+
+async def slate_rows_for_roles(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    role_ids: Sequence[uuid.UUID],
+    columns: Sequence[str],
+    *,
+    include_drafts: bool,
+) -> list[dict[str, Any]]:
+    """The roles' slates, newest first, as plain rows of the named columns, for read-only
+    pages: no ORM object, and its bookkeeping, per row."""
+    if not role_ids:
+        return []
+    stmt = core_select(*_columns(Slate, columns)).where(
+        col(Slate.organization_id) == organization_id, col(Slate.role_id).in_(role_ids)
+    )
+    if not include_drafts:
+        stmt = stmt.where(col(Slate.status) != "draft")
+    stmt = stmt.order_by(col(Slate.created_at).desc(), col(Slate.id).desc())
+    return rows_as_dicts(await session.execute(stmt))
+
+
+async def item_rows_for_slates(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    slate_ids: Sequence[uuid.UUID],
+    columns: Sequence[str],
+) -> list[dict[str, Any]]:
+    """`items_for_slates` as plain rows of the named columns (see slate_rows_for_roles)."""
+    if not slate_ids:
+        return []
+    stmt = (
+        core_select(*_columns(SlateItem, columns))
+        .where(
+            col(SlateItem.organization_id) == organization_id,
+            col(SlateItem.slate_id) == _any(slate_ids),
+        )
+        .order_by(col(SlateItem.slate_id), col(SlateItem.position))
+    )
+    return rows_as_dicts(await session.execute(stmt))
+
+
+async def current_decision_rows(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    item_ids: Sequence[uuid.UUID],
+    columns: Sequence[str],
+) -> list[dict[str, Any]]:
+    """`current_decisions` as plain rows of the named columns (see slate_rows_for_roles)."""
+    if not item_ids:
+        return []
+    stmt = core_select(*_columns(SlateDecision, columns)).where(
+        col(SlateDecision.organization_id) == organization_id,
+        col(SlateDecision.slate_item_id) == _any(item_ids),
+        col(SlateDecision.is_current),
+    )
+    return rows_as_dicts(await session.execute(stmt))
 
 
 async def get_item(

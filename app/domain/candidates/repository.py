@@ -7,10 +7,23 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, or_, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Uuid,
+    any_,
+    delete,
+    exists,
+    literal,
+    or_,
+    text,
+    update,
+)
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.db import rows_as_dicts
 from app.domain.applications.models import Application
 from app.domain.candidates.models import Candidate, Document
 from app.domain.organizations.repository import escape_like
@@ -19,8 +32,10 @@ from app.domain.roles.models import Role
 from app.domain.roles.repository import roles_managed_by
 
 
-def _visible(organization_id: uuid.UUID, manager_id: uuid.UUID | None) -> Any:
-    stmt = select(Candidate).where(Candidate.organization_id == organization_id)
+def _visible(organization_id: uuid.UUID, manager_id: uuid.UUID | None, *columns: Any) -> Any:
+    stmt = (core_select(*columns) if columns else select(Candidate)).where(
+        col(Candidate.organization_id) == organization_id
+    )
     if manager_id is not None:
         stmt = stmt.where(_has_managed_application(organization_id, manager_id))
     return stmt
@@ -65,6 +80,25 @@ async def get_candidates(
         return []
     stmt = _visible(organization_id, manager_id).where(col(Candidate.id).in_(ids))
     return (await session.scalars(stmt)).all()
+
+
+async def candidate_rows(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    columns: Sequence[str],
+    *,
+    manager_id: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    """`get_candidates` as plain rows of the named columns: a read-only page (GraphQL) builds its
+    answer from them without an ORM object, and its bookkeeping, per row."""
+    if not ids:
+        return []
+    table = Candidate.__table__.c  # type: ignore[attr-defined]
+    stmt = _visible(organization_id, manager_id, *(table[c] for c in columns)).where(
+        col(Candidate.id) == any_(literal(list(ids), ARRAY(Uuid())))
+    )
+    return rows_as_dicts(await session.execute(stmt))
 
 
 async def find_by_email(

@@ -119,6 +119,15 @@ async def list_notifications(
     return (await session.scalars(stmt)).all()
 
 
+async def get_notification(
+    session: AsyncSession, organization_id: uuid.UUID, notification_id: uuid.UUID
+) -> Notification | None:
+    stmt = select(Notification).where(
+        Notification.organization_id == organization_id, Notification.id == notification_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
 # --- the worker's queue ------------------------------------------------------------------
 
 

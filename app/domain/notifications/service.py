@@ -50,6 +50,17 @@ async def list_notifications(
     return Page([_public(n) for n in result.items], result.next_cursor)
 
 
+async def get_notification(
+    session: AsyncSession, actor: Actor, notification_id: uuid.UUID
+) -> NotificationPublic:
+    """One notification, as the list shows it: another member's is as invisible as another
+    tenant's to those who may list only their own."""
+    found = await repository.get_notification(session, actor.organization_id, notification_id)
+    if found is None or (not actor.can_manage_roles and found.member_id != actor.member_id):
+        raise NotFound("notification", notification_id)
+    return _public(found)
+
+
 async def digest_preview(
     session: AsyncSession, actor: Actor, member_id: uuid.UUID
 ) -> DigestPreviewPublic:

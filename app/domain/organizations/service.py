@@ -397,6 +397,14 @@ async def list_api_keys(
     return Page([ApiKeyPublic.model_validate(k) for k in result.items], result.next_cursor)
 
 
+async def get_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> ApiKeyPublic:
+    """One key, as the list shows it: yours, or any of the organization's for an admin."""
+    key = await repository.get_api_key(session, actor.organization_id, key_id)
+    if key is None or (key.member_id != actor.member_id and not actor.is_admin):
+        raise NotFound("API key", key_id)
+    return ApiKeyPublic.model_validate(key)
+
+
 def _record_revoked(
     session: AsyncSession,
     actor: Actor,

@@ -155,7 +155,7 @@ class Interview(Node):
     )
     async def scorecards(self, info: strawberry.Info[Context, None]) -> list[Scorecard]:
         rows = await info.context.loaders.scorecards_by_interview.load(self.database_id) or []
-        return [Scorecard.from_pydantic(c) for c in rows]
+        return [Scorecard.from_public(c) for c in rows]
 
     @classmethod
     def from_public(cls, i: schemas.InterviewPublic) -> Interview:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 
@@ -15,8 +15,12 @@ from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.derive import derived, values
 from app.graphql.ids import to_global_id
+from app.graphql.loaders import MISSING, peek
 from app.graphql.pagination import AFTER_HELP, FIRST_HELP, NESTED_FIRST, check_first, nested_page
 from app.graphql.types.node import Node, PageInfo
+
+P = TypeVar("P")
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from app.graphql.types.feedback import HiringDecision, ScorecardSummary
@@ -205,9 +209,13 @@ class Application(Node):
         )
 
     @strawberry.field
-    async def candidate(self, info: strawberry.Info[Context, None]) -> Candidate | None:
-        candidate = await info.context.loaders.candidate.load(self.candidate_id)
-        return Candidate.from_public(candidate) if candidate else None
+    def candidate(self, info: strawberry.Info[Context, None]) -> Candidate | None:
+        # Synchronous when the list above prefetched the candidates (role.slates does).
+        loader = info.context.loaders.candidate
+        found = peek(loader, self.candidate_id)
+        if found is MISSING:
+            return _shaped_later(loader.load(self.candidate_id), Candidate.from_public)  # type: ignore[return-value]
+        return Candidate.from_public(found) if found else None  # type: ignore[arg-type]
 
     @strawberry.field
     async def role(
@@ -255,7 +263,7 @@ class Application(Node):
         from app.graphql.types.feedback import ScorecardSummary
 
         ctx = info.context
-        return ScorecardSummary.from_pydantic(
+        return ScorecardSummary.from_public(
             await scorecards.summary(ctx.session, ctx.actor, self.database_id)
         )
 
@@ -266,7 +274,7 @@ class Application(Node):
         from app.graphql.types.feedback import HiringDecision
 
         found = await info.context.loaders.decision.load(self.database_id)
-        return HiringDecision.from_pydantic(found) if found else None
+        return HiringDecision.from_public(found) if found else None
 
     @strawberry.field(description="Every move: who, when and why")
     async def history(
@@ -346,3 +354,8 @@ class TransitionEdge:
 class TransitionConnection:
     edges: list[TransitionEdge]
     page_info: PageInfo
+
+
+async def _shaped_later(pending: Awaitable[P | None], shape: Callable[[P], T]) -> T | None:
+    value = await pending
+    return shape(value) if value is not None else None

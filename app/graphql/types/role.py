@@ -9,7 +9,7 @@ import strawberry
 
 from app.domain.roles.schemas import RolePublic
 from app.errors import NotFound
-from app.graphql import enums
+from app.graphql import enums, prefetch
 from app.graphql.context import Context
 from app.graphql.derive import derived, values
 from app.graphql.ids import to_global_id
@@ -29,10 +29,17 @@ P = TypeVar("P")
 T = TypeVar("T")
 
 
-@strawberry.type
+@strawberry.type(description="The role's id in a connected ATS")
 class ExternalRef:
-    connection_id: uuid.UUID
+    connection_id: strawberry.ID = strawberry.field(description="The AtsConnection's global id")
     external_id: str
+
+    @classmethod
+    def of(cls, connection_id: uuid.UUID, external_id: str) -> ExternalRef:
+        return cls(
+            connection_id=strawberry.ID(to_global_id("AtsConnection", connection_id)),
+            external_id=external_id,
+        )
 
 
 @strawberry.type
@@ -118,7 +125,7 @@ class Role(Node):
     )
     async def external_refs(self, info: strawberry.Info[Context, None]) -> list[ExternalRef]:
         refs = await info.context.loaders.role_refs.load(self.database_id) or []
-        return [ExternalRef(connection_id=r.connection_id, external_id=r.external_id) for r in refs]
+        return [ExternalRef.of(r.connection_id, r.external_id) for r in refs]
 
     @strawberry.field(description="The role's applications, newest first")
     async def applications(
@@ -153,6 +160,9 @@ class Role(Node):
             info.context.max_first,
             lambda cursor, sl: SlateEdge(cursor=cursor, node=Slate.from_public(sl)),
         )
+        await prefetch.slate_edges(
+            info.context.loaders, [e.node.database_id for e in edges], info, ("edges", "node")
+        )
         return SlateConnection(edges=edges, page_info=page_info)
 
     @strawberry.field(
@@ -176,7 +186,7 @@ class Role(Node):
             first,
             after,
             info.context.max_first,
-            lambda cursor, o: OfferEdge(cursor=cursor, node=Offer.from_pydantic(o)),
+            lambda cursor, o: OfferEdge(cursor=cursor, node=Offer.from_public(o)),
         )
         return OfferConnection(edges=edges, page_info=page_info)
 
@@ -197,11 +207,18 @@ def _member(
     awaits whatever a resolver returns that is awaitable)."""
     if member_id is None:
         return None
-    loader = info.context.loaders.member
+    ctx = info.context
+    made = ctx.shaped.get(("Member", member_id))
+    if made is not None:
+        return made  # type: ignore[no-any-return]
+    loader = ctx.loaders.member
     found = peek(loader, member_id)
     if found is MISSING:
         return _later(loader.load(member_id), Member.from_public)
-    return Member.from_public(found) if found else None  # type: ignore[arg-type]
+    if not found:
+        return None
+    made = ctx.shaped[("Member", member_id)] = Member.from_public(found)  # type: ignore[arg-type]
+    return made
 
 
 async def _later(pending: Awaitable[P | None], shape: Callable[[P], T]) -> T | None:

@@ -1,0 +1,342 @@
+"""Availability: members' date overrides and busy blocks, candidates' offered windows and links
+(REST: app/api/v1/availability.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.actor import Actor
+from app.domain.availability import service
+from app.domain.availability.schemas import (
+    AvailabilityLinkCreate,
+    AvailabilityLinkPublic,
+    BusyBlockCreate,
+    BusyBlockPublic,
+    OverridePublic,
+    OverrideSet,
+    WindowPublic,
+    WindowsSet,
+)
+from app.graphql import enums
+from app.graphql.context import Context
+from app.graphql.derive import derived, values
+from app.graphql.errors import MutationError
+from app.graphql.ids import parse_id, to_global_id
+from app.graphql.mutate import NoBody, Parsed, given, mutate
+from app.graphql.organization import TimeRangeInput
+from app.graphql.types.member import TimeRange
+
+Info = strawberry.Info[Context, None]
+
+
+def _gid(type_name: str, raw: uuid.UUID) -> strawberry.ID:
+    return strawberry.ID(to_global_id(type_name, raw))
+
+
+@strawberry.type(description="One day's hours in place of the weekly ones (none: a day off)")
+@derived(OverridePublic, skip={})
+class AvailabilityOverride:
+    id: strawberry.ID
+    database_id: uuid.UUID
+    member_id: strawberry.ID
+    hours: list[TimeRange] = strawberry.field(
+        description="HH:MM ranges on the member's clock; empty: a day off"
+    )
+
+    @classmethod
+    def from_public(cls, o: OverridePublic) -> AvailabilityOverride:
+        return cls(
+            id=_gid("AvailabilityOverride", o.id),
+            database_id=o.id,
+            member_id=_gid("Member", o.member_id),
+            hours=[TimeRange(start=h["start"], end=h["end"]) for h in o.hours],
+            **values(cls, o),
+        )
+
+
+@strawberry.type(description="Time a member is busy (entered by hand or read from a calendar)")
+@derived(BusyBlockPublic, skip={})
+class BusyBlock:
+    id: strawberry.ID
+    database_id: uuid.UUID
+    member_id: strawberry.ID
+
+    @classmethod
+    def from_public(cls, b: BusyBlockPublic) -> BusyBlock:
+        return cls(
+            id=_gid("BusyBlock", b.id),
+            database_id=b.id,
+            member_id=_gid("Member", b.member_id),
+            **values(cls, b),
+        )
+
+
+@strawberry.type(description="A window the candidate offered (or the recruiter entered for them)")
+@derived(WindowPublic, skip={})
+class CandidateWindow:
+    id: strawberry.ID
+    database_id: uuid.UUID
+
+    @classmethod
+    def from_public(cls, w: WindowPublic) -> CandidateWindow:
+        return cls(id=_gid("CandidateWindow", w.id), database_id=w.id, **values(cls, w))
+
+
+@strawberry.type(description="A single-use, expiring link a candidate offers windows through")
+@derived(AvailabilityLinkPublic, skip={})
+class AvailabilityLink:
+    id: strawberry.ID
+    database_id: uuid.UUID
+    application_id: strawberry.ID
+
+    @classmethod
+    def from_public(cls, link: AvailabilityLinkPublic) -> AvailabilityLink:
+        return cls(
+            id=_gid("AvailabilityLink", link.id),
+            database_id=link.id,
+            application_id=_gid("Application", link.application_id),
+            **values(cls, link),
+        )
+
+
+@strawberry.input(description="One day's hours for a member; no hours: a day off")
+class SetAvailabilityOverrideInput:
+    member_id: strawberry.ID
+    day: dt.date
+    hours: list[TimeRangeInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="Empty or left out: a day off"
+    )
+    note: str | None = strawberry.UNSET
+
+
+@strawberry.input(description="Busy time for a member (syncs upsert by source and external id)")
+class AddBusyBlockInput:
+    member_id: strawberry.ID
+    start_at: dt.datetime
+    end_at: dt.datetime
+    source: str | None = strawberry.field(
+        default=strawberry.UNSET, graphql_type=enums.BusySource | None
+    )
+    external_id: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class WindowInput:
+    start_at: dt.datetime
+    end_at: dt.datetime
+
+
+@strawberry.input(description="The candidate's offered windows; they replace earlier ones")
+class SetCandidateWindowsInput:
+    application_id: strawberry.ID
+    time_zone: str
+    windows: list[WindowInput]
+
+
+@strawberry.input
+class CreateAvailabilityLinkInput:
+    application_id: strawberry.ID
+    time_zone: str = strawberry.field(description="The candidate's time zone, shown on the page")
+    expires_in_hours: int | None = strawberry.UNSET
+
+
+@strawberry.type
+class AvailabilityOverridePayload:
+    override: AvailabilityOverride
+
+
+@strawberry.type
+class AvailabilityOverrideDeletedPayload:
+    member_id: strawberry.ID
+    day: dt.date
+
+
+@strawberry.type
+class BusyBlockPayload:
+    busy_block: BusyBlock
+
+
+@strawberry.type
+class BusyBlockDeletedPayload:
+    deleted_id: strawberry.ID
+
+
+@strawberry.type
+class CandidateWindowsPayload:
+    windows: list[CandidateWindow]
+
+
+@strawberry.type
+class AvailabilityLinkPayload:
+    link: AvailabilityLink
+
+
+AvailabilityOverrideResult = Annotated[
+    AvailabilityOverridePayload | MutationError, strawberry.union("AvailabilityOverrideResult")
+]
+AvailabilityOverrideDeletedResult = Annotated[
+    AvailabilityOverrideDeletedPayload | MutationError,
+    strawberry.union("AvailabilityOverrideDeletedResult"),
+]
+BusyBlockResult = Annotated[BusyBlockPayload | MutationError, strawberry.union("BusyBlockResult")]
+BusyBlockDeletedResult = Annotated[
+    BusyBlockDeletedPayload | MutationError, strawberry.union("BusyBlockDeletedResult")
+]
+CandidateWindowsResult = Annotated[
+    CandidateWindowsPayload | MutationError, strawberry.union("CandidateWindowsResult")
+]
+AvailabilityLinkResult = Annotated[
+    AvailabilityLinkPayload | MutationError, strawberry.union("AvailabilityLinkResult")
+]
+
+
+@strawberry.type
+class AvailabilityQuery:
+    @strawberry.field(description="A member's date overrides from one day to another (inclusive)")
+    async def availability_overrides(
+        self,
+        info: Info,
+        member_id: strawberry.ID,
+        from_: Annotated[dt.date, strawberry.argument(name="from")],
+        to: dt.date,
+    ) -> list[AvailabilityOverride]:
+        ctx = info.context
+        rows = await service.list_overrides(
+            ctx.session, ctx.actor, parse_id(member_id, "Member", "memberId"), from_, to
+        )
+        return [AvailabilityOverride.from_public(o) for o in rows]
+
+    @strawberry.field(description="A member's busy time overlapping a range (at most 90 days)")
+    async def busy_blocks(
+        self,
+        info: Info,
+        member_id: strawberry.ID,
+        from_: Annotated[dt.datetime, strawberry.argument(name="from")],
+        to: dt.datetime,
+    ) -> list[BusyBlock]:
+        ctx = info.context
+        rows = await service.list_busy_blocks(
+            ctx.session, ctx.actor, parse_id(member_id, "Member", "memberId"), from_, to
+        )
+        return [BusyBlock.from_public(b) for b in rows]
+
+    @strawberry.field(description="The windows the candidate offered for an application")
+    async def candidate_windows(
+        self, info: Info, application_id: strawberry.ID
+    ) -> list[CandidateWindow]:
+        ctx = info.context
+        rows = await service.candidate_windows(
+            ctx.session, ctx.actor, parse_id(application_id, "Application", "applicationId")
+        )
+        return [CandidateWindow.from_public(w) for w in rows]
+
+
+async def _delete_override(
+    s: AsyncSession, actor: Actor, p: Parsed[NoBody]
+) -> AvailabilityOverrideDeletedPayload:
+    member_id = p.id("member_id")
+    await service.delete_override(s, actor, member_id, p.args["day"])
+    return AvailabilityOverrideDeletedPayload(
+        member_id=_gid("Member", member_id), day=p.args["day"]
+    )
+
+
+async def _delete_busy(s: AsyncSession, actor: Actor, p: Parsed[NoBody]) -> uuid.UUID:
+    await service.delete_busy_block(s, actor, p.id("member_id"), p.id("id"))
+    return p.id("id")
+
+
+@strawberry.type
+class AvailabilityMutation:
+    @strawberry.mutation(
+        description="Set one day's hours (none: a day off), in the member's time zone"
+    )
+    async def set_availability_override(
+        self, info: Info, input: SetAvailabilityOverrideInput
+    ) -> AvailabilityOverrideResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"member_id": "Member"},
+            schema=OverrideSet,
+            call=lambda s, actor, p: service.set_override(s, actor, p.id("member_id"), p.body),
+            shape=lambda o: AvailabilityOverridePayload(
+                override=AvailabilityOverride.from_public(o)
+            ),
+        )
+
+    @strawberry.mutation(description="Back to the weekly hours on that day")
+    async def delete_availability_override(
+        self, info: Info, member_id: strawberry.ID, day: dt.date
+    ) -> AvailabilityOverrideDeletedResult:
+        return await mutate(
+            info,
+            {"member_id": member_id, "day": day},
+            ids={"member_id": "Member"},
+            call=_delete_override,
+            shape=lambda deleted: deleted,
+        )
+
+    @strawberry.mutation(description="Add busy time (calendar syncs upsert by source and id)")
+    async def add_busy_block(self, info: Info, input: AddBusyBlockInput) -> BusyBlockResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"member_id": "Member"},
+            schema=BusyBlockCreate,
+            call=lambda s, actor, p: service.add_busy_block(s, actor, p.id("member_id"), p.body),
+            shape=lambda b: BusyBlockPayload(busy_block=BusyBlock.from_public(b)),
+        )
+
+    @strawberry.mutation(description="Remove busy time")
+    async def delete_busy_block(
+        self, info: Info, member_id: strawberry.ID, id: strawberry.ID
+    ) -> BusyBlockDeletedResult:
+        return await mutate(
+            info,
+            {"member_id": member_id, "id": id},
+            ids={"member_id": "Member", "id": "BusyBlock"},
+            call=_delete_busy,
+            shape=lambda deleted: BusyBlockDeletedPayload(deleted_id=_gid("BusyBlock", deleted)),
+        )
+
+    @strawberry.mutation(
+        description="Set the candidate's offered windows (they replace earlier ones)"
+    )
+    async def set_candidate_windows(
+        self, info: Info, input: SetCandidateWindowsInput
+    ) -> CandidateWindowsResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"application_id": "Application"},
+            schema=WindowsSet,
+            call=lambda s, actor, p: service.set_candidate_windows(
+                s, actor, p.id("application_id"), p.body
+            ),
+            shape=lambda rows: CandidateWindowsPayload(
+                windows=[CandidateWindow.from_public(w) for w in rows]
+            ),
+        )
+
+    @strawberry.mutation(
+        description="A single-use, expiring link for the candidate to offer windows without an "
+        "account"
+    )
+    async def create_availability_link(
+        self, info: Info, input: CreateAvailabilityLinkInput
+    ) -> AvailabilityLinkResult:
+        return await mutate(
+            info,
+            given(input),
+            ids={"application_id": "Application"},
+            schema=AvailabilityLinkCreate,
+            call=lambda s, actor, p: service.create_link(s, actor, p.id("application_id"), p.body),
+            shape=lambda link: AvailabilityLinkPayload(link=AvailabilityLink.from_public(link)),
+        )
