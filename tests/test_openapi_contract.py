@@ -88,6 +88,51 @@ def test_tags_and_operations_are_described(document: dict[str, Any]) -> None:
         assert op.get("description"), f"{where} has no description"
 
 
+# What an operation's description must add to its summary: at least one full sentence (a
+# capital or a backtick, six words or more, a full stop). The description is the handler's
+# docstring: what the operation is for, who may call it, what it records, its notable errors.
+SENTENCE = re.compile(r"[A-Z`][^.!?]*[.!?]$")
+# 2 to 5 lines of docstring; longer belongs in docs/api.md.
+MAX_DESCRIPTION = 600
+
+
+def beyond_summary(op: dict[str, Any]) -> str:
+    """The description less a leading copy of the summary, whitespace collapsed."""
+    description = " ".join(str(op.get("description", "")).split())
+    summary = " ".join(str(op.get("summary", "")).split()).rstrip(".")
+    if summary and description.lower().startswith(summary.lower()):
+        description = description[len(summary) :].lstrip(". ")
+    return description
+
+
+def full_sentences(text: str) -> list[str]:
+    return [
+        s for s in re.split(r"(?<=[.!?])\s+", text) if SENTENCE.match(s) and len(s.split()) >= 6
+    ]
+
+
+def test_beyond_summary_sees_through_a_repeated_summary() -> None:
+    op = {"summary": "Read a role", "description": "Read a role."}
+    assert full_sentences(beyond_summary(op)) == []
+    op["description"] = "Read a role. Another organization's id is a 404 problem."
+    assert full_sentences(beyond_summary(op)) == ["Another organization's id is a 404 problem."]
+    assert full_sentences("admins only") == []
+
+
+def test_every_operation_says_more_than_its_summary(document: dict[str, Any]) -> None:
+    """Every operation of every tag: a summary alone tells an SDK user nothing they did not
+    guess from the method name."""
+    bare, long = [], []
+    for method, path, op in operations(document):
+        where = f"{method.upper()} {path}"
+        if not full_sentences(beyond_summary(op)):
+            bare.append(where)
+        if len(" ".join(str(op.get("description", "")).split())) > MAX_DESCRIPTION:
+            long.append(where)
+    assert not bare, f"give these handlers a docstring of full sentences: {bare}"
+    assert not long, f"descriptions over {MAX_DESCRIPTION} characters: {long}"
+
+
 def test_every_schema_is_described_and_has_an_example(document: dict[str, Any]) -> None:
     missing = [
         name

@@ -24,6 +24,9 @@ class Readiness(BaseModel):
 
 @router.get("/healthz", summary="The process is up", openapi_extra={"security": []})
 async def get_health() -> Health:
+    """Liveness for load balancers and orchestrators: answers ok while the process serves
+    requests, without touching the database, so a slow database does not get the process
+    restarted. No API key."""
     return Health(status="ok")
 
 
@@ -34,6 +37,8 @@ async def get_health() -> Health:
     responses={503: {"model": Readiness}},
 )
 async def get_readiness(request: Request, response: Response) -> Readiness:
+    """Readiness: ok only when the database answers and its schema is at the latest migration;
+    otherwise a 503 saying which is wrong, so traffic waits during a deploy. No API key."""
     db = request.app.state.db
     try:
         async with db.read() as session:
@@ -59,4 +64,6 @@ async def get_readiness(request: Request, response: Response) -> Readiness:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 async def get_metrics(request: Request) -> Response:
+    """The process's Prometheus metrics in the text exposition format. No API key; when the
+    deployment sets HIRELOOP_METRICS_TOKEN, that bearer token is required instead."""
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

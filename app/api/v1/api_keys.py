@@ -29,6 +29,10 @@ router = APIRouter(prefix="/api-keys", tags=["api keys"], responses=COMMON_RESPO
 async def create_api_key(
     data: ApiKeyCreate, actor: CurrentActor, session: WriteSession, response: Response
 ) -> ApiKeyCreated:
+    """Any member may issue a key for themselves; only admins may issue one for another active
+    member (member_id), else 422. The secret (hl_...) appears in this answer only and is never
+    stored in clear, so keep it now; expires_in_days sets an expiry, none means it lasts until
+    revoked."""
     # The key is in this answer only: no cache, proxy or idempotency record may keep it.
     response.headers["Cache-Control"] = "no-store"
     return await service.create_api_key(session, actor, data)
@@ -38,6 +42,8 @@ async def create_api_key(
 async def list_api_keys(
     actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[ApiKeyPublic]:
+    """Members see their own keys; admins see every key of the organization. Secrets are never
+    listed, only names, prefixes, expiry and revocation. Paged with limit and cursor."""
     return PagePublic.of(await service.list_api_keys(session, actor, page))
 
 
@@ -49,6 +55,8 @@ async def list_api_keys(
 async def revoke_api_key(
     key_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> ApiKeyPublic:
+    """The owner of the key or an admin; anyone else's key, or another organization's, is a 404.
+    Revoking twice is harmless. Records api_key.revoked in the audit trail and the event feed."""
     return await service.revoke_api_key(session, actor, key_id)
 
 
@@ -66,5 +74,8 @@ async def rotate_api_key(
     session: WriteSession,
     response: Response,
 ) -> ApiKeyCreated:
+    """Issues a new key for the same member and name (and the same lifetime); the old key keeps
+    working for grace_hours, then expires, so clients can switch without an outage. The owner or
+    an admin; a revoked or expired key is a 409. Records api_key.rotated."""
     response.headers["Cache-Control"] = "no-store"
     return await service.rotate_api_key(session, actor, key_id, data)

@@ -40,6 +40,9 @@ router = APIRouter(tags=["applications"], responses=COMMON_RESPONSES)
 async def create_application(
     data: ApplicationCreate, actor: CurrentActor, session: WriteSession, response: Response
 ) -> ApplicationPublic:
+    """Admins and recruiters. The application starts in the first stage with outcome active and
+    records application.created. A role_id outside your organization is a 422; a closed or
+    paused role, or a candidate who already has an application for this role, is a 409."""
     application = await service.create_application(session, actor, data)
     response.headers["ETag"] = etag(application.version)
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
@@ -59,6 +62,8 @@ async def read_application(
     request: Request,
     response: Response,
 ) -> ApplicationPublic | Response:
+    """One application with its stage, outcome, screening notes and assessment. Another
+    organization's id is a 404. The ETag is the application's version, for If-Match on PATCH."""
     application = await service.get_application(session, actor, application_id)
     tag = etag(application.version)
     if not_modified(request, tag):
@@ -80,6 +85,9 @@ async def update_application(
     version: IfMatch,
     response: Response,
 ) -> ApplicationPublic:
+    """Admins and recruiters change the screening notes and the recruiter's assessment; the
+    stage changes only through transitions. Send the ETag as If-Match: a stale version is a 412.
+    Records application.updated."""
     application = await service.update_application(session, actor, application_id, data, version)
     response.headers["ETag"] = etag(application.version)
     return application
@@ -93,6 +101,9 @@ async def update_application(
 async def transition_application(
     application_id: uuid.UUID, data: TransitionCreate, actor: CurrentActor, session: WriteSession
 ) -> ApplicationPublic:
+    """Admins, recruiters and the role's hiring manager. The action is move, reject, withdraw or
+    reopen; an illegal move is a 409 whose problem lists the allowed ones. Records
+    application.moved (or application.reopened) with the reason, visible in the history."""
     return await service.transition(session, actor, application_id, data)
 
 
@@ -100,6 +111,8 @@ async def transition_application(
 async def list_application_history(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[TransitionPublic]:
+    """Every transition of the application in order: from and to stage, outcome, who made it,
+    when and the reason given. Another organization's application is a 404."""
     return PagePublic.whole(await service.history(session, actor, application_id))
 
 
@@ -113,6 +126,9 @@ async def list_role_applications(
     page: ApplicationPaging,
     filters: Annotated[ApplicationFilters, Depends()],
 ) -> PagePublic[ApplicationPublic]:
+    """The role's pipeline: each application with its stage, outcome and how long it has been in
+    the current stage, for spotting stalled candidates. Another organization's role, or one a
+    hiring manager does not manage, is a 404. Sortable with `sort`; paged with limit and cursor."""
     return PagePublic.of(await service.list_for_role(session, actor, role_id, filters, page))
 
 
@@ -124,6 +140,9 @@ async def list_candidate_applications(
     page: ApplicationPaging,
     filters: Annotated[ApplicationFilters, Depends()],
 ) -> PagePublic[ApplicationPublic]:
+    """One candidate's applications across roles, each with its stage and outcome. Hiring
+    managers see only applications to roles they manage. Sortable with `sort`; paged with
+    limit and cursor."""
     return PagePublic.of(
         await service.list_for_candidate(session, actor, candidate_id, filters, page)
     )

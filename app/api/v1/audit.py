@@ -24,6 +24,8 @@ async def list_audit_entries(
     action: Annotated[AuditAction | None, Query(description="Only this action")] = None,
     subject_id: Annotated[uuid.UUID | None, Query(description="Only about this record")] = None,
 ) -> PagePublic[AuditEntryPublic]:
+    """Sensitive actions only (keys, erasures, exports, downloads, permission changes,
+    connections), with ids and never personal data, for answering who did what."""
     return PagePublic.of(
         await service.list_entries(session, actor, page, action=action, subject_id=subject_id)
     )

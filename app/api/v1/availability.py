@@ -34,6 +34,8 @@ router = APIRouter(tags=["availability"], responses=COMMON_RESPONSES)
 async def set_availability_override(
     member_id: uuid.UUID, data: OverrideSet, actor: CurrentActor, session: WriteSession
 ) -> OverridePublic:
+    """For a day that differs from the member's weekly hours (a day off, a shorter day); scheduling
+    suggestions read it at once. Setting a day again replaces its hours."""
     return await service.set_override(session, actor, member_id, data)
 
 
@@ -47,6 +49,7 @@ async def list_availability_overrides(
     from_: Annotated[date, Query(alias="from")],
     to: Annotated[date, Query()],
 ) -> PagePublic[OverridePublic]:
+    """The days in the range that differ from the weekly hours (at most a year), oldest first."""
     return PagePublic.whole(await service.list_overrides(session, actor, member_id, from_, to))
 
 
@@ -58,6 +61,7 @@ async def list_availability_overrides(
 async def delete_availability_override(
     member_id: uuid.UUID, day: date, actor: CurrentActor, session: WriteSession
 ) -> Response:
+    """The day follows the member's weekly hours again."""
     await service.delete_override(session, actor, member_id, day)
     return Response(status_code=204)
 
@@ -71,6 +75,8 @@ async def delete_availability_override(
 async def add_busy_block(
     member_id: uuid.UUID, data: BusyBlockCreate, actor: CurrentActor, session: WriteSession
 ) -> BusyBlockPublic:
+    """Time the member cannot interview, beside their calendar. A calendar sync sends source and
+    external_id, so the same event sent again updates its block instead of doubling it."""
     return await service.add_busy_block(session, actor, member_id, data)
 
 
@@ -84,6 +90,7 @@ async def list_busy_blocks(
     from_: Annotated[datetime, Query(alias="from")],
     to: Annotated[datetime, Query()],
 ) -> PagePublic[BusyBlockPublic]:
+    """Every block overlapping the range, whatever its source: what scheduling treats as taken."""
     return PagePublic.whole(await service.list_busy_blocks(session, actor, member_id, from_, to))
 
 
@@ -93,6 +100,8 @@ async def list_busy_blocks(
 async def delete_busy_block(
     member_id: uuid.UUID, block_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> Response:
+    """The time becomes free for scheduling again; a calendar sync may add it back if the event is
+    still there."""
     await service.delete_busy_block(session, actor, member_id, block_id)
     return Response(status_code=204)
 
@@ -105,6 +114,8 @@ async def delete_busy_block(
 async def set_candidate_windows(
     application_id: uuid.UUID, data: WindowsSet, actor: CurrentActor, session: WriteSession
 ) -> list[WindowPublic]:
+    """When the candidate told the recruiter their times (a call, an email): the set replaces
+    earlier windows, so resending is safe."""
     return await service.set_candidate_windows(session, actor, application_id, data)
 
 
@@ -114,6 +125,8 @@ async def set_candidate_windows(
 async def list_candidate_windows(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[WindowPublic]:
+    """The times the candidate can interview, as entered by them (through a link) or by the
+    recruiter."""
     return PagePublic.whole(await service.candidate_windows(session, actor, application_id))
 
 
@@ -129,4 +142,6 @@ async def create_availability_link(
     actor: CurrentActor,
     session: WriteSession,
 ) -> AvailabilityLinkPublic:
+    """The candidate opens the link without an account and offers windows once; the link expires
+    and is closed once used. The token is the credential: send the URL to the candidate only."""
     return await service.create_link(session, actor, application_id, data)

@@ -50,6 +50,9 @@ async def receive_calendar_push(
         ),
     ] = None,
 ) -> Response:
+    """Google and Microsoft call this when a watched calendar changes; there is no API key, the
+    channel's token verifies the call (401 otherwise). The busy time is re-read afterwards, not
+    inside this request. Graph's validation handshake is answered with its token as text/plain."""
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     query = {} if validation_token is None else {"validationToken": validation_token}

@@ -43,6 +43,10 @@ router = APIRouter(tags=["calendars"], responses=COMMON_RESPONSES)
 async def create_calendar_connection(
     data: CalendarConnectionCreate, actor: CurrentActor, session: WriteSession, http: HttpClient
 ) -> CalendarConnectionPublic:
+    """Admins connect an organization-wide account (Google, Microsoft 365 or CalDAV); a member
+    may connect only their own CalDAV calendar (403 otherwise). The credentials are tried with a
+    real read before anything is stored and are never shown again; a URL refused by the outbound
+    guard is a 422. Records calendar.connected."""
     return await connections.create_connection(session, actor, data, http)
 
 
@@ -55,6 +59,9 @@ async def create_calendar_connection(
 async def start_calendar_oauth(
     data: OAuthStart, actor: CurrentActor, session: WriteSession
 ) -> OAuthStarted:
+    """Starts connecting your own Google or Microsoft calendar: answers the provider's consent
+    URL to send the member to (OAuth 2.0 with PKCE). The state is bound to you, used once and
+    expires; the provider then returns to the callback."""
     return await oauth.start(session, actor, data)
 
 
@@ -74,6 +81,9 @@ async def finish_calendar_oauth(
     code: Annotated[str | None, Query(max_length=4000)] = None,
     error: Annotated[str | None, Query(max_length=500)] = None,
 ) -> CalendarConnectionPublic:
+    """The provider redirects the member here after consent; no API key is needed because the
+    single-use state identifies who asked. Creates the member's calendar connection; a missing,
+    unknown, used or expired state, or a refused consent, is a 400 naming the field."""
     return await oauth.callback(
         db, request.app.state.settings, http, code=code, state=state, error=error
     )
@@ -86,6 +96,9 @@ async def finish_calendar_oauth(
 async def list_calendar_connections(
     actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[CalendarConnectionPublic]:
+    """Calendar connections with their health (last sync, errors). Admins and recruiters see
+    every connection; other members see their own and the organization-wide ones. Paged with
+    limit and cursor."""
     return PagePublic.of(await connections.list_connections(session, actor, page))
 
 
@@ -95,6 +108,8 @@ async def list_calendar_connections(
 async def read_calendar_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
 ) -> CalendarConnectionPublic:
+    """One calendar connection with its health. Another organization's connection, or another
+    member's own that you may not see, is a 404."""
     connection = await connections.get_connection(session, actor, connection_id)
     response.headers["ETag"] = etag(connection.version)
     return connection
@@ -113,6 +128,9 @@ async def update_calendar_connection(
     version: IfMatch,
     response: Response,
 ) -> CalendarConnectionPublic:
+    """Rename the connection, replace its credentials, pause or resume syncing, and choose who
+    sends invitations and video links. Admins, or the member for their own connection. Records
+    calendar.updated."""
     connection = await connections.update_connection(session, actor, connection_id, data, version)
     response.headers["ETag"] = etag(connection.version)
     return connection
@@ -127,6 +145,9 @@ async def update_calendar_connection(
 async def delete_calendar_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> Response:
+    """Disconnects the account: its calendars and the busy time mirrored from them go, while
+    interviews already scheduled stay. Admins, or the member for their own connection. Records
+    calendar.disconnected."""
     await connections.delete_connection(session, actor, connection_id)
     return Response(status_code=204)
 
@@ -139,6 +160,8 @@ async def delete_calendar_connection(
 async def list_member_calendars(
     member_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[MemberCalendarPublic]:
+    """The member's connected calendars: which count as busy time, which receives interviews,
+    and each one's sync health. Another organization's member is a 404."""
     return PagePublic.whole(await connections.member_calendars(session, actor, member_id))
 
 
@@ -150,4 +173,6 @@ async def list_member_calendars(
 async def update_member_calendar(
     calendar_id: uuid.UUID, data: MemberCalendarUpdate, actor: CurrentActor, session: WriteSession
 ) -> MemberCalendarPublic:
+    """Choose whether a calendar counts as busy time and whether it receives interviews. The
+    member, an admin or a recruiter; anyone else is a 403. Records calendar.updated."""
     return await connections.update_member_calendar(session, actor, calendar_id, data)

@@ -41,6 +41,8 @@ router = APIRouter(prefix="/candidates", tags=["candidates"], responses=COMMON_R
 async def create_candidate(
     data: CandidateCreate, actor: CurrentActor, session: WriteSession, response: Response
 ) -> CandidatePublic:
+    """Admins and recruiters. A candidate exists once per organization, by email: a second
+    candidate with the same email is a 409 naming the existing one. Records candidate.created."""
     candidate = await service.create_candidate(session, actor, data)
     response.headers["ETag"] = etag(candidate.version)
     response.headers["Location"] = f"/api/v1/candidates/{candidate.id}"
@@ -54,6 +56,8 @@ async def list_candidates(
     page: CandidatePaging,
     filters: Annotated[CandidateFilters, Depends()],
 ) -> PagePublic[CandidatePublic]:
+    """The organization's candidates, newest first unless `sort` says otherwise. Filter by q
+    (name or email), email, skill, source or role_id. Paged with limit and cursor."""
     return PagePublic.of(await service.list_candidates(session, actor, filters, page))
 
 
@@ -70,6 +74,8 @@ async def read_candidate(
     request: Request,
     response: Response,
 ) -> CandidatePublic | Response:
+    """One candidate with contact details and source. Another organization's id is a 404. The
+    ETag is the candidate's version, for If-Match on PATCH."""
     candidate = await service.get_candidate(session, actor, candidate_id)
     tag = etag(candidate.version)
     if not_modified(request, tag):
@@ -89,6 +95,8 @@ async def update_candidate(
     version: IfMatch,
     response: Response,
 ) -> CandidatePublic:
+    """Admins and recruiters. Send the ETag as If-Match: a stale version is a 412. Changing the
+    email to one another candidate has is a 409. Records candidate.updated."""
     candidate = await service.update_candidate(session, actor, candidate_id, data, version)
     response.headers["ETag"] = etag(candidate.version)
     return candidate
@@ -115,6 +123,9 @@ async def upload_document(
     kind: Annotated[DocumentKind, Form()],
     application_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> DocumentPublic:
+    """Admins and recruiters, as multipart form data. The type is detected from the bytes, not
+    the file name: an empty file is a 422, a type that is not allowed a 415 and a file over the
+    size limit a 413. Records document.uploaded."""
     meta = DocumentUpload(
         kind=kind,
         filename=(file.filename or "document")[:255]
@@ -133,6 +144,8 @@ async def upload_document(
 async def list_documents(
     candidate_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[DocumentPublic]:
+    """The candidate's uploaded documents (CVs, cover letters): name, detected type and size,
+    not the bytes. Another organization's candidate is a 404."""
     return PagePublic.whole(await documents.list_documents(session, actor, candidate_id))
 
 
@@ -156,6 +169,9 @@ async def download_document(
     session: ReadSession,
     storage: Storage,
 ) -> Response:
+    """The stored bytes with their detected content type. Whoever may read the candidate may
+    download; another organization's candidate or document is a 404. Each download is recorded
+    as document.downloaded in the audit trail."""
     document, data = await documents.read_document(
         session, actor, candidate_id, document_id, storage
     )

@@ -26,4 +26,7 @@ async def list_events(
         list[str] | None, Query(max_length=20, description="Only these event types")
     ] = None,
 ) -> EventPagePublic:
+    """The organization's event feed, in commit order, the same events every webhook carries.
+    Admins and recruiters. Keep the last next_cursor and poll with it to receive only newer
+    events; type narrows the feed, and an unknown event type is a 422."""
     return await service.list_events(session, actor, type or [], page)

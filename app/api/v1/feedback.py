@@ -43,6 +43,10 @@ router = APIRouter(tags=["feedback and offers"], responses=COMMON_RESPONSES)
 async def write_scorecard(
     interview_id: uuid.UUID, data: ScorecardWrite, actor: CurrentActor, session: WriteSession
 ) -> ScorecardPublic:
+    """Only the interview's interviewers write its scorecard: recommendation, ratings and
+    written reasons. Save a draft, or submit; amending a submitted scorecard submits the
+    amendment too. A cancelled interview, or one not yet taken place, is a 409. Records
+    feedback.submitted or feedback.amended."""
     return await scorecards.write_scorecard(session, actor, interview_id, data)
 
 
@@ -53,6 +57,9 @@ async def write_scorecard(
 async def list_interview_scorecards(
     interview_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[ScorecardPublic]:
+    """The interview's scorecards. Interviewers see the other interviewers' scorecards only once
+    they have submitted their own, so the first opinion is not anchored; admins, recruiters and
+    the hiring manager see them all. Another organization's interview is a 404."""
     return PagePublic.whole(await scorecards.interview_scorecards(session, actor, interview_id))
 
 
@@ -63,6 +70,9 @@ async def list_interview_scorecards(
 async def list_scorecard_revisions(
     interview_id: uuid.UUID, interviewer_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[ScorecardRevisionPublic]:
+    """Every submitted version of one interviewer's scorecard, oldest first, so amendments stay
+    visible. Reading another interviewer's before submitting your own is a 403; a scorecard that
+    does not exist is a 404."""
     return PagePublic.whole(
         await scorecards.scorecard_history(session, actor, interview_id, interviewer_id)
     )
@@ -75,6 +85,9 @@ async def list_scorecard_revisions(
 async def read_scorecard_summary(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> ScorecardSummary:
+    """All scorecards of the application's interviews, the spread of their recommendations and
+    which interviewers are overdue. An interviewer who has not submitted their own scorecard
+    gets a 403; another organization's application is a 404."""
     return await scorecards.summary(session, actor, application_id)
 
 
@@ -87,6 +100,10 @@ async def read_scorecard_summary(
 async def decide_application(
     application_id: uuid.UUID, data: DecisionCreate, actor: CurrentActor, session: WriteSession
 ) -> DecisionPublic:
+    """The role's hiring manager, or their delegate, makes the hiring decision after interviews:
+    advance, reject (with a rejection reason from the catalogue) or offer. Before any interview
+    has taken place it is a 409. Records application.decided; a reject also schedules the
+    rejection message the candidate is owed."""
     return await decisions.decide(session, actor, application_id, data)
 
 
@@ -97,6 +114,8 @@ async def decide_application(
 async def read_application_decision(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> DecisionPublic | None:
+    """The latest hiring decision on the application (advance, reject or offer), or null when
+    none has been made. Another organization's application is a 404."""
     return await decisions.latest_decision(session, actor, application_id)
 
 
@@ -106,6 +125,9 @@ async def list_rejection_reasons(
     session: ReadSession,
     include_inactive: Annotated[QueryFlag, Query()] = False,
 ) -> PagePublic[RejectionReasonPublic]:
+    """Every member may read the catalogue, which a hiring decision that rejects must cite.
+    Retired reasons are left out unless include_inactive is set. Not paged: the whole
+    catalogue in one answer."""
     return PagePublic.whole(await decisions.list_reasons(session, actor, include_inactive))
 
 
@@ -118,6 +140,8 @@ async def list_rejection_reasons(
 async def create_rejection_reason(
     data: RejectionReasonCreate, actor: CurrentActor, session: WriteSession
 ) -> RejectionReasonPublic:
+    """Admins add a reason to the organization's catalogue, which hiring decisions that reject
+    must cite. A code already in use is a 409. Records rejection_reason.created."""
     return await decisions.create_reason(session, actor, data)
 
 
@@ -129,6 +153,8 @@ async def create_rejection_reason(
 async def update_rejection_reason(
     reason_id: uuid.UUID, data: RejectionReasonUpdate, actor: CurrentActor, session: WriteSession
 ) -> RejectionReasonPublic:
+    """Admins relabel a rejection reason or retire it (active false): retired reasons stay on
+    past hiring decisions but cannot be chosen again. Records rejection_reason.updated."""
     return await decisions.update_reason(session, actor, reason_id, data)
 
 
@@ -141,11 +167,16 @@ async def update_rejection_reason(
 async def create_offer(
     data: OfferCreate, actor: CurrentActor, session: WriteSession
 ) -> OfferPublic:
+    """Admins and recruiters draft an offer (compensation, start date, expiry) for an
+    application at the offer stage. An application elsewhere in the pipeline, or one with an
+    open offer, is a 409; an expiry in the past is a 422. Records offer.created."""
     return await offers.create_offer(session, actor, data)
 
 
 @router.get("/offers/{offer_id}", summary="Read an offer")
 async def read_offer(offer_id: uuid.UUID, actor: CurrentActor, session: ReadSession) -> OfferPublic:
+    """One offer with its terms and status. Another organization's offer, or one on a role you
+    cannot see, is a 404."""
     return await offers.get_offer(session, actor, offer_id)
 
 
@@ -153,6 +184,8 @@ async def read_offer(offer_id: uuid.UUID, actor: CurrentActor, session: ReadSess
 async def update_offer(
     offer_id: uuid.UUID, data: OfferUpdate, actor: CurrentActor, session: WriteSession
 ) -> OfferPublic:
+    """Admins and recruiters change a draft offer's compensation, start date, expiry or note.
+    Once approved or sent it cannot change (409); an expiry in the past is a 422."""
     return await offers.update_offer(session, actor, offer_id, data)
 
 
@@ -164,6 +197,10 @@ async def update_offer(
 async def transition_offer(
     offer_id: uuid.UUID, data: OfferTransition, actor: CurrentActor, session: WriteSession
 ) -> OfferPublic:
+    """Moves the offer one legal step: approve (an admin or the role's hiring manager), send,
+    record accepted or declined, or rescind. An illegal move, or an expiry that has passed, is a
+    409 that lists the legal ones. Records offer.approved, offer.sent, offer.accepted,
+    offer.declined or offer.rescinded; acceptance hires the candidate."""
     return await offers.move_offer(session, actor, offer_id, data)
 
 
@@ -171,6 +208,8 @@ async def transition_offer(
 async def list_role_offers(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[OfferPublic]:
+    """The role's offers, newest first, with their status. A role you cannot see is a 404. Paged
+    with limit and cursor."""
     return PagePublic.of(await offers.list_offers(session, actor, role_id, page))
 
 
@@ -181,6 +220,8 @@ async def list_role_offers(
 async def list_outcome_messages(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[OutcomeMessagePublic]:
+    """The rejection or offer messages owed to the candidate of this application, with their
+    status and send_at. Another organization's application is a 404."""
     return PagePublic.whole(await outcomes.list_for_application(session, actor, application_id))
 
 
@@ -192,6 +233,9 @@ async def list_outcome_messages(
 async def update_outcome_message(
     message_id: uuid.UUID, data: OutcomeMessageUpdate, actor: CurrentActor, session: WriteSession
 ) -> OutcomeMessagePublic:
+    """Admins and recruiters delay (send_at, in the future) or personalise a scheduled outcome
+    message before the worker sends it. A message already sent or cancelled is a 409. Records
+    outcome.updated."""
     return await outcomes.update(session, actor, message_id, data)
 
 
@@ -202,6 +246,9 @@ async def read_close_the_loop(
     role_id: Annotated[uuid.UUID | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CloseTheLoop:
+    """Interviewed candidates not yet told the outcome, oldest first, each with the deadline by
+    which they are owed an answer; role_id narrows it to one role. Recruiters use it to make
+    sure nobody is left waiting."""
     return await closing.close_the_loop(session, actor, role_id, limit)
 
 
@@ -209,4 +256,6 @@ async def read_close_the_loop(
 async def read_role_dashboard(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> RoleDashboard:
+    """The recruiter's figures for one role: applications by stage, time in stage, interviews,
+    offers and candidates awaiting an outcome. A role you cannot see is a 404."""
     return await closing.dashboard(session, actor, role_id)

@@ -39,6 +39,9 @@ router = APIRouter(tags=["follow-ups"], responses=COMMON_RESPONSES)
 async def send_follow_up(
     application_id: uuid.UUID, data: FollowUpCreate, actor: CurrentActor, session: WriteSession
 ) -> FollowUpCreated:
+    """Recruiters and admins send the candidate the waitlist question, reworded, by email with a
+    single-use link. An application that is not active or already has an open follow-up is a
+    409. Records follow_up.sent."""
     return await service.send(session, actor, application_id, data)
 
 
@@ -49,6 +52,8 @@ async def send_follow_up(
 async def list_follow_ups(
     application_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PagePublic[FollowUpPublic]:
+    """The application's follow-ups, oldest first, with their answers, for settling a waitlist.
+    Another organization's application is a 404."""
     return PagePublic.whole(await service.list_for_application(session, actor, application_id))
 
 
@@ -56,6 +61,8 @@ async def list_follow_ups(
 async def get_follow_up(
     follow_up_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> FollowUpPublic:
+    """One follow-up with its question, state and the candidate's answer. Another organization's
+    follow-up, or one on a role you cannot see, is a 404."""
     return await service.get(session, actor, follow_up_id)
 
 
@@ -67,6 +74,8 @@ async def get_follow_up(
 async def withdraw_follow_up(
     follow_up_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> FollowUpPublic:
+    """Recruiters and admins withdraw an unanswered follow-up; its link then answers 410. Only
+    an open follow-up can be withdrawn (409). Records follow_up.withdrawn."""
     return await service.withdraw(session, actor, follow_up_id)
 
 
@@ -110,6 +119,9 @@ PostedToken = Annotated[str, Depends(_counted_token)]
     "/{token}", summary="The question, as the candidate sees it", openapi_extra={"security": []}
 )
 async def view_follow_up(token: Token, session: ReadSession) -> FollowUpView:
+    """The question as the candidate sees it on the follow-up page. The token is the credential;
+    an unknown token is a 404, a withdrawn or expired follow-up a 410 and an answered one shows
+    the answer."""
     return await public.view(session, token)
 
 
@@ -121,6 +133,9 @@ async def view_follow_up(token: Token, session: ReadSession) -> FollowUpView:
 async def answer_follow_up(
     token: PostedToken, data: FollowUpAnswerCreate, session: WriteSession
 ) -> FollowUpView:
+    """The candidate, holding the emailed link's token, answers with text and optionally a link;
+    the link then stops working. A second answer is a 409, a withdrawn or expired follow-up a
+    410, an unknown token a 404. Records follow_up.answered."""
     return await public.answer(session, token, data, None)
 
 
@@ -139,6 +154,9 @@ async def answer_follow_up_with_document(
     document: Annotated[UploadFile, File(description="A document (same rules as uploads)")],
     link: Annotated[Url | None, Form(description="Optionally, a link (http or https)")] = None,
 ) -> FollowUpView:
+    """The candidate answers with a document, as multipart form data; the document joins the
+    candidate's documents. The same rules as a text answer: one answer only (409), withdrawn or
+    expired is 410. Records document.uploaded and follow_up.answered."""
     try:
         data = FollowUpAnswerCreate(answer=answer, link=link or None)
     except ValidationError as exc:

@@ -41,6 +41,8 @@ async def read_intake(
     request: Request,
     response: Response,
 ) -> IntakeRevisionPublic | Response:
+    """The agreed intake revision: the one both the recruiter and the hiring manager signed off.
+    A 404 until one is agreed, or for a role you cannot see."""
     return _with_etag(request, response, await intake.get_current_intake(session, actor, role_id))
 
 
@@ -48,6 +50,8 @@ async def read_intake(
 async def list_intake_revisions(
     role_id: uuid.UUID, actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[IntakeRevisionPublic]:
+    """Every intake revision of the role, oldest first, each with its number, status, change
+    note and sign-offs. A role you cannot see is a 404."""
     return PagePublic.of(await intake.list_revisions(session, actor, role_id, page))
 
 
@@ -60,6 +64,8 @@ async def list_intake_revisions(
 async def propose_intake_revision(
     role_id: uuid.UUID, data: IntakeRevisionCreate, actor: CurrentActor, session: WriteSession
 ) -> IntakeRevisionPublic:
+    """Proposes the whole intake as a new draft revision with a change note; revisions are never
+    edited, only superseded. A closed role is a 409: reopen it first. Records intake.revised."""
     return await intake.propose_revision(session, actor, role_id, data)
 
 
@@ -71,6 +77,9 @@ async def diff_intake_revisions(
     from_: Annotated[int, Query(alias="from", ge=1, le=1_000_000)],
     to: Annotated[int, Query(ge=1, le=1_000_000)],
 ) -> IntakeDiff:
+    """Field-by-field changes from revision `from` to revision `to`, for reviewing what a
+    proposal changes before signing it off. A revision number that does not exist is a 404, as
+    is a role you cannot see."""
     return await intake.diff_revisions(session, actor, role_id, from_, to)
 
 
@@ -88,6 +97,8 @@ async def read_intake_revision(
     request: Request,
     response: Response,
 ) -> IntakeRevisionPublic | Response:
+    """One intake revision by its number, with its sign-offs. A number that does not exist, or a
+    role you cannot see, is a 404."""
     return _with_etag(request, response, await intake.get_revision(session, actor, role_id, number))
 
 
@@ -99,4 +110,7 @@ async def read_intake_revision(
 async def sign_off_intake_revision(
     role_id: uuid.UUID, number: RevisionNumber, actor: CurrentActor, session: WriteSession
 ) -> IntakeRevisionPublic:
+    """The role's recruiter or hiring manager signs off a draft revision; anyone else is a 403.
+    Signing twice, or a revision that is not a draft, is a 409. Records intake.signed_off, and
+    intake.agreed once both have signed."""
     return await intake.sign_off(session, actor, role_id, number)

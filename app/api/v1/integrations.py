@@ -39,6 +39,9 @@ router = APIRouter(prefix="/integrations", tags=["integrations"], responses=COMM
 async def create_ats_connection(
     data: ConnectionCreate, actor: CurrentActor, session: WriteSession
 ) -> ConnectionPublic:
+    """Credentials and the webhook secret are encrypted at rest and never returned: the answer
+    names which credentials are set, and webhook_url is where to point the vendor's webhooks. A
+    base URL is checked against the outbound guard before it is stored."""
     return await connections.create_connection(session, actor, data)
 
 
@@ -46,6 +49,8 @@ async def create_ats_connection(
 async def list_ats_connections(
     actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[ConnectionPublic]:
+    """Each connection carries its health (lag, pending and failed events and pushes, recent
+    errors), so one read shows whether the ATS is in step. Admins and recruiters."""
     return PagePublic.of(await connections.list_connections(session, actor, page))
 
 
@@ -53,6 +58,8 @@ async def list_ats_connections(
 async def read_ats_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
 ) -> ConnectionPublic:
+    """The ETag is the connection's version: send it back as If-Match to change the connection
+    without overwriting someone else's change."""
     connection = await connections.get_connection(session, actor, connection_id)
     response.headers["ETag"] = etag(connection.version)
     return connection
@@ -71,6 +78,8 @@ async def update_ats_connection(
     version: IfMatch,
     response: Response,
 ) -> ConnectionPublic:
+    """Only the fields sent change; new credentials replace the old ones whole. Stage and rejection
+    maps take effect for events applied from now on."""
     connection = await connections.update_connection(session, actor, connection_id, data, version)
     response.headers["ETag"] = etag(connection.version)
     return connection
@@ -84,6 +93,8 @@ async def update_ats_connection(
 async def pause_ats_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> ConnectionPublic:
+    """For a vendor outage or a migration: nothing is lost while paused, and resuming applies what
+    arrived in the meantime in order."""
     return await connections.set_status(session, actor, connection_id, "paused")
 
 
@@ -95,6 +106,8 @@ async def pause_ats_connection(
 async def resume_ats_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> ConnectionPublic:
+    """Events stored while paused are applied in the order they arrived; pushes owed to the vendor
+    are sent."""
     return await connections.set_status(session, actor, connection_id, "active")
 
 
@@ -107,6 +120,8 @@ async def resume_ats_connection(
 async def delete_ats_connection(
     connection_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> Response:
+    """Roles, candidates and applications imported through it stay; only the link to the vendor
+    (its ids, inbox and sync history) goes."""
     await connections.delete_connection(session, actor, connection_id)
     return Response(status_code=204)
 
@@ -122,6 +137,8 @@ async def list_ats_inbound_events(
         Query(description="Only this outcome"),
     ] = None,
 ) -> PagePublic[InboundEventPublic]:
+    """What the vendor sent and what became of each event, to explain a record that did or did not
+    change."""
     return PagePublic.of(await sync.list_inbound(session, actor, connection_id, status, page))
 
 
@@ -142,6 +159,8 @@ async def start_ats_sync(
         ),
     ] = "full",
 ) -> SyncPublic:
+    """Answers 202 at once: the import runs in the worker, page by page. One sync at a time per
+    connection (409 while one runs); a paused connection does not sync."""
     return await sync.start(session, actor, connection_id, SyncStart(kind=kind))
 
 
@@ -149,4 +168,6 @@ async def start_ats_sync(
 async def read_ats_sync(
     connection_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> SyncPublic:
+    """Poll this after starting a sync: pages done, records created and updated, and the last
+    errors."""
     return await sync.latest(session, actor, connection_id)

@@ -30,6 +30,9 @@ router = APIRouter(tags=["interviewer pools"], responses=COMMON_RESPONSES)
 async def create_interviewer_pool(
     data: PoolCreate, actor: CurrentActor, session: WriteSession
 ) -> PoolPublic:
+    """Admins and recruiters create a pool of interchangeable interviewers for one kind of
+    interview or skill, with the rounds a trainee must sit. A name already in use is a 409.
+    Records interviewer_pool.created."""
     return await service.create_pool(session, actor, data)
 
 
@@ -37,6 +40,8 @@ async def create_interviewer_pool(
 async def list_interviewer_pools(
     actor: CurrentActor, session: ReadSession, page: Paging
 ) -> PagePublic[PoolPublic]:
+    """The organization's interviewer pools with their members, newest first. Admins, recruiters
+    and hiring managers. Paged with limit and cursor."""
     return PagePublic.of(await service.list_pools(session, actor, page))
 
 
@@ -44,6 +49,8 @@ async def list_interviewer_pools(
 async def read_interviewer_pool(
     pool_id: uuid.UUID, actor: CurrentActor, session: ReadSession, response: Response
 ) -> PoolPublic:
+    """One interviewer pool with its members, their training state and preferences. Admins,
+    recruiters and hiring managers; another organization's pool is a 404."""
     pool = await service.get_pool(session, actor, pool_id)
     response.headers["ETag"] = etag(pool.version)
     return pool
@@ -57,6 +64,8 @@ async def read_interviewer_pool(
 async def update_interviewer_pool(
     pool_id: uuid.UUID, data: PoolUpdate, actor: CurrentActor, session: WriteSession
 ) -> PoolPublic:
+    """Admins and recruiters rename a pool or change its kind, skill or training rounds. A name
+    already in use is a 409. Records interviewer_pool.updated."""
     return await service.update_pool(session, actor, pool_id, data)
 
 
@@ -69,6 +78,9 @@ async def update_interviewer_pool(
 async def add_interviewer_pool_member(
     pool_id: uuid.UUID, data: PoolMemberAdd, actor: CurrentActor, session: WriteSession
 ) -> PoolPublic:
+    """Admins and recruiters add a member to the pool, trained or in training, with their
+    preferences (earliest start, daily and weekly caps). A member already in the pool is a 409,
+    an inactive member a 422. Records interviewer_pool.member_added."""
     return await service.add_member(session, actor, pool_id, data)
 
 
@@ -84,6 +96,9 @@ async def update_interviewer_pool_member(
     actor: CurrentActor,
     session: WriteSession,
 ) -> PoolPublic:
+    """Admins and recruiters change a member's preferences in this pool: earliest start and
+    daily and weekly caps, which scheduling respects. A member not in the pool is a 404. Records
+    interviewer_pool.member_updated."""
     return await service.update_member(session, actor, pool_id, member_id, data)
 
 
@@ -95,6 +110,8 @@ async def update_interviewer_pool_member(
 async def remove_interviewer_pool_member(
     pool_id: uuid.UUID, member_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> PoolPublic:
+    """Admins and recruiters take a member out of the pool; interviews already scheduled keep
+    them. A member not in the pool is a 404. Records interviewer_pool.member_removed."""
     return await service.remove_member(session, actor, pool_id, member_id)
 
 
@@ -106,4 +123,7 @@ async def remove_interviewer_pool_member(
 async def sign_off_interviewer(
     pool_id: uuid.UUID, member_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> PoolPublic:
+    """Admins, recruiters and hiring managers sign off a trainee who has sat their training
+    rounds: they become trained and are drawn for interviews. Before enough rounds, or for a
+    member already trained, it is a 409. Records interviewer.trained."""
     return await service.sign_off(session, actor, pool_id, member_id)

@@ -22,6 +22,8 @@ router = APIRouter(
 async def list_link_templates(
     actor: CurrentActor, session: ReadSession
 ) -> PagePublic[LinkTemplatePublic]:
+    """Where the service's messages (email, Slack) send a person to open a slate, a scorecard, a
+    packet, an interview or an application, so the links land in your own app."""
     return PagePublic.whole(await service.list_templates(session, actor))
 
 

@@ -40,6 +40,9 @@ async def list_members(
     page: Paging,
     filters: Annotated[MemberFilters, Depends()],
 ) -> PagePublic[MemberPublic]:
+    """The organization's members, active ones unless include_inactive is set; filter by
+    permission_set or q (name). Any member may list them, for choosing recruiters, hiring managers
+    and interviewers. Paged with limit and cursor."""
     return PagePublic.of(await service.list_members(session, actor, filters, page))
 
 
@@ -47,6 +50,9 @@ async def list_members(
 async def create_member(
     data: MemberCreate, actor: CurrentActor, session: WriteSession, response: Response
 ) -> MemberPublic:
+    """Admins add a member with a permission_set (admin, recruiter, hiring_manager or
+    interviewer). An email already used by a member of the organization is a 409. Records
+    member.created."""
     member = await service.create_member(session, actor, data)
     response.headers["ETag"] = etag(member.version)
     response.headers["Location"] = f"/api/v1/members/{member.id}"
@@ -66,6 +72,8 @@ async def read_member(
     request: Request,
     response: Response,
 ) -> MemberPublic | Response:
+    """One member with their permission_set and active state. Another organization's member is a
+    404. The ETag is the member's version, for If-Match on PATCH."""
     member = await service.get_member(session, actor, member_id)
     tag = etag(member.version)
     if not_modified(request, tag):
@@ -87,6 +95,11 @@ async def update_member(
     version: IfMatch,
     response: Response,
 ) -> MemberPublic:
+    """Members change their own profile; only admins change another member, a permission_set or
+    the active state (else 403). You cannot deactivate yourself or drop your own admin
+    permission set (409). Send the ETag as If-Match. Records member.updated, and
+    member.permission_changed when the permission set changes; deactivation revokes the member's
+    API keys."""
     member = await service.update_member(session, actor, member_id, data, version)
     response.headers["ETag"] = etag(member.version)
     return member
@@ -96,6 +109,8 @@ async def update_member(
 async def read_member_preferences(
     member_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> PreferencesPublic:
+    """The member's update preferences: digest cadence, channel, local time and delegate.
+    Another organization's member is a 404."""
     return await service.get_preferences(session, actor, member_id)
 
 
@@ -107,6 +122,9 @@ async def read_member_preferences(
 async def update_member_preferences(
     member_id: uuid.UUID, data: PreferencesUpdate, actor: CurrentActor, session: WriteSession
 ) -> PreferencesPublic:
+    """The member or an admin changes digest cadence, channel, local time and delegate (who
+    decides for them while away). A member cannot be their own delegate, and the slack channel
+    needs Slack set up (422). Records member.preferences_updated."""
     return await service.update_preferences(session, actor, member_id, data)
 
 
@@ -117,4 +135,6 @@ async def update_member_preferences(
 async def preview_member_digest(
     member_id: uuid.UUID, actor: CurrentActor, session: ReadSession
 ) -> DigestPreviewPublic:
+    """Admins and recruiters see when the member's next digest is due, on which channel, and
+    what it would say now, without sending it. Another organization's member is a 404."""
     return await notifications.digest_preview(session, actor, member_id)

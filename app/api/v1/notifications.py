@@ -25,4 +25,8 @@ async def list_notifications(
     page: Paging,
     filters: Annotated[NotificationFilters, Depends()],
 ) -> PagePublic[NotificationPublic]:
+    """Emails and Slack messages the service sent members (reminders, digests), with their
+    status, newest first. Admins and recruiters see all and may filter by member_id; others see
+    only their own and get a 403 for another member's. Filter by status or kind; paged with
+    limit and cursor."""
     return PagePublic.of(await service.list_notifications(session, actor, filters, page))

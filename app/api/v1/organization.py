@@ -14,6 +14,8 @@ router = APIRouter(prefix="/organization", tags=["organization"], responses=COMM
 
 @router.get("", summary="Read your organization")
 async def read_organization(actor: CurrentActor, session: ReadSession) -> OrganizationPublic:
+    """The settings every member works under: time zone, feedback deadline, close-the-loop days,
+    branding and retention."""
     return await service.get_organization(session, actor)
 
 
@@ -21,4 +23,6 @@ async def read_organization(actor: CurrentActor, session: ReadSession) -> Organi
 async def update_organization(
     data: OrganizationUpdate, actor: CurrentActor, session: WriteSession
 ) -> OrganizationPublic:
+    """Only the fields sent change; null clears the ones that may be cleared (Slack webhook, logo,
+    accent colour)."""
     return await service.update_organization(session, actor, data)

@@ -27,6 +27,9 @@ async def erase_candidate(
     session: WriteSession,
     storage: Storage,
 ) -> ErasurePublic:
+    """Admins, and recruiters when the organization allows it, erase a candidate: their personal
+    data and documents are removed and nothing identifying them is kept. It cannot be undone;
+    erasing twice is a 409. Records candidate.erased."""
     return await erasure.erase_candidate(
         session, actor, candidate_id, data.reason, source="api", storage=storage
     )
@@ -39,4 +42,7 @@ async def erase_candidate(
 async def export_candidate(
     candidate_id: uuid.UUID, actor: CurrentActor, session: WriteSession
 ) -> CandidateExport:
+    """Admins and recruiters get everything held about a candidate as one JSON document, to
+    answer a subject access request. Nothing changes; the export itself is recorded as
+    candidate.exported. Another organization's candidate is a 404."""
     return await export.export_candidate(session, actor, candidate_id)

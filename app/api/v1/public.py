@@ -31,6 +31,9 @@ Token = Annotated[str, Path(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9
     openapi_extra={"security": []},
 )
 async def view_availability_link(token: Token, session: ReadSession) -> AvailabilityLinkView:
+    """What the candidate sees on opening the availability link: the role, the interview lengths
+    and the dates to choose from. The token is the credential; no account is needed. A used link
+    is a 410, an unknown or expired one a 404."""
     return await service.view_link(session, token)
 
 
@@ -42,4 +45,7 @@ async def view_availability_link(token: Token, session: ReadSession) -> Availabi
 async def submit_availability_windows(
     token: Token, data: WindowsSet, session: WriteSession
 ) -> list[WindowPublic]:
+    """The candidate, holding the availability link's token, offers the windows they can make;
+    the link then stops working. Scheduling suggestions use these windows. A used link is a 410,
+    an unknown or expired one a 404. Records availability.offered."""
     return await service.submit_link(session, token, data)

@@ -35,6 +35,9 @@ router = APIRouter(prefix="/integrations", tags=["integrations"], responses=COMM
 async def receive_vendor_webhook(
     connection_id: uuid.UUID, request: Request, rows: SingleStatement
 ) -> InboundAccepted:
+    """The vendor's signature with the connection's secret is the credential. The event is
+    stored and answered 202 at once, then applied by the worker, so a slow apply never makes the
+    vendor retry; the same event sent again is answered as a duplicate and stored once."""
     # The signature covers the raw bytes, so the body is read as bytes, never re-serialised.
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
