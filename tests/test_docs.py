@@ -1,5 +1,9 @@
 """The documentation stays true: settings, events, endpoints, CLI commands and links.
 
+Settings are checked in docs/configuration.md, CLI commands in docs/cli.md and the examples of
+the main operations in docs/getting-started.md, where each now lives (README.md is the short
+front door; tests/test_docs_examples.py runs the examples themselves).
+
 Each test reads a document and compares it with the code it describes, so a change to the
 code that forgets the docs fails here with a message naming what to fix.
 """
@@ -79,7 +83,7 @@ def settings_rows(text: str) -> dict[str, tuple[str, str]]:
     return rows
 
 
-@pytest.mark.parametrize("document", ["docs/configuration.md", "README.md"])
+@pytest.mark.parametrize("document", ["docs/configuration.md"])
 def test_every_setting_is_documented_with_its_env_var_and_default(document: str) -> None:
     rows = settings_rows(read(ROOT / document))
     fields = set(Settings.model_fields)
@@ -182,7 +186,15 @@ def test_every_rest_operation_is_in_the_endpoint_table(operations: set[tuple[str
     assert sorted(table - operations) == [], "docs/api.md's endpoint table lists unknown ones"
 
 
-DOCUMENTS = ["README.md", "docs/api.md", "docs/architecture.md", "docs/events.md"]
+DOCUMENTS = [
+    "README.md",
+    "docs/getting-started.md",
+    "docs/cli.md",
+    "docs/operations.md",
+    "docs/api.md",
+    "docs/architecture.md",
+    "docs/events.md",
+]
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)
@@ -201,8 +213,8 @@ def test_curl_examples_use_real_paths(document: str, operations: set[tuple[str, 
     assert unknown == [], f"{document}'s examples call paths the app does not serve"
 
 
-def test_readme_has_curl_examples_for_the_main_operations() -> None:
-    text = read(ROOT / "README.md")
+def test_getting_started_has_curl_examples_for_the_main_operations() -> None:
+    text = read(DOCS / "getting-started.md")
     paths = set(re.findall(r"\$HL(/[^\"'\s?]*)", text))
     for needed in (
         "/api/v1/roles",
@@ -213,7 +225,7 @@ def test_readme_has_curl_examples_for_the_main_operations() -> None:
         "/api/v1/events",
         "/graphql",
     ):
-        assert needed in paths, f"README.md has no example calling {needed}"
+        assert needed in paths, f"docs/getting-started.md has no example calling {needed}"
 
 
 # --- CLI ---------------------------------------------------------------------------------------
@@ -236,15 +248,15 @@ def cli_commands() -> tuple[set[str], set[str]]:
     return names, groups
 
 
-def test_readme_documents_every_cli_command_and_no_other() -> None:
-    text = read(ROOT / "README.md")
+def test_cli_doc_documents_every_cli_command_and_no_other() -> None:
+    text = read(DOCS / "cli.md")
     commands, groups = cli_commands()
     mentioned = {
         f"{first} {second}" if first in groups else first
         for first, second in re.findall(r"`hireloop ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", text)
     }
-    assert sorted(commands - mentioned) == [], "README.md does not document these commands"
-    assert sorted(mentioned - commands) == [], "README.md documents commands that do not exist"
+    assert sorted(commands - mentioned) == [], "docs/cli.md does not document these commands"
+    assert sorted(mentioned - commands) == [], "docs/cli.md documents commands that do not exist"
 
 
 # --- links -------------------------------------------------------------------------------------
@@ -255,7 +267,10 @@ def slug(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-@pytest.mark.parametrize("document", [*DOCUMENTS, "docs/configuration.md"])
+LINKED = [*DOCUMENTS, "docs/README.md", "docs/configuration.md", "docs/testing.md"]
+
+
+@pytest.mark.parametrize("document", LINKED)
 def test_relative_links_resolve(document: str) -> None:
     path = ROOT / document
     text = read(path)
@@ -269,3 +284,11 @@ def test_relative_links_resolve(document: str) -> None:
             assert anchor in {slug(h) for h in headings}, (
                 f"{document} links to {target}#{anchor}, which has no such heading"
             )
+
+
+def test_docs_index_links_every_guide() -> None:
+    """docs/README.md is the index: a guide nobody links to is a guide nobody finds."""
+    text = read(DOCS / "README.md")
+    linked = set(re.findall(r"\]\(([a-z0-9-]+\.md)(?:#[^)]*)?\)", text))
+    guides = {p.name for p in DOCS.glob("*.md")} - {"README.md"}
+    assert sorted(guides - linked) == [], "docs/README.md does not link these guides"
