@@ -118,7 +118,7 @@ async def _pick(request: Request, session: AsyncSession, token: str, action: str
         except ValidationError:
             raise InvalidInput.for_field("option_key", "is not one of the options") from None
         call = service.book if action == "book" else service.reschedule
-        outcome = await call(session, token, pick)
+        outcome = await call(session, token, pick, request.app.state.http)
     except InvalidInput:
         view = await service.view(session, token)
         errors = [("option-1", text("bookings.error_option"))]

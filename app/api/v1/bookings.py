@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from app.api.deps import CurrentActor, ReadSession, WriteSession
+from app.api.deps import CurrentActor, HttpClient, ReadSession, WriteSession
 from app.api.problems import COMMON_RESPONSES, WRITE_RESPONSES, problem_schema
 from app.domain.bookings import policy, service
 from app.domain.bookings.schemas import (
@@ -121,11 +121,13 @@ async def view_booking(token: Token, session: ReadSession) -> BookingView:
     responses=_LINK_PROBLEMS,
     openapi_extra={"security": []},
 )
-async def book(token: Token, data: BookingPick, session: WriteSession) -> BookingOutcome:
+async def book(
+    token: Token, data: BookingPick, session: WriteSession, http: HttpClient
+) -> BookingOutcome:
     """The candidate, holding the link's token, books every stage of one option: the interviews
     are scheduled and the recruiter is told. If the option was taken meanwhile, the answer
     offers the next best instead; an expired or used link is a 410."""
-    return await service.book(session, token, data)
+    return await service.book(session, token, data, http)
 
 
 @public_router.post(
@@ -134,11 +136,13 @@ async def book(token: Token, data: BookingPick, session: WriteSession) -> Bookin
     responses=_LINK_PROBLEMS,
     openapi_extra={"security": []},
 )
-async def reschedule(token: Token, data: BookingPick, session: WriteSession) -> BookingOutcome:
+async def reschedule(
+    token: Token, data: BookingPick, session: WriteSession, http: HttpClient
+) -> BookingOutcome:
     """The candidate moves the booked panel to one of the options offered now; the interviews
     move and the recruiter is told. An option_key not on offer is a 422; the policy limits how
     many changes a candidate may make."""
-    return await service.reschedule(session, token, data)
+    return await service.reschedule(session, token, data, http)
 
 
 @public_router.post(

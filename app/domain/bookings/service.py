@@ -3,7 +3,8 @@ candidate books one, then may move or cancel it, through the same link, with no 
 
 Options come from the panel suggestion service (app/domain/interviews/scheduling.py) and are
 held while the link is open (holds.py). Booking goes through the interviews' own booking path,
-which locks the interviewers and re-checks that everyone is still free; when that fails (the
+which locks the interviewers and re-checks that everyone is still free, after the connected
+calendars were asked live with no transaction open (`_live_free`); when either fails (the
 time was taken since the page was shown) the candidate is offered the next best options instead
 of an error. The candidate acts through the recruiter who sent the link: suggestions, bookings
 and events carry that recruiter as their actor."""
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import utcnow
@@ -41,6 +43,7 @@ from app.domain.bookings.schemas import (
     HoldPublic,
     OptionStage,
 )
+from app.domain.calendars import freebusy
 from app.domain.candidates import repository as candidates_repo
 from app.domain.interviewer_pools import service as pools_service
 from app.domain.interviews import repository as interviews_repo
@@ -217,8 +220,18 @@ async def view(session: AsyncSession, token: str) -> BookingView:
     return await _view(session, link)
 
 
-async def book(session: AsyncSession, token: str, data: BookingPick) -> BookingOutcome:
-    """Book every stage of the picked option at once, or offer the next best options."""
+async def book(
+    session: AsyncSession,
+    token: str,
+    data: BookingPick,
+    http: httpx.AsyncClient | None = None,
+) -> BookingOutcome:
+    """Book every stage of the picked option at once, or offer the next best options.
+
+    `http` given: the interviewers' connected calendars are asked first, with no transaction
+    open, whether the option's time is still free (the mirror may lag a new meeting by
+    minutes); taken there, it is re-offered like a clash found in the mirror."""
+    taken = http is not None and not await _live_free(session, token, data.option_key, http, "open")
     link = await _by_token(session, token, for_update=True)
     if link.status == "booked":
         raise Conflict(
@@ -232,6 +245,8 @@ async def book(session: AsyncSession, token: str, data: BookingPick) -> BookingO
             "option_key", "is not one of the options offered now; reload the page to see them"
         )
     actor = await _acting_recruiter(session, link)
+    if taken:
+        return await _reoffer(session, actor, link, data.option_key)
     request = link.request
     try:
         async with session.begin_nested():
@@ -277,8 +292,20 @@ async def book(session: AsyncSession, token: str, data: BookingPick) -> BookingO
     )
 
 
-async def reschedule(session: AsyncSession, token: str, data: BookingPick) -> BookingOutcome:
-    """Move the booked panel to one of the options offered now, within the policy."""
+async def reschedule(
+    session: AsyncSession,
+    token: str,
+    data: BookingPick,
+    http: httpx.AsyncClient | None = None,
+) -> BookingOutcome:
+    """Move the booked panel to one of the options offered now, within the policy.
+
+    `http` given: the new time is first asked of the interviewers' connected calendars, as a
+    booking is (their current interview times are theirs, not a clash)."""
+    if http is not None and not await _live_free(session, token, data.option_key, http, "booked"):
+        link = await _by_token(session, token, for_update=False)
+        view_ = await _view(session, link, exclude={data.option_key})
+        return BookingOutcome(done=False, message=_TAKEN, booking=view_)
     link = await _by_token(session, token, for_update=True)
     booked = await _booked(session, link)
     actor = await _acting_recruiter(session, link)
@@ -308,6 +335,70 @@ async def reschedule(session: AsyncSession, token: str, data: BookingPick) -> Bo
     return BookingOutcome(
         done=True, message="Your interviews are moved.", booking=await _view(session, link)
     )
+
+
+async def _live_free(
+    session: AsyncSession, token: str, option_key: str, http: httpx.AsyncClient, status: str
+) -> bool:
+    """Whether the connected calendars still show the option's interviewers free, asked as the
+    recruiter's booking asks (app/domain/calendars/freebusy.py): what to ask is read in a short
+    read-only transaction, which ends before the providers are called; the booking then runs in
+    a new transaction that re-checks the mirror under the interviewers' locks. The link's own
+    tentative hold events are its own time, not a clash; when moving, so is each interview's
+    current time. A link or option that is no longer good answers True: the booking path that
+    follows says why, as it always has; so does a link not in the `status` the action needs."""
+    link = await _by_token(session, token, for_update=False)
+    own: list[tuple[datetime, datetime] | None] = []
+    if link.status != status:
+        option = None
+    elif status == "open":
+        option = next((o for o in link.options if o["key"] == option_key), None)
+    else:
+        booked = await _booked(session, link)
+        rules = await policy_of(session, link.organization_id)
+        try:
+            _may_change(rules, link, booked, count_change=True)
+        except Conflict:
+            return True
+        options, _, _ = await _offer(
+            session,
+            await _acting_recruiter(session, link),
+            link.application_id,
+            link.request,
+            link.time_zone,
+            rules,
+        )
+        option = next((o for o in options if o["key"] == option_key), None)
+        if option is not None and len(booked) != len(option["stages"]):
+            option = None
+        own = [(i.start_at, i.end_at) for i in booked]
+    if option is None:
+        return True
+    actor = await _acting_recruiter(session, link)
+    seats = int(link.status == "open")
+    held = tuple(
+        (h.member_id, h.start_at, h.end_at)
+        for h in await repository.holds_of(session, link.id)
+        if h.calendar_id is not None
+    )
+    slots = [
+        freebusy.Slot(
+            # A move keeps only the trainees free then (`_move`); a booking seats them all.
+            [uuid.UUID(m) for m in (*s["interviewer_ids"], *(s.get("trainee_ids", []) * seats))],
+            datetime.fromisoformat(s["start_at"]),
+            datetime.fromisoformat(s["end_at"]),
+            own=own[index] if index < len(own) else None,
+            held=held,
+        )
+        for index, s in enumerate(option["stages"])
+    ]
+    try:
+        await freebusy.recheck(session, actor, slots, http)
+    except Conflict as exc:
+        if "problems" not in exc.extra:
+            raise
+        return False
+    return True
 
 
 async def _move(session: AsyncSession, actor: Actor, interview: Any, stage: dict[str, Any]) -> None:

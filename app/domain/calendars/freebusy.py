@@ -43,6 +43,10 @@ class Slot:
     end: datetime
     # The interview being moved: its current time is ours, not a conflict.
     own: tuple[datetime, datetime] | None = None
+    # Times our own tentative events hold for a member (a booking link's holds), as
+    # (member, start, end): providers report them as busy, yet they keep the time for this very
+    # booking. Free/busy answers carry no event ids, so they are recognised by their times.
+    held: tuple[tuple[uuid.UUID, datetime, datetime], ...] = ()
 
 
 async def recheck(
@@ -93,6 +97,7 @@ async def recheck(
                     interval.start < slot.end
                     and slot.start < interval.end
                     and not _own(interval, slot.own)
+                    and not _held(interval, member_id, slot)
                 ):
                     kind = "a tentative event" if interval.tentative else "an event"
                     problems.append(
@@ -106,6 +111,27 @@ async def recheck(
 
 def _own(interval: BusyInterval, own: tuple[datetime, datetime] | None) -> bool:
     return own is not None and interval.start >= own[0] and interval.end <= own[1]
+
+
+def _held(interval: BusyInterval, member_id: uuid.UUID, slot: Slot) -> bool:
+    """Whether the interval is only our own holds, as far as the slot is concerned: a
+    tentative interval (as CalDAV and Microsoft mark our tentative events) once the member's held
+    times are taken out of it no longer meets the slot; a provider that does not mark tentative
+    time (Google) must report exactly a held time. Anything else someone else put there."""
+    ranges = sorted((s, e) for m, s, e in slot.held if m == member_id)
+    if not ranges:
+        return False
+    if not interval.tentative:
+        return (interval.start, interval.end) in ranges
+    left = [(interval.start, interval.end)]
+    for start, end in ranges:
+        left = [
+            piece
+            for a, b in left
+            for piece in ((a, min(b, start)), (max(a, end), b))
+            if piece[0] < piece[1]
+        ]
+    return not any(a < slot.end and slot.start < b for a, b in left)
 
 
 async def _ask(
