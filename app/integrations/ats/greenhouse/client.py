@@ -4,6 +4,7 @@ retries, Retry-After)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import orjson
 
 from app.integrations import http as vendor_http
 from app.integrations.ats.base import (
@@ -110,8 +112,9 @@ def _next_cursor(link_header: str | None) -> str | None:
 
 
 def _json_list(response: httpx.Response) -> list[dict[str, Any]]:
+    # orjson: a page of 500 records is decoded several times faster than by the json module.
     try:
-        body = response.json()
+        body = orjson.loads(response.content)
     except ValueError as exc:
         raise VendorError("Greenhouse answered a list with non-JSON", transient=True) from exc
     if not isinstance(body, list):
@@ -310,40 +313,33 @@ class GreenhouseClient:
         if not records:
             return []
         app_ids = [r["id"] for r in records]
-        candidates = {
-            str(c["id"]): c
-            for c in await self._by_ids(
-                http,
-                credentials,
-                settings,
-                "candidates",
-                "ids",
-                (r.get("candidate_id") for r in records),
-            )
-        }
-        stages = await self._by_ids(
-            http,
-            credentials,
-            settings,
-            "application_stages",
-            "application_ids",
-            app_ids,
-            {"current": "true"},
-        )
-        current_stage: dict[str, str] = {
-            str(s["application_id"]): str(s["job_interview_stage_id"])
-            for s in stages
-            if s.get("current") is not False and s.get("job_interview_stage_id") is not None
-        }
-        stage_names = {
-            str(s["id"]): str(s.get("name") or "")
-            for s in await self._by_ids(
-                http, credentials, settings, "job_interview_stages", "ids", current_stage.values()
-            )
-        }
-        rejected = [r["id"] for r in records if r.get("status") == "rejected"]
-        reason_of: dict[str, str] = {}
-        if rejected:
+
+        async def stages() -> tuple[dict[str, str], dict[str, str]]:
+            current = {
+                str(s["application_id"]): str(s["job_interview_stage_id"])
+                for s in await self._by_ids(
+                    http,
+                    credentials,
+                    settings,
+                    "application_stages",
+                    "application_ids",
+                    app_ids,
+                    {"current": "true"},
+                )
+                if s.get("current") is not False and s.get("job_interview_stage_id") is not None
+            }
+            names = {
+                str(s["id"]): str(s.get("name") or "")
+                for s in await self._by_ids(
+                    http, credentials, settings, "job_interview_stages", "ids", current.values()
+                )
+            }
+            return current, names
+
+        async def reasons() -> dict[str, str]:
+            rejected = [r["id"] for r in records if r.get("status") == "rejected"]
+            if not rejected:
+                return {}
             details = await self._by_ids(
                 http, credentials, settings, "rejection_details", "application_ids", rejected
             )
@@ -358,7 +354,23 @@ class GreenhouseClient:
                     http, credentials, settings, "rejection_reasons", "ids", reason_ids.values()
                 )
             }
-            reason_of = {app: names[rid] for app, rid in reason_ids.items() if rid in names}
+            return {app: names[rid] for app, rid in reason_ids.items() if rid in names}
+
+        # The candidates, the stages and the rejection reasons do not depend on one another:
+        # asked for at once, a page waits for two round trips to the vendor instead of five.
+        candidate_rows, (current_stage, stage_names), reason_of = await asyncio.gather(
+            self._by_ids(
+                http,
+                credentials,
+                settings,
+                "candidates",
+                "ids",
+                (r.get("candidate_id") for r in records),
+            ),
+            stages(),
+            reasons(),
+        )
+        candidates = {str(c["id"]): c for c in candidate_rows}
         result: list[VendorApplication] = []
         for record in records:
             app_id = str(record["id"])
