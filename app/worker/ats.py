@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -53,6 +53,7 @@ from app.settings import Settings
 from app.worker.metrics import metrics
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 log = logging.getLogger("hireloop.worker.ats")
 
@@ -495,17 +496,55 @@ async def _record_push(
         return result
 
 
+# Pushes sent at once by one worker. Those claimed together are about different records (the
+# claim takes one per record), so their order does not matter; each holds a database
+# connection only for its two short transactions, never while the vendor answers.
+PUSH_CONCURRENCY = 8
+
+
 async def push_due(
-    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, limit: int = 50
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    worker: str,
+    limit: int = 50,
+    concurrency: int = PUSH_CONCURRENCY,
 ) -> int:
+    """Claim due pushes (at most one per vendor record) and send them, `concurrency` at a
+    time, so one slow vendor call (a 429's Retry-After) delays only its own record."""
     async with db.transaction() as session:
         ids = await repository.claim_pushes(session, worker, limit, settings.worker_lease_seconds)
-    for push_id in ids:
-        started = time.perf_counter()
-        outcome = await push_one(db, http, settings, worker, push_id)
-        if outcome is not None:
-            metrics.outcome("ats_push", outcome, time.perf_counter() - started)
+    await bounded(
+        ids, concurrency, lambda push_id: _push_measured(db, http, settings, worker, push_id)
+    )
     return len(ids)
+
+
+async def _push_measured(
+    db: Database, http: httpx.AsyncClient, settings: Settings, worker: str, push_id: uuid.UUID
+) -> None:
+    started = time.perf_counter()
+    try:
+        outcome = await push_one(db, http, settings, worker, push_id)
+    except Exception:
+        # Recorded nothing: the lease runs out and the push is tried again, by any worker.
+        log.exception("ATS push %s failed before its outcome was recorded", push_id)
+        metrics.outcome("ats_push", "crashed", time.perf_counter() - started)
+        return
+    if outcome is not None:
+        metrics.outcome("ats_push", outcome, time.perf_counter() - started)
+
+
+async def bounded(items: Sequence[U], limit: int, work: Callable[[U], Awaitable[None]]) -> None:
+    """`work` for every item, at most `limit` at a time; the items must be independent (about
+    different records), since they finish in any order."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(item: U) -> None:
+        async with gate:
+            await work(item)
+
+    await asyncio.gather(*(one(item) for item in items))
 
 
 # How long one round goes on with the pages of the sync it claimed before the worker's other
@@ -524,31 +563,79 @@ class _SyncRead:
     position: sync.Position
 
 
-async def sync_step(db: Database, http: httpx.AsyncClient, settings: Settings, worker: str) -> bool:
-    """Import pages of one sync, for up to SYNC_ROUND_S; True when there was a page to import.
+# Syncs one worker imports at once (each a different connection's: the claim takes one per
+# connection). Each holds a database connection only while a page is imported.
+SYNC_CONCURRENCY = 4
 
-    The claim and what reading the first page needs are one short transaction; each page is
+
+async def sync_step(
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    worker: str,
+    concurrency: int = SYNC_CONCURRENCY,
+) -> bool:
+    """Import pages of up to `concurrency` syncs at once, each for up to SYNC_ROUND_S; True
+    when there was a page to import.
+
+    The claim and what reading the first pages needs are one short transaction; each page is
     then read with no transaction open and imported with the sync's new position in a
     transaction of its own, which also renews the lease and says where the next page starts,
-    so the pages that follow need no claim of their own."""
+    so the pages that follow need no claim of their own. One sync's pages go in one after
+    another, in the vendor's order."""
     async with db.transaction() as session:
-        run = await repository.claim_sync(session, worker, settings.worker_lease_seconds)
-        if run is None:
-            return False
-        connection = await repository.get_connection_by_id(session, run.connection_id)
-        assert connection is not None
-        read: _SyncRead | str | None = _SyncRead(
-            run.id,
-            connection.provider,
-            sync.credentials_of(session, connection),
-            _Claim(worker, run.claimed_until),
-            sync.Position.of(run),
+        runs = await repository.claim_syncs(
+            session, worker, concurrency, settings.worker_lease_seconds
         )
+        reads = []
+        for run in runs:
+            connection = await repository.get_connection_by_id(session, run.connection_id)
+            assert connection is not None
+            reads.append(
+                _SyncRead(
+                    run.id,
+                    connection.provider,
+                    sync.credentials_of(session, connection),
+                    _Claim(worker, run.claimed_until),
+                    sync.Position.of(run),
+                )
+            )
+    if not reads:
+        return False
     deadline = time.monotonic() + SYNC_ROUND_S
+    found: list[bool] = []
+
+    async def pages_of(read: _SyncRead) -> None:
+        found.append(await _sync_pages(db, http, settings, worker, read, deadline))
+
+    await bounded(reads, concurrency, pages_of)
+    return any(found)
+
+
+async def _sync_pages(
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    worker: str,
+    first: _SyncRead,
+    deadline: float,
+) -> bool:
+    """One claimed sync's pages until it ends or the round's deadline passes; True when a page
+    was imported (or its failure recorded)."""
+    read: _SyncRead | str | None = first
     found = False
     while isinstance(read, _SyncRead):
         started = time.perf_counter()
-        read = await _sync_page(db, http, settings, worker, read)
+        try:
+            read = await _sync_page(db, http, settings, worker, read)
+        except Exception:
+            # Nothing recorded: this worker still holds the lease and takes the page up again
+            # next round (another worker once the lease runs out).
+            log.exception(
+                "ATS sync %s: a page failed before its outcome was recorded", first.run_id
+            )
+            metrics.outcome("ats_sync_page", "crashed", time.perf_counter() - started)
+            return found
         if read is not None:
             found = True
             outcome = read if isinstance(read, str) else "imported"

@@ -39,9 +39,10 @@ CALENDAR_PAYLOAD = "calendar"  # app/domain/calendars/repository.py's pg_notify
 # Reconnecting the listener: about 1 s, doubling to 30 s while the database is away.
 RECONNECT_BACKOFF = doubling(1, 30)
 BATCH = 500
-_FINISH_ON_STOP = ("outbox", "notifications", "ats", "calendars", "periodic")
+_ATS_LOOPS = ("ats_events", "ats_pushes", "ats_syncs")
+_FINISH_ON_STOP = ("outbox", "notifications", *_ATS_LOOPS, "calendars", "periodic")
 # The loops whose rounds /healthz watches.
-LOOPS = ("outbox", "deliveries", "notifications", "ats", "calendars", "periodic")
+LOOPS = ("outbox", "deliveries", "notifications", *_ATS_LOOPS, "calendars", "periodic")
 
 
 def worker_name() -> str:
@@ -55,7 +56,11 @@ class Worker:
         self.stopping = asyncio.Event()
         self.outbox_wake = asyncio.Event()
         self.notifications_wake = asyncio.Event()
-        self.ats_wake = asyncio.Event()
+        # Vendor events, pushes and imports are separate loops, so a slow vendor call in one
+        # (a 429's Retry-After) never holds up the others.
+        self.ats_events_wake = asyncio.Event()
+        self.ats_pushes_wake = asyncio.Event()
+        self.ats_syncs_wake = asyncio.Event()
         self.calendars_wake = asyncio.Event()
         self.pump: DeliveryPump | None = None
         self.periodic_enabled = True
@@ -65,8 +70,9 @@ class Worker:
         self.stopping.set()
         self.health.stopping = True
         # Loops waiting for work look up at once and see that they are to stop.
-        for wake in (self.outbox_wake, self.notifications_wake, self.ats_wake, self.calendars_wake):
+        for wake in (self.outbox_wake, self.notifications_wake, self.calendars_wake):
             wake.set()
+        self._wake_ats()
 
     async def run(self) -> None:
         if not self.periodic_enabled:
@@ -108,7 +114,24 @@ class Worker:
                     name="notifications",
                 ),
                 asyncio.create_task(
-                    self._loop("ats", lambda: self._ats_round(http), self.ats_wake), name="ats"
+                    self._loop(
+                        "ats_events", lambda: self._ats_events_round(http), self.ats_events_wake
+                    ),
+                    name="ats_events",
+                ),
+                asyncio.create_task(
+                    self._loop(
+                        "ats_pushes",
+                        lambda: self._ats_pushes_round(http),
+                        self.ats_pushes_wake,
+                    ),
+                    name="ats_pushes",
+                ),
+                asyncio.create_task(
+                    self._loop(
+                        "ats_syncs", lambda: self._ats_syncs_round(http), self.ats_syncs_wake
+                    ),
+                    name="ats_syncs",
                 ),
                 asyncio.create_task(
                     self._loop(
@@ -181,7 +204,11 @@ class Worker:
         if payload != "ats_inbound_events":
             self.outbox_wake.set()
         if payload != "events":
-            self.ats_wake.set()
+            self._wake_ats()
+
+    def _wake_ats(self) -> None:
+        for wake in (self.ats_events_wake, self.ats_pushes_wake, self.ats_syncs_wake):
+            wake.set()
 
     async def _loop(
         self, name: str, round_: Callable[[], Awaitable[bool]], wake: asyncio.Event
@@ -213,7 +240,7 @@ class Worker:
             # than worker_poll_seconds. Which events become notifications is the planner's
             # business, so that loop is always woken (one query when there is nothing).
             if made.pushes:
-                self.ats_wake.set()
+                self.ats_pushes_wake.set()
             if made.calendar_writes:
                 self.calendars_wake.set()
             if made.deliveries:
@@ -235,15 +262,24 @@ class Worker:
         )
         return sent >= limit
 
-    async def _ats_round(self, http: httpx.AsyncClient) -> bool:
-        """Vendor events first (they are what users see late), then pushes, then one page of
-        an import; busy again at once while any of them found work."""
+    async def _ats_events_round(self, http: httpx.AsyncClient) -> bool:
+        """Vendor events, a batch a round (app/worker/ats.py); busy again at once while there
+        are more."""
         applied = await ats.apply_due(self.db, http, self.settings, self.name)
-        pushed = await ats.push_due(self.db, http, self.settings, self.name)
-        imported = await ats.sync_step(self.db, http, self.settings, self.name)
-        if applied or imported:
+        if applied:
             self.outbox_wake.set()
-        return bool(applied or pushed or imported)
+        return bool(applied)
+
+    async def _ats_pushes_round(self, http: httpx.AsyncClient) -> bool:
+        """Our changes owed to vendors, several records at once (app/worker/ats.py)."""
+        return bool(await ats.push_due(self.db, http, self.settings, self.name))
+
+    async def _ats_syncs_round(self, http: httpx.AsyncClient) -> bool:
+        """Pages of the imports under way, several imports at once (app/worker/ats.py)."""
+        imported = await ats.sync_step(self.db, http, self.settings, self.name)
+        if imported:
+            self.outbox_wake.set()
+        return imported
 
     async def _calendars_round(self, http: httpx.AsyncClient) -> bool:
         found = await calendars.round_(self.db, http, self.settings, self.name)

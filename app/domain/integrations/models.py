@@ -100,6 +100,14 @@ class OutboundPush(SQLModel, table=True):
         UniqueConstraint("connection_id", "event_id", "kind"),
         Index("ix_ats_pushes_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
         Index("ix_ats_pushes_connection", "organization_id", "connection_id", "id"),
+        # The claim's look for an earlier push about the same record (repository.claim_pushes).
+        Index(
+            "ix_ats_pushes_subject",
+            "connection_id",
+            "subject",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: uuid.UUID = id_field()
@@ -109,6 +117,10 @@ class OutboundPush(SQLModel, table=True):
     )
     event_id: uuid.UUID = fk("events.id", nullable=False, ondelete="CASCADE", index=False)
     kind: str = Field(max_length=32)
+    # The vendor's id of the record the push is about (an application, or the candidate an
+    # erasure names): one record's pushes are sent one at a time, in the order they were
+    # planned, while different records' go out at once.
+    subject: str = Field(max_length=200)
     payload: dict[str, Any] = json_field()
     status: str = Field(default="pending", max_length=16)  # pending|done|failed
     attempts: int = 0

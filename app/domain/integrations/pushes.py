@@ -62,6 +62,7 @@ async def plan(session: AsyncSession, events: Sequence[OutboxEvent]) -> int:
                     "connection_id": connection_id,
                     "event_id": event.id,
                     "kind": PUSHED[event.type],
+                    "subject": external_id,
                     "payload": {
                         "event_type": event.type,
                         "application_external_id": external_id,
@@ -97,6 +98,7 @@ async def _plan_erasures(session: AsyncSession, events: Sequence[OutboxEvent]) -
                 "connection_id": connection_id,
                 "event_id": event.id,
                 "kind": "erasure",
+                "subject": str(ref["external_id"]),
                 "status": "pending" if forwarded else "manual",
                 "last_error": None
                 if forwarded

@@ -339,6 +339,10 @@ async def get_connection_by_id(
 async def claim_pushes(
     session: AsyncSession, worker: str, limit: int, lease_seconds: float
 ) -> list[uuid.UUID]:
+    """Due pushes, at most one per vendor record: a push waits while an earlier one about the
+    same record is still pending (claimed by any worker, or waiting out a retry), so one
+    record's changes reach the vendor in the order they were made, and the pushes claimed
+    together can be sent at once."""
     rows = await session.execute(
         text(
             """
@@ -347,6 +351,11 @@ async def claim_pushes(
                 JOIN integration_connections c ON c.id = p.connection_id AND c.status = 'active'
                 WHERE p.status = 'pending' AND p.next_attempt_at <= now()
                   AND (p.claimed_until IS NULL OR p.claimed_until < now())
+                  AND NOT EXISTS (
+                      SELECT 1 FROM ats_pushes e
+                      WHERE e.connection_id = p.connection_id AND e.subject = p.subject
+                        AND e.status = 'pending' AND e.id < p.id
+                  )
                 ORDER BY p.next_attempt_at, p.id LIMIT :limit
                 FOR UPDATE OF p SKIP LOCKED
             )
@@ -365,35 +374,49 @@ async def get_push_for_update(session: AsyncSession, push_id: uuid.UUID) -> Outb
     return (await session.scalars(stmt)).first()
 
 
-async def claim_sync(session: AsyncSession, worker: str, lease_seconds: float) -> SyncRun | None:
-    """One sync that is waiting, or whose worker's lease ran out (it died mid-page), or that
-    this worker holds already (it keeps the lease between pages)."""
-    row = (
-        await session.execute(
-            text(
-                """
-                WITH due AS (
-                    SELECT s.id FROM ats_syncs s
-                    JOIN integration_connections c ON c.id = s.connection_id AND c.status = 'active'
-                    WHERE s.status IN ('pending', 'running')
-                      AND (s.claimed_until IS NULL OR s.claimed_until < now()
-                           -- the worker holding the lease goes on with the next page
-                           OR s.claimed_by = :worker)
-                    ORDER BY s.created_at LIMIT 1
-                    FOR UPDATE OF s SKIP LOCKED
-                )
-                UPDATE ats_syncs s
-                SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker,
-                    status = 'running', started_at = coalesce(s.started_at, now())
-                FROM due WHERE s.id = due.id RETURNING s.id
-                """
-            ),
-            {"lease": lease_seconds, "worker": worker},
-        )
-    ).first()
-    if row is None:
-        return None
-    return await session.get(SyncRun, row[0], populate_existing=True)
+async def claim_syncs(
+    session: AsyncSession, worker: str, limit: int, lease_seconds: float
+) -> Sequence[SyncRun]:
+    """Syncs that are waiting, or whose worker's lease ran out (it died mid-page), or that this
+    worker holds already (it keeps the lease between pages); at most one per connection, the
+    oldest, so two imports of one connection never write the same records at once."""
+    rows = await session.execute(
+        text(
+            """
+            WITH due AS (
+                SELECT s.id FROM ats_syncs s
+                JOIN integration_connections c ON c.id = s.connection_id AND c.status = 'active'
+                WHERE s.status IN ('pending', 'running')
+                  AND (s.claimed_until IS NULL OR s.claimed_until < now()
+                       -- the worker holding the lease goes on with the next page
+                       OR s.claimed_by = :worker)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM ats_syncs o
+                      WHERE o.connection_id = s.connection_id
+                        AND o.status IN ('pending', 'running')
+                        AND (o.created_at, o.id) < (s.created_at, s.id)
+                  )
+                ORDER BY s.created_at LIMIT :limit
+                FOR UPDATE OF s SKIP LOCKED
+            )
+            UPDATE ats_syncs s
+            SET claimed_until = now() + make_interval(secs => :lease), claimed_by = :worker,
+                status = 'running', started_at = coalesce(s.started_at, now())
+            FROM due WHERE s.id = due.id RETURNING s.id
+            """
+        ),
+        {"lease": lease_seconds, "worker": worker, "limit": limit},
+    )
+    ids = [r[0] for r in rows]
+    if not ids:
+        return []
+    stmt = (
+        select(SyncRun)
+        .where(col(SyncRun.id).in_(ids))
+        .order_by(col(SyncRun.created_at))
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(stmt)).all()
 
 
 async def get_sync_for_update(
