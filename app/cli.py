@@ -46,14 +46,14 @@ cli = typer.Typer(
 )
 org_cli = typer.Typer(
     no_args_is_help=True,
-    help="Manage organizations (tenants).",
+    help="Create organizations and issue their admins new API keys.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 cli.add_typer(org_cli, name="org")
 
 EXIT_ERROR, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
-NOT_MIGRATED = "The database is not at the latest migration. Run `hireloop migrate` first."
+NOT_MIGRATED = "the database is not at the latest migration: run `hireloop migrate` first"
 
 
 class CliError(Exception):
@@ -96,6 +96,11 @@ def _root(
 _database: dict[str, str] = {}
 
 
+def _plain(message: str) -> str:
+    """A pydantic message without the prefix it adds to a validator's own sentence."""
+    return message.removeprefix("Value error, ").rstrip(".")
+
+
 def _settings() -> Settings:
     from pydantic import ValidationError
 
@@ -103,7 +108,8 @@ def _settings() -> Settings:
         return get_settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {_plain(e['msg'])}"
+            for e in exc.errors()
         )
         raise CliError(f"invalid configuration: {problems}", EXIT_USAGE) from exc
 
@@ -215,7 +221,7 @@ def migrate() -> None:
     settings = _settings()
     url, _ = _database_url(settings)
     upgrade_head(url)
-    typer.echo("database is at the latest migration")
+    typer.echo("The database is at the latest migration.")
 
 
 class _Terminated(Exception):
@@ -235,7 +241,7 @@ def _multiprocess_metrics(workers: int) -> str | None:
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     folder = given or tempfile.mkdtemp(prefix="hireloop-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
-    typer.echo(f"metrics of the {workers} server processes are summed through {folder}")
+    typer.echo(f"Metrics of the {workers} server processes are summed through {folder}")
     return None if given else folder
 
 
@@ -244,7 +250,8 @@ def serve(
     host: Annotated[
         str | None,
         typer.Option(
-            help="Interface to bind",
+            help="The network interface to listen on.",
+            metavar="HOST",
             envvar="HIRELOOP_HOST",
             show_envvar=True,
             show_default=Settings.model_fields["host"].default,
@@ -253,7 +260,8 @@ def serve(
     port: Annotated[
         int | None,
         typer.Option(
-            help="Port",
+            help="The TCP port to listen on.",
+            metavar="PORT",
             envvar="HIRELOOP_PORT",
             show_envvar=True,
             show_default=str(Settings.model_fields["port"].default),
@@ -262,7 +270,8 @@ def serve(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Server processes (their metrics are summed)",
+            help="How many server processes to run (their metrics are summed).",
+            metavar="N",
             envvar="HIRELOOP_WORKERS",
             show_envvar=True,
             show_default=str(Settings.model_fields["workers"].default),
@@ -272,7 +281,7 @@ def serve(
         bool,
         typer.Option(
             "--with-worker",
-            help="Also run `hireloop worker` beside the server and stop it with the server",
+            help="Also run `hireloop worker` beside the server and stop it with the server.",
         ),
     ] = False,
 ) -> None:
@@ -300,7 +309,7 @@ def serve(
         get_settings.cache_clear()
     elif not asyncio.run(is_at_head(url)):
         raise CliError(
-            "The database is not at the latest migration. Run `hireloop migrate` first, then serve.",
+            "the database is not at the latest migration: run `hireloop migrate`, then serve",
             EXIT_USAGE,
         )
     typer.echo(_how_to_call(settings, host, port))
@@ -317,7 +326,7 @@ def serve(
             env = {**os.environ, "DATABASE_URL": url}
             env.pop("PROMETHEUS_MULTIPROC_DIR", None)
             companion = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env)
-            typer.echo(f"worker started beside the server (pid {companion.pid})")
+            typer.echo(f"The worker started beside the server (pid {companion.pid}).")
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -346,8 +355,8 @@ def serve(
 
 @cli.command(epilog=EPILOG)
 def worker() -> None:
-    """Deliver webhooks and notifications, talk to ATSs and calendars and run periodic jobs,
-    until SIGTERM or Ctrl-C. With HIRELOOP_WORKER_HEALTH_PORT set, it serves GET /healthz and
+    """Deliver webhooks and notifications, talk to ATSs and calendars and run the periodic
+    jobs, until SIGTERM or Ctrl-C. With HIRELOOP_WORKER_HEALTH_PORT set, it serves GET /healthz and
     GET /metrics on HIRELOOP_WORKER_HEALTH_HOST (127.0.0.1) at that port."""
     # A worker's metrics are its own, whatever an API server beside it shares.
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -419,18 +428,20 @@ def demo() -> None:
     key_file.write_text(key + "\n")
     key_file.chmod(0o600)
     typer.echo(f"Loaded the demo organization 'Acme Robotics'. Its admin API key: {key}")
-    typer.echo(f"(also kept in {key_file} for the next `make run`)")
+    typer.echo(f"It is also kept in {key_file} for the next `make run`.")
 
 
 @org_cli.command("create")
 def org_create(
-    name: Annotated[str, typer.Argument(help="The organization's name")],
-    admin_email: Annotated[str, typer.Option("--admin-email", help="Email of its first admin")],
+    name: Annotated[str, typer.Argument(help="The organization's name.", metavar="NAME")],
+    admin_email: Annotated[
+        str, typer.Option("--admin-email", help="The email of its first admin.", metavar="EMAIL")
+    ],
     admin_name: Annotated[
-        str, typer.Option("--admin-name", help="Name of its first admin")
+        str, typer.Option("--admin-name", help="The name of its first admin.", metavar="NAME")
     ] = "Admin",
     time_zone: Annotated[
-        str, typer.Option("--time-zone", help="IANA time zone of the organization")
+        str, typer.Option("--time-zone", help="The organization's IANA time zone.", metavar="ZONE")
     ] = "UTC",
 ) -> None:
     """Create an organization and print its first admin's API key (shown once)."""
@@ -450,8 +461,14 @@ def org_create(
             }
         )
     except ValidationError as exc:
-        typer.echo(f"Invalid input: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        # Named as the user typed them, not as pydantic's report of MemberCreate does.
+        options = {"email": "--admin-email", "name": "--admin-name", "time_zone": "--time-zone"}
+        problems = "; ".join(
+            f"{options.get(str(e['loc'][0]), str(e['loc'][0])) if e['loc'] else 'input'}: "
+            f"{_plain(e['msg'])}"
+            for e in exc.errors()
+        )
+        raise CliError(f"invalid input: {problems}", EXIT_USAGE) from exc
     settings = _settings()
     url, _ = _database_url(settings)
     _require_migrated(url)
@@ -472,28 +489,31 @@ def org_create(
             await db.dispose()
 
     org_id, key = asyncio.run(run())
-    typer.echo(f"Created organization {name} ({org_id}).")
+    typer.echo(f"Created the organization {name} ({org_id}).")
     typer.echo(f"API key for {admin_email} (shown only now): {key}")
 
 
 @org_cli.command("issue-key")
 def org_issue_key(
-    organization: Annotated[str, typer.Argument(help="The organization's id or exact name")],
+    organization: Annotated[
+        str, typer.Argument(help="The organization's id or exact name.", metavar="ORGANIZATION")
+    ],
     admin_email: Annotated[
         str | None,
         typer.Option(
             "--admin-email",
-            help="The admin to issue it to; needed only when the organization has several",
+            help="The email of the admin to issue it to; needed only when the organization has several.",
+            metavar="EMAIL",
             show_default="its only active admin",
         ),
     ] = None,
     key_name: Annotated[
-        str, typer.Option("--name", help="A label for the key")
+        str, typer.Option("--name", help="A name for the API key.", metavar="NAME")
     ] = "issued from the command line",
 ) -> None:
     """Issue a new API key to an active admin of an organization and print it (shown once).
 
-    For when an organization's only admin key is lost: whoever runs this holds the database
+    For when the only admin's API key is lost: whoever runs this holds the database
     credentials already. The key is recorded like any other (api_key.created, the audit log);
     revoke the lost one with the new key."""
     import uuid
@@ -568,7 +588,10 @@ def org_issue_key(
 @cli.command("export-schema")
 def export_schema(
     out_dir: Annotated[
-        Path, typer.Option(help="Where to write openapi.json and schema.graphql")
+        Path,
+        typer.Option(
+            help="The folder to write openapi.json and schema.graphql to.", metavar="FOLDER"
+        ),
     ] = Path("."),
 ) -> None:
     """Write openapi.json and schema.graphql (both are checked in; a test fails when they drift)."""
@@ -578,12 +601,32 @@ def export_schema(
         json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
     )
     (out_dir / "schema.graphql").write_text(graphql_sdl() + "\n")
-    typer.echo(f"wrote {out_dir / 'openapi.json'} and {out_dir / 'schema.graphql'}")
+    typer.echo(f"Wrote {out_dir / 'openapi.json'} and {out_dir / 'schema.graphql'}")
+
+
+def _no_type(ctx: object) -> None:
+    return None
+
+
+def command() -> typer.core.TyperGroup:
+    """The command tree `hireloop` runs. Typer prints an argument's Python type beside its
+    name (`NAME <str>`), which tells a user nothing; arguments are shown by name alone."""
+    root = typer.main.get_command(cli)
+    assert isinstance(root, typer.core.TyperGroup)
+    groups = [root]
+    while groups:
+        for sub in groups.pop().commands.values():
+            if isinstance(sub, typer.core.TyperGroup):
+                groups.append(sub)
+            for param in sub.params:
+                if isinstance(param, typer.core.TyperArgument):
+                    setattr(param, "display_type_rich", _no_type)  # noqa: B010 - an override
+    return root
 
 
 def main() -> None:
     try:
-        cli()
+        command()()
     except KeyboardInterrupt:
         sys.exit(130)
     except CliError as exc:

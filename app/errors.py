@@ -31,8 +31,18 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
+    """`resource` is the glossary's name for what was asked for ("role", "ATS connection"),
+    or a whole phrase that starts with a capital ("An agreed intake for role …")."""
+
     def __init__(self, resource: str, resource_id: object | None = None) -> None:
-        what = f"{resource} {resource_id}" if resource_id is not None else resource
+        if resource[:1].isupper():
+            what = resource
+        elif resource_id is None:
+            what = f"The {resource}"
+        else:
+            what = resource[:1].upper() + resource[1:]
+        if resource_id is not None:
+            what = f"{what} {resource_id}"
         super().__init__(
             detail=f"{what} was not found", code="not_found", status=404, title="Not found"
         )

@@ -592,7 +592,7 @@ async def test_two_acceptances_for_the_last_opening_one_wins(
     )
     assert sorted([one.status_code, two.status_code]) == [200, 409], (one.text, two.text)
     loser = two if one.status_code == 200 else one
-    assert "opening" in loser.json()["detail"]
+    assert "headcount is filled" in loser.json()["detail"]
     role = await h.get_role()
     assert (role["filled_count"], role["status"]) == (1, "filled")
     outcomes = {a: (await h.get_application(a))["outcome"] for a in (first, second)}

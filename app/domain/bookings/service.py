@@ -570,7 +570,8 @@ async def _acting_recruiter(session: AsyncSession, link: BookingLink) -> Actor:
     )
     if not members or not members[0].is_active:
         raise LinkGone(
-            "The recruiter who sent this link can no longer book; ask the company for a new one",
+            "The recruiter who sent this link can no longer book; reply to the email that brought "
+            "you here for a new link",
             "recruiter_gone",
         )
     member = members[0]

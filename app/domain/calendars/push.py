@@ -64,13 +64,13 @@ async def receive(
     every notice's token and, only when all are genuine, marks the calendars due and wakes the
     workers. Providers may push hundreds a second; the work waits for the worker."""
     if provider not in ("google", "microsoft"):
-        raise InvalidInput.for_field("provider", "pushes come only from google or microsoft")
+        raise InvalidInput.for_field("provider", "pushes come only from Google or Microsoft")
     adapter = pushing_adapter_for(provider)
     assert adapter is not None
     try:
         answer, notices = adapter.parse_push(headers, body, query)
     except PushRefused as exc:
-        raise InvalidInput(f"not a {provider} push: {exc}") from exc
+        raise InvalidInput(f"Not a {provider} push: {exc}") from exc
     if not notices:
         return answer  # a handshake
     # One HMAC per notice whatever it names; the comparison and the update are one statement.
@@ -85,7 +85,7 @@ async def receive(
     if any(notice.token is None for notice in notices) or not await repository.receive_push(
         rows, provider, presented
     ):
-        raise Unauthenticated("unknown channel or wrong channel token")
+        raise Unauthenticated("Unknown push channel or wrong channel token")
     return answer
 
 

@@ -49,9 +49,7 @@ CATALOGUE: dict[str, EventType] = {
             "An API key was revoked and stopped working.",
             ("api_key_id", "member_id"),
         ),
-        EventType(
-            "role.created", "A job role was opened for hiring.", ("role_id", "title", "status")
-        ),
+        EventType("role.created", "A role was opened for hiring.", ("role_id", "title", "status")),
         EventType(
             "role.updated",
             "A role's fields changed (status changes included).",

@@ -164,7 +164,7 @@ async def move_offer(
             raise Conflict("The offer expired before it was accepted")
         if role.filled_count >= role.headcount:
             raise Conflict(
-                f"The role has no opening left ({role.filled_count} of {role.headcount} hired)"
+                f"The role's headcount is filled ({role.filled_count} of {role.headcount} hired)"
             )
         role.filled_count += 1
         role.version += 1

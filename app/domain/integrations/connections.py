@@ -192,7 +192,7 @@ async def get_connection(
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     connection = await repository.get_connection(session, actor.organization_id, connection_id)
     if connection is None:
-        raise NotFound("connection", connection_id)
+        raise NotFound("ATS connection", connection_id)
     return await public(session, connection)
 
 
@@ -202,7 +202,7 @@ async def _locked(session: AsyncSession, actor: Actor, connection_id: uuid.UUID)
         session, actor.organization_id, connection_id
     )
     if connection is None:
-        raise NotFound("connection", connection_id)
+        raise NotFound("ATS connection", connection_id)
     return connection
 
 

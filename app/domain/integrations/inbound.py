@@ -72,7 +72,7 @@ async def receive(
     vendor's scheme makes a repeat an attack (Lever's token), which is refused."""
     key = await _key(rows, connection_id, settings)
     if key is None:
-        raise NotFound("connection", connection_id)
+        raise NotFound("ATS connection", connection_id)
     if key.secret is None:
         raise Unauthenticated("This connection has no webhook secret; set one before sending")
     adapter = adapter_for(key.provider)

@@ -46,7 +46,7 @@ async def link_role(
     connection = await repository.get_connection(session, actor.organization_id, data.connection_id)
     if connection is None:
         raise InvalidInput.for_field(
-            "connection_id", "no connection with this id in your organization"
+            "connection_id", "no ATS connection with this id in your organization"
         )
     existing = await repository.find_by_external_id(
         session, actor.organization_id, connection.id, "role", data.external_id

@@ -51,7 +51,7 @@ MAX_KEPT_ERRORS = 20
 async def _connection(session: AsyncSession, actor: Actor, connection_id: uuid.UUID) -> Connection:
     connection = await repository.get_connection(session, actor.organization_id, connection_id)
     if connection is None:
-        raise NotFound("connection", connection_id)
+        raise NotFound("ATS connection", connection_id)
     return connection
 
 
@@ -111,7 +111,7 @@ async def latest(session: AsyncSession, actor: Actor, connection_id: uuid.UUID) 
     await _connection(session, actor, connection_id)
     run = await repository.latest_sync(session, actor.organization_id, connection_id)
     if run is None:
-        raise NotFound("sync of connection", connection_id)
+        raise NotFound(f"A sync of ATS connection {connection_id}")
     return SyncPublic.model_validate(run)
 
 

@@ -347,7 +347,7 @@ async def rotate_api_key(
         raise NotFound("API key", key_id)
     now = utcnow()
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
-        raise Conflict("The key is revoked or expired; issue a new one instead")
+        raise Conflict("The API key is revoked or expired; issue a new one instead")
     lifetime = key.expires_at - key.created_at if key.expires_at is not None else None
     ends = now + timedelta(hours=data.grace_hours)
     key.expires_at = min(key.expires_at, ends) if key.expires_at is not None else ends

@@ -1,4 +1,4 @@
-"""Rules for job roles: who may create and change them, and which status moves are legal."""
+"""Rules for roles: who may create and change them, and which status moves are legal."""
 
 from __future__ import annotations
 
