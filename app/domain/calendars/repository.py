@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, text, update
-from sqlalchemy import select as select_columns
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, delete, select
@@ -523,48 +522,6 @@ async def set_channel(
             channel_expires_at=expires_at,
         )
     )
-
-
-async def unchecked_members(
-    session: AsyncSession, organization_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """Members with a busy calendar whose time is unknown, and why: never read yet, failing,
-    or on a connection that needs reauthorization or is paused."""
-    if not member_ids:
-        return {}
-    # Five columns: past sqlmodel's typed overloads, so SQLAlchemy's own select.
-    stmt = (
-        select_columns(
-            col(MemberCalendar.member_id),
-            col(MemberCalendar.name),
-            col(MemberCalendar.last_synced_at),
-            col(MemberCalendar.failures),
-            col(CalendarConnection.status),
-        )
-        .join(CalendarConnection, col(CalendarConnection.id) == col(MemberCalendar.connection_id))
-        .where(
-            col(MemberCalendar.organization_id) == organization_id,
-            col(MemberCalendar.member_id).in_(member_ids),
-            col(MemberCalendar.busy),
-            or_(
-                col(MemberCalendar.last_synced_at).is_(None),
-                col(MemberCalendar.failures) > 0,
-                col(CalendarConnection.status) != "active",
-            ),
-        )
-    )
-    result: dict[uuid.UUID, str] = {}
-    for member_id, name, synced, failures, status in (await session.execute(stmt)).all():
-        if status == "needs_reauth":
-            why = f"{name}: the connection needs to be reauthorized"
-        elif status == "paused":
-            why = f"{name}: the connection is paused"
-        elif synced is None:
-            why = f"{name}: not read yet"
-        else:
-            why = f"{name}: the last {failures} reads failed"
-        result.setdefault(member_id, why)
-    return result
 
 
 async def invited_by_provider(

@@ -291,10 +291,14 @@ async def participant(
     return (await session.scalars(stmt)).first()
 
 
-_SCHEDULING_LOAD = text(
-    """
-    SELECT 'b', member_id, extract(epoch FROM lower(r))::float8, extract(epoch FROM upper(r))::float8,
-           tentative, NULL::text
+# The branches of the scheduling reads below, each of eight columns: (kind, member, number,
+# number, flag, text, numbers, numbers); which are set depends on the kind. Epoch seconds come
+# from date_part, a float8 already: extract returns numeric (PostgreSQL 14 on), and its
+# arithmetic and cast are a good part of the read's time with thousands of blocks.
+_LOAD_TIME = """
+    SELECT 'b', member_id, NULL::float8, NULL::float8, tentative, NULL::text,
+           array_agg(date_part('epoch', lower(r))),
+           array_agg(date_part('epoch', upper(r)))
     FROM (
         SELECT member_id, tentative, unnest(range_agg(tstzrange(start_at, end_at))) AS r
         FROM busy_blocks
@@ -303,42 +307,106 @@ _SCHEDULING_LOAD = text(
           AND NOT (source = 'hold' AND external_id = ANY(:ignore))
         GROUP BY member_id, tentative
     ) AS merged
+    GROUP BY member_id, tentative
     UNION ALL
-    SELECT 'i', p.member_id, extract(epoch FROM i.start_at)::float8,
-           extract(epoch FROM i.end_at)::float8, false, NULL
+    SELECT 'i', p.member_id, date_part('epoch', i.start_at),
+           date_part('epoch', i.end_at), false, NULL, NULL, NULL
     FROM interview_participants p JOIN interviews i ON i.id = p.interview_id
     WHERE p.organization_id = :org AND p.member_id = ANY(:ids)
       AND i.status IN ('scheduled', 'proposed', 'completed')
       AND i.start_at < :wide_end AND i.end_at > :wide_start
     UNION ALL
-    SELECT 'l', p.member_id, extract(epoch FROM max(i.start_at))::float8, NULL, false, NULL
+    SELECT 'l', p.member_id, date_part('epoch', max(i.start_at)), NULL, false, NULL,
+           NULL, NULL
     FROM interview_participants p JOIN interviews i ON i.id = p.interview_id
     WHERE p.organization_id = :org AND p.member_id = ANY(:ids)
       AND i.status IN ('scheduled', 'proposed', 'completed') AND i.start_at < :now
     GROUP BY p.member_id
     UNION ALL
-    SELECT 'o', member_id, (day - DATE '1970-01-01')::float8, NULL, false, hours::text
+    SELECT 'o', member_id, (day - DATE '1970-01-01')::float8, NULL, false, hours::text, NULL, NULL
     FROM availability_overrides
     WHERE organization_id = :org AND member_id = ANY(:ids)
       AND day >= :first_day AND day <= :last_day
     UNION ALL
-    SELECT 'w', NULL, extract(epoch FROM start_at)::float8, extract(epoch FROM end_at)::float8,
-           false, time_zone
+    SELECT 'u', mc.member_id, date_part('epoch', mc.last_synced_at), mc.failures::float8,
+           false, json_build_array(cc.status, mc.name)::text, NULL, NULL
+    FROM member_calendars mc JOIN calendar_connections cc ON cc.id = mc.connection_id
+    WHERE mc.organization_id = :org AND mc.member_id = ANY(:ids) AND mc.busy
+      AND (mc.last_synced_at IS NULL OR mc.failures > 0 OR cc.status <> 'active')
+    UNION ALL
+    SELECT 'w', NULL, date_part('epoch', start_at), date_part('epoch', end_at),
+           false, time_zone, NULL, NULL
     FROM candidate_windows
     WHERE organization_id = :org AND application_id = :application
+"""
+# The candidate's zone; for a suggestion, its row is also the proof that the actor may see the
+# application (the scope of applications.repository._visible, with roles_managed_by's clause).
+_LOAD_CANDIDATE = """
     UNION ALL
-    SELECT 'c', NULL, NULL, NULL, false, c.time_zone
-    FROM applications a JOIN candidates c ON c.id = a.candidate_id
+    SELECT 'c', NULL, NULL, NULL, false, c.time_zone, NULL, NULL
+    FROM applications a LEFT JOIN candidates c ON c.id = a.candidate_id
     WHERE a.organization_id = :org AND a.id = :application
-    """
-).bindparams(
-    bindparam("ids", type_=UUID_ARRAY),
-    bindparam("ignore", type_=ARRAY(String())),
-    bindparam("application", type_=Uuid()),
-)
+"""
+_LOAD_MANAGED = """
+      AND EXISTS (
+          SELECT FROM roles r
+          WHERE r.id = a.role_id AND (
+              r.hiring_manager_id = :manager OR r.hiring_manager_id IN (
+                  SELECT id FROM members WHERE organization_id = :org AND delegate_id = :manager
+              )
+          )
+      )
+"""
+_LOAD_MEMBERS = """
+    UNION ALL
+    SELECT 'm', id, max_interviews_per_day::float8, max_interviews_per_week::float8, is_active,
+           json_build_array(name, time_zone, working_hours)::text, NULL, NULL
+    FROM members
+    WHERE organization_id = :org AND id = ANY(:ids)
+"""
 
-# (kind, member, start, end, tentative, text): which columns are set depends on the kind.
-LoadRow = tuple[str, Any, Any, Any, bool, Any]
+
+def _load(sql: str) -> Any:
+    return text(sql).bindparams(
+        bindparam("ids", type_=UUID_ARRAY),
+        bindparam("ignore", type_=ARRAY(String())),
+        bindparam("application", type_=Uuid()),
+    )
+
+
+_SCHEDULING_LOAD = _load(_LOAD_TIME + _LOAD_CANDIDATE)
+_SUGGESTION_LOAD = _load(_LOAD_TIME + _LOAD_CANDIDATE + _LOAD_MEMBERS)
+_SUGGESTION_LOAD_MANAGED = _load(
+    _LOAD_TIME + _LOAD_CANDIDATE + _LOAD_MANAGED + _LOAD_MEMBERS
+).bindparams(bindparam("manager", type_=Uuid()))
+
+# (kind, member, number, number, flag, text, numbers, numbers): see scheduling_load.
+LoadRow = tuple[str, Any, Any, Any, bool, Any, Any, Any]
+
+
+def _load_params(
+    organization_id: uuid.UUID,
+    member_ids: Sequence[uuid.UUID],
+    busy_range: tuple[datetime, datetime],
+    interview_range: tuple[datetime, datetime],
+    now: datetime,
+    ignore_hold_ids: Sequence[uuid.UUID],
+    override_days: tuple[date, date],
+    application_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    return {
+        "org": organization_id,
+        "ids": list(member_ids),
+        "start": busy_range[0],
+        "end": busy_range[1],
+        "wide_start": interview_range[0],
+        "wide_end": interview_range[1],
+        "now": now,
+        "ignore": [str(h) for h in ignore_hold_ids],
+        "first_day": override_days[0],
+        "last_day": override_days[1],
+        "application": application_id,
+    }
 
 
 async def scheduling_load(
@@ -354,34 +422,66 @@ async def scheduling_load(
     application_id: uuid.UUID | None = None,
 ) -> Sequence[LoadRow]:
     """Everything slot finding reads about people's and the candidate's time, in one round
-    trip, as epoch seconds: ('b', member, start, end, tentative, _) busy time, overlapping blocks
-    merged by the database (a meeting synced as ten pieces is one row); ('i', member, start, end,
-    ...) interviews that block time and count toward caps; ('l', member, start, ...) their latest
-    interview before now (fairness); ('o', member, days since 1970-01-01, _, _, hours JSON) their
-    availability overrides within `override_days`; and for `application_id`, ('w', _, start,
-    end, _, zone) the candidate's windows and ('c', ..., zone) the candidate's own zone. Busy time
-    mirroring the holds in `ignore_hold_ids` is left out, so a booking link can re-offer its own
-    held times. One statement instead of four: at ~0.5 ms a round trip, they were a quarter of a
-    suggestion's time."""
+    trip, as epoch seconds: ('b', member, _, _, tentative, _, starts, ends) busy time, one row
+    per member (and tentative or not) with overlapping blocks merged by the database (a meeting
+    synced as ten pieces is one interval) and handed over as two arrays, not a row per block;
+    ('i', member, start, end, ...) interviews that block time and count toward caps; ('l',
+    member, start, ...) their latest interview before now (fairness); ('o', member, days since
+    1970-01-01, _, _, hours JSON) their availability overrides within `override_days`; ('u',
+    member, last read or None, failures, _, [connection status, calendar name] JSON) their busy
+    calendars whose time is unknown (never read, failing, or on a connection not active); and
+    for `application_id`, ('w', _, start, end, _, zone) the candidate's windows and ('c', ...,
+    zone) the candidate's own zone. Busy time mirroring the holds in `ignore_hold_ids` is left
+    out, so a booking link can re-offer its own held times. One statement instead of five: at
+    ~0.5 ms a round trip, they were a quarter of a suggestion's time."""
     if not member_ids:
         return []
-    rows = await session.execute(
-        _SCHEDULING_LOAD,
-        {
-            "org": organization_id,
-            "ids": list(member_ids),
-            "start": busy_range[0],
-            "end": busy_range[1],
-            "wide_start": interview_range[0],
-            "wide_end": interview_range[1],
-            "now": now,
-            "ignore": [str(h) for h in ignore_hold_ids],
-            "first_day": override_days[0],
-            "last_day": override_days[1],
-            "application": application_id,
-        },
+    params = _load_params(
+        organization_id,
+        member_ids,
+        busy_range,
+        interview_range,
+        now,
+        ignore_hold_ids,
+        override_days,
+        application_id,
     )
-    return [(k, m, s, e, t, x) for k, m, s, e, t, x in rows.all()]
+    return [tuple(row) for row in (await session.execute(_SCHEDULING_LOAD, params)).all()]
+
+
+async def suggestion_load(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    member_ids: Sequence[uuid.UUID],
+    busy_range: tuple[datetime, datetime],
+    interview_range: tuple[datetime, datetime],
+    now: datetime,
+    ignore_hold_ids: Sequence[uuid.UUID] = (),
+    *,
+    override_days: tuple[date, date],
+    application_id: uuid.UUID,
+    managed_by: uuid.UUID | None,
+) -> Sequence[LoadRow]:
+    """scheduling_load's rows for a suggestion, with the members themselves as ('m', id,
+    daily cap, weekly cap, active, [name, zone, working hours] JSON) and the ('c', ...) row only
+    when the application is one the actor may see (`managed_by`: a hiring manager's scope, as
+    applications.repository.get_application applies it): no 'c' row means a 404. Everything a
+    suggestion reads, in one statement."""
+    params = _load_params(
+        organization_id,
+        member_ids,
+        busy_range,
+        interview_range,
+        now,
+        ignore_hold_ids,
+        override_days,
+        application_id,
+    )
+    if managed_by is None:
+        statement = _SUGGESTION_LOAD
+    else:
+        statement, params["manager"] = _SUGGESTION_LOAD_MANAGED, managed_by
+    return [tuple(row) for row in (await session.execute(statement, params)).all()]
 
 
 async def remove_participant(

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import utcnow
 from app.core.actor import Actor, PermissionSet
 from app.db import settings_of
-from app.domain.applications.service import visible_application
-from app.domain.calendars import repository as calendars_repo
 from app.domain.interviewer_pools import repository as pools_repo
 from app.domain.interviewer_pools.models import InterviewerPoolMember
 from app.domain.interviews import repository
@@ -28,9 +27,8 @@ from app.domain.interviews.schemas import (
     SuggestionsPublic,
 )
 from app.domain.interviews.slots import Person, PlacedStage, SlotRequest, Stage, find_slots
-from app.domain.organizations import repository as members_repo
-from app.domain.organizations.models import Member
-from app.errors import FieldError, InvalidInput
+from app.domain.roles.access import managed_scope
+from app.errors import FieldError, InvalidInput, NotFound
 
 
 @dataclass
@@ -42,13 +40,56 @@ class Candidate:
     time_zone: str | None
 
 
+class Interviewer(Protocol):
+    """What slot finding needs of a member: a `Member`, or a suggestion's `_Interviewer`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def working_hours(self) -> dict[str, Any]: ...
+    @property
+    def max_interviews_per_day(self) -> int | None: ...
+    @property
+    def max_interviews_per_week(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class _Interviewer:
+    """A member as a suggestion reads them, in the same statement as their time."""
+
+    id: uuid.UUID
+    name: str
+    time_zone: str
+    working_hours: dict[str, Any]
+    max_interviews_per_day: int | None
+    max_interviews_per_week: int | None
+    is_active: bool
+
+
 _EPOCH_DAY = date(1970, 1, 1)
+
+
+def _load_window(
+    start: datetime, end: datetime
+) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime], tuple[date, date]]:
+    """What scheduling_load reads around a range: busy time a day beyond both ends, interviews
+    a week beyond (load caps count whole local days and ISO weeks), overrides two days beyond
+    (a local day reaches up to a day past the UTC one)."""
+    return (
+        (start - timedelta(days=1), end + timedelta(days=1)),
+        (start - timedelta(days=8), end + timedelta(days=8)),
+        ((start - timedelta(days=2)).date(), (end + timedelta(days=2)).date()),
+    )
 
 
 async def load_people(
     session: AsyncSession,
     organization_id: uuid.UUID,
-    members: list[Member],
+    members: Sequence[Interviewer],
     start: datetime,
     end: datetime,
     *,
@@ -57,26 +98,35 @@ async def load_people(
     application_id: uuid.UUID | None = None,
     candidate: Candidate | None = None,
 ) -> list[Person]:
-    """Everyone's hours, overrides, busy time (blocks and interviews), load and last interview
-    around a range, in one statement (scheduling_load): busy time as epoch seconds with
-    overlapping blocks merged by the database. `preferences`: pool memberships whose personal
-    limits apply (the strictest of the member's own caps and each membership's). With
-    `application_id`, the candidate's windows and zone come in the same statement, into
-    `candidate`."""
-    ids = [m.id for m in members]
-    # Load caps count whole local days and ISO weeks, so look a week beyond both ends.
+    """Everyone's hours, overrides, busy time (blocks and interviews), load, last interview and
+    unreadable calendars around a range, in one statement (scheduling_load): busy time as epoch
+    seconds with overlapping blocks merged by the database. `preferences`: pool memberships
+    whose personal limits apply (the strictest of the member's own caps and each
+    membership's). With `application_id`, the candidate's windows and zone come in the same
+    statement, into `candidate`."""
+    busy_range, interview_range, override_days = _load_window(start, end)
     rows = await repository.scheduling_load(
         session,
         organization_id,
-        ids,
-        (start - timedelta(days=1), end + timedelta(days=1)),
-        (start - timedelta(days=8), end + timedelta(days=8)),
+        [m.id for m in members],
+        busy_range,
+        interview_range,
         utcnow(),
         ignore_hold_ids,
-        override_days=((start - timedelta(days=2)).date(), (end + timedelta(days=2)).date()),
+        override_days=override_days,
         application_id=application_id,
     )
-    unchecked = await calendars_repo.unchecked_members(session, organization_id, ids)
+    return _people(rows, members, preferences, candidate)
+
+
+def _people(
+    rows: Sequence[repository.LoadRow],
+    members: Sequence[Interviewer],
+    preferences: Sequence[InterviewerPoolMember],
+    candidate: Candidate | None,
+) -> list[Person]:
+    """The people of `members` from scheduling_load's rows (and the candidate's windows and
+    zone into `candidate`)."""
     by_member_overrides: dict[uuid.UUID, dict[date, list[tuple[str, str]]]] = defaultdict(dict)
     zones = {m.id: ZoneInfo(m.time_zone) for m in members}
     busy: dict[uuid.UUID, list[tuple[float, float]]] = defaultdict(list)
@@ -84,14 +134,20 @@ async def load_people(
     per_day: dict[uuid.UUID, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     per_week: dict[uuid.UUID, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
     last: dict[uuid.UUID, datetime] = {}
+    unchecked: dict[uuid.UUID, str] = {}
     windows: list[tuple[float, float, str | None]] = []
-    for kind, member_id, s, e, is_tentative, extra in rows:
-        if kind in ("b", "i"):
-            busy[member_id].append((s, e))
-            if kind == "b":
-                if is_tentative:
-                    tentative[member_id].add(datetime.fromtimestamp(s, zones[member_id]).date())
+    for kind, member_id, s, e, flag, extra, starts, ends in rows:
+        if kind == "b":
+            if member_id not in zones:
                 continue
+            busy[member_id].extend(zip(starts, ends, strict=True))
+            if flag:
+                zone = zones[member_id]
+                tentative[member_id].update(datetime.fromtimestamp(t, zone).date() for t in starts)
+        elif kind == "i":
+            if member_id not in zones:
+                continue
+            busy[member_id].append((s, e))
             local = datetime.fromtimestamp(s, zones[member_id]).date()
             per_day[member_id][local] += 1
             iso = local.isocalendar()
@@ -100,8 +156,11 @@ async def load_people(
             last[member_id] = datetime.fromtimestamp(s, UTC)
         elif kind == "o":
             by_member_overrides[member_id][_EPOCH_DAY + timedelta(days=int(s))] = [
-                (h["start"], h["end"]) for h in json.loads(extra)
+                (h["start"], h["end"]) for h in orjson.loads(extra)
             ]
+        elif kind == "u":
+            status, name = orjson.loads(extra)
+            unchecked.setdefault(member_id, _unchecked(name, status, s, e))
         elif kind == "w":
             windows.append((s, e, extra))
         elif kind == "c" and candidate is not None:
@@ -142,6 +201,35 @@ async def load_people(
     ]
 
 
+def _unchecked(name: str, status: str, synced: float | None, failures: float) -> str:
+    """Why a busy calendar's time is unknown, as suggestions' reasons name it."""
+    if status == "needs_reauth":
+        return f"{name}: the connection needs to be reauthorized"
+    if status == "paused":
+        return f"{name}: the connection is paused"
+    if synced is None:
+        return f"{name}: not read yet"
+    return f"{name}: the last {int(failures)} reads failed"
+
+
+def _interviewers(rows: Sequence[repository.LoadRow]) -> dict[uuid.UUID, _Interviewer]:
+    """The members among suggestion_load's rows."""
+    members: dict[uuid.UUID, _Interviewer] = {}
+    for kind, member_id, per_day, per_week, active, extra, _, _ in rows:
+        if kind == "m":
+            name, time_zone, hours = orjson.loads(extra)
+            members[member_id] = _Interviewer(
+                member_id,
+                name,
+                time_zone,
+                hours or {},
+                None if per_day is None else int(per_day),
+                None if per_week is None else int(per_week),
+                active,
+            )
+    return members
+
+
 def _strictest(own: int | None, others: Sequence[int | None]) -> int | None:
     caps = [c for c in (own, *others) if c is not None]
     return min(caps) if caps else None
@@ -163,7 +251,9 @@ class _Staffing:
 
 async def _staffing(
     session: AsyncSession, actor: Actor, data: SuggestionRequest
-) -> tuple[list[_Staffing], list[InterviewerPoolMember]]:
+) -> tuple[list[_Staffing], list[InterviewerPoolMember], list[FieldError]]:
+    """Who each stage chooses from, the pool memberships whose preferences apply, and what
+    makes a stage impossible to staff (raised by the caller, after the application's 404)."""
     pool_ids = list(dict.fromkeys(s.pool_id for s in data.stages if s.pool_id is not None))
     pools = {p.id: p for p in await pools_repo.get_pools(session, actor.organization_id, pool_ids)}
     rows = await pools_repo.members_of(session, actor.organization_id, list(pools))
@@ -198,9 +288,8 @@ async def _staffing(
             [r.member_id for r in mine if r.status == "in_training"] if stage.trainee_seat else []
         )
         result.append(_Staffing(pool.id, people, trainees))
-    if errors:
-        raise InvalidInput("Cannot staff the stages", errors)
-    return result, [r for r in rows if r.member_id in {p for s in result for p in s.people}]
+    staffed = {p for s in result for p in s.people}
+    return result, [r for r in rows if r.member_id in staffed], errors
 
 
 async def suggest(
@@ -211,23 +300,39 @@ async def suggest(
     ignore_hold_ids: Sequence[uuid.UUID] = (),
 ) -> SuggestionsPublic:
     """Ranked panels. `ignore_hold_ids`: booking holds whose busy time does not count (a booking
-    link re-offering the times it holds itself)."""
+    link re-offering the times it holds itself). The application, the interviewers and all
+    their time come in one statement (suggestion_load), after the pools' two when stages name
+    pools; its answers are checked in the order a statement each would have been: an
+    application the actor cannot see, then the pools, then the interviewers."""
     actor.require(PermissionSet.admin, PermissionSet.recruiter, PermissionSet.hiring_manager)
-    application = await visible_application(session, actor, data.application_id)
-    staffing, preferences = (
+    staffing, preferences, staffing_errors = (
         await _staffing(session, actor, data)
         if any(s.pool_id for s in data.stages)
         else (
             [_Staffing(None, list(dict.fromkeys(s.interviewer_ids)), []) for s in data.stages],
             [],
+            [],
         )
     )
     wanted = list(dict.fromkeys(pid for s in staffing for pid in (*s.people, *s.trainees)))
-    members = {
-        m.id: m
-        for m in await members_repo.get_members(session, actor.organization_id, wanted)
-        if m.is_active
-    }
+    busy_range, interview_range, override_days = _load_window(data.date_from, data.date_to)
+    rows = await repository.suggestion_load(
+        session,
+        actor.organization_id,
+        wanted,
+        busy_range,
+        interview_range,
+        utcnow(),
+        ignore_hold_ids,
+        override_days=override_days,
+        application_id=data.application_id,
+        managed_by=managed_scope(actor),
+    )
+    if not any(row[0] == "c" for row in rows):
+        raise NotFound("application", data.application_id)
+    if staffing_errors:
+        raise InvalidInput("These stages cannot be staffed", staffing_errors)
+    members = {m.id: m for m in _interviewers(rows).values() if m.is_active}
     errors = [
         FieldError(
             f"stages.{j}.interviewer_ids", f"{pid} is not an active member of your organization"
@@ -246,16 +351,10 @@ async def suggest(
     )
     earliest = utcnow() + timedelta(hours=notice)
     candidate = Candidate([], None, None)
-    people = await load_people(
-        session,
-        actor.organization_id,
-        list(members.values()),
-        data.date_from,
-        data.date_to,
-        preferences=preferences,
-        ignore_hold_ids=ignore_hold_ids,
-        application_id=application.id,
-        candidate=candidate,
+    # In the order the members were asked for, as get_members' answer was never ordered: the
+    # engine's choices never depend on it (ties are broken by name and id).
+    people = _people(
+        rows, [members[pid] for pid in wanted if pid in members], preferences, candidate
     )
     candidate_zone = candidate.window_zone or candidate.time_zone or "UTC"
     result = find_slots(
@@ -319,7 +418,7 @@ async def suggest(
     )
 
 
-def _suggested(member: Member, placed: PlacedStage) -> SuggestedInterviewer:
+def _suggested(member: Interviewer, placed: PlacedStage) -> SuggestedInterviewer:
     zone = ZoneInfo(member.time_zone)
     return SuggestedInterviewer.model_construct(
         member_id=member.id,

@@ -12,6 +12,7 @@ is O(1), and the work is linear in the grid plus n log n in the busy blocks (one
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 import itertools
@@ -212,6 +213,42 @@ def _ranges(person: Person, day: date) -> list[tuple[str, str]]:
     return person.overrides.get(day, person.working_hours.get(WEEKDAYS[day.weekday()], []))
 
 
+class _Edges:
+    """For a slot, the working range around it widened to whole slots (a slot outside every
+    range: itself): how near an interview there can be to the working-day edge, at most.
+
+    Asked only at the starts of the panels found, so looked up there (a bisection over the
+    ranges, which follow one another) rather than written out for every slot of the grid: two
+    lists of the grid's length per person cost more than all the look-ups. Ranges out of order
+    or sharing a slot (two touching ranges not on the grid) are written out per slot instead,
+    the later one winning, as before."""
+
+    __slots__ = ("_ends", "_lookup", "_ranges", "_starts")
+
+    def __init__(self, edges: Sequence[tuple[int, int]], n: int) -> None:
+        # The grid may begin inside a range (at the notice): its true start lies before slot 0.
+        ranges = [(a, b, max(a, 0), min(b, n)) for a, b in edges]
+        ranges = [r for r in ranges if r[2] < r[3]]
+        self._ranges = ranges
+        self._starts = [lo for _, _, lo, _ in ranges]
+        self._ends = [hi for _, _, _, hi in ranges]
+        self._lookup: dict[int, tuple[int, int]] | None = None
+        if any(b[2] < a[3] for a, b in itertools.pairwise(ranges)):
+            self._lookup = {}
+            for a, b, lo, hi in ranges:
+                for i in range(lo, hi):
+                    self._lookup[i] = (a, b)
+
+    def around(self, i: int) -> tuple[int, int]:
+        if self._lookup is not None:
+            return self._lookup.get(i, (i, i))
+        k = bisect.bisect_right(self._starts, i) - 1
+        if k >= 0 and i < self._ends[k]:
+            a, b, _, _ = self._ranges[k]
+            return a, b
+        return i, i
+
+
 @dataclass
 class _Availability:
     person: Person
@@ -223,8 +260,7 @@ class _Availability:
     days: list[date]
     weeks: list[tuple[int, int]]  # the ISO week of each of `days`
     slot_day: list[int]  # slot -> index into `days` (its local date)
-    range_start: list[int]
-    range_end: list[int]
+    edges: _Edges
     hours: dict[date, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     margins: dict[tuple[int, int], int] = field(default_factory=dict)  # (slot, length) -> minutes
 
@@ -247,6 +283,15 @@ class _Days:
 
 
 def _days(grid: _Grid, time_zone: str) -> _Days:
+    return _zone_days(time_zone, grid.start, grid.n, grid.minutes)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_days(time_zone: str, start: datetime, n: int, minutes: int) -> _Days:
+    """`_days` of a grid, kept: the same range is asked again and again (each suggestion over
+    it, each booking link's page), and its days are a pure function of the zone and the grid.
+    Nobody changes a _Days' lists."""
+    grid = _Grid(start, start + timedelta(minutes=minutes * n), minutes)
     zone = ZoneInfo(time_zone)
     days = _local_days(grid, zone)
     midnights = [
@@ -347,15 +392,6 @@ def _availability(
     )
     free = _clamp(_subtract(_subtract(usable, capped_days), busy), grid.n)
     slot_day, weeks = local.slot_day, local.weeks
-    # For each slot, the working range around it widened to whole slots (a slot outside every
-    # range: itself): how near an interview there can be to the working-day edge, at most.
-    range_start, range_end = list(range(grid.n + 1)), list(range(grid.n + 1))
-    for a, b in edges:
-        # The grid may begin inside a range (at the notice): its true start lies before slot 0.
-        lo, hi = max(a, 0), min(b, grid.n)
-        if lo < hi:
-            range_start[lo:hi] = [a] * (hi - lo)
-            range_end[lo:hi] = [b] * (hi - lo)
     return _Availability(
         person,
         zone,
@@ -366,8 +402,7 @@ def _availability(
         days,
         weeks,
         slot_day,
-        range_start,
-        range_end,
+        _Edges(edges, grid.n),
     )
 
 
@@ -446,9 +481,10 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
     min_gap = 0 if request.allow_back_to_back else 1
     max_gap = max(min_gap, request.max_gap_minutes // g)
 
-    if request.candidate_windows is None:
-        windows: Intervals = [(0, n)] if n else []
-    else:
+    # Without windows the candidate is free all along: no run to look at (a list of the grid's
+    # length for nothing).
+    candidate_run: list[int] | None = None
+    if request.candidate_windows is not None:
         windows = _clamp(
             _merge(
                 [
@@ -458,7 +494,7 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
             ),
             n,
         )
-    candidate_run = _runs(windows, n)
+        candidate_run = _runs(windows, n)
     fits = [_Fits(s, d, avail, n) for s, d in zip(request.stages, durations, strict=True)]
     oks = [f.ok for f in fits]
 
@@ -468,7 +504,9 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
     n_stages = len(request.stages)
     d0, ok0 = durations[0], oks[0]
     chains: list[tuple[int, ...]] = [
-        (i,) for i in range(max(0, n - d0 + 1)) if ok0[i] and candidate_run[i] >= d0
+        (i,)
+        for i in range(max(0, n - d0 + 1))
+        if ok0[i] and (candidate_run is None or candidate_run[i] >= d0)
     ]
     for j in range(1, n_stages):
         ok, limit, prev_d = oks[j], n - durations[j], durations[j - 1]
@@ -482,13 +520,13 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
                 allowed = after[end] = [
                     i
                     for i in range(end + min_gap, min(end + max_gap, limit) + 1)
-                    if ok[i] and candidate_run[i]
+                    if ok[i] and (candidate_run is None or candidate_run[i])
                 ]
             return allowed
 
         chains = [(*c, i) for c in chains for i in starts_after(c[-1] + prev_d)]
     last_d = durations[-1]
-    if request.candidate_windows is not None:
+    if candidate_run is not None:
         # The whole panel inside one of the candidate's windows.
         chains = [c for c in chains if candidate_run[c[0]] >= c[-1] + last_d - c[0]]
     considered = len(chains)
@@ -508,18 +546,22 @@ def find_slots(request: SlotRequest, people: Sequence[Person]) -> SlotResult:
     heap: list[tuple[float, float, tuple[tuple[uuid.UUID, ...], ...], int]] = []
     zone = ZoneInfo(request.candidate_time_zone)
 
+    pools = [[(run, avail[pid].edges.around) for pid, run in f.runs] for f in fits]
+
     def edge_room(j: int, i: int) -> int:
         """At most how far from a working-day edge the stage can be, whoever is chosen."""
         d, best = durations[j], 0
-        for pid, run in fits[j].runs:
+        for run, around in pools[j]:
             if run[i] >= d:
-                a = avail[pid]
-                best = max(best, min(60, (i - a.range_start[i]) * g, (a.range_end[i] - i - d) * g))
+                start, end = around(i)
+                best = max(best, min(60, (i - start) * g, (end - i - d) * g))
         return best
 
     timing = _slot_timing(request, grid, zone)
+    # The waits between stages add up to the panel's span less its stages but the last.
+    inner = sum(durations[:-1])
     for k, starts in enumerate(found):
-        gap = sum(starts[j + 1] - starts[j] - durations[j] for j in range(n_stages - 1)) * g
+        gap = (starts[-1] - starts[0] - inner) * g
         last = starts[-1] + durations[-1]
         bound = (
             timing(starts[0], last, gap, n_stages)
@@ -878,7 +920,7 @@ def _diagnose(
     request: SlotRequest,
     grid: _Grid,
     avail: dict[uuid.UUID, _Availability],
-    candidate_run: list[int],
+    candidate_run: list[int] | None,
     durations: Sequence[int],
     fits: Sequence[_Fits],
 ) -> tuple[str, ...]:
@@ -890,7 +932,7 @@ def _diagnose(
         )
     if grid.n == 0 or grid.n < sum(durations):
         return ("the range left after the minimum notice period is too short for the panel",)
-    if request.candidate_windows is not None and not any(candidate_run):
+    if candidate_run is not None and not any(candidate_run):
         return ("the candidate's windows all fall outside the range (or inside the notice period)",)
     for j, stage in enumerate(request.stages):
         if not any(fits[j].ok):
@@ -913,9 +955,7 @@ def _diagnose(
     if reasons:
         return tuple(reasons)
     ok0 = fits[0].ok
-    if request.candidate_windows is not None and not any(
-        candidate_run[i] and ok0[i] for i in range(grid.n)
-    ):
+    if candidate_run is not None and not any(candidate_run[i] and ok0[i] for i in range(grid.n)):
         return (
             "the candidate's windows never overlap a time when the first stage's interviewers are free",
         )
