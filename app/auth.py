@@ -147,6 +147,22 @@ class UnknownKeys:
         self._entries[self._slot(credential)] = time.monotonic() + self._ttl
 
 
+def _bearer(authorization: str | None) -> str | None:
+    """The credential of `Authorization: Bearer <credential>`; None for any other header."""
+    if not authorization:
+        return None
+    scheme, _, credential = authorization.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        return None
+    return credential
+
+
+def _cache_key(credential: str, organization_hint: str | None) -> str:
+    # A token naming another organization (X-Organization-Id) is another caller.
+    return credential if organization_hint is None else f"{credential}|{organization_hint}"
+
+
 class Authenticator:
     """Credentials to Actors, with the caches above and the failed-credential throttle.
 
@@ -173,6 +189,28 @@ class Authenticator:
         self._inflight: dict[str, asyncio.Future[Actor]] = {}
         self._background: set[asyncio.Task[None]] = set()
 
+    def refusal_before_lookup(
+        self, authorization: str | None, organization_hint: str | None, client: str
+    ) -> RateLimited | None:
+        """The 429 `authenticate` would answer this request with, when it is known without
+        counting or looking anything up: a credential sent from an address known to be over
+        its failed-credential allowance, and not among the credentials verified moments ago
+        (which keep working from there). None when `authenticate` has to run: no credential
+        (a 401 that counts nothing), a cached one, or an address not known to be throttled."""
+        limits = self._limits
+        if limits is None:
+            return None
+        refusal = limits.throttled(client)
+        if refusal is None:
+            return None
+        credential = _bearer(authorization)
+        if (
+            credential is None
+            or actor_cache.get(_cache_key(credential, organization_hint)) is not None
+        ):
+            return None
+        return refusal
+
     async def authenticate(
         self,
         authorization: str | None,
@@ -183,13 +221,10 @@ class Authenticator:
     ) -> Actor:
         """The caller; `client` (its address) enables the failed-credential throttle, and
         `count_failures` whether a refused credential counts against it here."""
-        if not authorization:
+        credential = _bearer(authorization)
+        if credential is None:
             raise Unauthenticated("Send 'Authorization: Bearer <API key or token>'")
-        scheme, _, credential = authorization.partition(" ")
-        credential = credential.strip()
-        if scheme.lower() != "bearer" or not credential:
-            raise Unauthenticated("Send 'Authorization: Bearer <API key or token>'")
-        cache_key = credential if organization_hint is None else f"{credential}|{organization_hint}"
+        cache_key = _cache_key(credential, organization_hint)
         ttl = self._settings.auth_cache_seconds
         cached = actor_cache.get(cache_key)
         if cached is not None:

@@ -19,6 +19,7 @@ from app.api.middleware import (
     RequestTelemetry,
 )
 from app.api.router import include_api
+from app.api.throttle import EarlyThrottle
 from app.api.v1.follow_ups import ANSWER_WITH_DOCUMENT_PATH
 from app.auth import Authenticator
 from app.db import Database, resolve_database_url
@@ -93,6 +94,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     # Outermost first: telemetry sees every answer, abuse limits refuse before a body is read,
     # the size limit runs before idempotency reads a body.
     app.add_middleware(IdempotencyKeys, settings=settings)
+    # Inside the size limit, outside idempotency: an address already throttled for failed
+    # credentials is refused here, before routing (app/api/throttle.py).
+    app.add_middleware(EarlyThrottle, limits=rate_limits)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

@@ -14,6 +14,13 @@ in Redis when `HIRELOOP_REDIS_URL` is set, so that several API processes count t
   needs no key, in the `AbuseLimits` middleware (app/api/middleware.py), by path: the
   candidates' availability links and the inbound pushes (vendor webhooks, calendar pushes).
   Failed credentials per address in `Authenticator.authenticate` (app/auth.py).
+- **Throttled addresses.** An address found over its failed-credential allowance is
+  remembered with the end of its window, so that its requests are refused with one dictionary
+  look-up: by `check_failures` without asking the store again, and before routing by the
+  `EarlyThrottle` middleware (app/api/throttle.py), which answers the very same 429 without
+  routing the request, resolving its dependencies or raising. A fixed window's count only grows
+  until the window ends, so the memory cannot refuse what the store would let through, except
+  while the store is down, when it is not consulted either (fail open).
 - **Headers.** The IETF draft's three fields (draft-ietf-httpapi-ratelimit-headers):
   `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window
   ends), for the tighter of the limits the request was counted against; a 429 adds
@@ -117,6 +124,8 @@ class RateLimits:
         # of the store once for those another process opened (Redis), then remembered.
         self._resets: dict[str, float] = {}
         self._keys: dict[tuple[str, Hashable], str] = {}
+        # Addresses over their failed-credential allowance: address -> when its window ends.
+        self._throttled: dict[str, float] = {}
         self._down_until = 0.0
 
     def _key(self, item: RateLimitItem, kind: str, subject: Hashable) -> str:
@@ -131,6 +140,13 @@ class RateLimits:
     async def hit(self, item: RateLimitItem, kind: str, subject: Hashable) -> Quota | None:
         """Count one request of `subject` (a key, an organization, an address) against `item`;
         None when the store is unavailable (the request then goes uncounted)."""
+        counted = await self._count(item, kind, subject)
+        return None if counted is None else counted[0]
+
+    async def _count(
+        self, item: RateLimitItem, kind: str, subject: Hashable
+    ) -> tuple[Quota, float] | None:
+        """`hit`, with the window's end as a timestamp (what a throttled address is kept by)."""
         now = time.time()
         if now < self._down_until:
             return None
@@ -144,12 +160,13 @@ class RateLimits:
             return None
         if count == 1:
             self._remember_reset(key, reset)
-        return Quota(
+        quota = Quota(
             limit=item.amount,
             remaining=max(0, item.amount - count),
             reset_after=max(0, math.ceil(reset - now)),
             allowed=count <= item.amount,
         )
+        return quota, reset
 
     async def check_caller(self, key_id: uuid.UUID, organization_id: uuid.UUID) -> Quota | None:
         """Count a request against its key and its organization; 429 when either is spent."""
@@ -170,10 +187,46 @@ class RateLimits:
             )
         return _tighter(key_quota, org_quota)
 
+    @property
+    def throttling(self) -> bool:
+        """Whether any address is kept as over its failed-credential allowance."""
+        return bool(self._throttled)
+
+    def is_throttled(self, address: str) -> bool:
+        """A first, cheap look: whether `throttled` may refuse this address."""
+        return address in self._throttled
+
+    def throttled(self, address: str) -> RateLimited | None:
+        """The 429 `check_failures` would raise for this address, if it is known to be over its
+        failed-credential allowance: no store, no await, so the refusal is cheap enough to
+        answer a flood with. None when it is not known to be over (or limits are off, or the
+        store is down and nothing is refused)."""
+        until = self._throttled.get(address)
+        if until is None or not self.enabled:
+            return None
+        now = time.time()
+        if until <= now:
+            # The window has ended and its count with it.
+            self._throttled.pop(address, None)
+            return None
+        if now < self._down_until:
+            return None
+        return self._too_many_failures(
+            Quota(
+                limit=self.auth_failures.amount,
+                remaining=0,
+                reset_after=max(0, math.ceil(until - now)),
+                allowed=False,
+            )
+        )
+
     async def check_failures(self, address: str) -> None:
         """429 if this address has spent its failed credentials, without counting one."""
         if not self.enabled:
             return
+        known = self.throttled(address)
+        if known is not None:
+            raise known
         now = time.time()
         if now < self._down_until:
             return
@@ -186,6 +239,7 @@ class RateLimits:
         except Exception as exc:
             self._store_failed(now, exc)
             return
+        self._throttle(address, reset)
         raise self._too_many_failures(
             Quota(
                 limit=self.auth_failures.amount,
@@ -199,9 +253,20 @@ class RateLimits:
         """Count a failed credential; 429 once the address is over its allowance."""
         if not self.enabled:
             return
-        quota = await self.hit(self.auth_failures, "auth-failures", address)
-        if quota is not None and not quota.allowed:
+        counted = await self._count(self.auth_failures, "auth-failures", address)
+        if counted is None:
+            return
+        quota, reset = counted
+        if quota.remaining == 0:
+            # The allowance is spent: from now on `check_failures` refuses this address.
+            self._throttle(address, reset)
+        if not quota.allowed:
             raise self._too_many_failures(quota)
+
+    def _throttle(self, address: str, until: float) -> None:
+        if len(self._throttled) >= 100_000:
+            self._throttled.clear()
+        self._throttled[address] = until
 
     def _too_many_failures(self, quota: Quota) -> RateLimited:
         return RateLimited(
