@@ -126,8 +126,12 @@ def mount_graphql(app: FastAPI, settings: Settings) -> None:
             app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="docs-assets")
     if DomainError in app.exception_handlers:
         _graphql_refusals(app)
+    schema = build_schema(settings)
+    # Kept for comparisons (tests, bench) that swap the executor or the resolvers of the schema
+    # actually serving; the objects made at start-up are beyond gc.get_objects() (gc.freeze()).
+    app.state.graphql_schema = schema
     router = HireloopGraphQLRouter(
-        build_schema(settings),
+        schema,
         context_getter=get_context,
         graphql_ide=None,
         allow_queries_via_get=False,

@@ -22,6 +22,8 @@ from strawberry.types.field import StrawberryField
 
 BACKREF = "strawberry-definition"
 STRAWBERRY_RESOLVE = "hireloop-strawberry-resolve"
+# Set on each plain call: whether it passes graphql-core's info on (it reads only its context).
+PLAIN = "hireloop-plain-call"
 # `info.` followed by anything but `context`: the resolver needs Strawberry's Info.
 _OTHER_INFO = re.compile(r"\binfo\.(?!context\b)")
 _NEEDS_STRAWBERRY_INFO = ("selected_fields", "prefetch.")
@@ -38,7 +40,7 @@ def _plain_call(field: StrawberryField) -> Callable[[Any, Any], Any] | None:
     func: Callable[..., Any] = resolver._unbound_wrapped_func
     info = resolver.info_parameter
     if info is None:
-        return lambda source, _info: func(source)
+        return _tagged(lambda source, _info: func(source), needs_info=False)
     try:
         body = inspect.getsource(func)
     except (OSError, TypeError):
@@ -49,7 +51,19 @@ def _plain_call(field: StrawberryField) -> Callable[[Any, Any], Any] | None:
         or any(marker in body for marker in _NEEDS_STRAWBERRY_INFO)
     ):
         return None
-    return lambda source, raw_info: func(source, info=raw_info)
+    return _tagged(lambda source, raw_info: func(source, info=raw_info), needs_info=True)
+
+
+def _tagged(call: Callable[[Any, Any], Any], *, needs_info: bool) -> Callable[[Any, Any], Any]:
+    call.__dict__[PLAIN] = needs_info
+    return call
+
+
+def plain_kind(resolve: object) -> bool | None:
+    """For a resolver `install` put in place: whether it reads the info (only its context);
+    None for any other resolver (app/graphql/execution.py takes only these aside)."""
+    kind = getattr(resolve, "__dict__", {}).get(PLAIN)
+    return kind if isinstance(kind, bool) else None
 
 
 def install(schema: strawberry.Schema) -> list[str]:

@@ -27,7 +27,7 @@ from app.graphql.context import Context
 from app.graphql.errors import MutationError, validate
 from app.graphql.ids import parse_id, to_global_id
 from app.graphql.mutate import given, mutate
-from app.graphql.pagination import cursor_of, page_info_of, page_request
+from app.graphql.pagination import page_info_of, page_request
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.role import Role, RoleConnection, RoleEdge
 
@@ -203,7 +203,7 @@ class RoleQuery:
             ctx.session, ctx.actor, filters, page_request(first, after, ctx.max_first)
         )
         await prefetch.role_edges(ctx.loaders, page.items, prefetch.selected(info, "edges", "node"))
-        edges = [RoleEdge(cursor=cursor_of(r), node=Role.from_public(r)) for r in page.items]
+        edges = [RoleEdge(node=Role.from_public(r)) for r in page.items]
         return RoleConnection(edges=edges, page_info=page_info_of(page, after))
 
 

@@ -28,6 +28,7 @@ from app.graphql.calibration import CalibrationMutation, CalibrationQuery
 from app.graphql.cost import CostLimit
 from app.graphql.errors import DomainErrorCodes
 from app.graphql.events import EventQuery
+from app.graphql.execution import FastExecutor
 from app.graphql.feedback import FeedbackEditsMutation, FeedbackMutation, FeedbackQuery
 from app.graphql.follow_ups import FollowUpMutation, FollowUpQuery
 from app.graphql.integrations import IntegrationsMutation, IntegrationsQuery
@@ -142,6 +143,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             CalendarConnection,
         ],
         extensions=extensions,
+        # Simple fields completed without graphql-core's per-field work (app/graphql/execution.py).
+        execution_context_class=FastExecutor,
     )
     # Simple resolvers are called by graphql-core directly (app/graphql/fast.py).
     fast.install(schema)
