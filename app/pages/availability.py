@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -29,9 +29,19 @@ from app.domain.availability import page as availability_page
 from app.domain.availability import service
 from app.domain.availability.page import AvailabilityPage
 from app.domain.availability.schemas import WindowsSet
+from app.domain.organizations.branding import PublicBrand
 from app.pages import limits
 from app.pages import locale as fmt
-from app.pages.render import environment, locale_of, render_page, translate
+from app.pages.render import (
+    Frame,
+    environment,
+    layout_context,
+    locale_of,
+    page_response,
+    render_frame,
+    render_page,
+    translate,
+)
 from app.pages.routing import page_router
 from app.pages.strings import text
 from app.settings import Settings
@@ -88,25 +98,62 @@ def _zone_options(zone: str, link_zone: str, locale: Locale) -> Markup:
     return Markup(html)  # noqa: S704 (rendered by the autoescaping environment)
 
 
+# What the page shows that is the candidate's own; everything else is shared (`_frame`).
+_OWN = ("first_name", "role_title", "expires", "action")
+
+
+@lru_cache(maxsize=256)
+def _frame(
+    zone: str, link_zone: str, today: date, locale: Locale, brand: PublicBrand
+) -> Frame | None:
+    """The empty form as every candidate of this organization sees it in this zone, language
+    and day, with holes for `_OWN` (render.render_frame)."""
+    return render_frame(
+        "availability.html.j2",
+        _OWN,
+        **_context(
+            Form(zone=zone, rows=[{} for _ in range(ROWS)]), link_zone, today, locale, brand
+        ),
+    )
+
+
+def _context(
+    form: Form, link_zone: str, today: date, locale: Locale, brand: PublicBrand
+) -> dict[str, Any]:
+    empty = not form.errors and not any(form.rows)
+    return {
+        **layout_context(locale, text("availability.title"), brand),
+        "form": form,
+        "days": _days(form.zone, today, locale),
+        "rows_html": _empty_rows(form.zone, today, locale) if empty else None,
+        "zone_options": _zone_options(form.zone, link_zone, locale),
+        "zone_name": fmt.zone_label(form.zone, locale),
+    }
+
+
 def _show(request: Request, page: AvailabilityPage, form: Form, status: int = 200) -> HTMLResponse:
     locale = locale_of(request)
     today = utcnow().astimezone(ZoneInfo(form.zone)).date()
-    empty = not form.errors and not any(form.rows)
-    return render_page(
-        request,
-        "availability.html.j2",
-        title=text("availability.title"),
-        brand=page.brand,
-        status=status,
-        page=page,
-        form=form,
-        days=_days(form.zone, today, locale),
-        rows_html=_empty_rows(form.zone, today, locale) if empty else None,
-        zone_options=_zone_options(form.zone, page.time_zone, locale),
-        zone_name=fmt.zone_label(form.zone, locale),
-        expires=fmt.when(page.expires_at, form.zone, locale),
-        action=str(request.url.path),
+    own = {
+        "first_name": page.first_name,
+        "role_title": page.role_title,
+        "expires": fmt.when(page.expires_at, form.zone, locale),
+        # The path as the request's URL names it (the token's alphabet needs no quoting).
+        "action": request.scope["path"],
+    }
+    if not form.errors and not any(form.rows):
+        # Whom to contact is on the error page only: one frame for all of an
+        # organization's recruiters.
+        brand = replace(page.brand, contact=None)
+        frame = _frame(form.zone, page.time_zone, today, locale, brand)
+        if frame is not None:
+            return page_response(frame.fill(own), page.brand, status)
+    html = (
+        environment()
+        .get_template("availability.html.j2")
+        .render(**_context(form, page.time_zone, today, locale, page.brand), **own)
     )
+    return page_response(html, page.brand, status)
 
 
 # The same rule as `Token`, checked by hand on the page view (the busiest page): FastAPI's
@@ -120,7 +167,7 @@ async def offer_times(request: Request) -> HTMLResponse:
     if _TOKEN.fullmatch(token) is None:
         # As a path that fails `Token`: a link that does not exist.
         raise RequestValidationError([])
-    tz = request.query_params.get("tz")
+    tz = request.query_params.get("tz") if request.scope["query_string"] else None
     await limits.count_view(request)
     # A driver connection opened here rather than a Session dependency (FastAPI's generator
     # dependencies, the ORM Session and SQLAlchemy's execution path were a third of this
