@@ -5,10 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from functools import lru_cache
 
 from app.errors import InvalidInput
 
 
+# Every object a query returns encodes its id as it is made, selected or not (a page of 50
+# roles with their intakes and hiring managers is ~110 ids): the same objects come back request
+# after request, so the encodings are kept, bounded.
+@lru_cache(maxsize=65_536)
 def to_global_id(type_name: str, raw_id: uuid.UUID) -> str:
     return base64.b64encode(f"{type_name}:{raw_id}".encode()).decode()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,17 +79,43 @@ async def _candidates(
     return {r["id"]: _built(CandidatePublic, r) for r in rows}
 
 
+class Loader(DataLoader[K, V]):  # K is uuid.UUID: generic in the value only
+    """A DataLoader that a page's resolver can also fill for all its rows at once (`fill`): the
+    values go in a plain dict, without the future per key and the gather `load_many` makes."""
+
+    def __init__(self, load_fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> None:
+        super().__init__(load_fn=load_fn)
+        self.filled: dict[K, V] = {}
+
+    async def fill(self, keys: Sequence[K]) -> None:
+        """Load the keys this request has not loaded yet, in one statement."""
+        filled = self.filled
+        wanted = [k for k in dict.fromkeys(keys) if k not in filled and not self.cache_map.get(k)]
+        if wanted:
+            for key, value in zip(wanted, await self.load_fn(wanted), strict=True):
+                if isinstance(value, BaseException):
+                    raise value
+                filled[key] = value
+
+    def load(self, key: K) -> Awaitable[V]:
+        if key in self.filled:
+            future: asyncio.Future[V] = self.loop.create_future()
+            future.set_result(self.filled[key])
+            return future
+        return super().load(key)
+
+
 def _loader(
     fetch: Callable[[AsyncSession, Actor, list[K]], Awaitable[dict[K, V]]],
     session: AsyncSession,
     actor: Actor,
     default: Callable[[], V | None] = lambda: None,
-) -> DataLoader[K, V | None]:
+) -> Loader[V | None]:
     async def load(keys: Sequence[K]) -> list[V | None]:
         found = await fetch(session, actor, list(dict.fromkeys(keys)))
         return [found.get(k, default()) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return Loader(load)
 
 
 MISSING = object()
@@ -100,6 +127,8 @@ def peek(loader: DataLoader[K, V], key: K) -> V | object:
     Lets an edge resolver answer synchronously after the page's resolver prefetched the edge for
     all its rows: graphql-core then completes the whole list without a task per row.
     """
+    if isinstance(loader, Loader) and key in loader.filled:
+        return cast(V, loader.filled[key])
     future = loader.cache_map.get(key) if loader.cache else None
     if future is None or not future.done() or future.exception() is not None:
         return MISSING
@@ -108,60 +137,58 @@ def peek(loader: DataLoader[K, V], key: K) -> V | object:
 
 class Loaders:
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.member: DataLoader[K, MemberPublic | None] = _loader(
+        self.member: Loader[MemberPublic | None] = _loader(
             organizations.get_members, session, actor
         )
-        self.role: DataLoader[K, RolePublic | None] = _loader(roles.get_roles, session, actor)
-        self.current_intake: DataLoader[K, IntakeRevisionPublic | None] = _loader(
+        self.role: Loader[RolePublic | None] = _loader(roles.get_roles, session, actor)
+        self.current_intake: Loader[IntakeRevisionPublic | None] = _loader(
             intake.current_intakes, session, actor
         )
-        self.intake_revisions: DataLoader[K, list[IntakeRevisionPublic] | None] = _loader(
+        self.intake_revisions: Loader[list[IntakeRevisionPublic] | None] = _loader(
             intake.revisions_for_roles, session, actor, list
         )
-        self.role_refs: DataLoader[K, list[ExternalRefPublic] | None] = _loader(
+        self.role_refs: Loader[list[ExternalRefPublic] | None] = _loader(
             integrations.refs_for_roles, session, actor, list
         )
-        self.candidate: DataLoader[K, CandidatePublic | None] = _loader(_candidates, session, actor)
-        self.application: DataLoader[K, ApplicationPublic | None] = _loader(
-            _applications, session, actor
-        )
-        self.applications_by_role: DataLoader[K, list[ApplicationPublic] | None] = _loader(
+        self.candidate: Loader[CandidatePublic | None] = _loader(_candidates, session, actor)
+        self.application: Loader[ApplicationPublic | None] = _loader(_applications, session, actor)
+        self.applications_by_role: Loader[list[ApplicationPublic] | None] = _loader(
             applications.for_roles, session, actor, list
         )
-        self.applications_by_candidate: DataLoader[K, list[ApplicationPublic] | None] = _loader(
+        self.applications_by_candidate: Loader[list[ApplicationPublic] | None] = _loader(
             applications.for_candidates, session, actor, list
         )
-        self.history: DataLoader[K, list[TransitionPublic] | None] = _loader(
+        self.history: Loader[list[TransitionPublic] | None] = _loader(
             applications.histories, session, actor, list
         )
-        self.documents_by_candidate: DataLoader[K, list[DocumentPublic] | None] = _loader(
+        self.documents_by_candidate: Loader[list[DocumentPublic] | None] = _loader(
             documents.documents_for_candidates, session, actor, list
         )
-        self.slates_by_role: DataLoader[K, list[SlateSummaryPublic] | None] = _loader(
+        self.slates_by_role: Loader[list[SlateSummaryPublic] | None] = _loader(
             slates.slates_for_roles, session, actor, list
         )
-        self.interviews_by_application: DataLoader[K, list[InterviewPublic] | None] = _loader(
+        self.interviews_by_application: Loader[list[InterviewPublic] | None] = _loader(
             interviews.for_applications, session, actor, list
         )
-        self.scorecards_by_interview: DataLoader[K, list[ScorecardPublic] | None] = _loader(
+        self.scorecards_by_interview: Loader[list[ScorecardPublic] | None] = _loader(
             scorecards.scorecards_for_interviews, session, actor, list
         )
-        self.decision: DataLoader[K, DecisionPublic | None] = _loader(
+        self.decision: Loader[DecisionPublic | None] = _loader(
             decisions.latest_decisions, session, actor
         )
-        self.offers_by_role: DataLoader[K, list[OfferPublic] | None] = _loader(
+        self.offers_by_role: Loader[list[OfferPublic] | None] = _loader(
             offers.offers_for_roles, session, actor, list
         )
-        self.slate_items: DataLoader[K, list[SlateItemPublic] | None] = _loader(
+        self.slate_items: Loader[list[SlateItemPublic] | None] = _loader(
             slates.items_for_slates, session, actor, list
         )
-        self.calendars_by_member: DataLoader[K, list[MemberCalendarPublic] | None] = _loader(
+        self.calendars_by_member: Loader[list[MemberCalendarPublic] | None] = _loader(
             calendar_connections.calendars_of_members, session, actor, list
         )
         # Per-row figures computed in SQL: a page of roles costs their fixed set of statements.
-        self.insights: DataLoader[K, RoleInsights | None] = _loader(
+        self.insights: Loader[RoleInsights | None] = _loader(
             insights.insights_for_roles, session, actor
         )
-        self.dashboard: DataLoader[K, RoleDashboard | None] = _loader(
+        self.dashboard: Loader[RoleDashboard | None] = _loader(
             closing.dashboards_for_roles, session, actor
         )

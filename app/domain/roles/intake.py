@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import orjson
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,17 +52,24 @@ _CONTENT_CACHE: dict[uuid.UUID, IntakeContent] = {}
 _CONTENT_CACHE_SIZE = 10_000
 
 
-def _content(revision_id: uuid.UUID, raw: dict[str, Any]) -> IntakeContent:
+def _content(revision_id: uuid.UUID, raw: dict[str, Any] | str) -> IntakeContent:
+    """`raw` as stored: decoded, or its JSON text (decoded only when not cached)."""
     content = _CONTENT_CACHE.get(revision_id)
     if content is None:
         if len(_CONTENT_CACHE) >= _CONTENT_CACHE_SIZE:
             _CONTENT_CACHE.clear()
-        content = _CONTENT_CACHE[revision_id] = IntakeContent.model_validate(raw)
+        decoded = orjson.loads(raw) if isinstance(raw, str) else raw
+        content = _CONTENT_CACHE[revision_id] = IntakeContent.model_validate(decoded)
     return content
 
 
-def _public(revision: IntakeRevision | RowMapping) -> IntakeRevisionPublic:
-    values = dict(revision) if isinstance(revision, RowMapping) else revision.model_dump()
+def _public(revision: IntakeRevision | RowMapping | dict[str, Any]) -> IntakeRevisionPublic:
+    if isinstance(revision, dict):
+        values = revision
+    elif isinstance(revision, RowMapping):
+        values = dict(revision)
+    else:
+        values = revision.model_dump()
     values["content"] = _content(values["id"], values["content"])
     return IntakeRevisionPublic.model_validate(values)
 
@@ -81,7 +89,7 @@ async def current_intakes(
 ) -> dict[uuid.UUID, IntakeRevisionPublic]:
     """Agreed intakes of roles the caller has already been allowed to see (GraphQL edges)."""
     managed_scope(actor)
-    rows = await repository.current_intakes(session, actor.organization_id, role_ids)
+    rows = await repository.current_intakes_raw(session, actor.organization_id, role_ids)
     return {r["role_id"]: _public(r) for r in rows}
 
 

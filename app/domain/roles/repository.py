@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, bindparam, func, or_
+from sqlalchemy import ColumnElement, Text, any_, bindparam, cast, func, or_
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Result, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select, update
 
@@ -189,7 +189,7 @@ async def list_roles(
     hiring_manager_id: uuid.UUID | None,
     recruiter_id: uuid.UUID | None,
     q: str | None,
-) -> Sequence[RowMapping]:
+) -> list[dict[str, Any]]:
     params = {
         **_scope_params(organization_id, managed_by),
         **keyset_params(page, _ROLE.c.created_at),
@@ -211,7 +211,14 @@ async def list_roles(
         "after_key" in params,
         page.sort,
     )
-    return (await session.execute(stmt, params)).mappings().all()
+    return _dicts(await session.execute(stmt, params))
+
+
+def _dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    """The rows as plain dicts, for reads that only answer: zipped with the keys read once,
+    three times cheaper than a dict of each RowMapping (a list page is 50 of them)."""
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 async def current_intake(
@@ -251,6 +258,33 @@ async def current_intakes(
         return []
     params = {"org": organization_id, "role_ids": list(role_ids)}
     return (await session.execute(_READ_CURRENT_INTAKES, params)).mappings().all()
+
+
+# The same read with the content as its JSON text: a revision's content never changes, so the
+# service decodes it only for a revision it has not validated before (GraphQL's page of roles
+# selects 50 of them per request; decoding them all was a tenth of the request's CPU).
+_READ_CURRENT_INTAKES_RAW = (
+    select(
+        *[cast(c, Text).label("content") if c.name == "content" else c for c in _INTAKES.columns]
+    )
+    .where(
+        _INTAKES.c.organization_id == bindparam("org"),
+        _INTAKES.c.role_id == any_(bindparam("role_ids", type_=UUID_ARRAY)),
+        _INTAKES.c.status == "agreed",
+    )
+    .ext(distinct_on(_INTAKES.c.role_id))
+    .order_by(_INTAKES.c.role_id, _INTAKES.c.number.desc())
+)
+
+
+async def current_intakes_raw(
+    session: AsyncSession, organization_id: uuid.UUID, role_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """As current_intakes, with `content` left as JSON text."""
+    if not role_ids:
+        return []
+    params = {"org": organization_id, "role_ids": list(role_ids)}
+    return _dicts(await session.execute(_READ_CURRENT_INTAKES_RAW, params))
 
 
 async def list_revisions(

@@ -88,7 +88,7 @@ async def list_roles(
         q=filters.q or None,
     )
     result = to_page(rows, page, lambda r: (r["created_at"], r["id"]))
-    return Page([RolePublic.model_validate(dict(r)) for r in result.items], result.next_cursor)
+    return Page([RolePublic.model_validate(r) for r in result.items], result.next_cursor)
 
 
 async def update_role(
