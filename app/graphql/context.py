@@ -45,4 +45,8 @@ async def get_context(
 ) -> AsyncIterator[Any]:
     db: Database = request.app.state.db
     async with db.read() as session:
-        yield Context(actor=actor, db=db, session=session, http=request.app.state.http)
+        context = Context(actor=actor, db=db, session=session, http=request.app.state.http)
+        try:
+            yield context
+        finally:
+            context.loaders.release()

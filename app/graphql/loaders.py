@@ -97,6 +97,15 @@ class Loader(DataLoader[K, V]):  # K is uuid.UUID: generic in the value only
                     raise value
                 filled[key] = value
 
+    def release(self) -> None:
+        """Drop what this request loaded. A DataLoader and its batches refer to each other, so
+        the loader is freed only by the cyclic garbage collector; emptied first, it takes
+        nothing else with it there (a page of roles left some 10,000 objects a request to a
+        collector pass of up to 0.7 s under load)."""
+        self.filled.clear()
+        self.clear_all()
+        self.batch = None
+
     def load(self, key: K) -> Awaitable[V]:
         if key in self.filled:
             future: asyncio.Future[V] = self.loop.create_future()
@@ -136,6 +145,12 @@ def peek(loader: DataLoader[K, V], key: K) -> V | object:
 
 
 class Loaders:
+    def release(self) -> None:
+        """At the end of the request: every loader's values dropped (Loader.release)."""
+        for loader in vars(self).values():
+            if isinstance(loader, Loader):
+                loader.release()
+
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.member: Loader[MemberPublic | None] = _loader(
             organizations.get_members, session, actor
