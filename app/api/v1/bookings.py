@@ -126,7 +126,8 @@ async def book(
 ) -> BookingOutcome:
     """The candidate, holding the link's token, books every stage of one option: the interviews
     are scheduled and the recruiter is told. If the option was taken meanwhile, the answer
-    offers the next best instead; an expired or used link is a 410."""
+    offers the next best instead. An expired or withdrawn link is a 410; a link already used to
+    book is a 409 (it can then move or cancel the panel, not book again)."""
     return await service.book(session, token, data, http)
 
 

@@ -6,11 +6,14 @@ other interviews, and under their daily and weekly caps (their own and the pool'
 the least loaded that week, then that day, then the one whose last interview is longest ago.
 It happens only when the interview is far enough ahead (a setting, 48 hours by default) and has
 not been re-staffed too often (3 by default); otherwise the recruiter is told at once. Everything
-happens in the decline's transaction, with the interview and the chosen member locked."""
+happens in the decline's transaction, with the interview and the chosen member locked; under
+that lock the chosen member is checked again as they were chosen (a booking, busy time or a
+cap may have come since), and a decline then chooses again among those still free."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -45,8 +48,16 @@ async def _pool_of(session: AsyncSession, interview: Interview) -> InterviewerPo
     return await pools_repo.pool_for_kind(session, interview.organization_id, interview.kind)
 
 
-async def choose(session: AsyncSession, interview: Interview, declined: uuid.UUID) -> Outcome:
-    """Who replaces `declined` on `interview`, or why no one may (nothing is written)."""
+async def choose(
+    session: AsyncSession,
+    interview: Interview,
+    declined: uuid.UUID,
+    *,
+    not_free: Mapping[uuid.UUID, str] | None = None,
+) -> Outcome:
+    """Who replaces `declined` on `interview`, or why no one may (nothing is written).
+    `not_free`: members found no longer free under their lock, with why (left out)."""
+    not_free = not_free or {}
     settings = settings_of(session)
     if interview.status not in ("scheduled", "proposed"):
         return Outcome(None, f"the interview is {interview.status}")
@@ -92,7 +103,9 @@ async def choose(session: AsyncSession, interview: Interview, declined: uuid.UUI
     why_not: list[str] = []
     free = []
     for person in people:
-        problem = unavailable(person, interview.start_at, interview.end_at)
+        problem = not_free.get(person.id) or unavailable(
+            person, interview.start_at, interview.end_at
+        )
         if problem is None:
             free.append(person)
         else:
@@ -133,6 +146,44 @@ async def choose(session: AsyncSession, interview: Interview, declined: uuid.UUI
     )
 
 
+class NoLongerFree(Conflict):
+    """The chosen replacement, checked again under their lock, is not free any more."""
+
+    def __init__(self, member_id: uuid.UUID, problem: str) -> None:
+        super().__init__(
+            f"The replacement chosen is no longer free: {problem}; ask again", reason=problem
+        )
+        self.member_id = member_id
+        self.problem = problem
+
+
+async def recheck(session: AsyncSession, interview: Interview, outcome: Outcome) -> str | None:
+    """Why the chosen member may not join after all, or None: the check `choose` made (still
+    active and trained in the pool, working then, not before their preferred start, free of busy
+    blocks, holds and other interviews, under every cap), made again now that they are locked,
+    so it sees whatever was committed while they were being chosen."""
+    assert outcome.replacement is not None
+    assert outcome.pool is not None
+    organization_id = interview.organization_id
+    row = next(
+        (
+            r
+            for r in await pools_repo.members_of(session, organization_id, [outcome.pool.id])
+            if r.member_id == outcome.replacement
+        ),
+        None,
+    )
+    members = await members_repo.get_members(session, organization_id, [outcome.replacement])
+    if not members or not members[0].is_active:
+        return "they are no longer an active member"
+    if row is None or row.status != "trained":
+        return f"{members[0].name} is no longer trained in the pool {outcome.pool.name!r}"
+    (person,) = await load_people(
+        session, organization_id, members, interview.start_at, interview.end_at, preferences=[row]
+    )
+    return unavailable(person, interview.start_at, interview.end_at)
+
+
 async def apply(
     session: AsyncSession,
     actor: Actor | None,
@@ -140,21 +191,16 @@ async def apply(
     declined: uuid.UUID,
     outcome: Outcome,
 ) -> None:
-    """Swap the interviewer in (the interview row is locked by the caller)."""
+    """Swap the interviewer in (the interview row is locked by the caller). The newcomer is
+    locked as scheduling locks interviewers, then checked again (`recheck`): a booking, busy
+    time or a cap that came while they were chosen is a NoLongerFree (409) and nothing
+    changes."""
     assert outcome.replacement is not None
     assert outcome.pool is not None
-    # Lock the newcomer as scheduling does, then re-check under the lock: a concurrent booking
-    # may have taken them meanwhile.
     await repository.lock_members(session, interview.organization_id, [outcome.replacement])
-    if await repository.overlapping(
-        session,
-        interview.organization_id,
-        [outcome.replacement],
-        interview.start_at,
-        interview.end_at,
-        interview.id,
-    ):
-        raise Conflict("The replacement was booked meanwhile; ask again")
+    problem = await recheck(session, interview, outcome)
+    if problem is not None:
+        raise NoLongerFree(outcome.replacement, problem)
     await repository.remove_participant(session, interview.id, declined)
     session.add(
         InterviewParticipant(
@@ -242,9 +288,17 @@ async def after_decline(
     row is locked first (a calendar decline arrives without it), so two declines of one
     interview are handled one after the other."""
     await repository.lock_interview(session, interview.id)
-    outcome = await choose(session, interview, declined)
-    if outcome.replacement is not None:
-        await apply(session, actor, interview, declined, outcome)
-    else:
-        await tell_recruiter(session, actor, interview, declined, outcome.reason)
-    return outcome
+    not_free: dict[uuid.UUID, str] = {}
+    while True:
+        outcome = await choose(session, interview, declined, not_free=not_free)
+        if outcome.replacement is None:
+            await tell_recruiter(session, actor, interview, declined, outcome.reason)
+            return outcome
+        try:
+            await apply(session, actor, interview, declined, outcome)
+        except NoLongerFree as exc:
+            # Taken while being chosen: choose again without them (each pass leaves one more
+            # out, so this ends), rather than undoing the decline.
+            not_free[exc.member_id] = exc.problem
+            continue
+        return outcome
