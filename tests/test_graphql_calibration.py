@@ -135,7 +135,7 @@ async def test_role_slates_items_decisions_and_insights(
         1,
     )
     assert gql_insights["approvalRateBySlate"] == [
-        {"slateId": first["id"], "decided": 2, "approved": 1, "approvalRate": 0.5}
+        {"slateId": gid("Slate", first["id"]), "decided": 2, "approved": 1, "approvalRate": 0.5}
     ]
     assert gql_insights["mostMissingSkills"] == [{"value": "Kafka", "count": 1}]
     assert gql_insights["topRejectionReasons"] == rest["top_rejection_reasons"]
@@ -198,14 +198,14 @@ async def test_candidate_applications_documents_and_history(
             "fromStage": None,
             "toStage": "sourced",
             "reason": "Application created",
-            "actorMemberId": str(recruiter.id),
+            "actorMemberId": gid("Member", str(recruiter.id)),
         },
         {
             "action": "move",
             "fromStage": "sourced",
             "toStage": "screening",
             "reason": "Phone screen",
-            "actorMemberId": str(recruiter.id),
+            "actorMemberId": gid("Member", str(recruiter.id)),
         },
     ]
     # The same history through the application itself.

@@ -17,7 +17,7 @@ from app.graphql.cost import DEFAULT_LIST_SIZE, bounded_sizes, estimate
 from app.graphql.pagination import check_first, nested_page
 from app.graphql.schema import build_schema
 from tests.conftest import Person, Tenant, make_settings
-from tests.helpers_domain import JSON
+from tests.helpers_domain import JSON, global_id
 from tests.helpers_pipeline import (
     MINIMAL_PDF,
     candidate_in_role,
@@ -379,9 +379,9 @@ async def test_insights_and_dashboard_over_a_page_cost_the_same_statements_whate
 
     # Each role's figures are its own, and the same as REST's.
     nodes = {e["node"]["dashboard"]["roleId"]: e["node"] for e in large["data"]["roles"]["edges"]}
-    assert set(nodes) == set(role_ids)
+    assert set(nodes) == {global_id("Role", role_id) for role_id in role_ids}
     for r, role_id in enumerate(role_ids):
-        node = nodes[role_id]
+        node = nodes[global_id("Role", role_id)]
         rest_insights = (
             await client.get(f"/api/v1/roles/{role_id}/insights", headers=recruiter.headers)
         ).json()

@@ -427,7 +427,7 @@ async def test_offers_through_graphql_and_the_role_figures(
         (offer["id"], "sent", global_id("Application", application_id))
     ]
     figures = data["role"]["dashboard"]
-    assert figures["roleId"] == h.role_id
+    assert figures["roleId"] == global_id("Role", h.role_id)
     assert (figures["offersOut"], figures["offersAccepted"], figures["acceptanceRate"]) == (
         1,
         0,
@@ -459,7 +459,10 @@ async def test_organization_close_the_loop(
 
     view = (await gql_data(client, h.recruiter, CLOSE_THE_LOOP))["organization"]["closeTheLoop"]
     assert (view["waiting"], view["atRisk"], view["deadlineDays"]) == (2, 1, 30)
-    assert [c["applicationId"] for c in view["candidates"]] == [old, designer]
+    assert [c["applicationId"] for c in view["candidates"]] == [
+        global_id("Application", old),
+        global_id("Application", designer),
+    ]
     assert [c["atRisk"] for c in view["candidates"]] == [True, False]
     assert view["candidates"][0]["candidateName"] == "Ann Old"
     rest = ok(await h.close_the_loop())
@@ -472,8 +475,8 @@ async def test_organization_close_the_loop(
             client, h.recruiter, CLOSE_THE_LOOP, {"roleId": global_id("Role", other.role_id)}
         )
     )["organization"]["closeTheLoop"]
-    assert [c["applicationId"] for c in only["candidates"]] == [designer]
+    assert [c["applicationId"] for c in only["candidates"]] == [global_id("Application", designer)]
     mine = (await gql_data(client, h.hm, CLOSE_THE_LOOP))["organization"]["closeTheLoop"]
-    assert [c["applicationId"] for c in mine["candidates"]] == [old]
+    assert [c["applicationId"] for c in mine["candidates"]] == [global_id("Application", old)]
     body = await gql(client, h.hm, CLOSE_THE_LOOP, {"roleId": other.role_id})
     assert body["errors"][0]["extensions"]["code"] == "not_found", body

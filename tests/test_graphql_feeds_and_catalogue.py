@@ -32,8 +32,9 @@ UPDATE_REASON = CREATE_REASON.replace("createRejectionReason", "updateRejectionR
 )
 EVENTS = """
 query($after: String) {
-  events(first: 100, after: $after, types: ["role.created"]) {
-    events { id type resourceType resourceId data } endCursor hasMore
+  events(first: 100, after: $after, types: [role_created]) {
+    edges { cursor node { id databaseId type resourceType resourceId data } }
+    pageInfo { endCursor hasNextPage }
   }
 }"""
 KEYS = "{ apiKeys(first: 50) { edges { node { id databaseId name memberId } } pageInfo { hasNextPage } } }"
@@ -88,16 +89,19 @@ async def test_events_feed_and_keys_as_rest(
     settled = await settled_events(client, admin, "role.created")
     assert [e["resource_id"] for e in settled] == [role["id"]]
     feed = (await gql_data(client, admin, EVENTS, {"after": None}))["events"]
-    assert [e["resourceId"] for e in feed["events"]] == [role["id"]]
-    assert feed["events"][0]["type"] == "role.created"
+    nodes = [e["node"] for e in feed["edges"]]
+    assert [e["resourceId"] for e in nodes] == [global_id("Role", role["id"])]
+    assert nodes[0]["type"] == "role_created"
     rest = ok(
         await client.get(f"{API}/events", params={"type": "role.created"}, headers=admin.headers)
     )
-    assert [e["id"] for e in rest["items"]] == [e["id"] for e in feed["events"]]
+    assert [e["id"] for e in rest["items"]] == [e["databaseId"] for e in nodes]
     # Caught up: the end cursor answers only newer events.
-    later = (await gql_data(client, admin, EVENTS, {"after": feed["endCursor"]}))["events"]
-    assert later["events"] == []
-    assert later["hasMore"] is False
+    end = feed["pageInfo"]["endCursor"]
+    assert end == feed["edges"][-1]["cursor"]
+    later = (await gql_data(client, admin, EVENTS, {"after": end}))["events"]
+    assert later["edges"] == []
+    assert later["pageInfo"] == {"endCursor": end, "hasNextPage": False}
 
     interviewer = await tenant.add("interviewer")
     body = (await gql(client, interviewer, EVENTS, {"after": None})).json()

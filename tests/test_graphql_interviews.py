@@ -183,7 +183,7 @@ async def test_scheduling_suggestions_match_rest(client: httpx.AsyncClient, tena
     assert tech["name"] == "technical"
     shown = {i["name"]: i for i in tech["interviewers"]}
     assert set(shown) == {"Ivan", "Bea"}
-    assert shown["Ivan"]["memberId"] == str(ivan.id)
+    assert shown["Ivan"]["memberId"] == gid("Member", str(ivan.id))
     assert shown["Ivan"]["timeZone"] == "America/New_York"
     assert at(shown["Ivan"]["localStart"]) == at(tech["startAt"])
 
@@ -516,9 +516,9 @@ query($id: ID!) {
     } } }
     packet {
       applicationId roleTitle candidateName screeningNotes github
-      documents { id kind filename contentType sizeBytes downloadUrl }
+      documents { id databaseId kind filename contentType sizeBytes downloadUrl }
       intake { revision summary mustHaveSkills niceToHaveSkills screeningQuestions }
-      interviews { id kind status interviewerIds }
+      interviews { id databaseId kind status interviewerIds }
     }
   }
 }
@@ -556,16 +556,20 @@ async def test_application_interviews_and_packet_over_graphql(
         {"response": "needs_action", "member": {"name": "Ivan"}}
     ]
     packet = application["packet"]
-    assert packet["applicationId"] == hiring.app_id
+    assert packet["applicationId"] == gid("Application", hiring.app_id)
     assert packet["candidateName"] == "Ann Lee"
     assert packet["roleTitle"] == "Data Engineer"
     assert packet["screeningNotes"] == "Screened: strong on Kafka."
     assert packet["github"] == "https://github.com/ann-lee"
-    assert [(d["id"], d["kind"], d["filename"]) for d in packet["documents"]] == [
-        (resume["id"], "resume", "ann.pdf")
+    assert [(d["id"], d["databaseId"], d["kind"], d["filename"]) for d in packet["documents"]] == [
+        (gid("Document", resume["id"]), resume["id"], "resume", "ann.pdf")
     ]
     assert packet["intake"]["mustHaveSkills"] == ["SQL", "Airflow"]
-    assert {i["id"] for i in packet["interviews"]} == {one["id"], two["id"]}
+    assert {i["databaseId"] for i in packet["interviews"]} == {one["id"], two["id"]}
+    assert {i["id"] for i in packet["interviews"]} == {
+        gid("Interview", one["id"]),
+        gid("Interview", two["id"]),
+    }
     download = await client.get(packet["documents"][0]["downloadUrl"], headers=ivan.headers)
     assert download.status_code == 200
     assert download.content == MINIMAL_PDF

@@ -71,7 +71,7 @@ async def test_new_node_types_refetch_for_their_owner_only(
             [
                 Draft(
                     organization_id=tenant.organization_id,
-                    kind="slate_sent",
+                    kind="slate_review",
                     channel="email",
                     recipient="hugo@example.com",
                     dedupe_key="test:node",
@@ -89,7 +89,7 @@ async def test_new_node_types_refetch_for_their_owner_only(
         for e in listed["notifications"]["edges"]
         if e["node"]["id"] == global_id("Notification", stored)
     )
-    assert (await _node(client, hm, first["id"]) or {}).get("kind") == "slate_sent"
+    assert (await _node(client, hm, first["id"]) or {}).get("kind") == "slate_review"
     assert (await _node(client, recruiter, first["id"]) or {}).get("kind") == first["kind"]
     assert await _node(client, stranger, first["id"]) is None
     assert await _node(client, interviewer, first["id"]) is None

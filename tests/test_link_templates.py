@@ -108,7 +108,7 @@ async def test_graphql_reads_sets_and_removes_templates(
     data = await gql_data(
         client,
         tenant.admin,
-        'mutation($t: String!) { r: setLinkTemplate(input: {kind: "scorecard", template: $t}) { '
+        "mutation($t: String!) { r: setLinkTemplate(input: {kind: scorecard, template: $t}) { "
         + result
         + " } }",
         {"t": f"{ATS}/interviews/{{interview_id}}/scorecard"},
@@ -117,32 +117,33 @@ async def test_graphql_reads_sets_and_removes_templates(
     bad = await gql_data(
         client,
         tenant.admin,
-        'mutation { r: setLinkTemplate(input: {kind: "scorecard", template: "http://x/{interview_id}"}) { '
+        'mutation { r: setLinkTemplate(input: {kind: scorecard, template: "http://x/{interview_id}"}) { '
         + result
         + " } }",
     )
     assert bad["r"]["code"] == "invalid_input"
-    unknown = await gql_data(
+    # The kind is an enum: one outside it is refused before anything runs.
+    unknown = await gql(
         client,
         tenant.admin,
-        'mutation { r: setLinkTemplate(input: {kind: "offer", template: "https://x/{id}"}) { '
+        'mutation { r: setLinkTemplate(input: {kind: offer, template: "https://x/{id}"}) { '
         + result
         + " } }",
     )
-    assert unknown["r"]["code"] == "invalid_input"
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "invalid_query", unknown.text
     listed = await gql_data(client, tenant.admin, "{ linkTemplates { kind template } }")
     assert {t["kind"]: t["template"] for t in listed["linkTemplates"]}["scorecard"]
     removed = await gql_data(
         client,
         tenant.admin,
-        'mutation { r: removeLinkTemplate(input: {kind: "scorecard"}) { ' + result + " } }",
+        "mutation { r: removeLinkTemplate(input: {kind: scorecard}) { " + result + " } }",
     )
     assert removed["r"]["linkTemplate"]["template"] is None
     interviewer = await tenant.add("interviewer", "Ines")
     refused = await gql(
         client,
         interviewer,
-        'mutation { r: removeLinkTemplate(input: {kind: "slate"}) { ' + result + " } }",
+        "mutation { r: removeLinkTemplate(input: {kind: slate}) { " + result + " } }",
     )
     assert refused.json()["data"]["r"]["code"] == "forbidden"
 

@@ -345,7 +345,7 @@ async def test_pools_over_graphql(client: httpx.AsyncClient, tenant: Tenant) -> 
         client,
         recruiter,
         """mutation($pool: ID!, $member: ID!) { addInterviewerPoolMember(input: {poolId: $pool,
-             memberId: $member, status: "in_training"}) {
+             memberId: $member, status: in_training}) {
              ... on InterviewerPoolPayload { interviewerPool { members { name status nextSeat } } }
              ... on MutationError { code } } }""",
         pool=pool["id"],
@@ -365,8 +365,12 @@ async def test_pools_over_graphql(client: httpx.AsyncClient, tenant: Tenant) -> 
     )
     assert early["signOffInterviewer"]["code"] == "conflict"
     assert "shadow round" in early["signOffInterviewer"]["message"]
-    listed = await gql(client, recruiter, "{ interviewerPools { name members { name } } }")
-    assert listed["interviewerPools"] == [{"name": "Tech", "members": [{"name": "Tia"}]}]
+    listed = await gql(
+        client, recruiter, "{ interviewerPools { edges { node { name members { name } } } } }"
+    )
+    assert [e["node"] for e in listed["interviewerPools"]["edges"]] == [
+        {"name": "Tech", "members": [{"name": "Tia"}]}
+    ]
     one = await gql(
         client, recruiter, "query($id: ID!) { interviewerPool(id: $id) { name } }", id=pool["id"]
     )

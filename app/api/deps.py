@@ -123,6 +123,10 @@ def sorted_paging(
         f"{name}Sort",
         {text.removeprefix("-") + ("_desc" if text[0] == "-" else ""): text for text in values},
     )
+    choices.__doc__ = (
+        f"The orders a list of {name.lower()}s can be sorted in (the `sort` query parameter); "
+        "a leading `-` is descending."
+    )
     help_text = (
         f"The order: one of {', '.join(f'`{v}`' for v in values)}; a leading `-` is "
         f"descending. Default `{default}`. A cursor belongs to the sort it was issued for."

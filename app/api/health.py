@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app.migrations import head_revision
@@ -13,13 +13,20 @@ router = APIRouter(tags=["health"])
 
 
 class Health(BaseModel):
-    status: str
+    """The liveness answer: the process serves requests (the database is not asked)."""
+
+    status: str = Field(description="Always `ok`: a process that cannot answer sends nothing")
 
 
 class Readiness(BaseModel):
-    status: str
-    database: str
-    migrations: str
+    """The readiness answer: whether this process should get traffic, and if not, why."""
+
+    status: str = Field(description="`ok` (200) or `unavailable` (503)")
+    database: str = Field(description="`ok`, or `unreachable` when the database did not answer")
+    migrations: str = Field(
+        description="`head` when the schema is at the latest migration; otherwise where it is "
+        "and where head is (`at 0017, head is 0018`), or `unknown` without a database"
+    )
 
 
 @router.get("/healthz", summary="The process is up", openapi_extra={"security": []})

@@ -18,6 +18,7 @@ from app.graphql.derive import derived, values
 from app.graphql.ids import from_global_id, parse_id, to_global_id
 from app.graphql.pagination import AFTER_HELP, FIRST_HELP, page_request
 from app.graphql.types.connection import Connection, connection_of
+from app.graphql.types.node import Node
 
 Info = strawberry.Info[Context, None]
 
@@ -36,21 +37,28 @@ def _gid(type_name: str, raw: uuid.UUID | None) -> strawberry.ID | None:
     return strawberry.ID(to_global_id(type_name, raw)) if raw else None
 
 
-@strawberry.type(description="Who did what sensitive thing, and when")
+@strawberry.type(
+    description="One sensitive action in the audit trail: who did what to which record, and "
+    "when (ids only, never personal data)"
+)
 @derived(AuditEntryPublic, skip={})
-class AuditEntry:
-    id: strawberry.ID
-    database_id: uuid.UUID
+class AuditEntry(Node):
+    id: strawberry.ID = strawberry.field(
+        description="The audit entry's global id (node(id:) finds it)"
+    )
+    database_id: uuid.UUID = strawberry.field(description="The audit entry's database id")
     actor_member_id: strawberry.ID | None = strawberry.field(
-        description="The member who acted, if any"
+        description="The global id of the member who acted; null when the service itself did"
     )
     actor_api_key_id: strawberry.ID | None = strawberry.field(
-        description="The API key the member acted with, when they used one"
+        description="The global id of the API key the member acted with, when they used one"
     )
     subject_id: strawberry.ID = strawberry.field(
         description="The global id of what was acted on (an erased candidate's no longer resolves)"
     )
-    subject_database_id: uuid.UUID
+    subject_database_id: uuid.UUID = strawberry.field(
+        description="The database id of what was acted on"
+    )
     detail: JSON = strawberry.field(description="Ids only; never personal data")
 
     @classmethod
@@ -68,6 +76,11 @@ class AuditEntry:
         )
 
 
+async def resolve_audit_entry_node(ctx: Context, raw_id: uuid.UUID) -> AuditEntry:
+    """For `node(id:)` (app/graphql/nodes.py): admins, their organization's entries."""
+    return AuditEntry.from_public(await service.get_entry(ctx.session, ctx.actor, raw_id))
+
+
 @strawberry.type
 class AuditQuery:
     @strawberry.field(description="Audit entries, newest first (admins)")
@@ -78,7 +91,9 @@ class AuditQuery:
         after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
         action: Annotated[
             str | None,
-            strawberry.argument(graphql_type=enums.AuditAction | None, description="Only this"),
+            strawberry.argument(
+                graphql_type=enums.AuditAction | None, description="Only entries of this action"
+            ),
         ] = None,
         subject_id: Annotated[
             strawberry.ID | None,

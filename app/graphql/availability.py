@@ -30,6 +30,7 @@ from app.graphql.ids import parse_id, to_global_id
 from app.graphql.mutate import NoBody, Parsed, given, mutate
 from app.graphql.organization import TimeRangeInput
 from app.graphql.types.member import TimeRange
+from app.graphql.types.node import Node
 
 Info = strawberry.Info[Context, None]
 
@@ -40,10 +41,12 @@ def _gid(type_name: str, raw: uuid.UUID) -> strawberry.ID:
 
 @strawberry.type(description="One day's hours in place of the weekly ones (none: a day off)")
 @derived(OverridePublic, skip={})
-class AvailabilityOverride:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    member_id: strawberry.ID
+class AvailabilityOverride(Node):
+    id: strawberry.ID = strawberry.field(description="Global id (AvailabilityOverride)")
+    database_id: uuid.UUID = strawberry.field(description="The override's id in REST")
+    member_id: strawberry.ID = strawberry.field(
+        description="The Member whose hours it sets (global id)"
+    )
     hours: list[TimeRange] = strawberry.field(
         description="HH:MM ranges on the member's clock; empty: a day off"
     )
@@ -61,10 +64,10 @@ class AvailabilityOverride:
 
 @strawberry.type(description="Time a member is busy (entered by hand or read from a calendar)")
 @derived(BusyBlockPublic, skip={})
-class BusyBlock:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    member_id: strawberry.ID
+class BusyBlock(Node):
+    id: strawberry.ID = strawberry.field(description="Global id (BusyBlock)")
+    database_id: uuid.UUID = strawberry.field(description="The busy block's id in REST")
+    member_id: strawberry.ID = strawberry.field(description="The Member who is busy (global id)")
 
     @classmethod
     def from_public(cls, b: BusyBlockPublic) -> BusyBlock:
@@ -76,11 +79,14 @@ class BusyBlock:
         )
 
 
-@strawberry.type(description="A window the candidate offered (or the recruiter entered for them)")
+@strawberry.type(
+    description="A window the candidate offered (or the recruiter entered for them); a new set "
+    "of windows replaces the earlier ones, ids and all"
+)
 @derived(WindowPublic, skip={})
-class CandidateWindow:
-    id: strawberry.ID
-    database_id: uuid.UUID
+class CandidateWindow(Node):
+    id: strawberry.ID = strawberry.field(description="Global id (CandidateWindow)")
+    database_id: uuid.UUID = strawberry.field(description="The window's id in REST")
 
     @classmethod
     def from_public(cls, w: WindowPublic) -> CandidateWindow:
@@ -89,10 +95,12 @@ class CandidateWindow:
 
 @strawberry.type(description="A single-use, expiring link a candidate offers windows through")
 @derived(AvailabilityLinkPublic, skip={})
-class AvailabilityLink:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    application_id: strawberry.ID
+class AvailabilityLink(Node):
+    id: strawberry.ID = strawberry.field(description="Global id (AvailabilityLink)")
+    database_id: uuid.UUID = strawberry.field(description="The availability link's id in REST")
+    application_id: strawberry.ID = strawberry.field(
+        description="The Application the windows are for (global id)"
+    )
 
     @classmethod
     def from_public(cls, link: AvailabilityLinkPublic) -> AvailabilityLink:
@@ -106,105 +114,155 @@ class AvailabilityLink:
 
 @strawberry.input(description="One day's hours for a member; no hours: a day off")
 class SetAvailabilityOverrideInput:
-    member_id: strawberry.ID
-    day: dt.date
+    member_id: strawberry.ID = strawberry.field(description="The Member whose hours to set")
+    day: dt.date = strawberry.field(description="The date, on the member's own calendar")
     hours: list[TimeRangeInput] | None = strawberry.field(
-        default=strawberry.UNSET, description="Empty or left out: a day off"
+        default=strawberry.UNSET,
+        description="HH:MM ranges in the member's time zone; empty or left out: a day off",
     )
-    note: str | None = strawberry.UNSET
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Why, for the people who schedule"
+    )
 
 
 @strawberry.input(description="Busy time for a member (syncs upsert by source and external id)")
 class AddBusyBlockInput:
-    member_id: strawberry.ID
-    start_at: dt.datetime
-    end_at: dt.datetime
-    source: str | None = strawberry.field(
-        default=strawberry.UNSET, graphql_type=enums.BusySource | None
+    member_id: strawberry.ID = strawberry.field(description="The Member who is busy")
+    start_at: dt.datetime = strawberry.field(description="Where it begins, with a time zone offset")
+    end_at: dt.datetime = strawberry.field(
+        description="Where it ends (after the start, at most 90 days later), with an offset"
     )
-    external_id: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
+    source: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        graphql_type=enums.BusySource | None,
+        description="Where the busy time comes from; left out: manual",
+    )
+    external_id: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The event's id in the source's calendar; with the source, what a sync "
+        "upserts by",
+    )
+    title: str | None = strawberry.field(
+        default=strawberry.UNSET, description="What the time is taken by"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A window of time the candidate can meet in")
 class WindowInput:
-    start_at: dt.datetime
-    end_at: dt.datetime
+    start_at: dt.datetime = strawberry.field(description="When it opens, with a time zone offset")
+    end_at: dt.datetime = strawberry.field(
+        description="When it closes (after it opens, at most 90 days later), with an offset"
+    )
 
 
 @strawberry.input(description="The candidate's offered windows; they replace earlier ones")
 class SetCandidateWindowsInput:
-    application_id: strawberry.ID
-    time_zone: str
-    windows: list[WindowInput]
+    application_id: strawberry.ID = strawberry.field(
+        description="The Application the windows are for"
+    )
+    time_zone: str = strawberry.field(description="The candidate's time zone (IANA name)")
+    windows: list[WindowInput] = strawberry.field(description="One to 50 windows; none may overlap")
 
 
-@strawberry.input
+@strawberry.input(description="A request for an availability link to send a candidate")
 class CreateAvailabilityLinkInput:
-    application_id: strawberry.ID
+    application_id: strawberry.ID = strawberry.field(
+        description="The Application the windows are for"
+    )
     time_zone: str = strawberry.field(description="The candidate's time zone, shown on the page")
-    expires_in_hours: int | None = strawberry.UNSET
+    expires_in_hours: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="How long the link works, in hours (1 to 720); default: the service setting",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The date override as set")
 class AvailabilityOverridePayload:
-    override: AvailabilityOverride
+    override: AvailabilityOverride = strawberry.field(description="The override as stored")
 
 
-@strawberry.type
+@strawberry.type(description="Which date override was removed")
 class AvailabilityOverrideDeletedPayload:
-    member_id: strawberry.ID
-    day: dt.date
+    member_id: strawberry.ID = strawberry.field(
+        description="The Member whose override it was (global id)"
+    )
+    day: dt.date = strawberry.field(description="The day that follows the weekly hours again")
 
 
-@strawberry.type
+@strawberry.type(description="The busy block as added")
 class BusyBlockPayload:
-    busy_block: BusyBlock
+    busy_block: BusyBlock = strawberry.field(description="The busy block as stored")
 
 
-@strawberry.type
+@strawberry.type(description="Which busy block was removed")
 class BusyBlockDeletedPayload:
-    deleted_id: strawberry.ID
+    deleted_id: strawberry.ID = strawberry.field(description="The removed BusyBlock's global id")
 
 
-@strawberry.type
+@strawberry.type(description="The candidate's windows as now set")
 class CandidateWindowsPayload:
-    windows: list[CandidateWindow]
+    windows: list[CandidateWindow] = strawberry.field(
+        description="All of the application's windows now, earliest first"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A new availability link, to send the candidate")
 class AvailabilityLinkPayload:
-    link: AvailabilityLink
+    link: AvailabilityLink = strawberry.field(description="The link, with its address")
 
 
 AvailabilityOverrideResult = Annotated[
-    AvailabilityOverridePayload | MutationError, strawberry.union("AvailabilityOverrideResult")
+    AvailabilityOverridePayload | MutationError,
+    strawberry.union(
+        "AvailabilityOverrideResult", description="The date override as set, or why not"
+    ),
 ]
 AvailabilityOverrideDeletedResult = Annotated[
     AvailabilityOverrideDeletedPayload | MutationError,
-    strawberry.union("AvailabilityOverrideDeletedResult"),
+    strawberry.union(
+        "AvailabilityOverrideDeletedResult",
+        description="Which date override was removed, or why not",
+    ),
 ]
-BusyBlockResult = Annotated[BusyBlockPayload | MutationError, strawberry.union("BusyBlockResult")]
+BusyBlockResult = Annotated[
+    BusyBlockPayload | MutationError,
+    strawberry.union("BusyBlockResult", description="The busy block as added, or why not"),
+]
 BusyBlockDeletedResult = Annotated[
-    BusyBlockDeletedPayload | MutationError, strawberry.union("BusyBlockDeletedResult")
+    BusyBlockDeletedPayload | MutationError,
+    strawberry.union(
+        "BusyBlockDeletedResult", description="Which busy block was removed, or why not"
+    ),
 ]
 CandidateWindowsResult = Annotated[
-    CandidateWindowsPayload | MutationError, strawberry.union("CandidateWindowsResult")
+    CandidateWindowsPayload | MutationError,
+    strawberry.union(
+        "CandidateWindowsResult", description="The candidate's windows as set, or why not"
+    ),
 ]
 AvailabilityLinkResult = Annotated[
-    AvailabilityLinkPayload | MutationError, strawberry.union("AvailabilityLinkResult")
+    AvailabilityLinkPayload | MutationError,
+    strawberry.union("AvailabilityLinkResult", description="The new availability link, or why not"),
 ]
 
 
 @strawberry.type
 class AvailabilityQuery:
-    @strawberry.field(description="A member's date overrides from one day to another (inclusive)")
+    @strawberry.field(
+        description="A member's date overrides from one day to another (inclusive), earliest "
+        "first: at most one a day over at most a year, so a bounded list"
+    )
     async def availability_overrides(
         self,
         info: Info,
         member_id: strawberry.ID,
-        from_: Annotated[dt.date, strawberry.argument(name="from")],
-        to: dt.date,
+        from_: Annotated[
+            dt.date, strawberry.argument(name="from", description="The first day (inclusive)")
+        ],
+        to: Annotated[
+            dt.date,
+            strawberry.argument(description="The last day (inclusive), at most a year after from"),
+        ],
     ) -> list[AvailabilityOverride]:
         ctx = info.context
         rows = await service.list_overrides(
@@ -212,13 +270,24 @@ class AvailabilityQuery:
         )
         return [AvailabilityOverride.from_public(o) for o in rows]
 
-    @strawberry.field(description="A member's busy time overlapping a range (at most 90 days)")
+    @strawberry.field(
+        description="A member's busy time overlapping a range, earliest first: the range is "
+        "required and spans at most 90 days, so the list is bounded"
+    )
     async def busy_blocks(
         self,
         info: Info,
         member_id: strawberry.ID,
-        from_: Annotated[dt.datetime, strawberry.argument(name="from")],
-        to: dt.datetime,
+        from_: Annotated[
+            dt.datetime,
+            strawberry.argument(name="from", description="The range's start, with an offset"),
+        ],
+        to: Annotated[
+            dt.datetime,
+            strawberry.argument(
+                description="The range's end, with an offset: after from, at most 90 days later"
+            ),
+        ],
     ) -> list[BusyBlock]:
         ctx = info.context
         rows = await service.list_busy_blocks(
@@ -226,7 +295,10 @@ class AvailabilityQuery:
         )
         return [BusyBlock.from_public(b) for b in rows]
 
-    @strawberry.field(description="The windows the candidate offered for an application")
+    @strawberry.field(
+        description="The windows the candidate offered for an application, earliest first "
+        "(at most 50: each set replaces the last)"
+    )
     async def candidate_windows(
         self, info: Info, application_id: strawberry.ID
     ) -> list[CandidateWindow]:
@@ -235,6 +307,28 @@ class AvailabilityQuery:
             ctx.session, ctx.actor, parse_id(application_id, "Application", "applicationId")
         )
         return [CandidateWindow.from_public(w) for w in rows]
+
+
+async def resolve_override_node(ctx: Context, raw_id: uuid.UUID) -> AvailabilityOverride:
+    """For `node(id:)` (app/graphql/nodes.py)."""
+    return AvailabilityOverride.from_public(
+        await service.get_override(ctx.session, ctx.actor, raw_id)
+    )
+
+
+async def resolve_busy_block_node(ctx: Context, raw_id: uuid.UUID) -> BusyBlock:
+    """For `node(id:)` (app/graphql/nodes.py)."""
+    return BusyBlock.from_public(await service.get_busy_block(ctx.session, ctx.actor, raw_id))
+
+
+async def resolve_candidate_window_node(ctx: Context, raw_id: uuid.UUID) -> CandidateWindow:
+    """For `node(id:)` (app/graphql/nodes.py)."""
+    return CandidateWindow.from_public(await service.get_window(ctx.session, ctx.actor, raw_id))
+
+
+async def resolve_availability_link_node(ctx: Context, raw_id: uuid.UUID) -> AvailabilityLink:
+    """For `node(id:)` (app/graphql/nodes.py)."""
+    return AvailabilityLink.from_public(await service.get_link(ctx.session, ctx.actor, raw_id))
 
 
 async def _delete_override(

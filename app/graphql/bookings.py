@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from pydantic import BaseModel
 
 from app.domain.bookings import policy, service
 from app.domain.bookings.schemas import (
@@ -19,43 +20,62 @@ from app.domain.bookings.schemas import (
     BookingOption,
     BookingPolicyPublic,
     BookingPolicyUpdate,
+    HoldPublic,
+    OptionStage,
 )
 from app.errors import NotFound
+from app.graphql import enums
 from app.graphql.context import Context
+from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError
 from app.graphql.ids import parse_id, to_global_id
-from app.graphql.interviews import StageInput
+from app.graphql.interviews import STAGE_IDS, StageInput
 from app.graphql.mutate import given, mutate
+from app.graphql.types.node import Node
 
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.type(description="One stage of an offered option")
+def _help(model: type[BaseModel], name: str, extra: str = "") -> str:
+    """A field's description as the domain schema gives it (and what GraphQL adds)."""
+    return f"{model.model_fields[name].description}{extra}"
+
+
+def _about(model: type[BaseModel], name: str, extra: str = "") -> Any:
+    """A hand-declared field with the public schema's description."""
+    return strawberry.field(description=_help(model, name, extra))
+
+
+def _gids(type_name: str, raw: list[uuid.UUID]) -> list[strawberry.ID]:
+    return [strawberry.ID(to_global_id(type_name, i)) for i in raw]
+
+
+@strawberry.type(description="One interview of an offered option: its time and its interviewers")
 class BookingOptionStage:
-    name: str
-    start_at: dt.datetime
-    end_at: dt.datetime
-    local_start: dt.datetime = strawberry.field(description="In the candidate's time zone")
-    local_end: dt.datetime
-    interviewer_ids: list[uuid.UUID]
-    interviewer_names: list[str]
-    trainee_ids: list[uuid.UUID] = strawberry.field(
-        description="Interviewers in training who join as an extra seat"
+    name: str = _about(OptionStage, "name")
+    start_at: dt.datetime = _about(OptionStage, "start_at")
+    end_at: dt.datetime = _about(OptionStage, "end_at")
+    local_start: dt.datetime = _about(OptionStage, "local_start")
+    local_end: dt.datetime = _about(OptionStage, "local_end")
+    interviewer_ids: list[strawberry.ID] = _about(
+        OptionStage, "interviewer_ids", " (Member global ids)"
     )
-    trainee_names: list[str]
+    interviewer_names: list[str] = _about(OptionStage, "interviewer_names")
+    trainee_ids: list[strawberry.ID] = _about(OptionStage, "trainee_ids", " (Member global ids)")
+    trainee_names: list[str] = _about(OptionStage, "trainee_names")
 
 
 @strawberry.type(
     name="BookingOption", description="A time for the whole panel offered through a booking link"
 )
 class BookingOptionType:
-    key: str = strawberry.field(description="What the candidate sends back to pick it")
-    rank: int
-    start_at: dt.datetime
-    end_at: dt.datetime
-    local_start: dt.datetime
-    local_end: dt.datetime
-    stages: list[BookingOptionStage]
+    key: str = _about(BookingOption, "key")
+    rank: int = _about(BookingOption, "rank")
+    start_at: dt.datetime = _about(BookingOption, "start_at")
+    end_at: dt.datetime = _about(BookingOption, "end_at")
+    local_start: dt.datetime = _about(BookingOption, "local_start")
+    local_end: dt.datetime = _about(BookingOption, "local_end")
+    stages: list[BookingOptionStage] = _about(BookingOption, "stages")
 
     @classmethod
     def from_public(cls, o: BookingOption) -> BookingOptionType:
@@ -73,9 +93,9 @@ class BookingOptionType:
                     end_at=s.end_at,
                     local_start=s.local_start,
                     local_end=s.local_end,
-                    interviewer_ids=s.interviewer_ids,
+                    interviewer_ids=_gids("Member", s.interviewer_ids),
                     interviewer_names=s.interviewer_names,
-                    trainee_ids=s.trainee_ids,
+                    trainee_ids=_gids("Member", s.trainee_ids),
                     trainee_names=s.trainee_names,
                 )
                 for s in o.stages
@@ -83,78 +103,85 @@ class BookingOptionType:
         )
 
 
-@strawberry.type(description="An offered option held on one interviewer's time")
+@strawberry.type(
+    description="An offered option held on one interviewer's time until it is booked or let go "
+    "(part of its booking link: no node of its own)"
+)
 class BookingHold:
-    database_id: uuid.UUID
-    option_key: str
-    member_id: uuid.UUID
-    start_at: dt.datetime
-    end_at: dt.datetime
-    expires_at: dt.datetime
-    released_at: dt.datetime | None
+    database_id: uuid.UUID = strawberry.field(description="The hold's id in REST")
+    option_key: str = _about(HoldPublic, "option_key")
+    member_id: strawberry.ID = _about(HoldPublic, "member_id", " (Member global id)")
+    start_at: dt.datetime = _about(HoldPublic, "start_at")
+    end_at: dt.datetime = _about(HoldPublic, "end_at")
+    expires_at: dt.datetime = _about(HoldPublic, "expires_at")
+    released_at: dt.datetime | None = _about(HoldPublic, "released_at")
     release_reason: str | None = strawberry.field(
-        description="booked, reoffered, expired or withdrawn"
+        graphql_type=enums.HoldReleaseReason | None,
+        description=_help(HoldPublic, "release_reason"),
     )
-    calendar_written: bool
+    calendar_written: bool = _about(HoldPublic, "calendar_written")
+
+    @classmethod
+    def from_public(cls, h: HoldPublic) -> BookingHold:
+        return cls(
+            database_id=h.id,
+            option_key=h.option_key,
+            member_id=strawberry.ID(to_global_id("Member", h.member_id)),
+            start_at=h.start_at,
+            end_at=h.end_at,
+            expires_at=h.expires_at,
+            released_at=h.released_at,
+            release_reason=h.release_reason,
+            calendar_written=h.calendar_written,
+        )
 
 
 @strawberry.type(description="A link through which a candidate books a whole panel")
-class BookingLink:
-    id: strawberry.ID = strawberry.field(description="Global id; also accepted as the UUID")
-    database_id: uuid.UUID
-    application_id: uuid.UUID
-    status: str = strawberry.field(description="open, booked, cancelled, withdrawn or expired")
-    time_zone: str
-    expires_at: dt.datetime
-    holds_expire_at: dt.datetime
-    booked_at: dt.datetime | None
-    changes: int
-    interview_ids: list[uuid.UUID]
-    options: list[BookingOptionType]
-    holds: list[BookingHold]
-    created_at: dt.datetime
+@derived(BookingLinkPublic, skip={})
+class BookingLink(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (BookingLink); bookingLink(id:) also takes the database id"
+    )
+    database_id: uuid.UUID = strawberry.field(description="The booking link's id in REST")
+    application_id: strawberry.ID = _about(
+        BookingLinkPublic, "application_id", " (Application global id)"
+    )
+    interview_ids: list[strawberry.ID] = _about(
+        BookingLinkPublic, "interview_ids", " (Interview global ids)"
+    )
+    options: list[BookingOptionType] = _about(BookingLinkPublic, "options")
+    holds: list[BookingHold] = _about(BookingLinkPublic, "holds")
 
     @classmethod
     def from_public(cls, link: BookingLinkPublic) -> BookingLink:
         return cls(
             id=strawberry.ID(to_global_id("BookingLink", link.id)),
             database_id=link.id,
-            application_id=link.application_id,
-            status=link.status,
-            time_zone=link.time_zone,
-            expires_at=link.expires_at,
-            holds_expire_at=link.holds_expire_at,
-            booked_at=link.booked_at,
-            changes=link.changes,
-            interview_ids=link.interview_ids,
+            application_id=strawberry.ID(to_global_id("Application", link.application_id)),
+            interview_ids=_gids("Interview", link.interview_ids),
             options=[BookingOptionType.from_public(o) for o in link.options],
-            holds=[
-                BookingHold(
-                    database_id=h.id,
-                    option_key=h.option_key,
-                    member_id=h.member_id,
-                    start_at=h.start_at,
-                    end_at=h.end_at,
-                    expires_at=h.expires_at,
-                    released_at=h.released_at,
-                    release_reason=h.release_reason,
-                    calendar_written=h.calendar_written,
-                )
-                for h in link.holds
-            ],
-            created_at=link.created_at,
+            holds=[BookingHold.from_public(h) for h in link.holds],
+            **values(cls, link),
         )
 
 
-@strawberry.type(description="The deployment's booking policy values")
+async def resolve_booking_link_node(ctx: Context, raw_id: uuid.UUID) -> BookingLink:
+    """For `node(id:)` (app/graphql/nodes.py)."""
+    return BookingLink.from_public(await service.get_link(ctx.session, ctx.actor, raw_id))
+
+
+@strawberry.type(
+    description="The deployment's booking policy values: what an organization that sets none "
+    "follows"
+)
 class BookingPolicyDefaults:
-    notice_hours: int
-    horizon_days: int
-    options: int
-    link_hours: int
-    hold_hours: int
-    change_notice_hours: int
-    max_changes: int
+    notice_hours: int = _about(BookingPolicyPublic, "notice_hours")
+    horizon_days: int = _about(BookingPolicyPublic, "horizon_days")
+    options: int = _about(BookingPolicyPublic, "options")
+    link_hours: int = _about(BookingPolicyPublic, "link_hours")
+    hold_hours: int = _about(BookingPolicyPublic, "hold_hours")
+    change_notice_hours: int = _about(BookingPolicyPublic, "change_notice_hours")
+    max_changes: int = _about(BookingPolicyPublic, "max_changes")
 
 
 @strawberry.type(
@@ -183,9 +210,11 @@ class BookingPolicy:
         description="How many times the candidate may move the panel"
     )
     organization_set: list[str] = strawberry.field(
-        description="The fields this organization set (snake_case names, as in REST)"
+        graphql_type=list[enums.BookingPolicyField],  # type: ignore[valid-type]
+        description="The values this organization set (spelled as in REST); the others are the "
+        "deployment's defaults",
     )
-    defaults: BookingPolicyDefaults
+    defaults: BookingPolicyDefaults = _about(BookingPolicyPublic, "defaults")
 
     @classmethod
     def from_public(cls, p: BookingPolicyPublic) -> BookingPolicy:
@@ -197,69 +226,100 @@ class BookingPolicy:
             hold_hours=p.hold_hours,
             change_notice_hours=p.change_notice_hours,
             max_changes=p.max_changes,
-            organization_set=p.organization_set,
+            organization_set=list(p.organization_set),
             defaults=BookingPolicyDefaults(**p.defaults),
         )
 
 
+def _unset(model: type[BaseModel], name: str, extra: str = "") -> Any:
+    """An input field that may be left out, described as the public schema describes it."""
+    return strawberry.field(default=strawberry.UNSET, description=_help(model, name, extra))
+
+
 @strawberry.input(description="A field left out stays; null returns it to the deployment's default")
 class UpdateBookingPolicyInput:
-    notice_hours: int | None = strawberry.UNSET
-    horizon_days: int | None = strawberry.UNSET
-    options: int | None = strawberry.UNSET
-    link_hours: int | None = strawberry.UNSET
-    hold_hours: int | None = strawberry.UNSET
-    change_notice_hours: int | None = strawberry.UNSET
-    max_changes: int | None = strawberry.UNSET
+    notice_hours: int | None = _unset(BookingPolicyPublic, "notice_hours", " (0 to 720)")
+    horizon_days: int | None = _unset(BookingPolicyPublic, "horizon_days", " (1 to 90)")
+    options: int | None = _unset(BookingPolicyPublic, "options", " (1 to 10)")
+    link_hours: int | None = _unset(BookingPolicyPublic, "link_hours", " (1 to 720)")
+    hold_hours: int | None = _unset(BookingPolicyPublic, "hold_hours", " (1 to 720)")
+    change_notice_hours: int | None = _unset(
+        BookingPolicyPublic, "change_notice_hours", " (0 to 720)"
+    )
+    max_changes: int | None = _unset(BookingPolicyPublic, "max_changes", " (0 to 10)")
 
 
-@strawberry.type
+@strawberry.type(description="The booking policy as now in force")
 class BookingPolicyPayload:
-    booking_policy: BookingPolicy
+    booking_policy: BookingPolicy = strawberry.field(description="The policy after the change")
 
 
 BookingPolicyResult = Annotated[
-    BookingPolicyPayload | MutationError, strawberry.union("BookingPolicyResult")
+    BookingPolicyPayload | MutationError,
+    strawberry.union(
+        "BookingPolicyResult", description="The booking policy as now in force, or why not"
+    ),
 ]
 
 
-@strawberry.input
+@strawberry.input(
+    description="The panel to offer the candidate and how to fit it; a field left out or null "
+    "takes its default"
+)
 class CreateBookingLinkInput:
-    application_id: strawberry.ID
-    stages: list[StageInput]
-    time_zone: str | None = strawberry.UNSET
-    buffer_before_minutes: int | None = strawberry.UNSET
-    buffer_after_minutes: int | None = strawberry.UNSET
-    max_gap_minutes: int | None = strawberry.UNSET
-    allow_back_to_back: bool | None = strawberry.UNSET
-    expires_in_hours: int | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    video_url: str | None = strawberry.UNSET
+    application_id: strawberry.ID = _about(
+        BookingLinkCreate, "application_id", " (Application global id)"
+    )
+    stages: list[StageInput] = _about(BookingLinkCreate, "stages")
+    time_zone: str | None = _unset(BookingLinkCreate, "time_zone")
+    buffer_before_minutes: int | None = _unset(
+        BookingLinkCreate, "buffer_before_minutes", " (0 to 120; default 0)"
+    )
+    buffer_after_minutes: int | None = _unset(
+        BookingLinkCreate, "buffer_after_minutes", " (0 to 120; default 0)"
+    )
+    max_gap_minutes: int | None = _unset(
+        BookingLinkCreate, "max_gap_minutes", " (0 to 480; default 60)"
+    )
+    allow_back_to_back: bool | None = _unset(
+        BookingLinkCreate, "allow_back_to_back", " (default true)"
+    )
+    expires_in_hours: int | None = _unset(BookingLinkCreate, "expires_in_hours", " (1 to 720)")
+    location: str | None = _unset(BookingLinkCreate, "location")
+    video_url: str | None = _unset(BookingLinkCreate, "video_url")
 
 
-@strawberry.input
+@strawberry.input(description="The booking link to withdraw")
 class WithdrawBookingLinkInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The BookingLink's global id (or its database id)"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The booking link after the change")
 class BookingLinkPayload:
-    booking_link: BookingLink
+    booking_link: BookingLink = strawberry.field(description="The link as it stands now")
 
 
-@strawberry.type
+@strawberry.type(description="A new booking link, with its token: the only time it is shown")
 class BookingLinkCreatedPayload:
-    booking_link: BookingLink
-    token: str = strawberry.field(description="Shown once")
-    url: str
-    page_url: str
+    booking_link: BookingLink = strawberry.field(description="The link as made")
+    token: str = _about(BookingLinkCreated, "token")
+    url: str = _about(BookingLinkCreated, "url")
+    page_url: str = _about(BookingLinkCreated, "page_url")
 
 
 BookingLinkResult = Annotated[
-    BookingLinkPayload | MutationError, strawberry.union("BookingLinkResult")
+    BookingLinkPayload | MutationError,
+    strawberry.union(
+        "BookingLinkResult", description="The booking link after the change, or why not"
+    ),
 ]
 CreateBookingLinkResult = Annotated[
-    BookingLinkCreatedPayload | MutationError, strawberry.union("CreateBookingLinkResult")
+    BookingLinkCreatedPayload | MutationError,
+    strawberry.union(
+        "CreateBookingLinkResult", description="The new booking link with its token, or why not"
+    ),
 ]
 
 
@@ -304,7 +364,7 @@ class BookingMutation:
         return await mutate(
             info,
             data,
-            ids={"application_id": "Application", "stages.interviewer_ids": "Member"},
+            ids={"application_id": "Application", **STAGE_IDS},
             schema=BookingLinkCreate,
             call=lambda s, actor, p: service.create_link(s, actor, p.body),
             shape=_created,

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 import strawberry
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
@@ -26,7 +27,7 @@ from app.graphql.context import Context
 from app.graphql.errors import MutationError
 from app.graphql.ids import parse_id, to_global_id
 from app.graphql.mutate import NoBody, Parsed, given, mutate
-from app.graphql.pagination import cursor_of, page_info_of, page_request
+from app.graphql.pagination import AFTER_HELP, FIRST_HELP, cursor_of, page_info_of, page_request
 from app.graphql.types.calendars import (
     CalendarConnection,
     CalendarConnectionConnection,
@@ -36,6 +37,17 @@ from app.graphql.types.calendars import (
 )
 
 Info = strawberry.Info[Context, None]
+First = Annotated[int, strawberry.argument(description=FIRST_HELP)]
+After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
+ConnectionArg = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="The CalendarConnection (its global id, or its database id)"),
+]
+
+
+def _help(model: type[BaseModel], name: str) -> str | None:
+    """A field's description as the domain schema gives it (one wording for REST and GraphQL)."""
+    return model.model_fields[name].description
 
 
 @strawberry.input(description="The same fields as REST's CalendarConnectionCreate")
@@ -49,7 +61,9 @@ class CreateCalendarConnectionInput:
         description="organization or member; left out: organization for google and microsoft, "
         "member for caldav",
     )
-    name: str | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(CalendarConnectionCreate, "name")
+    )
     member_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET,
         description="Whose account a member connection is (admins only; left out: your own)",
@@ -68,23 +82,31 @@ class CreateCalendarConnectionInput:
         default=strawberry.UNSET,
         description="hireloop (the default) or provider",
     )
-    video: bool | None = strawberry.UNSET
+    video: bool | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(CalendarConnectionCreate, "video")
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What to change; what is left out stays")
 class UpdateCalendarConnectionInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The CalendarConnection to change")
     expected_version: int | None = strawberry.field(
         default=None, description="Like If-Match in REST"
     )
-    name: str | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(CalendarConnectionUpdate, "name")
+    )
     credentials: JSON | None = strawberry.field(
         default=strawberry.UNSET, description="All of them, replacing the stored ones"
     )
     invitations: str | None = strawberry.field(
-        default=strawberry.UNSET, graphql_type=enums.Invitations | None
+        default=strawberry.UNSET,
+        graphql_type=enums.Invitations | None,
+        description=_help(CalendarConnectionUpdate, "invitations"),
     )
-    video: bool | None = strawberry.UNSET
+    video: bool | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(CalendarConnectionUpdate, "video")
+    )
     status: str | None = strawberry.field(
         graphql_type=enums.ConnectionStatus | None,
         default=strawberry.UNSET,
@@ -93,17 +115,21 @@ class UpdateCalendarConnectionInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="What to change; what is left out stays")
 class UpdateMemberCalendarInput:
-    id: strawberry.ID
-    busy: bool | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(
+        description="The MemberCalendar (its global id, or its database id)"
+    )
+    busy: bool | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(MemberCalendarUpdate, "busy")
+    )
     receives_interviews: bool | None = strawberry.field(
         default=strawberry.UNSET,
         description="true makes this the one calendar that receives the member's interviews",
     )
 
 
-@strawberry.input
+@strawberry.input(description="Which account to connect, and what to ask the member for")
 class StartCalendarOAuthInput:
     provider: str = strawberry.field(
         graphql_type=enums.CalendarProvider, description="google or microsoft"
@@ -113,48 +139,73 @@ class StartCalendarOAuthInput:
         default=strawberry.UNSET,
         description="read_write (the default) or free_busy: what to ask the member for",
     )
-    login_hint: str | None = strawberry.UNSET
+    login_hint: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(OAuthStart, "login_hint")
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The calendar connection as it now is")
 class CalendarConnectionPayload:
-    calendar_connection: CalendarConnection
+    calendar_connection: CalendarConnection = strawberry.field(description="The connection")
 
 
-@strawberry.type
+@strawberry.type(description="Which calendar connection was deleted")
 class CalendarConnectionDeletedPayload:
     deleted_id: strawberry.ID = strawberry.field(description="The deleted connection's id")
 
 
-@strawberry.type
+@strawberry.type(description="The calendar as it now is")
 class MemberCalendarPayload:
-    member_calendar: MemberCalendar
+    member_calendar: MemberCalendar = strawberry.field(description="The calendar")
 
 
-@strawberry.type
+@strawberry.type(description="Where to send the member to grant access")
 class OAuthStartedPayload:
-    oauth: OAuthStarted
+    oauth: OAuthStarted = strawberry.field(description="The consent URL and until when it works")
 
 
 CalendarConnectionResult = Annotated[
-    CalendarConnectionPayload | MutationError, strawberry.union("CalendarConnectionResult")
+    CalendarConnectionPayload | MutationError,
+    strawberry.union(
+        "CalendarConnectionResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
 
 
 CalendarConnectionDeletedResult = Annotated[
     CalendarConnectionDeletedPayload | MutationError,
-    strawberry.union("CalendarConnectionDeletedResult"),
+    strawberry.union(
+        "CalendarConnectionDeletedResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
 
 
 MemberCalendarResult = Annotated[
-    MemberCalendarPayload | MutationError, strawberry.union("MemberCalendarResult")
+    MemberCalendarPayload | MutationError,
+    strawberry.union(
+        "MemberCalendarResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
 
 
 OAuthStartedResult = Annotated[
-    OAuthStartedPayload | MutationError, strawberry.union("OAuthStartedResult")
+    OAuthStartedPayload | MutationError,
+    strawberry.union(
+        "OAuthStartedResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
+
+
+async def resolve_member_calendar_node(ctx: Context, raw_id: uuid.UUID) -> MemberCalendar:
+    """For `node(id:)` (app/graphql/nodes.py): a calendar of a member of the caller's
+    organization."""
+    return MemberCalendar.from_public(
+        await calendar_connections.get_member_calendar(ctx.session, ctx.actor, raw_id)
+    )
 
 
 @strawberry.type
@@ -164,7 +215,7 @@ class CalendarQuery:
         "own and the organization's)"
     )
     async def calendar_connections(
-        self, info: Info, first: int = 50, after: str | None = None
+        self, info: Info, first: First = 50, after: After = None
     ) -> CalendarConnectionConnection:
         ctx = info.context
         page = await calendar_connections.list_connections(
@@ -178,8 +229,8 @@ class CalendarQuery:
             page_info=page_info_of(page, after),
         )
 
-    @strawberry.field(description="One calendar connection with its health")
-    async def calendar_connection(self, info: Info, id: strawberry.ID) -> CalendarConnection | None:
+    @strawberry.field(description="One calendar connection with its health; null when not found")
+    async def calendar_connection(self, info: Info, id: ConnectionArg) -> CalendarConnection | None:
         ctx = info.context
         try:
             found = await calendar_connections.get_connection(
@@ -236,7 +287,7 @@ class CalendarMutation:
         description="Disconnect: its calendars and mirrored busy time go; interviews stay"
     )
     async def delete_calendar_connection(
-        self, info: Info, id: strawberry.ID
+        self, info: Info, id: ConnectionArg
     ) -> CalendarConnectionDeletedResult:
         async def delete(s: AsyncSession, actor: Actor, p: Parsed[NoBody]) -> uuid.UUID:
             await calendar_connections.delete_connection(s, actor, p.id())

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated
 
 import strawberry
+from pydantic import BaseModel
 
 from app.domain.calibration import fit, slates
 from app.domain.calibration.schemas import (
     DecisionCreate,
+    DecisionReasons,
     SlateCreate,
+    SlateItemCreate,
     SlatePublic,
     SlateSend,
     SlateUpdate,
@@ -21,72 +25,109 @@ from app.graphql.context import Context
 from app.graphql.errors import MutationError
 from app.graphql.ids import parse_id
 from app.graphql.mutate import given, mutate
-from app.graphql.types.calibration import FitCheck, Slate
+from app.graphql.types.calibration import Decision, FitCheck, Slate
 
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.input
+def _help(model: type[BaseModel], name: str) -> str | None:
+    """An input field's description: the domain schema's (what REST's OpenAPI shows)."""
+    return model.model_fields[name].description
+
+
+@strawberry.input(description=SlateItemCreate.__doc__)
 class SlateItemInput:
-    application_id: strawberry.ID
-    question: str | None = None
+    application_id: strawberry.ID = strawberry.field(
+        description="The Application to the slate's role (global id)"
+    )
+    question: str | None = strawberry.field(
+        default=None, description=_help(SlateItemCreate, "question")
+    )
 
 
-@strawberry.input
+@strawberry.input(description=SlateCreate.__doc__)
 class CreateSlateInput:
-    role_id: strawberry.ID
-    items: list[SlateItemInput]
-    note: str | None = strawberry.UNSET
-    due_at: dt.datetime | None = strawberry.UNSET
+    role_id: strawberry.ID = strawberry.field(description="The Role (global id)")
+    items: list[SlateItemInput] = strawberry.field(description=_help(SlateCreate, "items"))
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(SlateCreate, "note")
+    )
+    due_at: dt.datetime | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(SlateCreate, "due_at")
+    )
 
 
-@strawberry.input
+@strawberry.input(description=SlateUpdate.__doc__)
 class UpdateSlateInput:
-    id: strawberry.ID
-    items: list[SlateItemInput] | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
-    due_at: dt.datetime | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The Slate (global id)")
+    items: list[SlateItemInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(SlateUpdate, "items")
+    )
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(SlateUpdate, "note")
+    )
+    due_at: dt.datetime | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(SlateUpdate, "due_at")
+    )
 
 
-@strawberry.input
+@strawberry.input(description=SlateSend.__doc__)
 class SendSlateInput:
-    id: strawberry.ID
-    due_at: dt.datetime
+    id: strawberry.ID = strawberry.field(description="The Slate (global id)")
+    due_at: dt.datetime = strawberry.field(description=_help(SlateSend, "due_at"))
 
 
-@strawberry.input
+@strawberry.input(description=DecisionReasons.__doc__)
 class DecisionReasonsInput:
-    missing_skills: list[str] | None = None
-    red_flags: list[str] | None = None
+    missing_skills: list[str] | None = strawberry.field(
+        default=None, description=_help(DecisionReasons, "missing_skills")
+    )
+    red_flags: list[str] | None = strawberry.field(
+        default=None, description=_help(DecisionReasons, "red_flags")
+    )
     categories: list[str] | None = strawberry.field(
         default=None,
         graphql_type=list[enums.ReasonCategory] | None,  # type: ignore[valid-type]
+        description=_help(DecisionReasons, "categories"),
     )
-    note: str | None = None
+    note: str | None = strawberry.field(default=None, description=_help(DecisionReasons, "note"))
 
 
-@strawberry.input
+@strawberry.input(description=DecisionCreate.__doc__)
 class DecideSlateItemInput:
-    slate_id: strawberry.ID
-    item_id: strawberry.ID
-    decision: str = strawberry.field(graphql_type=enums.SlateDecision)
-    reasons: DecisionReasonsInput
-    waitlist_question: str | None = None
-    answer: str | None = None
-    revision: bool = False
+    slate_id: strawberry.ID = strawberry.field(description="The Slate (global id)")
+    item_id: strawberry.ID = strawberry.field(description="The SlateItem (global id)")
+    decision: str = strawberry.field(
+        graphql_type=enums.SlateDecision, description=_help(DecisionCreate, "decision")
+    )
+    reasons: DecisionReasonsInput = strawberry.field(description=_help(DecisionCreate, "reasons"))
+    waitlist_question: str | None = strawberry.field(
+        default=None, description=_help(DecisionCreate, "waitlist_question")
+    )
+    answer: str | None = strawberry.field(default=None, description=_help(DecisionCreate, "answer"))
+    revision: bool = strawberry.field(default=False, description=_help(DecisionCreate, "revision"))
 
 
-@strawberry.type
+@strawberry.type(description="The slate a mutation made or changed")
 class SlatePayload:
-    slate: Slate
+    slate: Slate = strawberry.field(description="The slate as the mutation left it")
 
 
-SlateResult = Annotated[SlatePayload | MutationError, strawberry.union("SlateResult")]
+SlateResult = Annotated[
+    SlatePayload | MutationError,
+    strawberry.union("SlateResult", description="The slate, or why the change did not happen"),
+]
+
+
+async def resolve_decision_node(ctx: Context, raw_id: uuid.UUID) -> Decision:
+    """For `node(id:)` (app/graphql/nodes.py): a decision, current or revised, seen as its slate
+    is."""
+    return Decision.from_public(await slates.get_decision(ctx.session, ctx.actor, raw_id))
 
 
 @strawberry.type
 class CalibrationQuery:
-    @strawberry.field
+    @strawberry.field(description="A slate by its global id; null when it is not yours to see")
     async def slate(self, info: Info, id: strawberry.ID) -> Slate | None:
         ctx = info.context
         try:
@@ -109,7 +150,7 @@ class CalibrationQuery:
             parse_id(role_id, "Role", "role_id"),
             parse_id(candidate_id, "Candidate", "candidate_id"),
         )
-        return FitCheck.from_pydantic(result)
+        return FitCheck.from_public(result)
 
 
 def _slate(slate: SlatePublic) -> SlatePayload:
@@ -118,7 +159,7 @@ def _slate(slate: SlatePublic) -> SlatePayload:
 
 @strawberry.type
 class CalibrationMutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="Put a few candidates of a role on a new draft slate")
     async def create_slate(self, info: Info, input: CreateSlateInput) -> SlateResult:
         return await mutate(
             info,
@@ -129,7 +170,7 @@ class CalibrationMutation:
             shape=_slate,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a draft slate: its candidates, note or due time")
     async def update_slate(self, info: Info, input: UpdateSlateInput) -> SlateResult:
         return await mutate(
             info,

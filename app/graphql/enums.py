@@ -22,6 +22,7 @@ from app.domain.calibration import schemas as calibration
 from app.domain.candidates import schemas as candidates
 from app.domain.feedback import schemas as feedback
 from app.domain.integrations import schemas as integrations
+from app.domain.interviewer_pools import schemas as interviewer_pools
 from app.domain.interviews import schemas as interviews
 from app.domain.notifications import schemas as notifications
 from app.domain.organizations import schemas as organizations
@@ -75,6 +76,11 @@ InterviewStatus = enum_of("InterviewStatus", interviews.InterviewStatus, "An int
 InterviewResponse = enum_of(
     "InterviewResponse", interviews.Response, "An interviewer's answer to an invitation"
 )
+InterviewerSeat = enum_of(
+    "InterviewerSeat",
+    interviewer_pools.Seat,
+    "Where a member sits on an interview: interviewer, or a trainee's shadow or reverse_shadow",
+)
 PermissionSet = enum_of("PermissionSet", organizations.PermissionSetName, "What a member may do")
 Cadence = enum_of("UpdateCadence", organizations.Cadence, "How often a member hears of changes")
 Channel = enum_of("UpdateChannel", organizations.Channel, "Where a member hears of changes")
@@ -101,3 +107,108 @@ InboundStatus = enum_of(
 )
 AuditAction = enum_of("AuditAction", audit.AuditAction, "A sensitive action the audit trail keeps")
 BusySource = enum_of("BusySource", availability.BusySource, "Where busy time came from")
+ScorecardStatus = enum_of(
+    "ScorecardStatus", feedback.ScorecardStatus, "Whether a scorecard is a draft or submitted"
+)
+OutcomeKind = enum_of(
+    "OutcomeMessageKind", feedback.OutcomeKind, "What an outcome message tells the candidate"
+)
+OutcomeStatus = enum_of(
+    "OutcomeMessageStatus", feedback.OutcomeStatus, "Where sending an outcome message stands"
+)
+
+# ATS connections, calendars and webhook endpoints (app/graphql/integrations.py, calendars.py,
+# webhooks.py). Webhook event types stay strings: the catalogue grows (webhooks/schemas.py).
+from app.domain.webhooks import schemas as webhooks  # noqa: E402
+
+AtsConnectionStatus = enum_of(
+    "AtsConnectionStatus",
+    integrations.ConnectionStatus,
+    "Whether an ATS connection applies, pushes and syncs (active) or only stores (paused)",
+)
+AtsSyncStatus = enum_of("AtsSyncStatus", integrations.SyncStatus, "Where a sync stands")
+AtsSyncResource = enum_of(
+    "AtsSyncResource", integrations.SyncResource, "Which of the vendor's records a sync reads"
+)
+CalendarSyncStatus = enum_of(
+    "CalendarSyncStatus", calendars.CalendarSyncStatus, "How reading a calendar goes"
+)
+CalendarPush = enum_of(
+    "CalendarPush", calendars.PushMode, "How changes to a calendar reach Hireloop"
+)
+WebhookEndpointStatus = enum_of(
+    "WebhookEndpointStatus", webhooks.EndpointStatus, "Whether a webhook endpoint is sent events"
+)
+WebhookDeliveryStatus = enum_of(
+    "WebhookDeliveryStatus", webhooks.DeliveryStatus, "Where a webhook delivery stands"
+)
+
+# Events, notifications and link templates (h14evt).
+from app.domain.events import schemas as events  # noqa: E402
+
+EventType = enum_of(
+    "EventType", events.EventTypeName, "A type of the event catalogue (docs/events.md)"
+)
+EventResourceType = enum_of(
+    "EventResourceType", events.EventResourceType, "What kind of record an event is about"
+)
+NotificationKind = enum_of(
+    "NotificationKind", notifications.NotificationKind, "Which message a notification is"
+)
+NotificationChannel = enum_of(
+    "NotificationChannel", notifications.NotificationChannel, "How a notification goes out"
+)
+LinkKind = enum_of("LinkKind", organizations.LinkKind, "What a link template links to")
+AuditSubjectType = enum_of(
+    "AuditSubjectType", audit.AuditSubjectType, "What kind of record an audit entry is about"
+)
+
+# Slates, fit checks, intakes and follow-ups (h14cal).
+from app.domain.follow_ups import schemas as follow_ups  # noqa: E402
+
+FollowUpState = enum_of(
+    "FollowUpState", follow_ups.FollowUpState, "Where a follow-up question to a candidate stands"
+)
+SuggestionKind = enum_of(
+    "SuggestionKind", calibration.SuggestionKind, "What a role's insights suggest changing"
+)
+SkillFitStatus = enum_of(
+    "SkillFitStatus", calibration.SkillFitStatus, "Whether a candidate has a must-have skill"
+)
+SkillCategory = enum_of("SkillCategory", roles.SkillCategory, "What kind of skill it is")
+SkillPriority = enum_of("SkillPriority", roles.SkillPriority, "Must-have or nice-to-have")
+NegotiableVariable = enum_of(
+    "NegotiableVariable", roles.NegotiableVariable, "What of a role's intake may move"
+)
+IntakeChangeKind = enum_of(
+    "IntakeChangeKind", roles.IntakeChangeKind, "How a field changed between intake revisions"
+)
+
+# Availability and booking links (h14avail).
+from app.domain.bookings import schemas as bookings  # noqa: E402
+
+BusyBlockSource = enum_of(
+    "BusyBlockSource",
+    availability.BusyBlockSource,
+    "Where a busy block came from: typed in (manual), a sync's source, a connected calendar, "
+    "or a hold for a booking link",
+)
+WindowEnteredBy = enum_of(
+    "WindowEnteredBy",
+    availability.WindowEnteredBy,
+    "Who entered a candidate's window: the candidate by a link, or the recruiter for them",
+)
+BookingLinkStatus = enum_of("BookingLinkStatus", bookings.LinkStatus, "Where a booking link stands")
+HoldReleaseReason = enum_of(
+    "HoldReleaseReason", bookings.HoldReleaseReason, "Why a hold on an offered option was let go"
+)
+BookingPolicyField = enum_of(
+    "BookingPolicyField", bookings.BookingPolicyField, "A value of the booking policy"
+)
+
+# Interviews and interviewer pools (h14iv).
+InterviewerPoolMemberStatus = enum_of(
+    "InterviewerPoolMemberStatus",
+    interviewer_pools.PoolStatus,
+    "Where a member of an interviewer pool stands: trained, or in_training (sitting shadow rounds)",
+)

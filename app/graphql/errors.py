@@ -27,20 +27,27 @@ def camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-@strawberry.type
+@strawberry.type(description="One input field that was refused, and why")
 class FieldErrorType:
-    field: str
-    message: str
+    field: str = strawberry.field(
+        description="The field's path in the input as REST names it (`stages.0.pool_id`)"
+    )
+    message: str = strawberry.field(description="What is wrong with it, in a sentence")
 
 
 @strawberry.type(
     description="Why a mutation did not happen; `code` and `status` match the REST problem"
 )
 class MutationError:
-    code: str
-    status: int
-    message: str
-    fields: list[FieldErrorType]
+    code: str = strawberry.field(
+        description="A stable, machine-readable code (`invalid_input`, `not_found`, `conflict`, "
+        "`precondition_failed`, ...), the same as the REST problem's"
+    )
+    status: int = strawberry.field(description="The HTTP status REST answers with for this error")
+    message: str = strawberry.field(description="What went wrong, in a sentence for people")
+    fields: list[FieldErrorType] = strawberry.field(
+        description="The input fields that were refused; empty when the error is not about one"
+    )
     details: JSON | None = strawberry.field(
         default=None,
         description="What REST adds to the problem, e.g. `allowed` moves for a conflict",

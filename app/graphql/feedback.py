@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from pydantic import BaseModel
 from strawberry.scalars import JSON
 
 from app.domain.feedback import decisions, offers, outcomes, scorecards
+from app.domain.feedback.schemas import Compensation as CompensationSchema
 from app.domain.feedback.schemas import DecisionCreate as HiringDecisionCreate
 from app.domain.feedback.schemas import (
     OfferCreate,
@@ -41,74 +43,89 @@ from app.graphql.types.node import Node
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.input
+def _in(model: type[BaseModel], name: str, extra: str = "", **options: Any) -> Any:
+    """An input field with the domain schema's description (and what GraphQL adds)."""
+    description = f"{model.model_fields[name].description}{extra}"
+    return strawberry.field(description=description, **options)
+
+
+@strawberry.input(description="An interviewer's scorecard for one interview, as they save it")
 class WriteScorecardInput:
-    interview_id: strawberry.ID
-    recommendation: str | None = strawberry.field(
-        default=None, graphql_type=enums.Recommendation | None
+    interview_id: strawberry.ID = strawberry.field(description="The interview the scorecard is for")
+    recommendation: str | None = _in(
+        ScorecardWrite, "recommendation", default=None, graphql_type=enums.Recommendation | None
     )
-    ratings: JSON | None = strawberry.field(
-        default=None, description="Skill name to rating, or null for not assessed"
-    )
-    reasons: str | None = None
-    submit: bool = False
+    ratings: JSON | None = _in(ScorecardWrite, "ratings", " (skill name to rating)", default=None)
+    reasons: str | None = _in(ScorecardWrite, "reasons", default=None)
+    submit: bool = _in(ScorecardWrite, "submit", default=False)
 
 
-@strawberry.input
+@strawberry.input(description="The hiring manager's decision on an application after interviews")
 class DecideApplicationInput:
-    application_id: strawberry.ID
-    decision: str = strawberry.field(graphql_type=enums.DecisionKind)
-    note: str
-    rejection_reason_id: strawberry.ID | None = None
+    application_id: strawberry.ID = strawberry.field(description="The application decided on")
+    decision: str = _in(HiringDecisionCreate, "decision", graphql_type=enums.DecisionKind)
+    note: str = _in(HiringDecisionCreate, "note")
+    rejection_reason_id: strawberry.ID | None = _in(
+        HiringDecisionCreate, "rejection_reason_id", " (a RejectionReason id)", default=None
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What an offer pays, in one currency")
 class CompensationInput:
-    currency: str
-    base_salary: int
-    bonus: int | None = None
-    equity: str | None = None
-    notes: str | None = None
+    currency: str = _in(CompensationSchema, "currency")
+    base_salary: int = _in(CompensationSchema, "base_salary")
+    bonus: int | None = _in(CompensationSchema, "bonus", default=None)
+    equity: str | None = _in(CompensationSchema, "equity", default=None)
+    notes: str | None = _in(CompensationSchema, "notes", default=None)
 
 
-@strawberry.input
+@strawberry.input(description="A new offer, drafted for an application at the offer stage")
 class CreateOfferInput:
-    application_id: strawberry.ID
-    compensation: CompensationInput
-    start_date: dt.date | None = None
-    expires_at: dt.datetime | None = None
-    note: str | None = None
+    application_id: strawberry.ID = _in(OfferCreate, "application_id", " (an Application id)")
+    compensation: CompensationInput = _in(OfferCreate, "compensation")
+    start_date: dt.date | None = _in(OfferCreate, "start_date", default=None)
+    expires_at: dt.datetime | None = _in(OfferCreate, "expires_at", default=None)
+    note: str | None = _in(OfferCreate, "note", default=None)
 
 
-@strawberry.input
+@strawberry.input(description="One legal step of an offer")
 class MoveOfferInput:
-    id: strawberry.ID
-    to: str = strawberry.field(graphql_type=enums.OfferStatus)
-    reason: str | None = None
+    id: strawberry.ID = strawberry.field(description="The offer to move")
+    to: str = _in(OfferTransition, "to", " (any status but draft)", graphql_type=enums.OfferStatus)
+    reason: str | None = _in(OfferTransition, "reason", default=None)
 
 
-@strawberry.type
+@strawberry.type(description="The scorecard as saved")
 class ScorecardPayload:
-    scorecard: Scorecard
+    scorecard: Scorecard = strawberry.field(description="The scorecard as saved")
 
 
-@strawberry.type
+@strawberry.type(description="The hiring decision as recorded")
 class DecisionPayload:
-    decision: HiringDecision
+    decision: HiringDecision = strawberry.field(description="The hiring decision recorded")
 
 
-@strawberry.type
+@strawberry.type(description="The offer as it now stands")
 class OfferPayload:
-    offer: Offer
+    offer: Offer = strawberry.field(description="The offer as it now stands")
 
 
-ScorecardResult = Annotated[ScorecardPayload | MutationError, strawberry.union("ScorecardResult")]
+ScorecardResult = Annotated[
+    ScorecardPayload | MutationError,
+    strawberry.union("ScorecardResult", description="The scorecard, or why it was not saved"),
+]
 
 
-DecisionResult = Annotated[DecisionPayload | MutationError, strawberry.union("DecisionResult")]
+DecisionResult = Annotated[
+    DecisionPayload | MutationError,
+    strawberry.union("DecisionResult", description="The decision, or why it was not recorded"),
+]
 
 
-OfferResult = Annotated[OfferPayload | MutationError, strawberry.union("OfferResult")]
+OfferResult = Annotated[
+    OfferPayload | MutationError,
+    strawberry.union("OfferResult", description="The offer, or why it did not change"),
+]
 
 
 @strawberry.type
@@ -143,7 +160,9 @@ class FeedbackMutation:
             shape=lambda d: DecisionPayload(decision=HiringDecision.from_public(d)),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Draft an offer for an application at the offer stage (recruiters and admins)"
+    )
     async def create_offer(self, info: Info, input: CreateOfferInput) -> OfferResult:
         return await mutate(
             info,
@@ -175,7 +194,7 @@ def _offer(offer: OfferPublic) -> OfferPayload:
 @strawberry.type(description="One entry of the organization's catalogue of rejection reasons")
 @derived(RejectionReasonPublic, skip={})
 class RejectionReason(Node):
-    database_id: uuid.UUID
+    database_id: uuid.UUID = strawberry.field(description="The rejection reason's id in REST")
 
     @classmethod
     def from_public(cls, r: RejectionReasonPublic) -> RejectionReason:
@@ -186,50 +205,62 @@ class RejectionReason(Node):
         )
 
 
-@strawberry.input
+@strawberry.input(description="A new entry of the organization's catalogue of rejection reasons")
 class CreateRejectionReasonInput:
-    code: str
-    label: str
+    code: str = _in(RejectionReasonCreate, "code")
+    label: str = _in(RejectionReasonCreate, "label")
 
 
 @strawberry.input(description="What to change; what is left out stays")
 class UpdateRejectionReasonInput:
-    id: strawberry.ID
-    label: str | None = strawberry.UNSET
-    is_active: bool | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The rejection reason to change")
+    label: str | None = _in(RejectionReasonUpdate, "label", default=strawberry.UNSET)
+    is_active: bool | None = _in(RejectionReasonUpdate, "is_active", default=strawberry.UNSET)
 
 
 @strawberry.input(description="Change a draft offer; what is left out stays")
 class UpdateOfferInput:
-    id: strawberry.ID
-    compensation: CompensationInput | None = strawberry.UNSET
-    start_date: dt.date | None = strawberry.UNSET
-    expires_at: dt.datetime | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The draft offer to change")
+    compensation: CompensationInput | None = _in(
+        OfferUpdate, "compensation", default=strawberry.UNSET
+    )
+    start_date: dt.date | None = _in(OfferUpdate, "start_date", default=strawberry.UNSET)
+    expires_at: dt.datetime | None = _in(OfferUpdate, "expires_at", default=strawberry.UNSET)
+    note: str | None = _in(OfferUpdate, "note", default=strawberry.UNSET)
 
 
 @strawberry.input(description="Delay or personalise a scheduled outcome message")
 class UpdateOutcomeMessageInput:
-    id: strawberry.ID
-    send_at: dt.datetime | None = strawberry.UNSET
-    personal_note: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The scheduled outcome message to change")
+    send_at: dt.datetime | None = _in(OutcomeMessageUpdate, "send_at", default=strawberry.UNSET)
+    personal_note: str | None = _in(OutcomeMessageUpdate, "personal_note", default=strawberry.UNSET)
 
 
-@strawberry.type
+@strawberry.type(description="The rejection reason as saved")
 class RejectionReasonPayload:
-    rejection_reason: RejectionReason
+    rejection_reason: RejectionReason = strawberry.field(
+        description="The rejection reason as saved"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The outcome message as it now stands")
 class OutcomeMessagePayload:
-    outcome_message: OutcomeMessage
+    outcome_message: OutcomeMessage = strawberry.field(
+        description="The outcome message as it now stands"
+    )
 
 
 RejectionReasonResult = Annotated[
-    RejectionReasonPayload | MutationError, strawberry.union("RejectionReasonResult")
+    RejectionReasonPayload | MutationError,
+    strawberry.union(
+        "RejectionReasonResult", description="The rejection reason, or why it did not change"
+    ),
 ]
 OutcomeMessageResult = Annotated[
-    OutcomeMessagePayload | MutationError, strawberry.union("OutcomeMessageResult")
+    OutcomeMessagePayload | MutationError,
+    strawberry.union(
+        "OutcomeMessageResult", description="The outcome message, or why it did not change"
+    ),
 ]
 
 
@@ -262,7 +293,7 @@ class FeedbackQuery:
         )
         return [ScorecardRevision.from_public(r) for r in found]
 
-    @strawberry.field(description="One offer")
+    @strawberry.field(description="One offer; null when it is not yours to see")
     async def offer(self, info: Info, id: strawberry.ID) -> Offer | None:
         ctx = info.context
         try:
@@ -272,8 +303,8 @@ class FeedbackQuery:
         return Offer.from_public(found)
 
     @strawberry.field(
-        description="The outcome messages owed to an application's candidate. A list: at most "
-        "one per outcome"
+        description="The outcome messages owed to an application's candidate, oldest first. A "
+        "list: one per outcome the application reached, a handful at most"
     )
     async def outcome_messages(
         self, info: Info, application_id: strawberry.ID
@@ -339,3 +370,17 @@ class FeedbackEditsMutation:
             call=lambda s, actor, p: outcomes.update(s, actor, p.id(), p.body),
             shape=lambda m: OutcomeMessagePayload(outcome_message=OutcomeMessage.from_public(m)),
         )
+
+
+# `node(id:)` for the types above (app/graphql/nodes.py): one service read, scoped by the
+# caller; NotFound and PermissionDenied become null there.
+async def resolve_scorecard_node(ctx: Context, raw_id: uuid.UUID) -> Scorecard | None:
+    return Scorecard.from_public(await scorecards.get_scorecard(ctx.session, ctx.actor, raw_id))
+
+
+async def resolve_hiring_decision_node(ctx: Context, raw_id: uuid.UUID) -> HiringDecision | None:
+    return HiringDecision.from_public(await decisions.get_decision(ctx.session, ctx.actor, raw_id))
+
+
+async def resolve_outcome_message_node(ctx: Context, raw_id: uuid.UUID) -> OutcomeMessage | None:
+    return OutcomeMessage.from_public(await outcomes.get_message(ctx.session, ctx.actor, raw_id))

@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated, cast
 
 import strawberry
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.experimental import pydantic as strawberry_pydantic
 from strawberry.scalars import JSON
@@ -42,23 +43,40 @@ from app.graphql.types.role import ExternalRef
 Info = strawberry.Info[Context, None]
 First = Annotated[int, strawberry.argument(description=FIRST_HELP)]
 After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
+ConnectionArg = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="The AtsConnection (its global id, or its database id)"),
+]
 
 
 def _gid(type_name: str, raw: uuid.UUID) -> strawberry.ID:
     return strawberry.ID(to_global_id(type_name, raw))
 
 
-@strawberry_pydantic.type(model=ConnectionErrorPublic, all_fields=True)
+@strawberry_pydantic.type(
+    model=ConnectionErrorPublic,
+    all_fields=True,
+    description="One recent error of an ATS connection",
+)
 class AtsConnectionError:
     pass
 
 
-@strawberry_pydantic.type(model=ManualErasure, all_fields=True)
+@strawberry_pydantic.type(
+    model=ManualErasure,
+    all_fields=True,
+    description="A candidate erased in Hireloop whom the vendor's API cannot erase: to erase "
+    "by hand in the vendor",
+)
 class AtsManualErasure:
     pass
 
 
-@strawberry_pydantic.type(model=ConnectionHealth, all_fields=True)
+@strawberry_pydantic.type(
+    model=ConnectionHealth,
+    all_fields=True,
+    description="How an ATS connection is doing: what waits, what failed, when it last heard",
+)
 class AtsConnectionHealth:
     pass
 
@@ -66,12 +84,14 @@ class AtsConnectionHealth:
 @strawberry.type(description="A connected applicant tracking system (Greenhouse, Lever, Ashby)")
 @derived(ConnectionPublic, skip={})
 class AtsConnection(Node):
-    database_id: uuid.UUID
+    database_id: uuid.UUID = strawberry.field(description="The connection's id as REST shows it")
     stage_map: JSON = strawberry.field(description="Vendor stage name -> our stage")
     rejection_map: JSON = strawberry.field(
         description="Vendor rejection reason name -> our rejection reason code"
     )
-    health: AtsConnectionHealth | None
+    health: AtsConnectionHealth | None = strawberry.field(
+        description="Null only in the answer to createAtsConnection"
+    )
 
     @classmethod
     def from_public(cls, c: ConnectionPublic) -> AtsConnection:
@@ -87,11 +107,14 @@ class AtsConnection(Node):
 
 @strawberry.type(description="An import from the vendor (full or incremental) and its progress")
 @derived(SyncPublic, skip={})
-class AtsSync:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    connection_id: strawberry.ID
-    last_errors: JSON
+class AtsSync(Node):
+    database_id: uuid.UUID = strawberry.field(description="The sync's id as REST shows it")
+    connection_id: strawberry.ID = strawberry.field(
+        description="The AtsConnection it imports from (its global id)"
+    )
+    last_errors: JSON = strawberry.field(
+        description="The last 20 errors, each with at, resource and reason"
+    )
 
     @classmethod
     def from_public(cls, s: SyncPublic) -> AtsSync:
@@ -106,10 +129,11 @@ class AtsSync:
 
 @strawberry.type(description="A vendor event received, and what became of it")
 @derived(InboundEventPublic, skip={})
-class AtsInboundEvent:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    connection_id: strawberry.ID
+class AtsInboundEvent(Node):
+    database_id: uuid.UUID = strawberry.field(description="The event's id as REST shows it")
+    connection_id: strawberry.ID = strawberry.field(
+        description="The AtsConnection it arrived through (its global id)"
+    )
 
     @classmethod
     def from_public(cls, e: InboundEventPublic) -> AtsInboundEvent:
@@ -121,75 +145,129 @@ class AtsInboundEvent:
         )
 
 
+def _help(model: type[BaseModel], name: str) -> str | None:
+    """A field's description as the domain schema gives it (one wording for REST and GraphQL)."""
+    return model.model_fields[name].description
+
+
 @strawberry.input(description="The same fields as REST's ConnectionCreate")
 class CreateAtsConnectionInput:
-    provider: str = strawberry.field(graphql_type=enums.AtsProvider)
-    name: str
+    provider: str = strawberry.field(
+        graphql_type=enums.AtsProvider, description=_help(ConnectionCreate, "provider")
+    )
+    name: str = strawberry.field(description=_help(ConnectionCreate, "name"))
     credentials: JSON | None = strawberry.field(
         default=strawberry.UNSET,
         description="API credentials by name, encrypted at rest and never shown again",
     )
-    webhook_secret: str | None = strawberry.UNSET
-    base_url: str | None = strawberry.UNSET
-    stage_map: JSON | None = strawberry.UNSET
-    rejection_map: JSON | None = strawberry.UNSET
+    webhook_secret: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionCreate, "webhook_secret")
+    )
+    base_url: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionCreate, "base_url")
+    )
+    stage_map: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionCreate, "stage_map")
+    )
+    rejection_map: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionCreate, "rejection_map")
+    )
 
 
 @strawberry.input(description="What to change; what is left out stays")
 class UpdateAtsConnectionInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The AtsConnection to change")
     expected_version: int | None = strawberry.field(
         default=None, description="Like If-Match in REST"
     )
-    name: str | None = strawberry.UNSET
-    credentials: JSON | None = strawberry.UNSET
-    webhook_secret: str | None = strawberry.UNSET
-    base_url: str | None = strawberry.UNSET
-    stage_map: JSON | None = strawberry.UNSET
-    rejection_map: JSON | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionUpdate, "name")
+    )
+    credentials: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionUpdate, "credentials")
+    )
+    webhook_secret: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionUpdate, "webhook_secret")
+    )
+    base_url: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionUpdate, "base_url")
+    )
+    stage_map: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionUpdate, "stage_map")
+    )
+    rejection_map: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description=_help(ConnectionUpdate, "rejection_map")
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A role's id in an ATS connection, to link the two")
 class LinkRoleExternalRefInput:
-    role_id: strawberry.ID
-    connection_id: strawberry.ID
-    external_id: str
+    role_id: strawberry.ID = strawberry.field(description="The Role to link")
+    connection_id: strawberry.ID = strawberry.field(description="The AtsConnection")
+    external_id: str = strawberry.field(description="The role's id in the vendor (its job's)")
 
 
-@strawberry.type
+@strawberry.type(description="The link just made")
 class ExternalRefPayload:
-    external_ref: ExternalRef
+    external_ref: ExternalRef = strawberry.field(description="The role's id in the vendor")
 
 
-@strawberry.type
+@strawberry.type(description="The ATS connection as it now is")
 class AtsConnectionPayload:
-    ats_connection: AtsConnection
+    ats_connection: AtsConnection = strawberry.field(description="The connection")
 
 
-@strawberry.type
+@strawberry.type(description="Which ATS connection was deleted")
 class AtsConnectionDeletedPayload:
-    deleted_id: strawberry.ID
+    deleted_id: strawberry.ID = strawberry.field(description="The deleted connection's id")
 
 
-@strawberry.type
+@strawberry.type(description="The sync just started")
 class AtsSyncPayload:
-    sync: AtsSync
+    sync: AtsSync = strawberry.field(description="The sync, pending until a worker begins it")
 
 
 ExternalRefResult = Annotated[
-    ExternalRefPayload | MutationError, strawberry.union("ExternalRefResult")
+    ExternalRefPayload | MutationError,
+    strawberry.union(
+        "ExternalRefResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
 AtsConnectionResult = Annotated[
-    AtsConnectionPayload | MutationError, strawberry.union("AtsConnectionResult")
+    AtsConnectionPayload | MutationError,
+    strawberry.union(
+        "AtsConnectionResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
 AtsConnectionDeletedResult = Annotated[
-    AtsConnectionDeletedPayload | MutationError, strawberry.union("AtsConnectionDeletedResult")
+    AtsConnectionDeletedPayload | MutationError,
+    strawberry.union(
+        "AtsConnectionDeletedResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
-AtsSyncResult = Annotated[AtsSyncPayload | MutationError, strawberry.union("AtsSyncResult")]
+AtsSyncResult = Annotated[
+    AtsSyncPayload | MutationError,
+    strawberry.union(
+        "AtsSyncResult", description="The payload, or a MutationError saying why nothing changed"
+    ),
+]
 
 
 def _connection_id(value: strawberry.ID) -> uuid.UUID:
     return parse_id(value, "AtsConnection", "connectionId")
+
+
+async def resolve_sync_node(ctx: Context, raw_id: uuid.UUID) -> AtsSync:
+    """For `node(id:)` (app/graphql/nodes.py): a sync of the caller's organization."""
+    return AtsSync.from_public(await sync.get_sync(ctx.session, ctx.actor, raw_id))
+
+
+async def resolve_inbound_event_node(ctx: Context, raw_id: uuid.UUID) -> AtsInboundEvent:
+    """For `node(id:)` (app/graphql/nodes.py): a vendor event of the caller's organization."""
+    return AtsInboundEvent.from_public(await sync.get_inbound(ctx.session, ctx.actor, raw_id))
 
 
 @strawberry.type
@@ -204,8 +282,8 @@ class IntegrationsQuery:
         )
         return connection_of(page, after, AtsConnection.from_public)
 
-    @strawberry.field(description="One ATS connection with its health")
-    async def ats_connection(self, info: Info, id: strawberry.ID) -> AtsConnection | None:
+    @strawberry.field(description="One ATS connection with its health; null when not found")
+    async def ats_connection(self, info: Info, id: ConnectionArg) -> AtsConnection | None:
         ctx = info.context
         try:
             found = await connections.get_connection(
@@ -215,11 +293,13 @@ class IntegrationsQuery:
             return None
         return AtsConnection.from_public(found)
 
-    @strawberry.field(description="Vendor events a connection received, with their outcome")
+    @strawberry.field(
+        description="Vendor events a connection received, with their outcome, newest first"
+    )
     async def ats_inbound_events(
         self,
         info: Info,
-        connection_id: strawberry.ID,
+        connection_id: ConnectionArg,
         status: Annotated[
             str | None,
             strawberry.argument(graphql_type=enums.InboundStatus | None, description="Only this"),
@@ -238,7 +318,7 @@ class IntegrationsQuery:
         return connection_of(page, after, AtsInboundEvent.from_public, cursor=_inbound_cursor)
 
     @strawberry.field(description="Progress of a connection's latest sync; null before the first")
-    async def ats_sync(self, info: Info, connection_id: strawberry.ID) -> AtsSync | None:
+    async def ats_sync(self, info: Info, connection_id: ConnectionArg) -> AtsSync | None:
         ctx = info.context
         connection = _connection_id(connection_id)
         # A connection that is not the caller's is an error (as in REST), not "no sync yet".
@@ -300,7 +380,7 @@ class IntegrationsMutation:
     @strawberry.mutation(
         description="Pause: vendor webhooks are still stored; nothing is applied, pushed or synced"
     )
-    async def pause_ats_connection(self, info: Info, id: strawberry.ID) -> AtsConnectionResult:
+    async def pause_ats_connection(self, info: Info, id: ConnectionArg) -> AtsConnectionResult:
         return await mutate(
             info,
             {"id": id},
@@ -310,7 +390,7 @@ class IntegrationsMutation:
         )
 
     @strawberry.mutation(description="Resume: what was stored while paused is applied")
-    async def resume_ats_connection(self, info: Info, id: strawberry.ID) -> AtsConnectionResult:
+    async def resume_ats_connection(self, info: Info, id: ConnectionArg) -> AtsConnectionResult:
         return await mutate(
             info,
             {"id": id},
@@ -321,7 +401,7 @@ class IntegrationsMutation:
 
     @strawberry.mutation(description="Delete the connection (our records stay)")
     async def delete_ats_connection(
-        self, info: Info, id: strawberry.ID
+        self, info: Info, id: ConnectionArg
     ) -> AtsConnectionDeletedResult:
         return await mutate(
             info,
@@ -337,7 +417,7 @@ class IntegrationsMutation:
     async def start_ats_sync(
         self,
         info: Info,
-        connection_id: strawberry.ID,
+        connection_id: ConnectionArg,
         kind: Annotated[
             str,
             strawberry.argument(
@@ -356,7 +436,10 @@ class IntegrationsMutation:
             shape=lambda run: AtsSyncPayload(sync=AtsSync.from_public(run)),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Link a role to its job in an ATS connection (recruiters and admins), so "
+        "the vendor's events about that job reach the role"
+    )
     async def link_role_external_ref(
         self, info: Info, input: LinkRoleExternalRefInput
     ) -> ExternalRefResult:

@@ -3,7 +3,7 @@ app/api/v1/interviewer_pools.py and POST /interviews/{id}/replacements)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import uuid
 from typing import Annotated
 
 import strawberry
@@ -21,93 +21,76 @@ from app.domain.interviewer_pools.schemas import (
 )
 from app.domain.interviews import service as interviews
 from app.errors import NotFound
+from app.graphql import enums
 from app.graphql.context import Context
+from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError
 from app.graphql.ids import parse_id, to_global_id
 from app.graphql.mutate import given, mutate
-from app.graphql.pagination import page_request
+from app.graphql.pagination import AFTER_HELP, FIRST_HELP, page_request
+from app.graphql.types.connection import Connection, connection_of
+from app.graphql.types.node import Node
 
 Info = strawberry.Info[Context, None]
+First = Annotated[int, strawberry.argument(description=FIRST_HELP)]
+After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
+PoolId = Annotated[
+    strawberry.ID, strawberry.argument(description="The InterviewerPool's global id")
+]
+MemberId = Annotated[strawberry.ID, strawberry.argument(description="The Member's global id")]
 
 
 @strawberry.type(description="A member of an interviewer pool, trained or in training")
+@derived(PoolMemberPublic, skip={})
 class InterviewerPoolMember:
-    member_id: strawberry.ID = strawberry.field(description="A Member id")
-    name: str
-    status: str = strawberry.field(description="trained or in_training")
-    not_before: str | None = strawberry.field(
-        description="No interview of this pool starts before this local time (HH:MM)"
+    member_id: strawberry.ID = strawberry.field(description="The Member's global id")
+    signed_off_by: strawberry.ID | None = strawberry.field(
+        description="The Member's global id who signed the trainee off; null when not signed off"
     )
-    max_per_day: int | None
-    max_per_week: int | None
-    shadows_done: int
-    reverse_shadows_done: int
-    next_seat: str | None = strawberry.field(
-        description="A trainee's next seat: shadow or reverse_shadow"
-    )
-    ready_for_sign_off: bool
-    signed_off_by: strawberry.ID | None
-    trained_at: dt.datetime | None
 
     @classmethod
     def from_public(cls, m: PoolMemberPublic) -> InterviewerPoolMember:
         return cls(
             member_id=strawberry.ID(to_global_id("Member", m.member_id)),
-            name=m.name,
-            status=m.status,
-            not_before=m.not_before,
-            max_per_day=m.max_per_day,
-            max_per_week=m.max_per_week,
-            shadows_done=m.shadows_done,
-            reverse_shadows_done=m.reverse_shadows_done,
-            next_seat=m.next_seat,
-            ready_for_sign_off=m.ready_for_sign_off,
             signed_off_by=(
                 strawberry.ID(to_global_id("Member", m.signed_off_by)) if m.signed_off_by else None
             ),
-            trained_at=m.trained_at,
+            **values(cls, m),
         )
 
 
-@strawberry.type(description="Who can run a kind of interview (or test a skill)")
-class InterviewerPool:
-    id: strawberry.ID
-    database_id: strawberry.ID
-    name: str
-    kind: str | None
-    skill: str | None
-    shadow_rounds: int
-    reverse_shadow_rounds: int
-    members: list[InterviewerPoolMember]
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+@strawberry.type(
+    description="An interviewer pool: who can run a kind of interview, or test a skill"
+)
+@derived(PoolPublic, skip={})
+class InterviewerPool(Node):
+    id: strawberry.ID = strawberry.field(description="The pool's global id")
+    database_id: uuid.UUID = strawberry.field(description="The pool's id as REST shows it")
+    members: list[InterviewerPoolMember] = strawberry.field(
+        description="Its members, trained and in training (a list: a pool is a team, not a "
+        "growing record)"
+    )
 
     @classmethod
     def from_public(cls, p: PoolPublic) -> InterviewerPool:
         return cls(
             id=strawberry.ID(to_global_id("InterviewerPool", p.id)),
-            database_id=strawberry.ID(str(p.id)),
-            name=p.name,
-            kind=p.kind,
-            skill=p.skill,
-            shadow_rounds=p.shadow_rounds,
-            reverse_shadow_rounds=p.reverse_shadow_rounds,
+            database_id=p.id,
             members=[InterviewerPoolMember.from_public(m) for m in p.members],
-            version=p.version,
-            created_at=p.created_at,
-            updated_at=p.updated_at,
+            **values(cls, p),
         )
 
 
-@strawberry.type(description="An interviewer replaced from the interview's pool")
+@strawberry.type(description="What replacing an interviewer did: who came in, or why no one did")
+@derived(ReplacementPublic, skip={})
 class InterviewerReplacement:
-    interview_id: strawberry.ID
-    replaced_member_id: strawberry.ID
-    replacement_member_id: strawberry.ID | None
-    replaced: bool
-    reason: str
-    replacements: int
+    interview_id: strawberry.ID = strawberry.field(description="The Interview's global id")
+    replaced_member_id: strawberry.ID = strawberry.field(
+        description="The Member's global id who was replaced"
+    )
+    replacement_member_id: strawberry.ID | None = strawberry.field(
+        description="The Member's global id who took the seat; null when no one was free"
+    )
 
     @classmethod
     def from_public(cls, r: ReplacementPublic) -> InterviewerReplacement:
@@ -119,68 +102,100 @@ class InterviewerReplacement:
                 if r.replacement_member_id
                 else None
             ),
-            replaced=r.replaced,
-            reason=r.reason,
-            replacements=r.replacements,
+            **values(cls, r),
         )
 
 
-@strawberry.input(description="The same fields as REST's PoolCreate")
+async def resolve_interviewer_pool_node(ctx: Context, raw_id: uuid.UUID) -> InterviewerPool:
+    """For `node(id:)` (app/graphql/nodes.py): a pool of the caller's organization; NotFound
+    for another organization's."""
+    return InterviewerPool.from_public(await pools.get_pool(ctx.session, ctx.actor, raw_id))
+
+
+_KIND = "The interview kind it staffs (matched without case)"
+_SKILL = "Or the skill it tests"
+_SHADOW = "Interviews a trainee watches before leading (0-20)"
+_REVERSE = "Interviews a trainee leads while watched (0-20)"
+_NOT_BEFORE = "No interview of this pool starts before this local time (HH:MM)"
+_PER_DAY = "At most this many of the pool's interviews a day (1-20)"
+_PER_WEEK = "At most this many of the pool's interviews a week (1-100)"
+
+
+@strawberry.input(description="A new interviewer pool: REST's PoolCreate")
 class CreateInterviewerPoolInput:
-    name: str
-    kind: str | None = strawberry.UNSET
-    skill: str | None = strawberry.UNSET
-    shadow_rounds: int | None = strawberry.UNSET
-    reverse_shadow_rounds: int | None = strawberry.UNSET
-
-
-@strawberry.input(description="The same fields as REST's PoolUpdate")
-class UpdateInterviewerPoolInput:
-    id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    kind: str | None = strawberry.UNSET
-    skill: str | None = strawberry.UNSET
-    shadow_rounds: int | None = strawberry.UNSET
-    reverse_shadow_rounds: int | None = strawberry.UNSET
-
-
-@strawberry.input(description="The same fields as REST's PoolMemberAdd")
-class AddInterviewerPoolMemberInput:
-    pool_id: strawberry.ID
-    member_id: strawberry.ID
-    status: str | None = strawberry.field(
-        default=strawberry.UNSET, description="trained (the default) or in_training"
+    name: str = strawberry.field(description="The pool's name, e.g. Backend technical")
+    kind: str | None = strawberry.field(default=strawberry.UNSET, description=_KIND)
+    skill: str | None = strawberry.field(default=strawberry.UNSET, description=_SKILL)
+    shadow_rounds: int | None = strawberry.field(
+        default=strawberry.UNSET, description=_SHADOW + "; default 2"
     )
-    not_before: str | None = strawberry.UNSET
-    max_per_day: int | None = strawberry.UNSET
-    max_per_week: int | None = strawberry.UNSET
+    reverse_shadow_rounds: int | None = strawberry.field(
+        default=strawberry.UNSET, description=_REVERSE + "; default 1"
+    )
 
 
-@strawberry.input(description="The same fields as REST's PoolMemberUpdate")
+@strawberry.input(
+    description="Changes to a pool: REST's PoolUpdate; a field left out keeps its value"
+)
+class UpdateInterviewerPoolInput:
+    id: strawberry.ID = strawberry.field(description="The InterviewerPool's global id")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="A new name")
+    kind: str | None = strawberry.field(default=strawberry.UNSET, description=_KIND)
+    skill: str | None = strawberry.field(default=strawberry.UNSET, description=_SKILL)
+    shadow_rounds: int | None = strawberry.field(default=strawberry.UNSET, description=_SHADOW)
+    reverse_shadow_rounds: int | None = strawberry.field(
+        default=strawberry.UNSET, description=_REVERSE
+    )
+
+
+@strawberry.input(description="A member joining a pool: REST's PoolMemberAdd")
+class AddInterviewerPoolMemberInput:
+    pool_id: strawberry.ID = strawberry.field(description="The InterviewerPool's global id")
+    member_id: strawberry.ID = strawberry.field(description="The Member's global id who joins")
+    status: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        graphql_type=enums.InterviewerPoolMemberStatus | None,
+        description="trained (the default) or in_training",
+    )
+    not_before: str | None = strawberry.field(default=strawberry.UNSET, description=_NOT_BEFORE)
+    max_per_day: int | None = strawberry.field(default=strawberry.UNSET, description=_PER_DAY)
+    max_per_week: int | None = strawberry.field(default=strawberry.UNSET, description=_PER_WEEK)
+
+
+@strawberry.input(
+    description="New limits for a member of a pool: REST's PoolMemberUpdate; null removes a limit"
+)
 class UpdateInterviewerPoolMemberInput:
-    pool_id: strawberry.ID
-    member_id: strawberry.ID
-    not_before: str | None = strawberry.UNSET
-    max_per_day: int | None = strawberry.UNSET
-    max_per_week: int | None = strawberry.UNSET
+    pool_id: strawberry.ID = strawberry.field(description="The InterviewerPool's global id")
+    member_id: strawberry.ID = strawberry.field(description="The Member's global id")
+    not_before: str | None = strawberry.field(default=strawberry.UNSET, description=_NOT_BEFORE)
+    max_per_day: int | None = strawberry.field(default=strawberry.UNSET, description=_PER_DAY)
+    max_per_week: int | None = strawberry.field(default=strawberry.UNSET, description=_PER_WEEK)
 
 
-@strawberry.type
+@strawberry.type(description="The interviewer pool as it stands after the change")
 class InterviewerPoolPayload:
-    interviewer_pool: InterviewerPool
+    interviewer_pool: InterviewerPool = strawberry.field(description="The pool")
 
 
-@strawberry.type
+@strawberry.type(description="The outcome of replacing an interviewer")
 class InterviewerReplacementPayload:
-    replacement: InterviewerReplacement
+    replacement: InterviewerReplacement = strawberry.field(description="What was done")
 
 
 InterviewerPoolResult = Annotated[
-    InterviewerPoolPayload | MutationError, strawberry.union("InterviewerPoolResult")
+    InterviewerPoolPayload | MutationError,
+    strawberry.union(
+        "InterviewerPoolResult",
+        description="The interviewer pool, or why the change did not happen",
+    ),
 ]
 InterviewerReplacementResult = Annotated[
     InterviewerReplacementPayload | MutationError,
-    strawberry.union("InterviewerReplacementResult"),
+    strawberry.union(
+        "InterviewerReplacementResult",
+        description="The interview with its replacement interviewer, or why none was made",
+    ),
 ]
 
 
@@ -191,28 +206,32 @@ def _pool(pool: PoolPublic) -> InterviewerPoolPayload:
 @strawberry.type
 class InterviewerPoolQuery:
     @strawberry.field(
-        description="Interviewer pools with their members, newest first: `first` of them, "
-        "after the cursor `after` (REST's next_cursor)"
+        description="Interviewer pools with their members, newest first (REST's next_cursor is "
+        "a connection's endCursor)"
     )
     async def interviewer_pools(
-        self, info: Info, first: int = 50, after: str | None = None
-    ) -> list[InterviewerPool]:
+        self, info: Info, first: First = 50, after: After = None
+    ) -> Connection[InterviewerPool]:
         ctx = info.context
         page = await pools.list_pools(
             ctx.session, ctx.actor, page_request(first, after, ctx.max_first)
         )
-        return [InterviewerPool.from_public(p) for p in page.items]
+        return connection_of(page, after, InterviewerPool.from_public)
 
-    @strawberry.field(description="One interviewer pool")
-    async def interviewer_pool(self, info: Info, id: strawberry.ID) -> InterviewerPool | None:
-        ctx = info.context
+    @strawberry.field(description="One interviewer pool; null when it is not yours to see")
+    async def interviewer_pool(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The InterviewerPool's global id")
+        ],
+    ) -> InterviewerPool | None:
         try:
-            found = await pools.get_pool(
-                ctx.session, ctx.actor, parse_id(id, "InterviewerPool", "id")
+            return await resolve_interviewer_pool_node(
+                info.context, parse_id(id, "InterviewerPool", "id")
             )
         except NotFound:
             return None
-        return InterviewerPool.from_public(found)
 
 
 @strawberry.type
@@ -272,7 +291,7 @@ class InterviewerPoolMutation:
 
     @strawberry.mutation(description="Take a member out of a pool")
     async def remove_interviewer_pool_member(
-        self, info: Info, pool_id: strawberry.ID, member_id: strawberry.ID
+        self, info: Info, pool_id: PoolId, member_id: MemberId
     ) -> InterviewerPoolResult:
         return await mutate(
             info,
@@ -286,7 +305,7 @@ class InterviewerPoolMutation:
 
     @strawberry.mutation(description="Sign off a trainee who sat their rounds: they become trained")
     async def sign_off_interviewer(
-        self, info: Info, pool_id: strawberry.ID, member_id: strawberry.ID
+        self, info: Info, pool_id: PoolId, member_id: MemberId
     ) -> InterviewerPoolResult:
         return await mutate(
             info,
@@ -300,7 +319,15 @@ class InterviewerPoolMutation:
         description="Replace an interviewer from the interview's pool; the time never moves"
     )
     async def replace_interviewer(
-        self, info: Info, interview_id: strawberry.ID, member_id: strawberry.ID
+        self,
+        info: Info,
+        interview_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The Interview's global id")
+        ],
+        member_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The Member's global id of the interviewer to replace"),
+        ],
     ) -> InterviewerReplacementResult:
         return await mutate(
             info,

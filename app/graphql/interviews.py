@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated
 
 import strawberry
@@ -37,75 +38,161 @@ from app.graphql.types.interviews import (
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.input
+async def resolve_interview_node(ctx: Context, raw_id: uuid.UUID) -> Interview:
+    """For `node(id:)` (app/graphql/nodes.py): an interview the caller may see (interviewers:
+    the ones they are on); NotFound otherwise."""
+    return Interview.from_public(await interviews.get_interview(ctx.session, ctx.actor, raw_id))
+
+
+@strawberry.input(
+    description="One stage of a panel: the people to choose from (interviewerIds), a pool "
+    "(poolId: its trained members), or both; REST's StageRequest, validated the same way"
+)
 class StageInput:
-    name: str
-    duration_minutes: int
-    interviewer_ids: list[strawberry.ID]
-    required: int = 1
-
-
-@strawberry.input
-class SuggestionInput:
-    application_id: strawberry.ID
-    stages: list[StageInput]
-    date_from: dt.datetime
-    date_to: dt.datetime
-    min_notice_hours: int | None = None
-    buffer_before_minutes: int = 0
-    buffer_after_minutes: int = 0
-    max_gap_minutes: int = 60
-    allow_back_to_back: bool = True
-    limit: int = 10
-
-
-@strawberry.input
-class InterviewSlotInput:
-    kind: str
-    start_at: dt.datetime
-    end_at: dt.datetime
-    interviewer_ids: list[strawberry.ID]
-
-
-@strawberry.input
-class ScheduleInterviewsInput:
-    application_id: strawberry.ID
-    interviews: list[InterviewSlotInput]
-    time_zone: str | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    video_url: str | None = strawberry.UNSET
-    status: str | None = strawberry.field(
-        default=strawberry.UNSET, graphql_type=enums.InterviewStatus | None
+    name: str = strawberry.field(description="The stage's name, e.g. technical or team")
+    duration_minutes: int = strawberry.field(description="How long it lasts, in minutes (15-480)")
+    interviewer_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Member ids; may be left out when poolId is given"
+    )
+    pool_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="An InterviewerPool id: its trained members are the people to choose from",
+    )
+    trainee_seat: bool = strawberry.field(
+        default=False,
+        description="Also seat one of the pool's members in training (shadowing), when one is "
+        "free; needs poolId",
+    )
+    required: int = strawberry.field(
+        default=1,
+        description="How many interviewers this stage needs from the people to choose from",
     )
 
 
-@strawberry.input
+# The ids a StageInput carries, under the field holding the stages (`stages` in
+# SuggestionInput and CreateBookingLinkInput).
+STAGE_IDS = {"stages.interviewer_ids": "Member", "stages.pool_id": "InterviewerPool"}
+
+
+@strawberry.input(description="What to find times for: REST's SuggestionRequest")
+class SuggestionInput:
+    application_id: strawberry.ID = strawberry.field(
+        description="The Application's global id the panel is for"
+    )
+    stages: list[StageInput] = strawberry.field(description="The stages, in the order they run")
+    date_from: dt.datetime = strawberry.field(description="Earliest start (with its UTC offset)")
+    date_to: dt.datetime = strawberry.field(
+        description="Latest end (with its UTC offset); at most 90 days after dateFrom"
+    )
+    min_notice_hours: int | None = strawberry.field(
+        default=None,
+        description="Hours from now before the first stage may start; null: the service setting",
+    )
+    buffer_before_minutes: int = strawberry.field(
+        default=0, description="Free minutes each interviewer needs before a stage"
+    )
+    buffer_after_minutes: int = strawberry.field(
+        default=0, description="Free minutes each interviewer needs after a stage"
+    )
+    max_gap_minutes: int = strawberry.field(
+        default=60, description="Longest wait between two stages, in minutes"
+    )
+    allow_back_to_back: bool = strawberry.field(
+        default=True, description="Whether a stage may start the minute the one before ends"
+    )
+    limit: int = strawberry.field(default=10, description="At most this many suggestions (1-50)")
+
+
+@strawberry.input(description="One interview to book: REST's InterviewSlot")
+class InterviewSlotInput:
+    kind: str = strawberry.field(description="The stage, e.g. technical, team, hiring manager")
+    start_at: dt.datetime = strawberry.field(description="When it starts (with its UTC offset)")
+    end_at: dt.datetime = strawberry.field(
+        description="When it ends (with its UTC offset); at most 8 hours after startAt"
+    )
+    interviewer_ids: list[strawberry.ID] = strawberry.field(
+        description="The Member global ids of the panel, each once"
+    )
+    pool_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The InterviewerPool the interviewers come from (declines are replaced "
+        "from it)",
+    )
+    trainee_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Members in training in poolId who join as an extra interviewer (their "
+        "seat, shadow or reverse_shadow, follows their rounds)",
+    )
+
+
+@strawberry.input(description="Interviews to book for one application: REST's InterviewsCreate")
+class ScheduleInterviewsInput:
+    application_id: strawberry.ID = strawberry.field(
+        description="The Application's global id they are for"
+    )
+    interviews: list[InterviewSlotInput] = strawberry.field(
+        description="The interviews, one per stage (at most 6)"
+    )
+    time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="IANA time zone for the invitations; default the candidate's",
+    )
+    location: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Where they take place, if on site"
+    )
+    video_url: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The video call's address, if any"
+    )
+    status: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        graphql_type=enums.InterviewStatus | None,
+        description="scheduled (the default: invitations go out) or proposed (held until "
+        "confirmed); other statuses are refused",
+    )
+
+
+@strawberry.input(description="A new time for an interview: REST's InterviewReschedule")
 class RescheduleInterviewInput:
-    id: strawberry.ID
-    start_at: dt.datetime
-    end_at: dt.datetime
-    reason: str
-    interviewer_ids: list[strawberry.ID] | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    video_url: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The Interview's global id")
+    start_at: dt.datetime = strawberry.field(description="The new start (with its UTC offset)")
+    end_at: dt.datetime = strawberry.field(description="The new end (with its UTC offset)")
+    reason: str = strawberry.field(description="Why it moves; the interviewers read it")
+    interviewer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The Member global ids of a new panel; left out keeps the interviewers",
+    )
+    location: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new place; left out keeps it"
+    )
+    video_url: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new video call; left out keeps it"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The interviews just booked")
 class InterviewsPayload:
-    interviews: list[Interview]
+    interviews: list[Interview] = strawberry.field(
+        description="One per slot asked for, in that order (at most 6)"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The interview as it stands after the change")
 class InterviewPayload:
-    interview: Interview
+    interview: Interview = strawberry.field(description="The interview")
 
 
 InterviewsResult = Annotated[
-    InterviewsPayload | MutationError, strawberry.union("InterviewsResult")
+    InterviewsPayload | MutationError,
+    strawberry.union("InterviewsResult", description="The interviews scheduled, or why none was"),
 ]
 
 
-InterviewResult = Annotated[InterviewPayload | MutationError, strawberry.union("InterviewResult")]
+InterviewResult = Annotated[
+    InterviewPayload | MutationError,
+    strawberry.union(
+        "InterviewResult", description="The interview, or why the change did not happen"
+    ),
+]
 
 
 @strawberry.type
@@ -118,15 +205,28 @@ class InterviewQuery:
         info: Info,
         first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = 50,
         after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
-        application_id: strawberry.ID | None = None,
+        application_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Interviews of this Application (a global id)"),
+        ] = None,
         member_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="Interviews this member is on")
+            strawberry.ID | None,
+            strawberry.argument(description="Interviews this Member (a global id) is on"),
         ] = None,
         status: Annotated[
-            str | None, strawberry.argument(graphql_type=enums.InterviewStatus | None)
+            str | None,
+            strawberry.argument(
+                graphql_type=enums.InterviewStatus | None, description="Interviews in this status"
+            ),
         ] = None,
-        starts_after: dt.datetime | None = None,
-        starts_before: dt.datetime | None = None,
+        starts_after: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description="Interviews starting at or after this time"),
+        ] = None,
+        starts_before: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description="Interviews starting before this time"),
+        ] = None,
     ) -> InterviewConnection:
         ctx = info.context
         filters = validate(
@@ -150,16 +250,16 @@ class InterviewQuery:
             page_info=found.page_info,
         )
 
-    @strawberry.field
-    async def interview(self, info: Info, id: strawberry.ID) -> Interview | None:
-        ctx = info.context
+    @strawberry.field(description="One interview; null when it is not yours to see")
+    async def interview(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Interview's global id")],
+    ) -> Interview | None:
         try:
-            found = await interviews.get_interview(
-                ctx.session, ctx.actor, parse_id(id, "Interview", "id")
-            )
+            return await resolve_interview_node(info.context, parse_id(id, "Interview", "id"))
         except NotFound:
             return None
-        return Interview.from_public(found)
 
     @strawberry.field(
         description="Ranked times for one interview or a panel; when nothing fits, blockedBy says why"
@@ -170,10 +270,10 @@ class InterviewQuery:
         ctx = info.context
         data = to_domain_ids(
             given(input),
-            {"application_id": "Application", "stages.interviewer_ids": "Member"},
+            {"application_id": "Application", **STAGE_IDS},
         )
         result = await scheduling.suggest(ctx.session, ctx.actor, validate(SuggestionRequest, data))
-        return SchedulingSuggestions.from_pydantic(result)
+        return SchedulingSuggestions.from_public(result)
 
 
 def _interview(interview: InterviewPublic) -> InterviewPayload:
@@ -190,7 +290,12 @@ class InterviewMutation:
         return await mutate(
             info,
             given(input),
-            ids={"application_id": "Application", "interviews.interviewer_ids": "Member"},
+            ids={
+                "application_id": "Application",
+                "interviews.interviewer_ids": "Member",
+                "interviews.pool_id": "InterviewerPool",
+                "interviews.trainee_ids": "Member",
+            },
             schema=InterviewsCreate,
             call=lambda s, actor, p: interviews.schedule(s, actor, p.body, http),
             shape=lambda created: InterviewsPayload(
@@ -198,7 +303,10 @@ class InterviewMutation:
             ),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Move an interview to a new time (and optionally a new panel or place); "
+        "the interviewers get updated invitations"
+    )
     async def reschedule_interview(
         self, info: Info, input: RescheduleInterviewInput
     ) -> InterviewResult:
@@ -212,8 +320,15 @@ class InterviewMutation:
             shape=_interview,
         )
 
-    @strawberry.mutation
-    async def cancel_interview(self, info: Info, id: strawberry.ID, reason: str) -> InterviewResult:
+    @strawberry.mutation(description="Cancel an interview; the interviewers get cancellations")
+    async def cancel_interview(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Interview's global id")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why it is cancelled; the interviewers read it")
+        ],
+    ) -> InterviewResult:
         return await mutate(
             info,
             {"id": id, "reason": reason},
@@ -229,8 +344,11 @@ class InterviewMutation:
     async def respond_to_interview(
         self,
         info: Info,
-        id: strawberry.ID,
-        response: Annotated[str, strawberry.argument(graphql_type=enums.InterviewResponse)],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Interview's global id")],
+        response: Annotated[
+            str,
+            strawberry.argument(graphql_type=enums.InterviewResponse, description="Your answer"),
+        ],
     ) -> InterviewResult:
         return await mutate(
             info,
@@ -247,9 +365,18 @@ class InterviewMutation:
     async def set_interview_status(
         self,
         info: Info,
-        id: strawberry.ID,
-        status: Annotated[str, strawberry.argument(graphql_type=enums.InterviewStatus)],
-        reason: str | None = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Interview's global id")],
+        status: Annotated[
+            str,
+            strawberry.argument(
+                graphql_type=enums.InterviewStatus,
+                description="completed or no_show after it; scheduled confirms a proposed one; "
+                "other statuses are refused",
+            ),
+        ],
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, when it helps (a no-show)")
+        ] = None,
     ) -> InterviewResult:
         return await mutate(
             info,

@@ -12,6 +12,7 @@ from app.core.actor import Actor
 from app.domain.organizations import link_templates as service
 from app.domain.organizations.link_templates import LinkTemplatePublic, LinkTemplatesUpdate
 from app.errors import InvalidInput
+from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.errors import MutationError, validate
 from app.graphql.mutate import NoBody, Parsed, mutate
@@ -19,49 +20,72 @@ from app.graphql.mutate import NoBody, Parsed, mutate
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.type(description="Where messages link a person to for one kind of thing")
+@strawberry.type(
+    description="Where messages link a person to for one kind of thing (your organization's "
+    "own front end); one per kind"
+)
 class LinkTemplate:
-    kind: str = strawberry.field(description="slate, scorecard, packet, interview or application")
+    kind: str = strawberry.field(
+        graphql_type=enums.LinkKind, description="What the template links to"
+    )
     template: str | None = strawberry.field(
         description="An https URL with placeholders; null: messages name the thing instead"
     )
-    placeholders: list[str]
+    placeholders: list[str] = strawberry.field(
+        description="The placeholders this kind's template may use, e.g. slate_id"
+    )
 
     @classmethod
     def from_public(cls, p: LinkTemplatePublic) -> LinkTemplate:
         return cls(kind=p.kind, template=p.template, placeholders=list(p.placeholders))
 
 
-@strawberry.type
+@strawberry.type(description="The link template a mutation set or removed")
 class LinkTemplatePayload:
-    link_template: LinkTemplate
+    link_template: LinkTemplate = strawberry.field(description="The template as it is now")
 
 
 LinkTemplateResult = Annotated[
-    LinkTemplatePayload | MutationError, strawberry.union("LinkTemplateResult")
+    LinkTemplatePayload | MutationError,
+    strawberry.union(
+        "LinkTemplateResult", description="The link template as changed, or why it was not"
+    ),
 ]
 
 
-@strawberry.input
+@strawberry.input(description="The link template to set for one kind")
 class SetLinkTemplateInput:
-    kind: str = strawberry.field(description="slate, scorecard, packet, interview or application")
-    template: str = strawberry.field(description="e.g. https://ats.example.com/slates/{slate_id}")
+    kind: str = strawberry.field(
+        graphql_type=enums.LinkKind, description="What the template links to"
+    )
+    template: str = strawberry.field(
+        description="An https URL using the kind's placeholders, e.g. "
+        "https://ats.example.com/slates/{slate_id}"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The link template to remove")
 class RemoveLinkTemplateInput:
-    kind: str
+    kind: str = strawberry.field(
+        graphql_type=enums.LinkKind,
+        description="What the template links to; messages then name the thing instead",
+    )
+
+
+def _kind(kind: object) -> str:
+    return str(getattr(kind, "value", kind))
 
 
 def _update(kind: object, template: str | None) -> dict[str, Any]:
+    kind = _kind(kind)
     if kind not in service.PLACEHOLDERS:
         raise InvalidInput.for_field("kind", f"must be one of {', '.join(service.PLACEHOLDERS)}")
     return {str(kind): template}
 
 
-def _payload_of(kind: str) -> Callable[[list[LinkTemplatePublic]], LinkTemplatePayload]:
+def _payload_of(kind: object) -> Callable[[list[LinkTemplatePublic]], LinkTemplatePayload]:
     def shape(all_kinds: list[LinkTemplatePublic]) -> LinkTemplatePayload:
-        one = next(p for p in all_kinds if p.kind == kind)
+        one = next(p for p in all_kinds if p.kind == _kind(kind))
         return LinkTemplatePayload(link_template=LinkTemplate.from_public(one))
 
     return shape
@@ -76,7 +100,9 @@ async def _apply(
 
 @strawberry.type
 class LinkTemplateQuery:
-    @strawberry.field(description="Your organization's link templates, one per kind")
+    @strawberry.field(
+        description="Your organization's link templates, one per kind (a bounded list)"
+    )
     async def link_templates(self, info: Info) -> list[LinkTemplate]:
         ctx = info.context
         return [

@@ -17,13 +17,39 @@ from app.domain.organizations import service as organizations
 from app.domain.roles import intake
 from app.domain.webhooks import service as webhooks
 from app.errors import NotFound, PermissionDenied
+from app.graphql.audit import resolve_audit_entry_node as _audit_entry
+from app.graphql.availability import (
+    resolve_availability_link_node as _availability_link,
+)
+from app.graphql.availability import (
+    resolve_busy_block_node as _busy_block,
+)
+from app.graphql.availability import (
+    resolve_candidate_window_node as _candidate_window,
+)
+from app.graphql.availability import (
+    resolve_override_node as _availability_override,
+)
+from app.graphql.bookings import resolve_booking_link_node as _booking_link
+from app.graphql.calendars import resolve_member_calendar_node as _member_calendar
+from app.graphql.calibration import resolve_decision_node as _decision
 from app.graphql.context import Context
-from app.graphql.feedback import RejectionReason
+from app.graphql.events import resolve_event_node as _event
+from app.graphql.feedback import (
+    RejectionReason,
+    resolve_hiring_decision_node,
+    resolve_outcome_message_node,
+    resolve_scorecard_node,
+)
 from app.graphql.follow_ups import resolve_node as _follow_up
 from app.graphql.ids import from_global_id
 from app.graphql.integrations import AtsConnection
+from app.graphql.integrations import resolve_inbound_event_node as _ats_inbound_event
+from app.graphql.integrations import resolve_sync_node as _ats_sync
+from app.graphql.interviewer_pools import resolve_interviewer_pool_node
 from app.graphql.notifications import Notification
 from app.graphql.organization import api_key_of
+from app.graphql.pipeline import resolve_document_node as _document
 from app.graphql.types.calendars import (
     CalendarConnection,
 )
@@ -36,6 +62,7 @@ from app.graphql.types.node import Node
 from app.graphql.types.pipeline import Application, Candidate
 from app.graphql.types.role import Role
 from app.graphql.webhooks import WebhookDelivery, WebhookEndpoint
+from app.graphql.webhooks import resolve_attempt_node as _webhook_attempt
 
 Info = strawberry.Info[Context, None]
 
@@ -157,4 +184,21 @@ NODES: dict[str, Callable[[Context, uuid.UUID], Awaitable[Node | None]]] = {
     "Notification": _notification,
     "SlateItem": _slate_item,
     "WebhookDelivery": _webhook_delivery,
+    "AtsSync": _ats_sync,
+    "AtsInboundEvent": _ats_inbound_event,
+    "MemberCalendar": _member_calendar,
+    "WebhookAttempt": _webhook_attempt,
+    "Document": _document,
+    "Scorecard": resolve_scorecard_node,
+    "HiringDecision": resolve_hiring_decision_node,
+    "OutcomeMessage": resolve_outcome_message_node,
+    "Event": _event,
+    "AuditEntry": _audit_entry,
+    "InterviewerPool": resolve_interviewer_pool_node,
+    "AvailabilityOverride": _availability_override,
+    "BusyBlock": _busy_block,
+    "CandidateWindow": _candidate_window,
+    "AvailabilityLink": _availability_link,
+    "BookingLink": _booking_link,
+    "Decision": _decision,
 }

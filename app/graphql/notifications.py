@@ -33,11 +33,18 @@ def _gid(type_name: str, raw: uuid.UUID | None) -> strawberry.ID | None:
 @strawberry.type(description="A message to a person by email or Slack, and how sending it went")
 @derived(NotificationPublic, skip={})
 class Notification(Node):
-    database_id: uuid.UUID
-    member_id: strawberry.ID | None = strawberry.field(description="The member it was for")
-    candidate_id: strawberry.ID | None = strawberry.field(description="The candidate it was for")
+    id: strawberry.ID = strawberry.field(
+        description="The notification's global id (node(id:) finds it)"
+    )
+    database_id: uuid.UUID = strawberry.field(description="The notification's database id")
+    member_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the member it is for; null when it is for a candidate"
+    )
+    candidate_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the candidate it is for; null when it is for a member"
+    )
     outcome_message_id: strawberry.ID | None = strawberry.field(
-        description="The outcome message it delivered (see outcomeMessages)"
+        description="The global id of the outcome message it delivers (see outcomeMessages)"
     )
 
     @classmethod
@@ -55,7 +62,9 @@ class Notification(Node):
 @strawberry.type(description="What a member's next digest would say, and when it is due")
 @derived(DigestPreviewPublic, skip={})
 class DigestPreview:
-    member_id: strawberry.ID
+    member_id: strawberry.ID = strawberry.field(
+        description="The global id of the member whose digest it is"
+    )
     roles: JSON = strawberry.field(
         description="Per role: slates awaiting review, interviews, overdue feedback, questions, "
         "proposals, answers and the pipeline; the same shape as REST's DigestPreview.roles"
@@ -76,7 +85,13 @@ class NotificationQuery:
         description="The member's next digest: when, on which channel, and what it would say "
         "(yours; admins and recruiters: anyone's)"
     )
-    async def digest_preview(self, info: Info, member_id: strawberry.ID) -> DigestPreview:
+    async def digest_preview(
+        self,
+        info: Info,
+        member_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The member (their global id)")
+        ],
+    ) -> DigestPreview:
         ctx = info.context
         return DigestPreview.from_public(
             await service.digest_preview(
@@ -94,17 +109,28 @@ class NotificationQuery:
         first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = 50,
         after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
         status: Annotated[
-            str | None, strawberry.argument(graphql_type=enums.NotificationStatus | None)
+            str | None,
+            strawberry.argument(
+                graphql_type=enums.NotificationStatus | None, description="Only this status"
+            ),
         ] = None,
-        kind: str | None = None,
-        member_id: strawberry.ID | None = None,
+        kind: Annotated[
+            str | None,
+            strawberry.argument(
+                graphql_type=enums.NotificationKind | None, description="Only this kind"
+            ),
+        ] = None,
+        member_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only those for this member (their global id)"),
+        ] = None,
     ) -> Connection[Notification]:
         ctx = info.context
         filters = validate(
             NotificationFilters,
             {
                 "status": getattr(status, "value", status),
-                "kind": kind,
+                "kind": getattr(kind, "value", kind),
                 "member_id": parse_id(member_id, "Member", "memberId") if member_id else None,
             },
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 import strawberry
@@ -13,6 +14,7 @@ from app.domain.applications.schemas import (
     ApplicationUpdate,
     TransitionCreate,
 )
+from app.domain.candidates import documents
 from app.domain.candidates import service as candidates
 from app.domain.candidates.schemas import (
     CandidateCreate,
@@ -20,18 +22,37 @@ from app.domain.candidates.schemas import (
     CandidatePublic,
     CandidateUpdate,
 )
+from app.domain.candidates.schemas import CandidateLinks as CandidateLinksSchema
 from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.errors import MutationError, validate
 from app.graphql.ids import parse_id
 from app.graphql.mutate import given, mutate
-from app.graphql.pagination import cursor_of, page_info_of, page_request
-from app.graphql.types.pipeline import Application, Candidate, CandidateConnection, CandidateEdge
+from app.graphql.pagination import (
+    AFTER_HELP,
+    FIRST_HELP,
+    cursor_of,
+    page_info_of,
+    page_request,
+)
+from app.graphql.types.pipeline import (
+    Application,
+    Candidate,
+    CandidateConnection,
+    CandidateEdge,
+    Document,
+    described,
+)
 
 Info = strawberry.Info[Context, None]
 
+VERSION_HELP = (
+    "The version you read; a change made since answers code conflict (leave out to overwrite)"
+)
 
-@strawberry.input
+
+@strawberry.input(description="A candidate's links on the web")
+@described(CandidateLinksSchema)
 class CandidateLinksInput:
     github: str | None = None
     portfolio: str | None = None
@@ -39,7 +60,8 @@ class CandidateLinksInput:
     other: list[str] | None = None
 
 
-@strawberry.input
+@strawberry.input(description="A new candidate")
+@described(CandidateCreate)
 class CreateCandidateInput:
     name: str
     email: str
@@ -57,10 +79,11 @@ class CreateCandidateInput:
     consent_note: str | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(description="A change to a candidate; a field left out is kept")
+@described(CandidateUpdate)
 class UpdateCandidateInput:
-    id: strawberry.ID
-    expected_version: int | None = None
+    id: strawberry.ID = strawberry.field(description="The candidate's global id")
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
     name: str | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
     phone: str | None = strawberry.UNSET
@@ -79,26 +102,29 @@ class UpdateCandidateInput:
     consent_note: str | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(description="A candidate's application to a role")
+@described(ApplicationCreate)
 class CreateApplicationInput:
-    candidate_id: strawberry.ID
-    role_id: strawberry.ID
+    candidate_id: strawberry.ID = strawberry.field(description="The Candidate's global id")
+    role_id: strawberry.ID = strawberry.field(description="The Role's global id")
     stage: str | None = strawberry.field(default=strawberry.UNSET, graphql_type=enums.Stage | None)
     screening_notes: str | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(description="A change to an application's notes and rating")
+@described(ApplicationUpdate)
 class UpdateApplicationInput:
-    id: strawberry.ID
-    expected_version: int | None = None
+    id: strawberry.ID = strawberry.field(description="The application's global id")
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
     screening_notes: str | None = strawberry.UNSET
     recruiter_assessment: str | None = strawberry.UNSET
     recruiter_rating: int | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(description="A move of an application, kept in its history")
+@described(TransitionCreate)
 class TransitionApplicationInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The application's global id")
     action: str = strawberry.field(default="move", graphql_type=enums.TransitionAction)
     to_stage: str | None = strawberry.field(
         default=strawberry.UNSET, graphql_type=enums.Stage | None
@@ -106,28 +132,41 @@ class TransitionApplicationInput:
     reason: str
 
 
-@strawberry.type
+@strawberry.type(description="The candidate as saved")
 class CandidatePayload:
-    candidate: Candidate
+    candidate: Candidate = strawberry.field(description="The candidate as saved")
 
 
-@strawberry.type
+@strawberry.type(description="The application as saved")
 class ApplicationPayload:
-    application: Application
+    application: Application = strawberry.field(description="The application as saved")
 
 
-CandidateResult = Annotated[CandidatePayload | MutationError, strawberry.union("CandidateResult")]
+CandidateResult = Annotated[
+    CandidatePayload | MutationError,
+    strawberry.union("CandidateResult", description="The candidate, or why not"),
+]
 
 
 ApplicationResult = Annotated[
-    ApplicationPayload | MutationError, strawberry.union("ApplicationResult")
+    ApplicationPayload | MutationError,
+    strawberry.union("ApplicationResult", description="The application, or why not"),
 ]
+
+
+async def resolve_document_node(ctx: Context, raw_id: uuid.UUID) -> Document:
+    """For `node(id:)` (app/graphql/nodes.py): a document of a candidate the caller may see."""
+    return Document.from_public(await documents.get_document(ctx.session, ctx.actor, raw_id))
 
 
 @strawberry.type
 class PipelineQuery:
-    @strawberry.field
-    async def candidate(self, info: Info, id: strawberry.ID) -> Candidate | None:
+    @strawberry.field(description="A candidate by its global id; null when not yours to see")
+    async def candidate(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Candidate's global id")],
+    ) -> Candidate | None:
         candidate = await info.context.loaders.candidate.load(parse_id(id, "Candidate", "id"))
         return Candidate.from_public(candidate) if candidate else None
 
@@ -135,13 +174,25 @@ class PipelineQuery:
     async def candidates(
         self,
         info: Info,
-        first: int = 50,
-        after: str | None = None,
-        q: str | None = None,
-        email: str | None = None,
-        skill: str | None = None,
-        source: Annotated[str | None, strawberry.argument(graphql_type=enums.Source | None)] = None,
-        role_id: strawberry.ID | None = None,
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        q: Annotated[str | None, strawberry.argument(description="Matches name or email")] = None,
+        email: Annotated[
+            str | None, strawberry.argument(description="Matches the email address")
+        ] = None,
+        skill: Annotated[
+            str | None, strawberry.argument(description="Has this skill (any case)")
+        ] = None,
+        source: Annotated[
+            str | None,
+            strawberry.argument(
+                graphql_type=enums.Source | None, description="Came from this source"
+            ),
+        ] = None,
+        role_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Applied to this role (the Role's global id)"),
+        ] = None,
     ) -> CandidateConnection:
         ctx = info.context
         filters = validate(
@@ -165,8 +216,14 @@ class PipelineQuery:
             page_info=page_info_of(page, after),
         )
 
-    @strawberry.field
-    async def application(self, info: Info, id: strawberry.ID) -> Application | None:
+    @strawberry.field(description="An application by its global id; null when not yours to see")
+    async def application(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The Application's global id")
+        ],
+    ) -> Application | None:
         application = await info.context.loaders.application.load(parse_id(id, "Application", "id"))
         return Application.from_public(application) if application else None
 
@@ -181,7 +238,10 @@ def _application(application: ApplicationPublic) -> ApplicationPayload:
 
 @strawberry.type
 class PipelineMutation:
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Add a candidate (recruiters and admins); an email already on file answers "
+        "code conflict"
+    )
     async def create_candidate(self, info: Info, input: CreateCandidateInput) -> CandidateResult:
         return await mutate(
             info,
@@ -191,7 +251,7 @@ class PipelineMutation:
             shape=_candidate,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a candidate (recruiters and admins)")
     async def update_candidate(self, info: Info, input: UpdateCandidateInput) -> CandidateResult:
         return await mutate(
             info,
@@ -204,7 +264,9 @@ class PipelineMutation:
             shape=_candidate,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Record a candidate's application to a role (recruiters and admins)"
+    )
     async def create_application(
         self, info: Info, input: CreateApplicationInput
     ) -> ApplicationResult:
@@ -217,7 +279,9 @@ class PipelineMutation:
             shape=_application,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Change an application's notes and rating (recruiters and admins)"
+    )
     async def update_application(
         self, info: Info, input: UpdateApplicationInput
     ) -> ApplicationResult:
@@ -232,7 +296,10 @@ class PipelineMutation:
             shape=_application,
         )
 
-    @strawberry.mutation(description="Move an application; an illegal move answers code conflict")
+    @strawberry.mutation(
+        description="Move an application (recruiters, admins, and the role's hiring manager); an "
+        "illegal move answers code conflict"
+    )
     async def transition_application(
         self, info: Info, input: TransitionApplicationInput
     ) -> ApplicationResult:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import strawberry
+from pydantic import BaseModel
 from strawberry.scalars import JSON
 
 from app.domain.roles import intake
 from app.domain.roles import service as roles
+from app.domain.roles.schemas import (
+    IntakeChange as IntakeChangePublic,
+)
 from app.domain.roles.schemas import (
     IntakeDiff as IntakeDiffPublic,
 )
@@ -24,6 +28,7 @@ from app.domain.roles.schemas import (
 from app.errors import InvalidInput, NotFound
 from app.graphql import enums, prefetch
 from app.graphql.context import Context
+from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError, validate
 from app.graphql.ids import parse_id, to_global_id
 from app.graphql.mutate import given, mutate
@@ -34,112 +39,123 @@ from app.graphql.types.role import Role, RoleConnection, RoleEdge
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.input
+def _help(model: type[BaseModel], name: str) -> str | None:
+    """An input field's description: the domain schema's (what REST's OpenAPI shows)."""
+    return model.model_fields[name].description
+
+
+def _unset(model: type[BaseModel], name: str, **kwargs: Any) -> Any:
+    """An optional input field, left out unless given, described as the domain schema does."""
+    return strawberry.field(default=strawberry.UNSET, description=_help(model, name), **kwargs)
+
+
+@strawberry.input(description=RoleCreate.__doc__)
 class CreateRoleInput:
-    title: str
-    team: str | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    workplace: str | None = strawberry.field(
-        default=strawberry.UNSET, graphql_type=enums.Workplace | None
+    title: str = strawberry.field(description=_help(RoleCreate, "title"))
+    team: str | None = _unset(RoleCreate, "team")
+    location: str | None = _unset(RoleCreate, "location")
+    workplace: str | None = _unset(RoleCreate, "workplace", graphql_type=enums.Workplace | None)
+    headcount: int | None = _unset(RoleCreate, "headcount")
+    status: str | None = _unset(RoleCreate, "status", graphql_type=enums.SettableRoleStatus | None)
+    recruiter_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The recruiting Member (global id)"
     )
-    headcount: int | None = strawberry.UNSET
-    status: str | None = strawberry.field(
-        default=strawberry.UNSET, graphql_type=enums.SettableRoleStatus | None
+    hiring_manager_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The Member who decides on candidates (global id)"
     )
-    recruiter_id: strawberry.ID | None = strawberry.UNSET
-    hiring_manager_id: strawberry.ID | None = strawberry.UNSET
-    target_start: dt.date | None = strawberry.UNSET
+    target_start: dt.date | None = _unset(RoleCreate, "target_start")
     intake: JSON | None = strawberry.field(
-        default=strawberry.UNSET, description="Initial intake, REST shape"
+        default=strawberry.UNSET,
+        description="An initial intake in REST's IntakeContent shape, proposed as revision 1 "
+        "for both sides to sign off",
     )
 
 
-@strawberry.input
+@strawberry.input(description=RoleUpdate.__doc__)
 class UpdateRoleInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The Role (global id)")
     expected_version: int | None = strawberry.field(
-        default=None, description="Like If-Match in REST"
+        default=None, description="The version you last read, like If-Match in REST"
     )
-    title: str | None = strawberry.UNSET
-    team: str | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    workplace: str | None = strawberry.field(
-        default=strawberry.UNSET, graphql_type=enums.Workplace | None
+    title: str | None = _unset(RoleUpdate, "title")
+    team: str | None = _unset(RoleUpdate, "team")
+    location: str | None = _unset(RoleUpdate, "location")
+    workplace: str | None = _unset(RoleUpdate, "workplace", graphql_type=enums.Workplace | None)
+    headcount: int | None = _unset(RoleUpdate, "headcount")
+    status: str | None = _unset(RoleUpdate, "status", graphql_type=enums.SettableRoleStatus | None)
+    recruiter_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The recruiting Member (global id)"
     )
-    headcount: int | None = strawberry.UNSET
-    status: str | None = strawberry.field(
-        default=strawberry.UNSET, graphql_type=enums.SettableRoleStatus | None
+    hiring_manager_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The Member who decides on candidates (global id)"
     )
-    recruiter_id: strawberry.ID | None = strawberry.UNSET
-    hiring_manager_id: strawberry.ID | None = strawberry.UNSET
-    target_start: dt.date | None = strawberry.UNSET
+    target_start: dt.date | None = _unset(RoleUpdate, "target_start")
 
 
-@strawberry.input
+@strawberry.input(description=IntakeRevisionCreate.__doc__)
 class ProposeIntakeRevisionInput:
-    role_id: strawberry.ID
+    role_id: strawberry.ID = strawberry.field(description="The Role (global id)")
     content: JSON = strawberry.field(
         description="The intake, in the same shape as REST's IntakeContent"
     )
-    change_note: str
+    change_note: str = strawberry.field(description=_help(IntakeRevisionCreate, "change_note"))
 
 
-@strawberry.input
+@strawberry.input(
+    description="Signing off an intake revision, as the role's recruiter or hiring manager"
+)
 class SignOffIntakeRevisionInput:
-    role_id: strawberry.ID
-    number: int
+    role_id: strawberry.ID = strawberry.field(description="The Role (global id)")
+    number: int = strawberry.field(description="The revision's number")
 
 
-@strawberry.type
+@strawberry.type(description="The role a mutation made or changed")
 class RolePayload:
-    role: Role
+    role: Role = strawberry.field(description="The role as the mutation left it")
 
 
-@strawberry.type
+@strawberry.type(description="The intake revision a mutation proposed or signed off")
 class IntakeRevisionPayload:
-    revision: IntakeRevision
+    revision: IntakeRevision = strawberry.field(description="The revision as the mutation left it")
 
 
-RoleResult = Annotated[RolePayload | MutationError, strawberry.union("RoleResult")]
-
-
-IntakeRevisionResult = Annotated[
-    IntakeRevisionPayload | MutationError, strawberry.union("IntakeRevisionResult")
+RoleResult = Annotated[
+    RolePayload | MutationError,
+    strawberry.union("RoleResult", description="The role, or why the change did not happen"),
 ]
 
 
-@strawberry.type(description="One field's change between two intake revisions")
+IntakeRevisionResult = Annotated[
+    IntakeRevisionPayload | MutationError,
+    strawberry.union(
+        "IntakeRevisionResult", description="The intake revision, or why the change did not happen"
+    ),
+]
+
+
+@strawberry.type(description=IntakeChangePublic.__doc__)
+@derived(IntakeChangePublic, skip={})
 class IntakeChange:
-    field: str = strawberry.field(
-        description="Dotted path; skills are keyed by name, e.g. skills.Python.priority"
-    )
-    change: str = strawberry.field(description="added, removed or changed")
-    before: JSON | None
-    after: JSON | None
+    before: JSON | None = strawberry.field(description=_help(IntakeChangePublic, "before"))
+    after: JSON | None = strawberry.field(description=_help(IntakeChangePublic, "after"))
+
+    @classmethod
+    def from_public(cls, c: IntakeChangePublic) -> IntakeChange:
+        return cls(before=cast(JSON, c.before), after=cast(JSON, c.after), **values(cls, c))
 
 
-@strawberry.type(description="Field-by-field changes between two intake revisions")
+@strawberry.type(description=IntakeDiffPublic.__doc__)
+@derived(IntakeDiffPublic, skip={})
 class IntakeDiff:
-    role_id: strawberry.ID
-    from_revision: int
-    to_revision: int
-    changes: list[IntakeChange]
+    role_id: strawberry.ID = strawberry.field(description="The Role (global id)")
+    changes: list[IntakeChange] = strawberry.field(description=_help(IntakeDiffPublic, "changes"))
 
     @classmethod
     def from_public(cls, d: IntakeDiffPublic) -> IntakeDiff:
         return cls(
             role_id=strawberry.ID(to_global_id("Role", d.role_id)),
-            from_revision=d.from_revision,
-            to_revision=d.to_revision,
-            changes=[
-                IntakeChange(
-                    field=c.field,
-                    change=c.change,
-                    before=cast(JSON, c.before),
-                    after=cast(JSON, c.after),
-                )
-                for c in d.changes
-            ],
+            changes=[IntakeChange.from_public(c) for c in d.changes],
+            **values(cls, d),
         )
 
 
@@ -163,7 +179,7 @@ class RoleQuery:
             )
         )
 
-    @strawberry.field
+    @strawberry.field(description="A role by its global id; null when it is not yours to see")
     async def role(self, info: Info, id: strawberry.ID) -> Role | None:
         ctx = info.context
         try:
@@ -220,7 +236,7 @@ ROLE_IDS = {"id": "Role", "recruiter_id": "Member", "hiring_manager_id": "Member
 
 @strawberry.type
 class RoleMutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="Add a role, with an initial intake if given")
     async def create_role(self, info: Info, input: CreateRoleInput) -> RoleResult:
         return await mutate(
             info,
@@ -231,7 +247,7 @@ class RoleMutation:
             shape=_role,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a role; a field left out stays as it is")
     async def update_role(self, info: Info, input: UpdateRoleInput) -> RoleResult:
         return await mutate(
             info,
@@ -242,7 +258,9 @@ class RoleMutation:
             shape=_role,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Propose a new revision of a role's intake, for both sides to sign off"
+    )
     async def propose_intake_revision(
         self, info: Info, input: ProposeIntakeRevisionInput
     ) -> IntakeRevisionResult:
@@ -255,7 +273,10 @@ class RoleMutation:
             shape=_revision,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Sign off an intake revision; it is agreed once recruiter and hiring "
+        "manager both have"
+    )
     async def sign_off_intake_revision(
         self, info: Info, input: SignOffIntakeRevisionInput
     ) -> IntakeRevisionResult:

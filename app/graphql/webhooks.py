@@ -13,6 +13,7 @@ from app.core.actor import Actor
 from app.domain.pagination import encode_cursor
 from app.domain.webhooks import service
 from app.domain.webhooks.schemas import (
+    EVENT_TYPES_HELP,
     WebhookAttemptPublic,
     WebhookDeliveryPublic,
     WebhookEndpointCreate,
@@ -21,6 +22,7 @@ from app.domain.webhooks.schemas import (
     WebhookEndpointUpdate,
 )
 from app.errors import NotFound
+from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError
@@ -33,6 +35,10 @@ from app.graphql.types.node import Node
 Info = strawberry.Info[Context, None]
 First = Annotated[int, strawberry.argument(description=FIRST_HELP)]
 After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
+EndpointArg = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="The WebhookEndpoint (its global id, or its database id)"),
+]
 
 
 def _gid(type_name: str, raw: uuid.UUID) -> strawberry.ID:
@@ -42,7 +48,7 @@ def _gid(type_name: str, raw: uuid.UUID) -> strawberry.ID:
 @strawberry.type(description="An HTTPS endpoint that receives the organization's events, signed")
 @derived(WebhookEndpointPublic, skip={})
 class WebhookEndpoint(Node):
-    database_id: uuid.UUID
+    database_id: uuid.UUID = strawberry.field(description="The endpoint's id as REST shows it")
 
     @classmethod
     def from_public(cls, e: WebhookEndpointPublic) -> WebhookEndpoint:
@@ -52,10 +58,13 @@ class WebhookEndpoint(Node):
 @strawberry.type(description="One event owed to an endpoint, and how sending it went")
 @derived(WebhookDeliveryPublic, skip={})
 class WebhookDelivery(Node):
-    database_id: uuid.UUID
-    endpoint_id: strawberry.ID
-    event_id: uuid.UUID = strawberry.field(
-        description="The event's id: also the webhook-id header of every attempt"
+    database_id: uuid.UUID = strawberry.field(description="The delivery's id as REST shows it")
+    endpoint_id: strawberry.ID = strawberry.field(
+        description="The WebhookEndpoint it is owed to (its global id)"
+    )
+    event_id: strawberry.ID = strawberry.field(
+        description="The Event it delivers (its global id); that event's databaseId is the "
+        "webhook-id header of every attempt"
     )
 
     @classmethod
@@ -64,18 +73,21 @@ class WebhookDelivery(Node):
             id=_gid("WebhookDelivery", d.id),
             database_id=d.id,
             endpoint_id=_gid("WebhookEndpoint", d.endpoint_id),
-            event_id=d.event_id,
+            event_id=_gid("Event", d.event_id),
             **values(cls, d),
         )
 
 
 @strawberry.type(description="One HTTP request to an endpoint")
 @derived(WebhookAttemptPublic, skip={})
-class WebhookAttempt:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    delivery_id: strawberry.ID
-    endpoint_id: strawberry.ID
+class WebhookAttempt(Node):
+    database_id: uuid.UUID = strawberry.field(description="The attempt's id as REST shows it")
+    delivery_id: strawberry.ID = strawberry.field(
+        description="The WebhookDelivery it sent (its global id)"
+    )
+    endpoint_id: strawberry.ID = strawberry.field(
+        description="The WebhookEndpoint it was sent to (its global id)"
+    )
 
     @classmethod
     def from_public(cls, a: WebhookAttemptPublic) -> WebhookAttempt:
@@ -90,34 +102,42 @@ class WebhookAttempt:
 
 @strawberry.input(description="The same fields as REST's WebhookEndpointCreate")
 class CreateWebhookEndpointInput:
-    url: str
+    url: str = strawberry.field(description="The HTTPS address events are posted to")
     event_types: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description="Event types to receive; null or left out: all"
+        default=strawberry.UNSET, description=EVENT_TYPES_HELP + "; left out: every type"
     )
-    description: str | None = strawberry.UNSET
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A note for people: what the endpoint is for"
+    )
 
 
 @strawberry.input(description="What to change; what is left out stays")
 class UpdateWebhookEndpointInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The WebhookEndpoint to change")
     expected_version: int | None = strawberry.field(
         default=None, description="Like If-Match in REST"
     )
-    url: str | None = strawberry.UNSET
-    event_types: list[str] | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
+    url: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The HTTPS address events are posted to"
+    )
+    event_types: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description=EVENT_TYPES_HELP
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A note for people: what the endpoint is for"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The webhook endpoint as it now is")
 class WebhookEndpointPayload:
-    webhook_endpoint: WebhookEndpoint
+    webhook_endpoint: WebhookEndpoint = strawberry.field(description="The endpoint")
     secret: str | None = strawberry.field(
         default=None,
         description="The signing secret (whsec_...): in the answer that made it only",
     )
 
 
-@strawberry.type
+@strawberry.type(description="A webhook endpoint's new signing secret")
 class WebhookSecretPayload:
     secret: str = strawberry.field(description="The new signing secret, in this answer only")
     previous_secret_expires_at: dt.datetime = strawberry.field(
@@ -125,29 +145,49 @@ class WebhookSecretPayload:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The delivery as it now is")
 class WebhookDeliveryPayload:
-    delivery: WebhookDelivery
+    delivery: WebhookDelivery = strawberry.field(description="The delivery")
 
 
-@strawberry.type
+@strawberry.type(description="Which webhook endpoint was deleted")
 class WebhookEndpointDeletedPayload:
-    deleted_id: strawberry.ID
+    deleted_id: strawberry.ID = strawberry.field(description="The deleted endpoint's id")
 
 
 WebhookEndpointResult = Annotated[
-    WebhookEndpointPayload | MutationError, strawberry.union("WebhookEndpointResult")
+    WebhookEndpointPayload | MutationError,
+    strawberry.union(
+        "WebhookEndpointResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
 WebhookSecretResult = Annotated[
-    WebhookSecretPayload | MutationError, strawberry.union("WebhookSecretResult")
+    WebhookSecretPayload | MutationError,
+    strawberry.union(
+        "WebhookSecretResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
 WebhookDeliveryResult = Annotated[
-    WebhookDeliveryPayload | MutationError, strawberry.union("WebhookDeliveryResult")
+    WebhookDeliveryPayload | MutationError,
+    strawberry.union(
+        "WebhookDeliveryResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
 WebhookEndpointDeletedResult = Annotated[
     WebhookEndpointDeletedPayload | MutationError,
-    strawberry.union("WebhookEndpointDeletedResult"),
+    strawberry.union(
+        "WebhookEndpointDeletedResult",
+        description="The payload, or a MutationError saying why nothing changed",
+    ),
 ]
+
+
+async def resolve_attempt_node(ctx: Context, raw_id: uuid.UUID) -> WebhookAttempt:
+    """For `node(id:)` (app/graphql/nodes.py): an attempt of the caller's organization (admins)."""
+    return WebhookAttempt.from_public(await service.get_attempt(ctx.session, ctx.actor, raw_id))
 
 
 @strawberry.type
@@ -162,8 +202,8 @@ class WebhookQuery:
         )
         return connection_of(page, after, WebhookEndpoint.from_public)
 
-    @strawberry.field(description="One webhook endpoint (admins)")
-    async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpoint | None:
+    @strawberry.field(description="One webhook endpoint (admins); null when not found")
+    async def webhook_endpoint(self, info: Info, id: EndpointArg) -> WebhookEndpoint | None:
         ctx = info.context
         try:
             found = await service.get_endpoint(
@@ -177,8 +217,13 @@ class WebhookQuery:
     async def webhook_deliveries(
         self,
         info: Info,
-        endpoint_id: strawberry.ID,
-        status: str | None = None,
+        endpoint_id: EndpointArg,
+        status: Annotated[
+            str | None,
+            strawberry.argument(
+                graphql_type=enums.WebhookDeliveryStatus | None, description="Only this status"
+            ),
+        ] = None,
         first: First = 50,
         after: After = None,
     ) -> Connection[WebhookDelivery]:
@@ -187,7 +232,7 @@ class WebhookQuery:
             ctx.session,
             ctx.actor,
             parse_id(endpoint_id, "WebhookEndpoint", "endpointId"),
-            status,
+            getattr(status, "value", status),
             page_request(first, after, ctx.max_first),
         )
         return connection_of(page, after, WebhookDelivery.from_public)
@@ -196,8 +241,11 @@ class WebhookQuery:
     async def webhook_attempts(
         self,
         info: Info,
-        endpoint_id: strawberry.ID,
-        delivery_id: strawberry.ID | None = None,
+        endpoint_id: EndpointArg,
+        delivery_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this delivery's attempts"),
+        ] = None,
         first: First = 50,
         after: After = None,
     ) -> Connection[WebhookAttempt]:
@@ -264,9 +312,7 @@ class WebhookMutation:
         )
 
     @strawberry.mutation(description="Stop sending to the endpoint; deliveries wait")
-    async def disable_webhook_endpoint(
-        self, info: Info, id: strawberry.ID
-    ) -> WebhookEndpointResult:
+    async def disable_webhook_endpoint(self, info: Info, id: EndpointArg) -> WebhookEndpointResult:
         return await mutate(
             info,
             {"id": id},
@@ -276,7 +322,7 @@ class WebhookMutation:
         )
 
     @strawberry.mutation(description="Send again; deliveries owed meanwhile resume")
-    async def enable_webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpointResult:
+    async def enable_webhook_endpoint(self, info: Info, id: EndpointArg) -> WebhookEndpointResult:
         return await mutate(
             info,
             {"id": id},
@@ -287,7 +333,7 @@ class WebhookMutation:
 
     @strawberry.mutation(description="Remove the endpoint with its deliveries")
     async def delete_webhook_endpoint(
-        self, info: Info, id: strawberry.ID
+        self, info: Info, id: EndpointArg
     ) -> WebhookEndpointDeletedResult:
         return await mutate(
             info,
@@ -303,7 +349,7 @@ class WebhookMutation:
         description="A new signing secret, in this answer only; the old one signs beside it for "
         "the grace period"
     )
-    async def rotate_webhook_secret(self, info: Info, id: strawberry.ID) -> WebhookSecretResult:
+    async def rotate_webhook_secret(self, info: Info, id: EndpointArg) -> WebhookSecretResult:
         return await mutate(
             info,
             {"id": id},
@@ -316,7 +362,12 @@ class WebhookMutation:
 
     @strawberry.mutation(description="Send a delivery again now, with the same webhook-id")
     async def redeliver_webhook(
-        self, info: Info, endpoint_id: strawberry.ID, delivery_id: strawberry.ID
+        self,
+        info: Info,
+        endpoint_id: EndpointArg,
+        delivery_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The WebhookDelivery to send again")
+        ],
     ) -> WebhookDeliveryResult:
         return await mutate(
             info,
@@ -329,7 +380,7 @@ class WebhookMutation:
         )
 
     @strawberry.mutation(description="Send a test event to the endpoint")
-    async def send_webhook_test(self, info: Info, id: strawberry.ID) -> WebhookDeliveryResult:
+    async def send_webhook_test(self, info: Info, id: EndpointArg) -> WebhookDeliveryResult:
         return await mutate(
             info,
             {"id": id},

@@ -12,6 +12,8 @@ from typing import Literal
 Stage = Literal[
     "sourced", "screening", "submitted", "hm_review", "interviewing", "decision", "offer", "hired"
 ]
+# The stages an application may be created at (later ones are reached by moves).
+EntryStage = Literal["sourced", "screening", "submitted"]
 Outcome = Literal["active", "rejected", "withdrawn", "hired"]
 Action = Literal["move", "reject", "withdraw", "reopen"]
 HistoryAction = Literal["create", "move", "reject", "withdraw", "reopen"]

@@ -31,6 +31,15 @@ async def list_entries(
     return (await session.execute(stmt)).scalars().all()
 
 
+async def get_entry(
+    session: AsyncSession, organization_id: uuid.UUID, entry_id: uuid.UUID
+) -> AuditEntry | None:
+    stmt = select(AuditEntry).where(
+        col(AuditEntry.organization_id) == organization_id, col(AuditEntry.id) == entry_id
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
 async def purge_before(session: AsyncSession, before: datetime) -> int:
     """Retention across every organization (a system job)."""
     result = await session.execute(delete(AuditEntry).where(col(AuditEntry.at) < before))

@@ -27,15 +27,36 @@ AuditAction = Literal[
 AUDIT_ACTIONS: tuple[str, ...] = AuditAction.__args__  # type: ignore[attr-defined]
 
 
+# What an audit entry is about, named as the tables name it (GraphQL: app/graphql/audit.py).
+AuditSubjectType = Literal[
+    "api_key",
+    "calendar_connection",
+    "candidate",
+    "document",
+    "integration_connection",
+    "member",
+]
+
+
 class AuditEntryPublic(PublicModel):
-    id: uuid.UUID
-    actor_member_id: uuid.UUID | None = Field(description="The member who acted, if any")
+    """One sensitive action in the audit trail: who did what to which record, and when. Admins
+    read it; it keeps ids only, never personal data."""
+
+    id: uuid.UUID = Field(description="The audit entry's id")
+    actor_member_id: uuid.UUID | None = Field(
+        description="The member who acted; null when the service itself did (a retention job)"
+    )
     actor_api_key_id: uuid.UUID | None = Field(
         description="The API key the member acted with, when they used one"
     )
-    action: AuditAction
-    subject_type: str
-    subject_id: uuid.UUID
+    action: AuditAction = Field(description="What was done")
+    subject_type: AuditSubjectType = Field(description="What kind of record was acted on")
+    subject_id: uuid.UUID = Field(
+        description="The id of the record acted on (an erased candidate's no longer resolves)"
+    )
     detail: dict[str, Any] = Field(description="Ids only; never personal data")
-    request_id: str | None
-    at: datetime
+    request_id: str | None = Field(
+        description="The X-Request-ID of the request that acted, to find it in the logs; null "
+        "for a job"
+    )
+    at: datetime = Field(description="When it was done, in UTC")

@@ -17,6 +17,7 @@ from app.domain.audit import repository
 from app.domain.audit.models import AuditEntry
 from app.domain.audit.schemas import AUDIT_ACTIONS, AuditEntryPublic
 from app.domain.pagination import Page, PageRequest, to_page
+from app.errors import NotFound
 from app.observability import request_id_var
 
 
@@ -60,3 +61,13 @@ async def list_entries(
     )
     result = to_page(rows, page, lambda e: (e.at, e.id))
     return Page([AuditEntryPublic.model_validate(e) for e in result.items], result.next_cursor)
+
+
+async def get_entry(session: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> AuditEntryPublic:
+    """One audit entry of the caller's organization (admins); another organization's is not
+    found."""
+    actor.require(PermissionSet.admin)
+    entry = await repository.get_entry(session, actor.organization_id, entry_id)
+    if entry is None:
+        raise NotFound("audit entry", entry_id)
+    return AuditEntryPublic.model_validate(entry)

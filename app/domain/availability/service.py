@@ -19,7 +19,12 @@ from app.domain.applications import repository as applications_repo
 from app.domain.applications.models import Application
 from app.domain.applications.service import visible_application
 from app.domain.availability import repository, tokens
-from app.domain.availability.models import AvailabilityLink, BusyBlock, CandidateWindow
+from app.domain.availability.models import (
+    AvailabilityLink,
+    AvailabilityOverride,
+    BusyBlock,
+    CandidateWindow,
+)
 from app.domain.availability.schemas import (
     AvailabilityLinkCreate,
     AvailabilityLinkPublic,
@@ -95,6 +100,17 @@ async def list_overrides(
     return [OverridePublic.model_validate(r) for r in rows]
 
 
+async def get_override(
+    session: AsyncSession, actor: Actor, override_id: uuid.UUID
+) -> OverridePublic:
+    """One override by id, for whoever may manage that member's availability (404 otherwise)."""
+    row = await session.get(AvailabilityOverride, override_id)
+    if row is None or row.organization_id != actor.organization_id:
+        raise NotFound("availability override", override_id)
+    await _managed_member(session, actor, row.member_id)
+    return OverridePublic.model_validate(row)
+
+
 async def add_busy_block(
     session: AsyncSession, actor: Actor, member_id: uuid.UUID, data: BusyBlockCreate
 ) -> BusyBlockPublic:
@@ -118,6 +134,17 @@ async def list_busy_blocks(
     _check_range(start, end)
     rows = await repository.busy_for(session, actor.organization_id, [member_id], start, end)
     return [BusyBlockPublic.model_validate(r) for r in rows]
+
+
+async def get_busy_block(
+    session: AsyncSession, actor: Actor, block_id: uuid.UUID
+) -> BusyBlockPublic:
+    """One busy block by id, for whoever may manage that member's availability (404 otherwise)."""
+    row = await session.get(BusyBlock, block_id)
+    if row is None or row.organization_id != actor.organization_id:
+        raise NotFound("busy block", block_id)
+    await _managed_member(session, actor, row.member_id)
+    return BusyBlockPublic.model_validate(row)
 
 
 async def delete_busy_block(
@@ -171,6 +198,19 @@ async def candidate_windows(
     return [WindowPublic.model_validate(r) for r in rows]
 
 
+async def get_window(session: AsyncSession, actor: Actor, window_id: uuid.UUID) -> WindowPublic:
+    """One offered window by id, for whoever may see its application (404 otherwise). A new
+    set of windows replaces the rows, so an earlier window's id is then not found."""
+    row = await session.get(CandidateWindow, window_id)
+    if row is None or row.organization_id != actor.organization_id:
+        raise NotFound("candidate window", window_id)
+    try:
+        await visible_application(session, actor, row.application_id)
+    except NotFound:
+        raise NotFound("candidate window", window_id) from None
+    return WindowPublic.model_validate(row)
+
+
 async def create_link(
     session: AsyncSession, actor: Actor, application_id: uuid.UUID, data: AvailabilityLinkCreate
 ) -> AvailabilityLinkPublic:
@@ -189,15 +229,37 @@ async def create_link(
     )
     session.add(link)
     await session.flush()
+    return _link_public(session, link)
+
+
+def _link_public(session: AsyncSession, link: AvailabilityLink) -> AvailabilityLinkPublic:
+    settings = settings_of(session)
+    # The token is signed from the link's id and expiry, so the same link gives the same token.
     token = tokens.sign(settings.secret_key, link.id, link.expires_at)
     return AvailabilityLinkPublic(
         id=link.id,
-        application_id=application.id,
+        application_id=link.application_id,
         token=token,
         # The page a person opens; the JSON API stays at /api/v1/public/availability/<token>.
         url=f"{settings.public_url.rstrip('/')}{PAGE_PATH}/{token}",
         expires_at=link.expires_at,
     )
+
+
+async def get_link(
+    session: AsyncSession, actor: Actor, link_id: uuid.UUID
+) -> AvailabilityLinkPublic:
+    """One availability link by id, for the admins and recruiters who may send one for its
+    application (404 for another organization's link or an application out of sight)."""
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    link = await repository.get_link(session, link_id)
+    if link is None or link.organization_id != actor.organization_id:
+        raise NotFound("availability link", link_id)
+    try:
+        await visible_application(session, actor, link.application_id)
+    except NotFound:
+        raise NotFound("availability link", link_id) from None
+    return _link_public(session, link)
 
 
 PAGE_PATH = "/pages/availability"

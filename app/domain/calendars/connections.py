@@ -540,6 +540,18 @@ async def member_calendars(
     ]
 
 
+async def get_member_calendar(
+    session: AsyncSession, actor: Actor, calendar_id: uuid.UUID
+) -> MemberCalendarPublic:
+    """One member's calendar by its id alone (GraphQL's node(id:)): readable, as the member's
+    list of calendars, by anyone of the organization; 404 outside it."""
+    found = await repository.calendar_with_connection(session, calendar_id)
+    if found is None or found[0].organization_id != actor.organization_id:
+        raise NotFound("calendar", calendar_id)
+    calendar, connection = found
+    return calendar_public(settings_of(session), calendar, connection.provider)
+
+
 async def calendars_of_members(
     session: AsyncSession, actor: Actor, member_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[MemberCalendarPublic]]:

@@ -41,6 +41,15 @@ async def slate_of_item(
     return found
 
 
+async def get_decision(
+    session: AsyncSession, organization_id: uuid.UUID, decision_id: uuid.UUID
+) -> SlateDecision | None:
+    stmt = select(SlateDecision).where(
+        SlateDecision.organization_id == organization_id, SlateDecision.id == decision_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
 async def list_slates(
     session: AsyncSession,
     organization_id: uuid.UUID,

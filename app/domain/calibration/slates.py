@@ -420,6 +420,20 @@ async def get_slate_item(
     return found
 
 
+async def get_decision(
+    session: AsyncSession, actor: Actor, decision_id: uuid.UUID
+) -> DecisionPublic:
+    """One decision, current or revised, seen as its slate is (another organization's: 404)."""
+    found = await repository.get_decision(session, actor.organization_id, decision_id)
+    if found is None:
+        raise NotFound("decision", decision_id)
+    try:
+        await _visible_slate(session, actor, found.slate_id)
+    except NotFound:
+        raise NotFound("decision", decision_id) from None
+    return DecisionPublic.model_validate(found)
+
+
 async def list_slates(
     session: AsyncSession, actor: Actor, role_id: uuid.UUID, page: PageRequest
 ) -> Page[SlateSummaryPublic]:

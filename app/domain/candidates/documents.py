@@ -140,6 +140,20 @@ async def documents_for_candidates(
     return result
 
 
+async def get_document(
+    session: AsyncSession, actor: Actor, document_id: uuid.UUID
+) -> DocumentPublic:
+    """One document's details (not its bytes), for whoever may see its candidate; 404 else."""
+    document = await repository.find_document(session, actor.organization_id, document_id)
+    if document is None:
+        raise NotFound("document", document_id)
+    try:
+        await visible_candidate(session, actor, document.candidate_id)
+    except NotFound as exc:
+        raise NotFound("document", document_id) from exc
+    return public(document)
+
+
 async def read_document(
     session: AsyncSession,
     actor: Actor,

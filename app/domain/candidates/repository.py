@@ -182,6 +182,15 @@ async def get_document(
     return (await session.scalars(stmt)).first()
 
 
+async def find_document(
+    session: AsyncSession, organization_id: uuid.UUID, document_id: uuid.UUID
+) -> Document | None:
+    stmt = select(Document).where(
+        Document.organization_id == organization_id, Document.id == document_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
 async def delete_documents(
     session: AsyncSession, organization_id: uuid.UUID, candidate_id: uuid.UUID
 ) -> None:

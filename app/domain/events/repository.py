@@ -29,6 +29,13 @@ async def list_events(
     return (await session.scalars(stmt)).all()
 
 
+async def get_event(
+    session: AsyncSession, organization_id: uuid.UUID, event_id: uuid.UUID
+) -> Event | None:
+    stmt = select(Event).where(Event.organization_id == organization_id, Event.id == event_id)
+    return (await session.scalars(stmt)).first()
+
+
 @dataclass(frozen=True)
 class OutboxEvent:
     id: uuid.UUID

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,9 +13,9 @@ from app.core.actor import Actor, PermissionSet
 from app.domain.events import repository
 from app.domain.events.catalogue import CATALOGUE
 from app.domain.events.models import Event
-from app.domain.events.schemas import EventPagePublic, EventPublic
+from app.domain.events.schemas import EventPage, EventPublic
 from app.domain.pagination import PageRequest, encode_cursor, to_page
-from app.errors import FieldError, InvalidInput
+from app.errors import FieldError, InvalidInput, NotFound
 
 
 def record(
@@ -43,9 +44,27 @@ def record(
     return event
 
 
+@dataclass(frozen=True)
+class FeedPage:
+    """A page of the feed with each event's own cursor (a GraphQL edge's): `page` is what REST
+    answers."""
+
+    page: EventPage
+    cursors: list[str]
+
+
 async def list_events(
     session: AsyncSession, actor: Actor, types: Sequence[str], page: PageRequest
-) -> EventPagePublic:
+) -> EventPage:
+    return (await list_feed(session, actor, types, page)).page
+
+
+async def list_feed(
+    session: AsyncSession, actor: Actor, types: Sequence[str], page: PageRequest
+) -> FeedPage:
+    """The feed in commit order, oldest first. Its only order: a consumer polls with the last
+    cursor, and ordering by anything else (occurred_at included) could put an event that
+    commits late before that cursor, where the consumer never sees it."""
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
     unknown = [t for t in types if t not in CATALOGUE]
     if unknown:
@@ -55,15 +74,25 @@ async def list_events(
         )
     rows = await repository.list_events(session, actor.organization_id, types, page)
     result = to_page(rows, page, lambda e: (e.tx_seq, e.id))
+    cursors = [encode_cursor(e.tx_seq, e.id) for e in result.items]
     resume = result.next_cursor
     if resume is None:
-        resume = (
-            encode_cursor(result.items[-1].tx_seq, result.items[-1].id)
-            if result.items
-            else page.cursor
-        )
-    return EventPagePublic(
-        items=[EventPublic.model_validate(e) for e in result.items],
-        next_cursor=resume,
-        has_more=result.next_cursor is not None,
+        resume = cursors[-1] if cursors else page.cursor
+    return FeedPage(
+        EventPage(
+            items=[EventPublic.model_validate(e) for e in result.items],
+            next_cursor=resume,
+            has_more=result.next_cursor is not None,
+        ),
+        cursors,
     )
+
+
+async def get_event(session: AsyncSession, actor: Actor, event_id: uuid.UUID) -> EventPublic:
+    """One event of the caller's organization (admins, recruiters, as the feed); another
+    organization's is not found."""
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    event = await repository.get_event(session, actor.organization_id, event_id)
+    if event is None:
+        raise NotFound("event", event_id)
+    return EventPublic.model_validate(event)

@@ -177,3 +177,17 @@ async def latest_decision(
 ) -> DecisionPublic | None:
     await visible_application(session, actor, application_id)
     return (await latest_decisions(session, actor, [application_id])).get(application_id)
+
+
+async def get_decision(
+    session: AsyncSession, actor: Actor, decision_id: uuid.UUID
+) -> DecisionPublic:
+    """One hiring decision, for a caller who may see its application."""
+    decision = await repository.get_decision(session, actor.organization_id, decision_id)
+    if decision is None:
+        raise NotFound("hiring decision", decision_id)
+    try:
+        await visible_application(session, actor, decision.application_id)
+    except NotFound:
+        raise NotFound("hiring decision", decision_id) from None
+    return DecisionPublic.model_validate(decision)

@@ -85,6 +85,24 @@ async def list_for_application(
     return [OutcomeMessagePublic.model_validate(m) for m in rows]
 
 
+async def get_message(
+    session: AsyncSession, actor: Actor, message_id: uuid.UUID
+) -> OutcomeMessagePublic:
+    """One outcome message, for a caller who may see its application."""
+    message = await repository.get_message(session, actor.organization_id, message_id)
+    if message is None or (
+        await applications_repo.get_application(
+            session,
+            actor.organization_id,
+            message.application_id,
+            manager_id=managed_scope(actor),
+        )
+        is None
+    ):
+        raise NotFound("outcome message", message_id)
+    return OutcomeMessagePublic.model_validate(message)
+
+
 async def update(
     session: AsyncSession, actor: Actor, message_id: uuid.UUID, data: OutcomeMessageUpdate
 ) -> OutcomeMessagePublic:

@@ -41,6 +41,15 @@ async def get_scorecard(
     return (await session.scalars(stmt)).first()
 
 
+async def get_scorecard_by_id(
+    session: AsyncSession, organization_id: uuid.UUID, scorecard_id: uuid.UUID
+) -> Scorecard | None:
+    stmt = select(Scorecard).where(
+        Scorecard.organization_id == organization_id, Scorecard.id == scorecard_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
 async def scorecards_for_interviews(
     session: AsyncSession, organization_id: uuid.UUID, interview_ids: Sequence[uuid.UUID]
 ) -> Sequence[Scorecard]:
@@ -197,6 +206,15 @@ async def get_reason(
 ) -> RejectionReason | None:
     stmt = select(RejectionReason).where(
         RejectionReason.organization_id == organization_id, RejectionReason.id == reason_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def get_decision(
+    session: AsyncSession, organization_id: uuid.UUID, decision_id: uuid.UUID
+) -> HiringDecision | None:
+    stmt = select(HiringDecision).where(
+        HiringDecision.organization_id == organization_id, HiringDecision.id == decision_id
     )
     return (await session.scalars(stmt)).first()
 

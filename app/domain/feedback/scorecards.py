@@ -173,6 +173,25 @@ async def interview_scorecards(
     ]
 
 
+async def get_scorecard(
+    session: AsyncSession, actor: Actor, scorecard_id: uuid.UUID
+) -> ScorecardPublic:
+    """One scorecard by its id, under the rule `interview_scorecards` applies: your own, or
+    another's submitted one once you may read the others'."""
+    card = await repository.get_scorecard_by_id(session, actor.organization_id, scorecard_id)
+    if card is None:
+        raise NotFound("scorecard", scorecard_id)
+    try:
+        interview = await visible_interview(session, actor, card.interview_id)
+    except NotFound:
+        raise NotFound("scorecard", scorecard_id) from None
+    if card.interviewer_id != actor.member_id and not (
+        card.status == "submitted" and await _may_read_others(session, actor, card.application_id)
+    ):
+        raise NotFound("scorecard", scorecard_id)
+    return _public(card, await _due_hours(session, actor.organization_id), interview.end_at)
+
+
 async def scorecards_for_interviews(
     session: AsyncSession, actor: Actor, interview_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[ScorecardPublic]]:

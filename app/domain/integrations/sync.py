@@ -25,7 +25,7 @@ from app.core.actor import Actor, PermissionSet
 from app.domain.events import service as events
 from app.domain.integrations import apply, batch, repository
 from app.domain.integrations.connections import read_credentials
-from app.domain.integrations.models import Connection, SyncRun
+from app.domain.integrations.models import Connection, InboundEvent, SyncRun
 from app.domain.integrations.schemas import InboundEventPublic, SyncPublic, SyncStart
 from app.domain.pagination import Page, PageRequest, to_page
 from app.errors import Conflict, NotFound
@@ -113,6 +113,27 @@ async def latest(session: AsyncSession, actor: Actor, connection_id: uuid.UUID) 
     if run is None:
         raise NotFound(f"A sync of ATS connection {connection_id}")
     return SyncPublic.model_validate(run)
+
+
+async def get_sync(session: AsyncSession, actor: Actor, sync_id: uuid.UUID) -> SyncPublic:
+    """One sync by its id alone (GraphQL's node(id:)); 404 outside the caller's organization."""
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    run = await session.get(SyncRun, sync_id)
+    if run is None or run.organization_id != actor.organization_id:
+        raise NotFound("ATS sync", sync_id)
+    return SyncPublic.model_validate(run)
+
+
+async def get_inbound(
+    session: AsyncSession, actor: Actor, event_id: uuid.UUID
+) -> InboundEventPublic:
+    """One stored vendor event by its id alone (GraphQL's node(id:)); 404 outside the caller's
+    organization."""
+    actor.require(PermissionSet.admin, PermissionSet.recruiter)
+    event = await session.get(InboundEvent, event_id)
+    if event is None or event.organization_id != actor.organization_id:
+        raise NotFound("ATS inbound event", event_id)
+    return InboundEventPublic.model_validate(event)
 
 
 async def list_inbound(

@@ -13,7 +13,7 @@ import re
 import string
 import uuid
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
@@ -23,10 +23,9 @@ from app.clock import utcnow
 from app.core.actor import Actor, PermissionSet
 from app.domain.events import service as events
 from app.domain.organizations import repository
+from app.domain.organizations.schemas import LinkKind as LinkKind  # also imported from here
 from app.domain.types import PublicModel, StrictModel, trim
 from app.errors import NotFound
-
-LinkKind = Literal["slate", "scorecard", "packet", "interview", "application"]
 
 # The placeholders each kind's template may use, with what they stand for.
 PLACEHOLDERS: dict[str, dict[str, str]] = {
@@ -187,7 +186,9 @@ class LinkTemplatesUpdate(StrictModel):
 
 
 class LinkTemplatePublic(PublicModel):
-    kind: LinkKind
+    """Where messages link a person to for one kind of thing (one per kind)."""
+
+    kind: LinkKind = Field(description="What the template links to")
     template: str | None = Field(description="null: messages name the thing instead of linking")
     placeholders: list[str] = Field(description="What this kind's template may use")
 

@@ -35,11 +35,15 @@ from app.domain.types import (
 PermissionSetName = Literal["admin", "recruiter", "hiring_manager", "interviewer"]
 Cadence = Literal["realtime", "daily", "weekly"]
 Channel = Literal["email", "slack", "webhook", "none"]
+# What a link template links to (app/domain/organizations/link_templates.py).
+LinkKind = Literal["slate", "scorecard", "packet", "interview", "application"]
 
 
 class TimeRange(StrictModel):
-    start: ClockTime
-    end: ClockTime
+    """A span of one day on the member's clock, from start to end."""
+
+    start: ClockTime = Field(description="HH:MM on the member's clock")
+    end: ClockTime = Field(description="HH:MM, after start")
 
     @model_validator(mode="after")
     def _ordered(self) -> TimeRange:
@@ -98,12 +102,22 @@ AccentColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
 class OrganizationPublic(PublicModel):
-    id: uuid.UUID
-    name: str
-    time_zone: str
-    feedback_due_hours: int
-    close_the_loop_days: int
-    culture_notes: str | None
+    """Your organization and its settings."""
+
+    id: uuid.UUID = Field(description="The organization's id")
+    name: str = Field(description="The organization's name, as candidates and members see it")
+    time_zone: str = Field(
+        description="The organization's IANA time zone, the default for its members"
+    )
+    feedback_due_hours: int = Field(
+        description="How many hours after an interview ends a scorecard is due"
+    )
+    close_the_loop_days: int = Field(
+        description="How many days after their last interview a candidate should hear the outcome (the close-the-loop deadline)"
+    )
+    culture_notes: str | None = Field(
+        description="Shown to candidates in their interview prep; null: none"
+    )
     slack_webhook_configured: bool = Field(
         default=False,
         description="Whether a Slack incoming-webhook URL is set (the URL itself is a secret "
@@ -117,15 +131,29 @@ class OrganizationPublic(PublicModel):
     logo_url: str | None = Field(default=None, description=LOGO_HELP)
     accent_color: str | None = Field(default=None, description=ACCENT_HELP)
     show_recruiter_contact: bool = Field(default=True, description=CONTACT_HELP)
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(description="When the organization was made, in UTC")
+    updated_at: datetime = Field(description="When its settings last changed, in UTC")
 
 
 class OrganizationUpdate(StrictModel):
-    name: ShortText | None = None
-    time_zone: TimeZone | None = None
-    feedback_due_hours: Integer | None = Field(default=None, ge=1, le=720)
-    close_the_loop_days: Integer | None = Field(default=None, ge=1, le=365)
+    """What to change in your organization's settings (admins); what is left out stays."""
+
+    name: ShortText | None = Field(default=None, description="The organization's name")
+    time_zone: TimeZone | None = Field(
+        default=None, description="An IANA time zone, e.g. Europe/Berlin"
+    )
+    feedback_due_hours: Integer | None = Field(
+        default=None,
+        ge=1,
+        le=720,
+        description="How many hours after an interview ends a scorecard is due (1 to 720)",
+    )
+    close_the_loop_days: Integer | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="How many days after their last interview a candidate should hear the outcome (the close-the-loop deadline) (1 to 365)",
+    )
     culture_notes: (
         Annotated[str, StringConstraints(max_length=4000, pattern=r"^[^\x00]*$")] | None
     ) = Field(default=None, description="Shown to candidates in their interview prep")
@@ -160,29 +188,67 @@ class OrganizationUpdate(StrictModel):
 
 
 class MemberCreate(StrictModel):
-    email: EmailStr
-    name: ShortText
-    permission_set: PermissionSetName
-    title: ShortText | None = None
-    bio: LongText | None = None
-    time_zone: TimeZone = "UTC"
-    working_hours: WorkingHours | None = None
-    max_interviews_per_day: Integer | None = Field(default=None, ge=0, le=24)
-    max_interviews_per_week: Integer | None = Field(default=None, ge=0, le=100)
+    """A new member of your organization (admins)."""
+
+    email: EmailStr = Field(
+        description="Their email address, unique in the organization; messages go there"
+    )
+    name: ShortText = Field(description="Their name")
+    permission_set: PermissionSetName = Field(description="What they may do")
+    title: ShortText | None = Field(
+        default=None, description="Their job title, shown to candidates in interview prep"
+    )
+    bio: LongText | None = Field(
+        default=None, description="A short introduction, shown to candidates in interview prep"
+    )
+    time_zone: TimeZone = Field(
+        default="UTC", description="An IANA time zone, e.g. Europe/Berlin; default UTC"
+    )
+    working_hours: WorkingHours | None = Field(
+        default=None,
+        description="When they can interview, per weekday on their own clock; default: 09:00 to 17:00, Monday to Friday",
+    )
+    max_interviews_per_day: Integer | None = Field(
+        default=None,
+        ge=0,
+        le=24,
+        description="The most interviews scheduling gives them in a day; null: no limit",
+    )
+    max_interviews_per_week: Integer | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="The most interviews scheduling gives them in a week; null: no limit",
+    )
 
     _hours = field_validator("working_hours")(_no_overlap)
 
 
 class MemberUpdate(StrictModel):
-    name: ShortText | None = None
-    title: ShortText | None = None
-    bio: LongText | None = None
-    permission_set: PermissionSetName | None = None
-    time_zone: TimeZone | None = None
-    working_hours: WorkingHours | None = None
-    max_interviews_per_day: Integer | None = Field(default=None, ge=0, le=24)
-    max_interviews_per_week: Integer | None = Field(default=None, ge=0, le=100)
-    is_active: StrictBool | None = None
+    """What to change about a member; what is left out stays."""
+
+    name: ShortText | None = Field(default=None, description="Their name")
+    title: ShortText | None = Field(default=None, description="Their job title; null removes it")
+    bio: LongText | None = Field(default=None, description="A short introduction; null removes it")
+    permission_set: PermissionSetName | None = Field(
+        default=None, description="What they may do (admins change it)"
+    )
+    time_zone: TimeZone | None = Field(
+        default=None, description="An IANA time zone, e.g. Europe/Berlin"
+    )
+    working_hours: WorkingHours | None = Field(
+        default=None, description="When they can interview, per weekday on their own clock"
+    )
+    max_interviews_per_day: Integer | None = Field(
+        default=None, ge=0, le=24, description="The most interviews in a day; null: no limit"
+    )
+    max_interviews_per_week: Integer | None = Field(
+        default=None, ge=0, le=100, description="The most interviews in a week; null: no limit"
+    )
+    is_active: StrictBool | None = Field(
+        default=None,
+        description="false deactivates the member: they can no longer sign in and their API keys are revoked",
+    )
 
     _hours = field_validator("working_hours")(_no_overlap)
     _required = field_validator("name", "permission_set", "time_zone", "is_active", mode="before")(
@@ -191,11 +257,24 @@ class MemberUpdate(StrictModel):
 
 
 class PreferencesUpdate(StrictModel):
-    update_cadence: Cadence | None = None
-    update_channel: Channel | None = None
-    update_local_time: LocalTime | None = None
-    delegate_id: uuid.UUID | None = None
-    slack_webhook_url: Url | None = None
+    """What to change in a member's update preferences; what is left out stays."""
+
+    update_cadence: Cadence | None = Field(default=None, description="How often they get a digest")
+    update_channel: Channel | None = Field(
+        default=None, description="Where updates go; none: no digest"
+    )
+    update_local_time: LocalTime | None = Field(
+        default=None,
+        description="HH:MM on the member's clock when a daily or weekly digest goes out",
+    )
+    delegate_id: uuid.UUID | None = Field(
+        default=None,
+        description="A member who decides on slates and after interviews in their place while they are away; null removes it",
+    )
+    slack_webhook_url: Url | None = Field(
+        default=None,
+        description="Their own Slack incoming webhook; null removes it (the organization's is used)",
+    )
 
     _required = field_validator(
         "update_cadence", "update_channel", "update_local_time", mode="before"
@@ -203,46 +282,78 @@ class PreferencesUpdate(StrictModel):
 
 
 class PreferencesPublic(PublicModel):
-    update_cadence: Cadence
-    update_channel: Channel
-    update_local_time: LocalTime
-    delegate_id: uuid.UUID | None
+    """How and when a member hears of changes."""
+
+    update_cadence: Cadence = Field(description="How often they get a digest")
+    update_channel: Channel = Field(description="Where updates go; none: no digest")
+    update_local_time: LocalTime = Field(
+        description="HH:MM on the member's clock when a daily or weekly digest goes out"
+    )
+    delegate_id: uuid.UUID | None = Field(
+        description="A member who decides on slates and after interviews in their place while they are away; null: none"
+    )
     slack_webhook_url: str | None = Field(
         description="Shown only to the member and to admins: the URL is a credential"
     )
-    slack_webhook_configured: bool = False
+    slack_webhook_configured: bool = Field(
+        default=False, description="Whether the member set their own Slack webhook"
+    )
 
 
 class MemberPublic(PublicModel):
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    email: str
-    name: str
-    title: str | None
-    bio: str | None
-    permission_set: PermissionSetName
-    time_zone: str
-    working_hours: dict[str, list[dict[str, str]]]
-    max_interviews_per_day: int | None
-    max_interviews_per_week: int | None
-    update_cadence: Cadence
-    update_channel: Channel
-    update_local_time: LocalTime
-    delegate_id: uuid.UUID | None
-    is_active: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    """A person in your organization, with their permission set, working hours and update preferences."""
+
+    id: uuid.UUID = Field(description="The member's id")
+    organization_id: uuid.UUID = Field(description="Their organization")
+    email: str = Field(description="Their email address; messages go there")
+    name: str = Field(description="Their name")
+    title: str | None = Field(description="Their job title; null: none")
+    bio: str | None = Field(description="A short introduction; null: none")
+    permission_set: PermissionSetName = Field(description="What they may do")
+    time_zone: str = Field(description="Their IANA time zone")
+    working_hours: dict[str, list[dict[str, str]]] = Field(
+        description="When they can interview, per weekday (mon to sun) on their own clock: a list of start and end times"
+    )
+    max_interviews_per_day: int | None = Field(
+        description="The most interviews in a day; null: no limit"
+    )
+    max_interviews_per_week: int | None = Field(
+        description="The most interviews in a week; null: no limit"
+    )
+    update_cadence: Cadence = Field(description="How often they get a digest")
+    update_channel: Channel = Field(description="Where updates go; none: no digest")
+    update_local_time: LocalTime = Field(
+        description="HH:MM on their clock when a daily or weekly digest goes out"
+    )
+    delegate_id: uuid.UUID | None = Field(
+        description="A member who decides on slates and after interviews in their place while they are away; null: none"
+    )
+    is_active: bool = Field(
+        description="false: deactivated; they can no longer sign in and their API keys are revoked"
+    )
+    version: int = Field(
+        description="Increases with every change; send it back as expected_version (If-Match) to update"
+    )
+    created_at: datetime = Field(description="When the member was added, in UTC")
+    updated_at: datetime = Field(description="When they last changed, in UTC")
 
 
 class MemberFilters(StrictModel):
-    permission_set: PermissionSetName | None = None
-    q: Name | None = None
-    include_inactive: QueryFlag = False
+    """Which members to list."""
+
+    permission_set: PermissionSetName | None = Field(
+        default=None, description="Only members with this permission set"
+    )
+    q: Name | None = Field(
+        default=None, description="Only members whose name or email contains this"
+    )
+    include_inactive: QueryFlag = Field(default=False, description="Also deactivated members")
 
 
 class ApiKeyCreate(StrictModel):
-    name: ShortText
+    """A new API key for integrations."""
+
+    name: ShortText = Field(description="What the key is for, to tell keys apart")
     member_id: uuid.UUID | None = Field(
         default=None, description="Admins may issue a key to another member; default: yourself"
     )
@@ -255,6 +366,8 @@ class ApiKeyCreate(StrictModel):
 
 
 class ApiKeyRotate(StrictModel):
+    """How to replace an API key with a new one."""
+
     grace_hours: Integer = Field(
         default=24,
         ge=0,
@@ -264,17 +377,23 @@ class ApiKeyRotate(StrictModel):
 
 
 class ApiKeyPublic(PublicModel):
-    id: uuid.UUID
-    member_id: uuid.UUID
-    name: str
-    prefix: str
-    created_at: datetime
+    """An API key for integrations; the key itself is shown only when it is made."""
+
+    id: uuid.UUID = Field(description="The API key's id")
+    member_id: uuid.UUID = Field(description="The member the key acts as")
+    name: str = Field(description="What the key is for")
+    prefix: str = Field(
+        description="The key's first characters, to recognise it (the rest is never shown again)"
+    )
+    created_at: datetime = Field(description="When the key was issued, in UTC")
     last_used_at: datetime | None = Field(description="When the key last authenticated a request")
-    revoked_at: datetime | None
+    revoked_at: datetime | None = Field(description="When it was revoked, in UTC; null: it was not")
     expires_at: datetime | None = Field(
         default=None, description="When the key stops working; null: never"
     )
 
 
 class ApiKeyCreated(ApiKeyPublic):
+    """A new API key, with the key itself (shown only in this answer)."""
+
     key: str = Field(description="The key itself. It is shown only in this answer; store it now.")

@@ -18,7 +18,7 @@ from app.domain.events.catalogue import CATALOGUE
 from app.domain.pagination import Page, PageRequest, to_page
 from app.domain.versioning import apply_changes, check_version
 from app.domain.webhooks import repository
-from app.domain.webhooks.models import WebhookDelivery, WebhookEndpoint
+from app.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.domain.webhooks.schemas import (
     WebhookAttemptPublic,
     WebhookDeliveryPublic,
@@ -251,6 +251,17 @@ def _delivery_public(delivery: WebhookDelivery) -> WebhookDeliveryPublic:
     if delivery.status != "pending":
         public.next_attempt_at = None
     return public
+
+
+async def get_attempt(
+    session: AsyncSession, actor: Actor, attempt_id: uuid.UUID
+) -> WebhookAttemptPublic:
+    """One attempt by its id alone (GraphQL's node(id:)); admins only, as every endpoint read."""
+    actor.require(PermissionSet.admin)
+    attempt = await session.get(WebhookAttempt, attempt_id)
+    if attempt is None or attempt.organization_id != actor.organization_id:
+        raise NotFound("webhook attempt", attempt_id)
+    return WebhookAttemptPublic.model_validate(attempt)
 
 
 async def list_attempts(

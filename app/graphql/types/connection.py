@@ -15,16 +15,18 @@ from app.graphql.types.node import PageInfo
 T = TypeVar("T")
 
 
-@strawberry.type
+@strawberry.type(description="One object of a connection, with its place in the list (Relay)")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="Opaque: pass it as `after` to continue the list after this object"
+    )
+    node: T = strawberry.field(description="The object")
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list, in its order (Relay)")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's objects, in order")
+    page_info: PageInfo = strawberry.field(description="Where the page stands in the list")
 
 
 def connection_of(

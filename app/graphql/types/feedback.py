@@ -1,11 +1,16 @@
-"""Scorecards, decisions, offers, closing the loop and the recruiter's dashboard."""
+"""Scorecards, decisions, offers, closing the loop and the recruiter's dashboard.
+
+Plain fields are derived from the domain's public schemas (app/graphql/derive.py), with their
+descriptions; ids are declared here, as global ids of the type they name.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import cast
+from typing import Any, cast
 
 import strawberry
+from pydantic import BaseModel
 from strawberry.experimental import pydantic as strawberry_pydantic
 from strawberry.scalars import JSON
 
@@ -23,16 +28,21 @@ def _maybe(type_name: str, raw: uuid.UUID | None) -> strawberry.ID | None:
     return strawberry.ID(to_global_id(type_name, raw)) if raw else None
 
 
+def _about(model: type[BaseModel], name: str, extra: str = "") -> Any:
+    """A hand-declared field with the public schema's description (and what GraphQL adds)."""
+    return strawberry.field(description=f"{model.model_fields[name].description}{extra}")
+
+
 @strawberry.type(description="One interviewer's scorecard for one interview")
 @derived(schemas.ScorecardPublic, skip={})
-class Scorecard:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    interview_id: strawberry.ID
-    application_id: strawberry.ID
-    interviewer_id: strawberry.ID = strawberry.field(description="The interviewer's Member id")
-    status: str = strawberry.field(description="draft or submitted")
-    ratings: JSON = strawberry.field(description="Skill name to rating; null: not assessed")
+class Scorecard(Node):
+    database_id: uuid.UUID = strawberry.field(description="The scorecard's id in REST")
+    interview_id: strawberry.ID = _about(schemas.ScorecardPublic, "interview_id")
+    application_id: strawberry.ID = _about(schemas.ScorecardPublic, "application_id")
+    interviewer_id: strawberry.ID = _about(
+        schemas.ScorecardPublic, "interviewer_id", " (a Member id)"
+    )
+    ratings: JSON = _about(schemas.ScorecardPublic, "ratings")
 
     @classmethod
     def from_public(cls, c: schemas.ScorecardPublic) -> Scorecard:
@@ -42,7 +52,6 @@ class Scorecard:
             interview_id=_gid("Interview", c.interview_id),
             application_id=_gid("Application", c.application_id),
             interviewer_id=_gid("Member", c.interviewer_id),
-            status=c.status,
             ratings=cast(JSON, c.ratings),
             **values(cls, c),
         )
@@ -51,9 +60,9 @@ class Scorecard:
 @strawberry.type(description="One submitted version of a scorecard")
 @derived(schemas.ScorecardRevisionPublic, skip={})
 class ScorecardRevision:
-    ratings: JSON = strawberry.field(description="Skill name to rating; null: not assessed")
-    submitted_by_id: strawberry.ID | None = strawberry.field(
-        description="The Member who submitted this version"
+    ratings: JSON = _about(schemas.ScorecardRevisionPublic, "ratings")
+    submitted_by_id: strawberry.ID | None = _about(
+        schemas.ScorecardRevisionPublic, "submitted_by_id", " (a Member id)"
     )
 
     @classmethod
@@ -65,24 +74,43 @@ class ScorecardRevision:
         )
 
 
-@strawberry_pydantic.type(model=schemas.OverdueFeedback, all_fields=True)
+@strawberry.type(description="An interviewer whose scorecard for an interview is past its due time")
+@derived(schemas.OverdueFeedback, skip={})
 class OverdueFeedback:
-    pass
+    interview_id: strawberry.ID = _about(schemas.OverdueFeedback, "interview_id")
+    interviewer_id: strawberry.ID = _about(
+        schemas.OverdueFeedback, "interviewer_id", " (a Member id)"
+    )
+
+    @classmethod
+    def from_public(cls, o: schemas.OverdueFeedback) -> OverdueFeedback:
+        return cls(
+            interview_id=_gid("Interview", o.interview_id),
+            interviewer_id=_gid("Member", o.interviewer_id),
+            **values(cls, o),
+        )
 
 
-@strawberry_pydantic.type(model=schemas.SkillRatings, all_fields=True)
+@strawberry.type(description="How the submitted scorecards rated one skill")
+@derived(schemas.SkillRatings, skip={})
 class SkillRatings:
-    ratings: JSON
+    ratings: JSON = _about(schemas.SkillRatings, "ratings")
+
+    @classmethod
+    def from_public(cls, s: schemas.SkillRatings) -> SkillRatings:
+        return cls(ratings=cast(JSON, s.ratings), **values(cls, s))
 
 
-@strawberry.type(description="An application's scorecards, summed up")
+@strawberry.type(
+    description="An application's submitted scorecards, their spread, and who still owes one"
+)
+@derived(schemas.ScorecardSummary, skip={})
 class ScorecardSummary:
-    application_id: strawberry.ID
-    scorecards: list[Scorecard]
-    recommendations: JSON = strawberry.field(description="How many gave each recommendation")
-    skills: list[SkillRatings]
-    overdue: list[OverdueFeedback]
-    pending: int
+    application_id: strawberry.ID = _about(schemas.ScorecardSummary, "application_id")
+    scorecards: list[Scorecard] = _about(schemas.ScorecardSummary, "scorecards")
+    recommendations: JSON = _about(schemas.ScorecardSummary, "recommendations")
+    skills: list[SkillRatings] = _about(schemas.ScorecardSummary, "skills")
+    overdue: list[OverdueFeedback] = _about(schemas.ScorecardSummary, "overdue")
 
     @classmethod
     def from_public(cls, s: schemas.ScorecardSummary) -> ScorecardSummary:
@@ -90,20 +118,26 @@ class ScorecardSummary:
             application_id=_gid("Application", s.application_id),
             scorecards=[Scorecard.from_public(c) for c in s.scorecards],
             recommendations=cast(JSON, s.recommendations),
-            skills=[SkillRatings.from_pydantic(k) for k in s.skills],
-            overdue=[OverdueFeedback.from_pydantic(o) for o in s.overdue],
-            pending=s.pending,
+            skills=[SkillRatings.from_public(k) for k in s.skills],
+            overdue=[OverdueFeedback.from_public(o) for o in s.overdue],
+            **values(cls, s),
         )
 
 
-@strawberry.type(description="The decision on an application after its interviews")
+@strawberry.type(
+    description="The hiring manager's decision on an application after its interviews (not a "
+    "slate decision)"
+)
 @derived(schemas.DecisionPublic, skip={})
-class HiringDecision:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    application_id: strawberry.ID
-    rejection_reason_id: strawberry.ID | None
-    decided_by_id: strawberry.ID | None = strawberry.field(description="The deciding Member")
+class HiringDecision(Node):
+    database_id: uuid.UUID = strawberry.field(description="The hiring decision's id in REST")
+    application_id: strawberry.ID = _about(schemas.DecisionPublic, "application_id")
+    rejection_reason_id: strawberry.ID | None = _about(
+        schemas.DecisionPublic, "rejection_reason_id", " (a RejectionReason id)"
+    )
+    decided_by_id: strawberry.ID | None = _about(
+        schemas.DecisionPublic, "decided_by_id", " (a Member id)"
+    )
 
     @classmethod
     def from_public(cls, d: schemas.DecisionPublic) -> HiringDecision:
@@ -117,7 +151,9 @@ class HiringDecision:
         )
 
 
-@strawberry_pydantic.type(model=schemas.Compensation, all_fields=True)
+@strawberry_pydantic.type(
+    model=schemas.Compensation, all_fields=True, description="What an offer pays, in one currency"
+)
 class Compensation:
     pass
 
@@ -125,13 +161,15 @@ class Compensation:
 @strawberry.type(description="An offer to a candidate, from draft to accepted or declined")
 @derived(schemas.OfferPublic, skip={})
 class Offer(Node):
-    database_id: uuid.UUID
-    application_id: strawberry.ID
-    role_id: strawberry.ID
-    compensation: Compensation
-    created_by_id: strawberry.ID | None = strawberry.field(description="The Member who drafted it")
-    approved_by_id: strawberry.ID | None = strawberry.field(
-        description="The Member who approved it"
+    database_id: uuid.UUID = strawberry.field(description="The offer's id in REST")
+    application_id: strawberry.ID = _about(schemas.OfferPublic, "application_id")
+    role_id: strawberry.ID = _about(schemas.OfferPublic, "role_id")
+    compensation: Compensation = _about(schemas.OfferPublic, "compensation")
+    created_by_id: strawberry.ID | None = _about(
+        schemas.OfferPublic, "created_by_id", " (a Member id)"
+    )
+    approved_by_id: strawberry.ID | None = _about(
+        schemas.OfferPublic, "approved_by_id", " (a Member id)"
     )
 
     @classmethod
@@ -148,52 +186,100 @@ class Offer(Node):
         )
 
 
-@strawberry.type
+@strawberry.type(description="One offer of a page, with its cursor")
 class OfferEdge:
-    cursor: str
-    node: Offer
+    cursor: str = strawberry.field(description="Pass as `after` for the offers after this one")
+    node: Offer = strawberry.field(description="The offer")
 
 
-@strawberry.type
+@strawberry.type(description="A page of offers, newest first (Relay)")
 class OfferConnection:
-    edges: list[OfferEdge]
-    page_info: PageInfo
+    edges: list[OfferEdge] = strawberry.field(description="The offers of this page")
+    page_info: PageInfo = strawberry.field(description="Where this page stands")
 
 
-@strawberry_pydantic.type(model=schemas.WaitingCandidate, all_fields=True)
+@strawberry.type(description="An interviewed candidate who has not yet been told the outcome")
+@derived(schemas.WaitingCandidate, skip={})
 class WaitingCandidate:
-    pass
+    application_id: strawberry.ID = _about(schemas.WaitingCandidate, "application_id")
+    candidate_id: strawberry.ID = _about(schemas.WaitingCandidate, "candidate_id")
+    role_id: strawberry.ID = _about(schemas.WaitingCandidate, "role_id")
+
+    @classmethod
+    def from_public(cls, w: schemas.WaitingCandidate) -> WaitingCandidate:
+        return cls(
+            application_id=_gid("Application", w.application_id),
+            candidate_id=_gid("Candidate", w.candidate_id),
+            role_id=_gid("Role", w.role_id),
+            **values(cls, w),
+        )
 
 
-@strawberry_pydantic.type(model=schemas.CloseTheLoop, all_fields=True)
+@strawberry.type(
+    description="Interviewed candidates not yet told the outcome, oldest first, with their deadline"
+)
+@derived(schemas.CloseTheLoop, skip={})
 class CloseTheLoop:
-    pass
+    candidates: list[WaitingCandidate] = _about(schemas.CloseTheLoop, "candidates")
+
+    # Named as strawberry's pydantic types name it: app/graphql/types/member.py calls it.
+    @classmethod
+    def from_pydantic(cls, c: schemas.CloseTheLoop) -> CloseTheLoop:
+        return cls(
+            candidates=[WaitingCandidate.from_public(w) for w in c.candidates], **values(cls, c)
+        )
 
 
-@strawberry_pydantic.type(model=schemas.StageTime, all_fields=True)
+@strawberry.type(description="How long a role's active applications have spent at one stage")
+@derived(schemas.StageTime, skip={})
 class StageTime:
-    pass
+    @classmethod
+    def from_public(cls, s: schemas.StageTime) -> StageTime:
+        return cls(**values(cls, s))
 
 
-@strawberry_pydantic.type(model=schemas.InterviewerFeedbackTime, all_fields=True)
+@strawberry.type(description="How fast one interviewer submits scorecards for a role")
+@derived(schemas.InterviewerFeedbackTime, skip={})
 class InterviewerFeedbackTime:
-    pass
+    interviewer_id: strawberry.ID = _about(
+        schemas.InterviewerFeedbackTime, "interviewer_id", " (a Member id)"
+    )
+
+    @classmethod
+    def from_public(cls, t: schemas.InterviewerFeedbackTime) -> InterviewerFeedbackTime:
+        return cls(interviewer_id=_gid("Member", t.interviewer_id), **values(cls, t))
 
 
-@strawberry_pydantic.type(model=schemas.RoleDashboard, all_fields=True)
+@strawberry.type(
+    description="The recruiter's figures for one role: time in stage, time to feedback, offers"
+)
+@derived(schemas.RoleDashboard, skip={})
 class RoleDashboard:
-    pass
+    role_id: strawberry.ID = _about(schemas.RoleDashboard, "role_id")
+    time_in_stage: list[StageTime] = _about(schemas.RoleDashboard, "time_in_stage")
+    time_to_feedback: list[InterviewerFeedbackTime] = _about(
+        schemas.RoleDashboard, "time_to_feedback"
+    )
+
+    # Named as strawberry's pydantic types name it: app/graphql/types/role.py calls it.
+    @classmethod
+    def from_pydantic(cls, d: schemas.RoleDashboard) -> RoleDashboard:
+        return cls(
+            role_id=_gid("Role", d.role_id),
+            time_in_stage=[StageTime.from_public(s) for s in d.time_in_stage],
+            time_to_feedback=[InterviewerFeedbackTime.from_public(t) for t in d.time_to_feedback],
+            **values(cls, d),
+        )
 
 
-@strawberry.type(description="The message owed to a candidate about how their application ended")
+@strawberry.type(
+    description="The rejection or offer message a candidate is owed, sent by the worker at its time"
+)
 @derived(schemas.OutcomeMessagePublic, skip={})
-class OutcomeMessage:
-    id: strawberry.ID
-    database_id: uuid.UUID
-    application_id: strawberry.ID
-    offer_id: strawberry.ID | None
-    kind: str = strawberry.field(description="rejection or offer")
-    status: str = strawberry.field(description="scheduled, sent or cancelled")
+class OutcomeMessage(Node):
+    database_id: uuid.UUID = strawberry.field(description="The outcome message's id in REST")
+    application_id: strawberry.ID = _about(schemas.OutcomeMessagePublic, "application_id")
+    offer_id: strawberry.ID | None = _about(schemas.OutcomeMessagePublic, "offer_id")
 
     @classmethod
     def from_public(cls, m: schemas.OutcomeMessagePublic) -> OutcomeMessage:
@@ -202,7 +288,5 @@ class OutcomeMessage:
             database_id=m.id,
             application_id=_gid("Application", m.application_id),
             offer_id=_maybe("Offer", m.offer_id),
-            kind=m.kind,
-            status=m.status,
             **values(cls, m),
         )

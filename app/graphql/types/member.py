@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any
@@ -21,27 +20,41 @@ from app.graphql.types.feedback import CloseTheLoop
 from app.graphql.types.node import Node, PageInfo
 
 
-@strawberry.type
+@strawberry.type(description="A span of one day on the member's own clock")
 class TimeRange:
-    start: str
-    end: str
+    start: str = strawberry.field(description="HH:MM on the member's own clock")
+    end: str = strawberry.field(description="HH:MM, after start")
 
 
-@strawberry.type
+@strawberry.type(description="When a member can interview on one day of the week")
 class WorkingDay:
-    day: str = strawberry.field(graphql_type=enums.Weekday)
-    hours: list[TimeRange]
+    day: str = strawberry.field(graphql_type=enums.Weekday, description="The day of the week")
+    hours: list[TimeRange] = strawberry.field(
+        description="The spans of that day, in order (a bounded list)"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="How and when a member hears of changes")
 class UpdatePreferences:
-    cadence: str
-    channel: str
-    local_time: str = strawberry.field(description="HH:MM on the member's own clock")
-    delegate_id: strawberry.ID | None
+    cadence: str = strawberry.field(
+        graphql_type=enums.Cadence, description="How often they get a digest"
+    )
+    channel: str = strawberry.field(
+        graphql_type=enums.Channel, description="Where updates go; none: no digest"
+    )
+    local_time: str = strawberry.field(
+        description="HH:MM on the member's own clock when a daily or weekly digest goes out"
+    )
+    delegate_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the member who decides on slates and after interviews in "
+        "their place while they are away; null: none"
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A person in your organization, with their permission set, working hours and "
+    "update preferences"
+)
 @derived(
     MemberPublic,
     skip={
@@ -53,19 +66,8 @@ class UpdatePreferences:
     },
 )
 class Member(Node):
-    database_id: uuid.UUID
-    email: str
-    name: str
-    title: str | None
-    bio: str | None
-    permission_set: str = strawberry.field(graphql_type=enums.PermissionSet)
-    time_zone: str
-    max_interviews_per_day: int | None
-    max_interviews_per_week: int | None
-    is_active: bool
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    id: strawberry.ID = strawberry.field(description="The member's global id")
+    database_id: uuid.UUID = strawberry.field(description="The member's database id")
     member: strawberry.Private[MemberPublic]
 
     @classmethod
@@ -73,18 +75,6 @@ class Member(Node):
         return cls(
             id=strawberry.ID(to_global_id("Member", m.id)),
             database_id=m.id,
-            email=m.email,
-            name=m.name,
-            title=m.title,
-            bio=m.bio,
-            permission_set=m.permission_set,
-            time_zone=m.time_zone,
-            max_interviews_per_day=m.max_interviews_per_day,
-            max_interviews_per_week=m.max_interviews_per_week,
-            is_active=m.is_active,
-            version=m.version,
-            created_at=m.created_at,
-            updated_at=m.updated_at,
             member=m,
             **values(cls, m),
         )
@@ -117,7 +107,7 @@ class Member(Node):
             return _calendars(loader.load(self.database_id), first, after, max_first)  # type: ignore[return-value]
         return _calendar_connection(found or [], first, after, max_first)  # type: ignore[arg-type]
 
-    @strawberry.field
+    @strawberry.field(description="How and when the member hears of changes")
     def preferences(self) -> UpdatePreferences:
         m = self.member
         return UpdatePreferences(
@@ -152,43 +142,29 @@ async def _calendars(
     return _calendar_connection(await pending or [], first, after, max_first)
 
 
-@strawberry.type
+@strawberry.type(description="A member and their place in the list")
 class MemberEdge:
-    cursor: str
-    node: Member
+    cursor: str = strawberry.field(description="Pass as `after` for the members after this one")
+    node: Member = strawberry.field(description="The member")
 
 
-@strawberry.type
+@strawberry.type(description="A page of members (Relay)")
 class MemberConnection:
-    edges: list[MemberEdge]
-    page_info: PageInfo
+    edges: list[MemberEdge] = strawberry.field(description="The members of this page")
+    page_info: PageInfo = strawberry.field(description="Where the page stands")
 
 
-@strawberry.type
+@strawberry.type(description="Your organization and its settings")
 @derived(OrganizationPublic, skip={})
 class Organization(Node):
-    database_id: uuid.UUID
-    name: str
-    time_zone: str
-    feedback_due_hours: int
-    close_the_loop_days: int
-    culture_notes: str | None
-    interview_calendar: str = strawberry.field(
-        graphql_type=enums.InterviewCalendar,
-        description="Where interviews are written in connected calendars: interviewers or organizer",
-    )
+    id: strawberry.ID = strawberry.field(description="The organization's global id")
+    database_id: uuid.UUID = strawberry.field(description="The organization's database id")
 
     @classmethod
     def from_public(cls, o: OrganizationPublic) -> Organization:
         return cls(
             id=strawberry.ID(to_global_id("Organization", o.id)),
             database_id=o.id,
-            name=o.name,
-            time_zone=o.time_zone,
-            feedback_due_hours=o.feedback_due_hours,
-            close_the_loop_days=o.close_the_loop_days,
-            culture_notes=o.culture_notes,
-            interview_calendar=o.interview_calendar,
             **values(cls, o),
         )
 
@@ -196,8 +172,11 @@ class Organization(Node):
     async def close_the_loop(
         self,
         info: strawberry.Info[Any, None],
-        role_id: strawberry.ID | None = None,
-        limit: int = 100,
+        role_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this role's candidates (its global id)"),
+        ] = None,
+        limit: Annotated[int, strawberry.argument(description="How many to list: 1 to 1000")] = 100,
     ) -> CloseTheLoop:
         ctx = info.context
         role = parse_id(role_id, "Role", "roleId") if role_id else None

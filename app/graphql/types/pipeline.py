@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
+from pydantic import BaseModel
+from strawberry.types.field import StrawberryField
 
 from app.domain.applications.schemas import ApplicationPublic, TransitionPublic
+from app.domain.candidates.schemas import CandidateLinks as CandidateLinksPublic
 from app.domain.candidates.schemas import CandidatePublic, DocumentPublic
 from app.graphql import enums
 from app.graphql.context import Context
@@ -21,6 +26,11 @@ from app.graphql.types.node import Node, PageInfo
 
 P = TypeVar("P")
 T = TypeVar("T")
+C = TypeVar("C")
+
+CURSOR_HELP = "This item's place in the list: pass it as `after` for the items after it"
+EDGES_HELP = "The items of this page, each with its cursor"
+PAGE_INFO_HELP = "Whether more items follow, and the cursor to ask for them"
 
 if TYPE_CHECKING:
     from app.graphql.types.feedback import HiringDecision, ScorecardSummary
@@ -28,7 +38,32 @@ if TYPE_CHECKING:
     from app.graphql.types.role import Role
 
 
-@strawberry.type
+def described(model: type[BaseModel]) -> Callable[[type[C]], type[C]]:
+    """Give the fields a class declares by hand the description of the public schema's field
+    of the same name (app/graphql/derive.py describes the fields it adds itself). A field that
+    has its own description keeps it; a private one (strawberry.Private) is left alone."""
+    infos: dict[str, Any] = {**model.model_fields, **model.model_computed_fields}
+    found = {name: info.description for name, info in infos.items() if info.description}
+
+    def apply(cls: type[C]) -> type[C]:
+        for name, annotation in inspect.get_annotations(cls).items():
+            description = found.get(name)
+            if description is None or "Private" in str(annotation):
+                continue
+            current: Any = cls.__dict__.get(name, dataclasses.MISSING)
+            if isinstance(current, StrawberryField):
+                current.description = current.description or description
+            elif current is dataclasses.MISSING:
+                setattr(cls, name, strawberry.field(description=description))
+            else:  # a default value (an input's UNSET)
+                setattr(cls, name, strawberry.field(default=current, description=description))
+        return cls
+
+    return apply
+
+
+@strawberry.type(description="A candidate's links on the web")
+@described(CandidateLinksPublic)
 class CandidateLinks:
     github: str | None
     portfolio: str | None
@@ -36,21 +71,38 @@ class CandidateLinks:
     other: list[str]
 
 
-@strawberry.type
-class Document:
-    id: uuid.UUID
-    kind: str
+@strawberry.type(
+    description="A file kept for a candidate (a CV, a cover letter), its type detected from "
+    "its bytes; download it through REST"
+)
+@derived(
+    DocumentPublic,
+    skip={"candidate_id": "Reached from its candidate (candidate { documents })"},
+)
+@described(DocumentPublic)
+class Document(Node):
+    database_id: uuid.UUID = strawberry.field(description="The document's id as REST shows it")
+    kind: str = strawberry.field(graphql_type=enums.DocumentKind)
     filename: str
     content_type: str
     size_bytes: int
     sha256: str
     download_url: str
     created_at: dt.datetime
+    application_id: strawberry.ID | None = strawberry.field(
+        description="The application it was uploaded for (an Application's global id); null "
+        "when for the candidate as a whole"
+    )
+    uploaded_by_id: strawberry.ID | None = strawberry.field(
+        description="Who uploaded it (a Member's global id); null when no member did (the "
+        "candidate, with a follow-up answer) or the member was removed"
+    )
 
     @classmethod
     def from_public(cls, d: DocumentPublic) -> Document:
         return cls(
-            id=d.id,
+            id=strawberry.ID(to_global_id("Document", d.id)),
+            database_id=d.id,
             kind=d.kind,
             filename=d.filename,
             content_type=d.content_type,
@@ -58,18 +110,28 @@ class Document:
             sha256=d.sha256,
             download_url=d.download_url,
             created_at=d.created_at,
+            application_id=_global("Application", d.application_id),
+            uploaded_by_id=_global("Member", d.uploaded_by_id),
+            **values(cls, d),
         )
 
 
-@strawberry.type
+def _global(type_name: str, raw_id: uuid.UUID | None) -> strawberry.ID | None:
+    return None if raw_id is None else strawberry.ID(to_global_id(type_name, raw_id))
+
+
+@strawberry.type(description="One entry of an application's history: a move, who, when and why")
+@described(TransitionPublic)
 class Transition:
     action: str = strawberry.field(graphql_type=enums.HistoryAction)
     from_stage: str | None = strawberry.field(graphql_type=enums.Stage | None)
     to_stage: str = strawberry.field(graphql_type=enums.Stage)
-    from_outcome: str | None
-    to_outcome: str
+    from_outcome: str | None = strawberry.field(graphql_type=enums.Outcome | None)
+    to_outcome: str = strawberry.field(graphql_type=enums.Outcome)
     reason: str
-    actor_member_id: uuid.UUID | None
+    actor_member_id: strawberry.ID | None = strawberry.field(
+        description="Who made it (a Member's global id); null when that member was removed"
+    )
     created_at: dt.datetime
 
     @classmethod
@@ -81,15 +143,16 @@ class Transition:
             from_outcome=t.from_outcome,
             to_outcome=t.to_outcome,
             reason=t.reason,
-            actor_member_id=t.actor_member_id,
+            actor_member_id=_global("Member", t.actor_member_id),
             created_at=t.created_at,
         )
 
 
-@strawberry.type
+@strawberry.type(description="A person considered for roles, with how to reach them and consent")
 @derived(CandidatePublic, skip={"organization_id": "Always the caller's own (viewer.organization)"})
+@described(CandidatePublic)
 class Candidate(Node):
-    database_id: uuid.UUID
+    database_id: uuid.UUID = strawberry.field(description="The candidate's id as REST shows it")
     name: str
     email: str
     phone: str | None
@@ -166,7 +229,7 @@ class Candidate(Node):
         return DocumentConnection(edges=edges, page_info=page_info)
 
 
-@strawberry.type
+@strawberry.type(description="A candidate's application to a role: where it stands in the pipeline")
 @derived(
     ApplicationPublic,
     skip={
@@ -175,8 +238,9 @@ class Candidate(Node):
         "role_id": "Shown as the role object (role { id })",
     },
 )
+@described(ApplicationPublic)
 class Application(Node):
-    database_id: uuid.UUID
+    database_id: uuid.UUID = strawberry.field(description="The application's id as REST shows it")
     stage: str = strawberry.field(graphql_type=enums.Stage)
     outcome: str = strawberry.field(graphql_type=enums.Outcome)
     stage_entered_at: dt.datetime
@@ -208,7 +272,7 @@ class Application(Node):
             **values(cls, a),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The candidate who applied; null when not yours to see")
     def candidate(self, info: strawberry.Info[Context, None]) -> Candidate | None:
         # Synchronous when the list above prefetched the candidates (role.slates does).
         loader = info.context.loaders.candidate
@@ -217,7 +281,7 @@ class Application(Node):
             return _shaped_later(loader.load(self.candidate_id), Candidate.from_public)  # type: ignore[return-value]
         return Candidate.from_public(found) if found else None  # type: ignore[arg-type]
 
-    @strawberry.field
+    @strawberry.field(description="The role applied to; null when not yours to see")
     async def role(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Role, strawberry.lazy("app.graphql.types.role")] | None:
@@ -295,28 +359,28 @@ class Application(Node):
         return TransitionConnection(edges=edges, page_info=page_info)
 
 
-@strawberry.type
+@strawberry.type(description="A candidate and its cursor")
 class CandidateEdge:
-    cursor: str
-    node: Candidate
+    cursor: str = strawberry.field(description=CURSOR_HELP)
+    node: Candidate = strawberry.field(description="The candidate")
 
 
-@strawberry.type
+@strawberry.type(description="A page of candidates")
 class CandidateConnection:
-    edges: list[CandidateEdge]
-    page_info: PageInfo
+    edges: list[CandidateEdge] = strawberry.field(description=EDGES_HELP)
+    page_info: PageInfo = strawberry.field(description=PAGE_INFO_HELP)
 
 
-@strawberry.type
+@strawberry.type(description="An application and its cursor")
 class ApplicationEdge:
-    cursor: str
-    node: Application
+    cursor: str = strawberry.field(description=CURSOR_HELP)
+    node: Application = strawberry.field(description="The application")
 
 
-@strawberry.type
+@strawberry.type(description="A page of applications")
 class ApplicationConnection:
-    edges: list[ApplicationEdge]
-    page_info: PageInfo
+    edges: list[ApplicationEdge] = strawberry.field(description=EDGES_HELP)
+    page_info: PageInfo = strawberry.field(description=PAGE_INFO_HELP)
 
 
 def application_connection(
@@ -332,28 +396,28 @@ def application_connection(
     return ApplicationConnection(edges=edges, page_info=page_info)
 
 
-@strawberry.type
+@strawberry.type(description="A document and its cursor")
 class DocumentEdge:
-    cursor: str
-    node: Document
+    cursor: str = strawberry.field(description=CURSOR_HELP)
+    node: Document = strawberry.field(description="The document")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a candidate's documents")
 class DocumentConnection:
-    edges: list[DocumentEdge]
-    page_info: PageInfo
+    edges: list[DocumentEdge] = strawberry.field(description=EDGES_HELP)
+    page_info: PageInfo = strawberry.field(description=PAGE_INFO_HELP)
 
 
-@strawberry.type
+@strawberry.type(description="A history entry and its cursor")
 class TransitionEdge:
-    cursor: str
-    node: Transition
+    cursor: str = strawberry.field(description=CURSOR_HELP)
+    node: Transition = strawberry.field(description="The history entry")
 
 
-@strawberry.type
+@strawberry.type(description="A page of an application's history, oldest first")
 class TransitionConnection:
-    edges: list[TransitionEdge]
-    page_info: PageInfo
+    edges: list[TransitionEdge] = strawberry.field(description=EDGES_HELP)
+    page_info: PageInfo = strawberry.field(description=PAGE_INFO_HELP)
 
 
 async def _shaped_later(pending: Awaitable[P | None], shape: Callable[[P], T]) -> T | None:

@@ -3,41 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from app.domain.privacy.schemas import ErasureForwarding as ErasureForwardingPublic
 from app.domain.privacy.schemas import ErasurePublic
 from app.graphql import enums
 from app.graphql.errors import MutationError
+from app.graphql.ids import to_global_id
+from app.graphql.types.pipeline import described
 
 
 @strawberry.input(description="Erase a candidate: nothing identifying them is kept")
 class EraseCandidateInput:
-    candidate_id: strawberry.ID
+    candidate_id: strawberry.ID = strawberry.field(description="The Candidate's global id")
     reason: str = strawberry.field(
         graphql_type=enums.ErasureReason,
-        description="subject_request, consent_withdrawn, no_longer_needed, "
-        "unlawful_processing, legal_obligation, retention or ats_request",
+        description="Why the candidate is erased (a code, so the record holds no free text)",
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="An ATS connection that holds the erased candidate, and whether the erasure "
+    "reaches it"
+)
+@described(ErasureForwardingPublic)
 class ErasureForwarding:
-    connection_id: uuid.UUID
-    provider: str
-    forwarded: bool = strawberry.field(
-        description="False: the vendor has no erasure API; the connection's health lists it as "
-        "to do by hand"
+    connection_id: strawberry.ID = strawberry.field(
+        description="The ATS connection (an AtsConnection's global id)"
     )
+    provider: str = strawberry.field(graphql_type=enums.AtsProvider)
+    forwarded: bool
 
 
-@strawberry.type
+@strawberry.type(description="What an erasure did: the candidate is gone, the counts say what went")
+@described(ErasurePublic)
 class CandidateErasedPayload:
-    candidate_id: strawberry.ID
-    reason: str
+    candidate_id: strawberry.ID = strawberry.field(
+        description="The erased Candidate's global id (it resolves to nothing now)"
+    )
+    reason: str = strawberry.field(graphql_type=enums.ErasureReason)
     erased_at: dt.datetime
     counts: JSON
     ats: list[ErasureForwarding]
@@ -51,7 +58,9 @@ class CandidateErasedPayload:
             counts=cast(JSON, erased.counts),
             ats=[
                 ErasureForwarding(
-                    connection_id=a.connection_id, provider=a.provider, forwarded=a.forwarded
+                    connection_id=strawberry.ID(to_global_id("AtsConnection", a.connection_id)),
+                    provider=a.provider,
+                    forwarded=a.forwarded,
                 )
                 for a in erased.ats
             ],
@@ -59,5 +68,6 @@ class CandidateErasedPayload:
 
 
 EraseCandidateResult = Annotated[
-    CandidateErasedPayload | MutationError, strawberry.union("EraseCandidateResult")
+    CandidateErasedPayload | MutationError,
+    strawberry.union("EraseCandidateResult", description="What the erasure did, or why not"),
 ]

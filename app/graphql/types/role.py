@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 
@@ -33,7 +33,9 @@ T = TypeVar("T")
 @strawberry.type(description="The role's id in a connected ATS")
 class ExternalRef:
     connection_id: strawberry.ID = strawberry.field(description="The AtsConnection's global id")
-    external_id: str
+    external_id: str = strawberry.field(
+        description="The record's id in the ATS, as the vendor spells it"
+    )
 
     @classmethod
     def of(cls, connection_id: uuid.UUID, external_id: str) -> ExternalRef:
@@ -43,7 +45,7 @@ class ExternalRef:
         )
 
 
-@strawberry.type
+@strawberry.type(description=RolePublic.__doc__)
 @derived(
     RolePublic,
     skip={
@@ -53,47 +55,30 @@ class ExternalRef:
     },
 )
 class Role(Node):
-    database_id: uuid.UUID
-    title: str
-    team: str | None
-    location: str | None
-    workplace: str = strawberry.field(graphql_type=enums.Workplace)
-    headcount: int
-    filled_count: int
-    status: str = strawberry.field(graphql_type=enums.RoleStatus)
-    target_start: dt.date | None
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    database_id: uuid.UUID = strawberry.field(
+        description="The id as REST shows it; prefer `id` in GraphQL"
+    )
     recruiter_id: strawberry.Private[uuid.UUID | None]
     hiring_manager_id: strawberry.Private[uuid.UUID | None]
+    # Its plain fields (title, status, ...) are derived from RolePublic, with its descriptions.
+    if TYPE_CHECKING:  # for mypy only: strawberry takes the derived field, not this line
+        created_at: dt.datetime
 
     @classmethod
     def from_public(cls, r: RolePublic) -> Role:
         return cls(
             id=strawberry.ID(to_global_id("Role", r.id)),
             database_id=r.id,
-            title=r.title,
-            team=r.team,
-            location=r.location,
-            workplace=r.workplace,
-            headcount=r.headcount,
-            filled_count=r.filled_count,
-            status=r.status,
-            target_start=r.target_start,
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
             recruiter_id=r.recruiter_id,
             hiring_manager_id=r.hiring_manager_id,
             **values(cls, r),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The recruiting member")
     def recruiter(self, info: strawberry.Info[Context, None]) -> Member | None:
         return _member(info, self.recruiter_id)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The member who decides on the role's candidates")
     def hiring_manager(self, info: strawberry.Info[Context, None]) -> Member | None:
         return _member(info, self.hiring_manager_id)  # type: ignore[return-value]
 
@@ -174,7 +159,7 @@ class Role(Node):
         found = await info.context.loaders.insights.load(self.database_id)
         if found is None:
             raise NotFound("role", self.database_id)
-        return RoleInsights.from_pydantic(found)
+        return RoleInsights.from_public(found)
 
     @strawberry.field(description="The role's offers, newest first")
     async def offers(
@@ -233,13 +218,16 @@ def _edge_cursor(root: RoleEdge) -> str:
     return encode_cursor(root.node.created_at, root.node.database_id)
 
 
-@strawberry.type
+@strawberry.type(description="A role in a connection, with its cursor")
 class RoleEdge:
-    cursor: str = strawberry.field(resolver=_edge_cursor)
-    node: Role
+    cursor: str = strawberry.field(
+        resolver=_edge_cursor,
+        description="Opaque: pass it as `after` to continue the list after this role",
+    )
+    node: Role = strawberry.field(description="The role")
 
 
-@strawberry.type
+@strawberry.type(description="A page of roles (Relay connection)")
 class RoleConnection:
-    edges: list[RoleEdge]
-    page_info: PageInfo
+    edges: list[RoleEdge] = strawberry.field(description="The page's roles, in the list's order")
+    page_info: PageInfo = strawberry.field(description="Where the page stands in the list")
