@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Uuid
+from sqlalchemy import DateTime, ForeignKey, Uuid, any_, literal
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field
 
@@ -16,6 +17,11 @@ from app.ids import new_id
 # An array of ids as one bind parameter (`= ANY(:ids)`): unlike an expanding IN, the statement
 # text does not change with the number of ids, so it is compiled once and reused.
 UUID_ARRAY = ARRAY(Uuid())
+
+
+def any_id(ids: Sequence[uuid.UUID]) -> Any:
+    """`column == any_id(ids)`: `column = ANY(:ids)`, the ids sent as one array value."""
+    return any_(literal(list(ids), UUID_ARRAY))
 
 
 def id_field() -> Any:
@@ -55,6 +61,7 @@ def fk(
 
 
 __all__ = [
+    "any_id",
     "created_field",
     "datetime",
     "fk",

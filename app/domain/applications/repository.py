@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Uuid, any_, literal, text
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.db import rows_as_dicts
 from app.domain.applications.models import Application, ApplicationTransition
+from app.domain.columns import any_id
 from app.domain.pagination import PageRequest, keyset
 from app.domain.roles.models import Role
 from app.domain.roles.repository import roles_managed_by
@@ -79,7 +79,7 @@ async def application_rows(
     table = Application.__table__.c  # type: ignore[attr-defined]
     stmt = (
         _visible(organization_id, manager_id, *(table[c] for c in columns))
-        .where(col(Application.id) == any_(literal(list(ids), ARRAY(Uuid()))))
+        .where(col(Application.id) == any_id(ids))
         .order_by(col(Application.id))
     )
     return rows_as_dicts(await session.execute(stmt))

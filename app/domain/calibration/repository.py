@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Uuid, any_, literal, text, update
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.db import rows_as_dicts
 from app.domain.calibration.models import Slate, SlateDecision, SlateItem
+from app.domain.columns import any_id
 from app.domain.pagination import PageRequest, keyset
 
 
@@ -77,12 +77,6 @@ async def items_for_slates(
     return (await session.scalars(stmt)).all()
 
 
-def _any(ids: Sequence[uuid.UUID]) -> Any:
-    # One array parameter, not one bound parameter per id: a page's hundred ids are rendered
-    # and sent as one value.
-    return any_(literal(list(ids), ARRAY(Uuid())))
-
-
 def _columns(model: Any, names: Sequence[str]) -> list[Any]:
     table = model.__table__.c
     return [table[n] for n in names]
@@ -122,7 +116,7 @@ async def item_rows_for_slates(
         core_select(*_columns(SlateItem, columns))
         .where(
             col(SlateItem.organization_id) == organization_id,
-            col(SlateItem.slate_id) == _any(slate_ids),
+            col(SlateItem.slate_id) == any_id(slate_ids),
         )
         .order_by(col(SlateItem.slate_id), col(SlateItem.position))
     )
@@ -140,7 +134,7 @@ async def current_decision_rows(
         return []
     stmt = core_select(*_columns(SlateDecision, columns)).where(
         col(SlateDecision.organization_id) == organization_id,
-        col(SlateDecision.slate_item_id) == _any(item_ids),
+        col(SlateDecision.slate_item_id) == any_id(item_ids),
         col(SlateDecision.is_current),
     )
     return rows_as_dicts(await session.execute(stmt))

@@ -9,23 +9,20 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Uuid,
-    any_,
     delete,
     exists,
-    literal,
     or_,
     text,
     update,
 )
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.db import rows_as_dicts
 from app.domain.applications.models import Application
 from app.domain.candidates.models import Candidate, Document
+from app.domain.columns import any_id
 from app.domain.organizations.repository import escape_like
 from app.domain.pagination import PageRequest, keyset
 from app.domain.roles.models import Role
@@ -96,7 +93,7 @@ async def candidate_rows(
         return []
     table = Candidate.__table__.c  # type: ignore[attr-defined]
     stmt = _visible(organization_id, manager_id, *(table[c] for c in columns)).where(
-        col(Candidate.id) == any_(literal(list(ids), ARRAY(Uuid())))
+        col(Candidate.id) == any_id(ids)
     )
     return rows_as_dicts(await session.execute(stmt))
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.domain.candidates.models import Candidate, Document
+from app.domain.columns import any_id
 from app.domain.follow_ups.models import OPEN_STATES, FollowUp
 from app.domain.organizations.models import Member, Organization
 from app.domain.roles.models import Role
@@ -52,7 +53,7 @@ async def for_applications(
         select(FollowUp)
         .where(
             col(FollowUp.organization_id) == organization_id,
-            col(FollowUp.application_id).in_(list(application_ids)),
+            col(FollowUp.application_id) == any_id(application_ids),
         )
         .order_by(col(FollowUp.created_at), col(FollowUp.id))
     )
