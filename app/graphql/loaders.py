@@ -86,16 +86,69 @@ class Loader(DataLoader[K, V]):  # K is uuid.UUID: generic in the value only
     def __init__(self, load_fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> None:
         super().__init__(load_fn=load_fn)
         self.filled: dict[K, V] = {}
+        # Keys asked for by fill_together in this turn of the event loop, and the one future
+        # their callers await.
+        self._pending: tuple[dict[K, None], asyncio.Future[None]] | None = None
+
+    def _wanted(self, keys: Sequence[K]) -> list[K]:
+        filled = self.filled
+        return [k for k in dict.fromkeys(keys) if k not in filled and not self.cache_map.get(k)]
 
     async def fill(self, keys: Sequence[K]) -> None:
         """Load the keys this request has not loaded yet, in one statement."""
-        filled = self.filled
-        wanted = [k for k in dict.fromkeys(keys) if k not in filled and not self.cache_map.get(k)]
+        wanted = self._wanted(keys)
         if wanted:
-            for key, value in zip(wanted, await self.load_fn(wanted), strict=True):
-                if isinstance(value, BaseException):
-                    raise value
-                filled[key] = value
+            await self._fill(wanted)
+
+    async def _fill(self, wanted: list[K]) -> None:
+        filled = self.filled
+        for key, value in zip(wanted, await self.load_fn(wanted), strict=True):
+            if isinstance(value, BaseException):
+                raise value
+            filled[key] = value
+
+    async def fill_together(self, keys: Sequence[K]) -> None:
+        """`fill` for resolvers that run side by side (each role of a page prefetching its
+        slates' items): what they ask for in the same turn of the event loop is loaded in one
+        statement, as a DataLoader batches, but each caller awaits one future for all its keys
+        where `load_many` makes a future, a callback and a gather entry per key."""
+        wanted = self._wanted(keys)
+        if not wanted:
+            return
+        if self._pending is None:
+            self._pending = ({}, self.loop.create_future())
+            # After the callbacks already queued: the sibling resolvers woken in this turn add
+            # their keys first, as strawberry's DataLoader dispatches its batch.
+            self.loop.call_soon(self._dispatch_pending)
+        keys_of_batch, done = self._pending
+        keys_of_batch.update(dict.fromkeys(wanted))
+        await done
+
+    def _dispatch_pending(self) -> None:
+        assert self._pending is not None
+        keys, done = self._pending
+        self._pending = None
+        self.loop.create_task(self._fill_pending(list(keys), done))
+
+    async def _fill_pending(self, keys: list[K], done: asyncio.Future[None]) -> None:
+        try:
+            wanted = self._wanted(keys)
+            if wanted:
+                await self._fill(wanted)
+        except asyncio.CancelledError:
+            done.cancel()
+            raise
+        except Exception as exc:  # every caller of the batch gets it
+            done.set_exception(exc)
+            return
+        done.set_result(None)
+
+    def value(self, key: K) -> V | None:
+        """What this request loaded for the key (filled, or a finished load), else None."""
+        if key in self.filled:
+            return self.filled[key]
+        found = peek(self, key)
+        return None if found is MISSING else cast(V, found)
 
     def release(self) -> None:
         """Drop what this request loaded. A DataLoader and its batches refer to each other, so
@@ -105,6 +158,7 @@ class Loader(DataLoader[K, V]):  # K is uuid.UUID: generic in the value only
         self.filled.clear()
         self.clear_all()
         self.batch = None
+        self._pending = None
 
     def load(self, key: K) -> Awaitable[V]:
         if key in self.filled:

@@ -62,14 +62,15 @@ async def slate_edges(
     of every role on a page resolve in the same tick, so their loads still batch together)."""
     if not slate_ids or "items" not in selected(info, *path):
         return
-    items = [i for rows in await loaders.slate_items.load_many(slate_ids) for i in rows or []]
+    await loaders.slate_items.fill_together(slate_ids)
+    items = [i for s in slate_ids for i in loaders.slate_items.value(s) or []]
     if not items or "application" not in selected(info, *path, "items"):
         return
-    applications = await loaders.application.load_many(
-        list(dict.fromkeys(i.application_id for i in items))
-    )
+    application_ids = list(dict.fromkeys(i.application_id for i in items))
+    await loaders.application.fill_together(application_ids)
     if "candidate" not in selected(info, *path, "items", "application"):
         return
+    applications = [loaders.application.value(a) for a in application_ids]
     candidates = {a.candidate_id for a in applications if a is not None}
     if candidates:
-        await loaders.candidate.load_many(sorted(candidates))
+        await loaders.candidate.fill_together(sorted(candidates))
