@@ -4,8 +4,8 @@ added later is held to them without anyone remembering to:
 - every object type with an `id` is a `Node`, and `node(id:)` can fetch it again;
 - ids are global: no field answers a raw `UUID` except `databaseId` (or `<thing>DatabaseId`, a
   database id that says so in its name);
-- every type, field and root operation is described (taken from the domain's pydantic
-  descriptions where the field is derived).
+- every type, field, input field, argument and root operation is described (taken from the
+  domain's pydantic descriptions where the field is derived).
 
 The per-area files (tests/test_graphql_contract_<area>.py) check that `node(id:)` really
 fetches each type, and null for another tenant's id; tests/test_tenant_isolation.py does too.
@@ -88,3 +88,25 @@ def test_every_type_field_and_operation_is_described() -> None:
         if not (field.description or "").strip()
     )
     assert not fields, f"{len(fields)} fields without a description: {fields}"
+    input_fields = sorted(
+        f"{kind.name}.{name}"
+        for kind in SCHEMA.type_map.values()
+        if isinstance(kind, graphql.GraphQLInputObjectType) and not kind.name.startswith("__")
+        for name, field in kind.fields.items()
+        if not (field.description or "").strip()
+    )
+    assert not input_fields, (
+        f"{len(input_fields)} input fields without a description: {input_fields}"
+    )
+    # An argument is what a client types: `roles(status:)`, `createRole(input:)`; the
+    # interfaces' fields (`Node`) are held to it too.
+    arguments = sorted(
+        f"{kind.name}.{name}({arg})"
+        for kind in SCHEMA.type_map.values()
+        if isinstance(kind, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType)
+        and not kind.name.startswith("__")
+        for name, field in kind.fields.items()
+        for arg, argument in field.args.items()
+        if not (argument.description or "").strip()
+    )
+    assert not arguments, f"{len(arguments)} arguments without a description: {arguments}"

@@ -26,7 +26,7 @@ from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError
-from app.graphql.ids import parse_id, to_global_id
+from app.graphql.ids import id_help, parse_id, to_global_id
 from app.graphql.mutate import NoBody, Parsed, given, mutate
 from app.graphql.organization import TimeRangeInput
 from app.graphql.types.member import TimeRange
@@ -255,7 +255,7 @@ class AvailabilityQuery:
     async def availability_overrides(
         self,
         info: Info,
-        member_id: strawberry.ID,
+        member_id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Member"))],
         from_: Annotated[
             dt.date, strawberry.argument(name="from", description="The first day (inclusive)")
         ],
@@ -277,7 +277,7 @@ class AvailabilityQuery:
     async def busy_blocks(
         self,
         info: Info,
-        member_id: strawberry.ID,
+        member_id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Member"))],
         from_: Annotated[
             dt.datetime,
             strawberry.argument(name="from", description="The range's start, with an offset"),
@@ -300,7 +300,11 @@ class AvailabilityQuery:
         "(at most 50: each set replaces the last)"
     )
     async def candidate_windows(
-        self, info: Info, application_id: strawberry.ID
+        self,
+        info: Info,
+        application_id: Annotated[
+            strawberry.ID, strawberry.argument(description=id_help("Application"))
+        ],
     ) -> list[CandidateWindow]:
         ctx = info.context
         rows = await service.candidate_windows(
@@ -352,7 +356,14 @@ class AvailabilityMutation:
         description="Set one day's hours (none: a day off), in the member's time zone"
     )
     async def set_availability_override(
-        self, info: Info, input: SetAvailabilityOverrideInput
+        self,
+        info: Info,
+        input: Annotated[
+            SetAvailabilityOverrideInput,
+            strawberry.argument(
+                description="The member, the day, its hours (none: a day off) and a note"
+            ),
+        ],
     ) -> AvailabilityOverrideResult:
         return await mutate(
             info,
@@ -367,7 +378,12 @@ class AvailabilityMutation:
 
     @strawberry.mutation(description="Back to the weekly hours on that day")
     async def delete_availability_override(
-        self, info: Info, member_id: strawberry.ID, day: dt.date
+        self,
+        info: Info,
+        member_id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Member"))],
+        day: Annotated[
+            dt.date, strawberry.argument(description="The day whose override to remove")
+        ],
     ) -> AvailabilityOverrideDeletedResult:
         return await mutate(
             info,
@@ -378,7 +394,16 @@ class AvailabilityMutation:
         )
 
     @strawberry.mutation(description="Add busy time (calendar syncs upsert by source and id)")
-    async def add_busy_block(self, info: Info, input: AddBusyBlockInput) -> BusyBlockResult:
+    async def add_busy_block(
+        self,
+        info: Info,
+        input: Annotated[
+            AddBusyBlockInput,
+            strawberry.argument(
+                description="The member, the busy time's start and end, its source and external id"
+            ),
+        ],
+    ) -> BusyBlockResult:
         return await mutate(
             info,
             given(input),
@@ -390,7 +415,10 @@ class AvailabilityMutation:
 
     @strawberry.mutation(description="Remove busy time")
     async def delete_busy_block(
-        self, info: Info, member_id: strawberry.ID, id: strawberry.ID
+        self,
+        info: Info,
+        member_id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Member"))],
+        id: Annotated[strawberry.ID, strawberry.argument(description=id_help("BusyBlock"))],
     ) -> BusyBlockDeletedResult:
         return await mutate(
             info,
@@ -404,7 +432,14 @@ class AvailabilityMutation:
         description="Set the candidate's offered windows (they replace earlier ones)"
     )
     async def set_candidate_windows(
-        self, info: Info, input: SetCandidateWindowsInput
+        self,
+        info: Info,
+        input: Annotated[
+            SetCandidateWindowsInput,
+            strawberry.argument(
+                description="The application, the candidate's time zone and their windows"
+            ),
+        ],
     ) -> CandidateWindowsResult:
         return await mutate(
             info,
@@ -424,7 +459,14 @@ class AvailabilityMutation:
         "account"
     )
     async def create_availability_link(
-        self, info: Info, input: CreateAvailabilityLinkInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateAvailabilityLinkInput,
+            strawberry.argument(
+                description="The application, the candidate's time zone and how long the link lasts"
+            ),
+        ],
     ) -> AvailabilityLinkResult:
         return await mutate(
             info,

@@ -28,7 +28,7 @@ from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError
-from app.graphql.ids import parse_id, to_global_id
+from app.graphql.ids import id_help, parse_id, to_global_id
 from app.graphql.interviews import STAGE_IDS, StageInput
 from app.graphql.mutate import given, mutate
 from app.graphql.types.node import Node
@@ -335,7 +335,11 @@ def _created(created: BookingLinkCreated) -> BookingLinkCreatedPayload:
 @strawberry.type
 class BookingQuery:
     @strawberry.field(description="A booking link; null when it is not yours to see")
-    async def booking_link(self, info: Info, id: strawberry.ID) -> BookingLink | None:
+    async def booking_link(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=id_help("BookingLink"))],
+    ) -> BookingLink | None:
         ctx = info.context
         try:
             found = await service.get_link(
@@ -358,7 +362,15 @@ class BookingMutation:
         "meanwhile (recruiters and admins)"
     )
     async def create_booking_link(
-        self, info: Info, input: CreateBookingLinkInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateBookingLinkInput,
+            strawberry.argument(
+                description="The application, the panel's stages, and how to fit them (buffers, "
+                "gaps, expiry)"
+            ),
+        ],
     ) -> CreateBookingLinkResult:
         data = {k: v for k, v in given(input).items() if v is not None}
         return await mutate(
@@ -372,7 +384,12 @@ class BookingMutation:
 
     @strawberry.mutation(description="Take an open offer back; its holds are released")
     async def withdraw_booking_link(
-        self, info: Info, input: WithdrawBookingLinkInput
+        self,
+        info: Info,
+        input: Annotated[
+            WithdrawBookingLinkInput,
+            strawberry.argument(description="The booking link to withdraw"),
+        ],
     ) -> BookingLinkResult:
         return await mutate(
             info,
@@ -387,7 +404,14 @@ class BookingMutation:
         "the deployment's default"
     )
     async def update_booking_policy(
-        self, info: Info, input: UpdateBookingPolicyInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateBookingPolicyInput,
+            strawberry.argument(
+                description="The policy values to change; null returns one to the default"
+            ),
+        ],
     ) -> BookingPolicyResult:
         return await mutate(
             info,

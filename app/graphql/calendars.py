@@ -252,7 +252,15 @@ class CalendarMutation:
         "CalDAV; the credentials are tried with a real read first and never shown again"
     )
     async def create_calendar_connection(
-        self, info: Info, input: CreateCalendarConnectionInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateCalendarConnectionInput,
+            strawberry.argument(
+                description="The provider, scope, name, member and credentials, and who sends "
+                "invitations"
+            ),
+        ],
     ) -> CalendarConnectionResult:
         http = info.context.http
         # The service reads the provider before its first statement, so no transaction is open
@@ -270,7 +278,14 @@ class CalendarMutation:
         description="Rename, replace credentials, pause or resume, choose who invites and video"
     )
     async def update_calendar_connection(
-        self, info: Info, input: UpdateCalendarConnectionInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateCalendarConnectionInput,
+            strawberry.argument(
+                description="The connection (its id and expected version) and the fields to change"
+            ),
+        ],
     ) -> CalendarConnectionResult:
         return await mutate(
             info,
@@ -307,7 +322,15 @@ class CalendarMutation:
         description="Choose whether a calendar counts as busy and whether it receives interviews"
     )
     async def update_member_calendar(
-        self, info: Info, input: UpdateMemberCalendarInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateMemberCalendarInput,
+            strawberry.argument(
+                description="The member's calendar, whether it counts as busy and receives "
+                "interviews"
+            ),
+        ],
     ) -> MemberCalendarResult:
         return await mutate(
             info,
@@ -326,7 +349,14 @@ class CalendarMutation:
         "provider's consent URL (OAuth 2.0 with PKCE; the state is bound to you and used once)",
     )
     async def start_calendar_oauth(
-        self, info: Info, input: StartCalendarOAuthInput
+        self,
+        info: Info,
+        input: Annotated[
+            StartCalendarOAuthInput,
+            strawberry.argument(
+                description="The provider, the access to ask for, and the account to preselect"
+            ),
+        ],
     ) -> OAuthStartedResult:
         return await mutate(
             info,

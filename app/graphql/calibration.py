@@ -23,7 +23,7 @@ from app.errors import NotFound
 from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.errors import MutationError
-from app.graphql.ids import parse_id
+from app.graphql.ids import id_help, parse_id
 from app.graphql.mutate import given, mutate
 from app.graphql.types.calibration import Decision, FitCheck, Slate
 
@@ -128,7 +128,11 @@ async def resolve_decision_node(ctx: Context, raw_id: uuid.UUID) -> Decision:
 @strawberry.type
 class CalibrationQuery:
     @strawberry.field(description="A slate by its global id; null when it is not yours to see")
-    async def slate(self, info: Info, id: strawberry.ID) -> Slate | None:
+    async def slate(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Slate"))],
+    ) -> Slate | None:
         ctx = info.context
         try:
             return Slate.from_public(
@@ -141,7 +145,12 @@ class CalibrationQuery:
         description="How a candidate stands against a role's agreed intake and learned red flags"
     )
     async def fit_check(
-        self, info: Info, role_id: strawberry.ID, candidate_id: strawberry.ID
+        self,
+        info: Info,
+        role_id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Role"))],
+        candidate_id: Annotated[
+            strawberry.ID, strawberry.argument(description=id_help("Candidate"))
+        ],
     ) -> FitCheck:
         ctx = info.context
         result = await fit.fit_check(
@@ -160,7 +169,16 @@ def _slate(slate: SlatePublic) -> SlatePayload:
 @strawberry.type
 class CalibrationMutation:
     @strawberry.mutation(description="Put a few candidates of a role on a new draft slate")
-    async def create_slate(self, info: Info, input: CreateSlateInput) -> SlateResult:
+    async def create_slate(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateSlateInput,
+            strawberry.argument(
+                description="The role, its candidates in order, a note and when a decision is due"
+            ),
+        ],
+    ) -> SlateResult:
         return await mutate(
             info,
             given(input),
@@ -171,7 +189,16 @@ class CalibrationMutation:
         )
 
     @strawberry.mutation(description="Change a draft slate: its candidates, note or due time")
-    async def update_slate(self, info: Info, input: UpdateSlateInput) -> SlateResult:
+    async def update_slate(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateSlateInput,
+            strawberry.argument(
+                description="The draft slate and its new candidates, note or due time"
+            ),
+        ],
+    ) -> SlateResult:
         return await mutate(
             info,
             given(input),
@@ -184,7 +211,14 @@ class CalibrationMutation:
     @strawberry.mutation(
         description="Send to the hiring manager; the applications move to hm_review"
     )
-    async def send_slate(self, info: Info, input: SendSlateInput) -> SlateResult:
+    async def send_slate(
+        self,
+        info: Info,
+        input: Annotated[
+            SendSlateInput,
+            strawberry.argument(description="The slate to send and when a decision is due"),
+        ],
+    ) -> SlateResult:
         return await mutate(
             info,
             given(input),
@@ -197,7 +231,16 @@ class CalibrationMutation:
     @strawberry.mutation(
         description="The hiring manager's decision on one candidate of a slate, with reasons"
     )
-    async def decide_slate_item(self, info: Info, input: DecideSlateItemInput) -> SlateResult:
+    async def decide_slate_item(
+        self,
+        info: Info,
+        input: Annotated[
+            DecideSlateItemInput,
+            strawberry.argument(
+                description="The slate, the candidate's item, the decision and its reasons"
+            ),
+        ],
+    ) -> SlateResult:
         return await mutate(
             info,
             given(input),

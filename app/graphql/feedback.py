@@ -29,7 +29,7 @@ from app.graphql import enums
 from app.graphql.context import Context
 from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError
-from app.graphql.ids import parse_id, to_global_id
+from app.graphql.ids import id_help, parse_id, to_global_id
 from app.graphql.mutate import given, mutate
 from app.graphql.types.feedback import (
     HiringDecision,
@@ -133,7 +133,17 @@ class FeedbackMutation:
     @strawberry.mutation(
         description="Save a draft of your scorecard, submit it, or amend a submitted one"
     )
-    async def write_scorecard(self, info: Info, input: WriteScorecardInput) -> ScorecardResult:
+    async def write_scorecard(
+        self,
+        info: Info,
+        input: Annotated[
+            WriteScorecardInput,
+            strawberry.argument(
+                description="The interview, your recommendation, ratings and reasons, and whether "
+                "to submit"
+            ),
+        ],
+    ) -> ScorecardResult:
         data = given(input)
         data["ratings"] = data.get("ratings") or {}
         return await mutate(
@@ -150,7 +160,16 @@ class FeedbackMutation:
     @strawberry.mutation(
         description="The hiring manager decides after interviews: advance, reject or offer"
     )
-    async def decide_application(self, info: Info, input: DecideApplicationInput) -> DecisionResult:
+    async def decide_application(
+        self,
+        info: Info,
+        input: Annotated[
+            DecideApplicationInput,
+            strawberry.argument(
+                description="The application, the decision, a note and, for a rejection, its reason"
+            ),
+        ],
+    ) -> DecisionResult:
         return await mutate(
             info,
             given(input),
@@ -163,7 +182,16 @@ class FeedbackMutation:
     @strawberry.mutation(
         description="Draft an offer for an application at the offer stage (recruiters and admins)"
     )
-    async def create_offer(self, info: Info, input: CreateOfferInput) -> OfferResult:
+    async def create_offer(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateOfferInput,
+            strawberry.argument(
+                description="The application, the compensation, start date, expiry and a note"
+            ),
+        ],
+    ) -> OfferResult:
         return await mutate(
             info,
             given(input),
@@ -176,7 +204,14 @@ class FeedbackMutation:
     @strawberry.mutation(
         description="Approve, send, record acceptance or decline, or rescind an offer"
     )
-    async def move_offer(self, info: Info, input: MoveOfferInput) -> OfferResult:
+    async def move_offer(
+        self,
+        info: Info,
+        input: Annotated[
+            MoveOfferInput,
+            strawberry.argument(description="The offer, the status to move it to, and why"),
+        ],
+    ) -> OfferResult:
         return await mutate(
             info,
             given(input),
@@ -271,7 +306,11 @@ class FeedbackQuery:
         "read whole, as REST reads it"
     )
     async def rejection_reasons(
-        self, info: Info, include_inactive: bool = False
+        self,
+        info: Info,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Also list the retired reasons")
+        ] = False,
     ) -> list[RejectionReason]:
         ctx = info.context
         found = await decisions.list_reasons(ctx.session, ctx.actor, include_inactive)
@@ -282,7 +321,18 @@ class FeedbackQuery:
         "list: a scorecard is revised a few times at most"
     )
     async def scorecard_revisions(
-        self, info: Info, interview_id: strawberry.ID, interviewer_id: strawberry.ID
+        self,
+        info: Info,
+        interview_id: Annotated[
+            strawberry.ID, strawberry.argument(description=id_help("Interview"))
+        ],
+        interviewer_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The interviewer whose scorecard it is: a Member's global id (a plain "
+                "UUID is accepted too)"
+            ),
+        ],
     ) -> list[ScorecardRevision]:
         ctx = info.context
         found = await scorecards.scorecard_history(
@@ -294,7 +344,11 @@ class FeedbackQuery:
         return [ScorecardRevision.from_public(r) for r in found]
 
     @strawberry.field(description="One offer; null when it is not yours to see")
-    async def offer(self, info: Info, id: strawberry.ID) -> Offer | None:
+    async def offer(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Offer"))],
+    ) -> Offer | None:
         ctx = info.context
         try:
             found = await offers.get_offer(ctx.session, ctx.actor, parse_id(id, "Offer", "id"))
@@ -307,7 +361,11 @@ class FeedbackQuery:
         "list: one per outcome the application reached, a handful at most"
     )
     async def outcome_messages(
-        self, info: Info, application_id: strawberry.ID
+        self,
+        info: Info,
+        application_id: Annotated[
+            strawberry.ID, strawberry.argument(description=id_help("Application"))
+        ],
     ) -> list[OutcomeMessage]:
         ctx = info.context
         found = await outcomes.list_for_application(
@@ -324,7 +382,12 @@ def _reason(r: RejectionReasonPublic) -> RejectionReasonPayload:
 class FeedbackEditsMutation:
     @strawberry.mutation(description="Add a rejection reason (admins)")
     async def create_rejection_reason(
-        self, info: Info, input: CreateRejectionReasonInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateRejectionReasonInput,
+            strawberry.argument(description="The reason's code and label"),
+        ],
     ) -> RejectionReasonResult:
         return await mutate(
             info,
@@ -336,7 +399,14 @@ class FeedbackEditsMutation:
 
     @strawberry.mutation(description="Relabel or retire a rejection reason (admins)")
     async def update_rejection_reason(
-        self, info: Info, input: UpdateRejectionReasonInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateRejectionReasonInput,
+            strawberry.argument(
+                description="The reason, and its new label or whether it is retired"
+            ),
+        ],
     ) -> RejectionReasonResult:
         return await mutate(
             info,
@@ -348,7 +418,14 @@ class FeedbackEditsMutation:
         )
 
     @strawberry.mutation(description="Change a draft offer")
-    async def update_offer(self, info: Info, input: UpdateOfferInput) -> OfferResult:
+    async def update_offer(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateOfferInput,
+            strawberry.argument(description="The draft offer and the fields to change"),
+        ],
+    ) -> OfferResult:
         return await mutate(
             info,
             given(input),
@@ -360,7 +437,14 @@ class FeedbackEditsMutation:
 
     @strawberry.mutation(description="Delay or personalise a scheduled outcome message")
     async def update_outcome_message(
-        self, info: Info, input: UpdateOutcomeMessageInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateOutcomeMessageInput,
+            strawberry.argument(
+                description="The message, and its new send time or a personal note"
+            ),
+        ],
     ) -> OutcomeMessageResult:
         return await mutate(
             info,

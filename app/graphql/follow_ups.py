@@ -193,7 +193,16 @@ class FollowUpMutation:
     @strawberry.mutation(
         description="Send the candidate a follow-up question (recruiters and admins)"
     )
-    async def send_follow_up(self, info: Info, input: SendFollowUpInput) -> SendFollowUpResult:
+    async def send_follow_up(
+        self,
+        info: Info,
+        input: Annotated[
+            SendFollowUpInput,
+            strawberry.argument(
+                description="The application, the question, and the waitlist decision it settles"
+            ),
+        ],
+    ) -> SendFollowUpResult:
         return await mutate(
             info,
             given(input),
@@ -205,7 +214,13 @@ class FollowUpMutation:
         )
 
     @strawberry.mutation(description="Withdraw an unanswered follow-up; its link then answers 410")
-    async def withdraw_follow_up(self, info: Info, input: WithdrawFollowUpInput) -> FollowUpResult:
+    async def withdraw_follow_up(
+        self,
+        info: Info,
+        input: Annotated[
+            WithdrawFollowUpInput, strawberry.argument(description="The follow-up to withdraw")
+        ],
+    ) -> FollowUpResult:
         return await mutate(
             info,
             given(input),

@@ -41,3 +41,8 @@ def parse_id(value: str, expected_type: str, field: str) -> uuid.UUID:
     if type_name != expected_type:
         raise InvalidInput.for_field(field, f"is a {type_name} id, not a {expected_type} id")
     return raw_id
+
+
+def id_help(type_name: str) -> str:
+    """The description of an id argument read with `parse_id`: a global id, or a plain UUID."""
+    return f"The {type_name}'s global id (a plain UUID is accepted too)"

@@ -352,7 +352,14 @@ class IntegrationsMutation:
         description="Connect an ATS (admins); credentials and secret are never shown again"
     )
     async def create_ats_connection(
-        self, info: Info, input: CreateAtsConnectionInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateAtsConnectionInput,
+            strawberry.argument(
+                description="The vendor, a name, credentials, webhook secret, base URL and maps"
+            ),
+        ],
     ) -> AtsConnectionResult:
         return await mutate(
             info,
@@ -364,7 +371,14 @@ class IntegrationsMutation:
 
     @strawberry.mutation(description="Change the name, credentials, secret, base URL or maps")
     async def update_ats_connection(
-        self, info: Info, input: UpdateAtsConnectionInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateAtsConnectionInput,
+            strawberry.argument(
+                description="The connection (its id and expected version) and the fields to change"
+            ),
+        ],
     ) -> AtsConnectionResult:
         return await mutate(
             info,
@@ -441,7 +455,14 @@ class IntegrationsMutation:
         "the vendor's events about that job reach the role"
     )
     async def link_role_external_ref(
-        self, info: Info, input: LinkRoleExternalRefInput
+        self,
+        info: Info,
+        input: Annotated[
+            LinkRoleExternalRefInput,
+            strawberry.argument(
+                description="The role, the ATS connection, and the role's id in that ATS"
+            ),
+        ],
     ) -> ExternalRefResult:
         return await mutate(
             info,

@@ -238,7 +238,15 @@ class InterviewerPoolQuery:
 class InterviewerPoolMutation:
     @strawberry.mutation(description="Create an interviewer pool for a kind of interview or skill")
     async def create_interviewer_pool(
-        self, info: Info, input: CreateInterviewerPoolInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateInterviewerPoolInput,
+            strawberry.argument(
+                description="The pool's name, the interview kind or skill it staffs, and its "
+                "training rounds"
+            ),
+        ],
     ) -> InterviewerPoolResult:
         return await mutate(
             info,
@@ -250,7 +258,12 @@ class InterviewerPoolMutation:
 
     @strawberry.mutation(description="Rename a pool or change its kind, skill or rounds")
     async def update_interviewer_pool(
-        self, info: Info, input: UpdateInterviewerPoolInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateInterviewerPoolInput,
+            strawberry.argument(description="The pool and the fields to change"),
+        ],
     ) -> InterviewerPoolResult:
         return await mutate(
             info,
@@ -263,7 +276,15 @@ class InterviewerPoolMutation:
 
     @strawberry.mutation(description="Add a member to a pool, trained or in training")
     async def add_interviewer_pool_member(
-        self, info: Info, input: AddInterviewerPoolMemberInput
+        self,
+        info: Info,
+        input: Annotated[
+            AddInterviewerPoolMemberInput,
+            strawberry.argument(
+                description="The pool, the member who joins, trained or in training, and their "
+                "limits"
+            ),
+        ],
     ) -> InterviewerPoolResult:
         return await mutate(
             info,
@@ -276,7 +297,14 @@ class InterviewerPoolMutation:
 
     @strawberry.mutation(description="Change a member's preferences in a pool")
     async def update_interviewer_pool_member(
-        self, info: Info, input: UpdateInterviewerPoolMemberInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateInterviewerPoolMemberInput,
+            strawberry.argument(
+                description="The pool, the member and their new limits (null removes one)"
+            ),
+        ],
     ) -> InterviewerPoolResult:
         return await mutate(
             info,

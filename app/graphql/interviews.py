@@ -262,10 +262,19 @@ class InterviewQuery:
             return None
 
     @strawberry.field(
-        description="Ranked times for one interview or a panel; when nothing fits, blockedBy says why"
+        description="Ranked times for one interview or a panel; when nothing fits, blockedBy says "
+        "why"
     )
     async def scheduling_suggestions(
-        self, info: Info, input: SuggestionInput
+        self,
+        info: Info,
+        input: Annotated[
+            SuggestionInput,
+            strawberry.argument(
+                description="The application, its stages in order, the date range and the buffers "
+                "and gaps"
+            ),
+        ],
     ) -> SchedulingSuggestions:
         ctx = info.context
         data = to_domain_ids(
@@ -284,7 +293,15 @@ def _interview(interview: InterviewPublic) -> InterviewPayload:
 class InterviewMutation:
     @strawberry.mutation(description="Schedule interviews; a clash answers code conflict (409)")
     async def schedule_interviews(
-        self, info: Info, input: ScheduleInterviewsInput
+        self,
+        info: Info,
+        input: Annotated[
+            ScheduleInterviewsInput,
+            strawberry.argument(
+                description="The application and the interviews to book, with time zone, place "
+                "and video"
+            ),
+        ],
     ) -> InterviewsResult:
         http = info.context.http
         return await mutate(
@@ -308,7 +325,15 @@ class InterviewMutation:
         "the interviewers get updated invitations"
     )
     async def reschedule_interview(
-        self, info: Info, input: RescheduleInterviewInput
+        self,
+        info: Info,
+        input: Annotated[
+            RescheduleInterviewInput,
+            strawberry.argument(
+                description="The interview, its new start and end, why, and any new interviewers "
+                "or place"
+            ),
+        ],
     ) -> InterviewResult:
         http = info.context.http
         return await mutate(

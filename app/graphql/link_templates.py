@@ -115,7 +115,12 @@ class LinkTemplateQuery:
 class LinkTemplateMutation:
     @strawberry.mutation(description="Set the link template of one kind (admins)")
     async def set_link_template(
-        self, info: Info, input: SetLinkTemplateInput
+        self,
+        info: Info,
+        input: Annotated[
+            SetLinkTemplateInput,
+            strawberry.argument(description="The kind of link and its template"),
+        ],
     ) -> LinkTemplateResult:
         return await mutate(
             info,
@@ -126,7 +131,12 @@ class LinkTemplateMutation:
 
     @strawberry.mutation(description="Remove the link template of one kind (admins)")
     async def remove_link_template(
-        self, info: Info, input: RemoveLinkTemplateInput
+        self,
+        info: Info,
+        input: Annotated[
+            RemoveLinkTemplateInput,
+            strawberry.argument(description="The kind of link whose template to remove"),
+        ],
     ) -> LinkTemplateResult:
         return await mutate(
             info,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 
@@ -70,7 +71,16 @@ Info = strawberry.Info[Context, None]
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global id; null when it is not yours to see")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="Any object's global id, as its id field answers it (not a plain UUID)"
+            ),
+        ],
+    ) -> Node | None:
         type_name, raw_id = from_global_id(id)
         resolve = NODES.get(type_name)
         if resolve is None:

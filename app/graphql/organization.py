@@ -384,7 +384,14 @@ async def _preferences(
 class OrganizationMutation:
     @strawberry.mutation(description="Change your organization's settings (admins)")
     async def update_organization(
-        self, info: Info, input: UpdateOrganizationInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateOrganizationInput,
+            strawberry.argument(
+                description="The settings to change; what is left out stays, null clears"
+            ),
+        ],
     ) -> OrganizationResult:
         return await mutate(
             info,
@@ -395,7 +402,16 @@ class OrganizationMutation:
         )
 
     @strawberry.mutation(description="Add a member to your organization (admins)")
-    async def create_member(self, info: Info, input: CreateMemberInput) -> MemberResult:
+    async def create_member(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateMemberInput,
+            strawberry.argument(
+                description="The new member's email, name, permission set, working hours and limits"
+            ),
+        ],
+    ) -> MemberResult:
         return await mutate(
             info,
             _hours(given(input)),
@@ -408,7 +424,16 @@ class OrganizationMutation:
         description="Change a member (admins; members change their own profile, but not their "
         "permission set, activity or interview limits)"
     )
-    async def update_member(self, info: Info, input: UpdateMemberInput) -> MemberResult:
+    async def update_member(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateMemberInput,
+            strawberry.argument(
+                description="The member (its id and expected version) and the fields to change"
+            ),
+        ],
+    ) -> MemberResult:
         return await mutate(
             info,
             _hours(given(input)),
@@ -423,7 +448,16 @@ class OrganizationMutation:
     @strawberry.mutation(
         description="Change how and when a member hears of changes (their own; admins: anyone's)"
     )
-    async def update_preferences(self, info: Info, input: UpdatePreferencesInput) -> MemberResult:
+    async def update_preferences(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdatePreferencesInput,
+            strawberry.argument(
+                description="The member, and how often, where and when their updates go"
+            ),
+        ],
+    ) -> MemberResult:
         return await mutate(
             info,
             given(input),
@@ -434,7 +468,16 @@ class OrganizationMutation:
         )
 
     @strawberry.mutation(description="Issue an API key; the key is in this answer only")
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyResult:
+    async def create_api_key(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateApiKeyInput,
+            strawberry.argument(
+                description="The key's name, the member it acts as, and when it expires"
+            ),
+        ],
+    ) -> ApiKeyResult:
         return await mutate(
             info,
             given(input),

@@ -242,7 +242,17 @@ class PipelineMutation:
         description="Add a candidate (recruiters and admins); an email already on file answers "
         "code conflict"
     )
-    async def create_candidate(self, info: Info, input: CreateCandidateInput) -> CandidateResult:
+    async def create_candidate(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateCandidateInput,
+            strawberry.argument(
+                description="The candidate's name, email, source and consent, and any profile "
+                "details"
+            ),
+        ],
+    ) -> CandidateResult:
         return await mutate(
             info,
             given(input),
@@ -252,7 +262,16 @@ class PipelineMutation:
         )
 
     @strawberry.mutation(description="Change a candidate (recruiters and admins)")
-    async def update_candidate(self, info: Info, input: UpdateCandidateInput) -> CandidateResult:
+    async def update_candidate(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateCandidateInput,
+            strawberry.argument(
+                description="The candidate (its id and expected version) and the fields to change"
+            ),
+        ],
+    ) -> CandidateResult:
         return await mutate(
             info,
             given(input),
@@ -268,7 +287,15 @@ class PipelineMutation:
         description="Record a candidate's application to a role (recruiters and admins)"
     )
     async def create_application(
-        self, info: Info, input: CreateApplicationInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateApplicationInput,
+            strawberry.argument(
+                description="The candidate, the role, and optionally the first stage and "
+                "screening notes"
+            ),
+        ],
     ) -> ApplicationResult:
         return await mutate(
             info,
@@ -283,7 +310,15 @@ class PipelineMutation:
         description="Change an application's notes and rating (recruiters and admins)"
     )
     async def update_application(
-        self, info: Info, input: UpdateApplicationInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateApplicationInput,
+            strawberry.argument(
+                description="The application (its id and expected version) and its new notes or "
+                "rating"
+            ),
+        ],
     ) -> ApplicationResult:
         return await mutate(
             info,
@@ -301,7 +336,14 @@ class PipelineMutation:
         "illegal move answers code conflict"
     )
     async def transition_application(
-        self, info: Info, input: TransitionApplicationInput
+        self,
+        info: Info,
+        input: Annotated[
+            TransitionApplicationInput,
+            strawberry.argument(
+                description="The application, the action (and stage, for a move) and why"
+            ),
+        ],
     ) -> ApplicationResult:
         return await mutate(
             info,

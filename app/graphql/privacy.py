@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.privacy import erasure
@@ -24,7 +26,13 @@ class PrivacyMutation:
         description="Erase a candidate (GDPR Art. 17): nothing identifying them is kept "
         "(admins; recruiters if the organization allows)"
     )
-    async def erase_candidate(self, info: Info, input: EraseCandidateInput) -> EraseCandidateResult:
+    async def erase_candidate(
+        self,
+        info: Info,
+        input: Annotated[
+            EraseCandidateInput, strawberry.argument(description="The candidate to erase and why")
+        ],
+    ) -> EraseCandidateResult:
         return await mutate(
             info,
             given(input),

@@ -30,13 +30,14 @@ from app.graphql import enums, prefetch
 from app.graphql.context import Context
 from app.graphql.derive import derived, values
 from app.graphql.errors import MutationError, validate
-from app.graphql.ids import parse_id, to_global_id
+from app.graphql.ids import id_help, parse_id, to_global_id
 from app.graphql.mutate import given, mutate
-from app.graphql.pagination import page_info_of, page_request
+from app.graphql.pagination import AFTER_HELP, FIRST_HELP, page_info_of, page_request
 from app.graphql.types.intake import IntakeRevision
 from app.graphql.types.role import Role, RoleConnection, RoleEdge
 
 Info = strawberry.Info[Context, None]
+MEMBER_ID = "(a Member's global id; a plain UUID is accepted too)"
 
 
 def _help(model: type[BaseModel], name: str) -> str | None:
@@ -165,9 +166,16 @@ class RoleQuery:
     async def intake_diff(
         self,
         info: Info,
-        role_id: strawberry.ID,
-        from_: Annotated[int, strawberry.argument(name="from")],
-        to: int,
+        role_id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Role"))],
+        from_: Annotated[
+            int,
+            strawberry.argument(
+                name="from", description="The earlier revision's number (1 to 1000000)"
+            ),
+        ],
+        to: Annotated[
+            int, strawberry.argument(description="The later revision's number (1 to 1000000)")
+        ],
     ) -> IntakeDiff:
         ctx = info.context
         for name, number in (("from", from_), ("to", to)):
@@ -180,7 +188,11 @@ class RoleQuery:
         )
 
     @strawberry.field(description="A role by its global id; null when it is not yours to see")
-    async def role(self, info: Info, id: strawberry.ID) -> Role | None:
+    async def role(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=id_help("Role"))],
+    ) -> Role | None:
         ctx = info.context
         try:
             role = await roles.get_role(ctx.session, ctx.actor, parse_id(id, "Role", "id"))
@@ -192,14 +204,25 @@ class RoleQuery:
     async def roles(
         self,
         info: Info,
-        first: int = 50,
-        after: str | None = None,
+        first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
         status: Annotated[
-            str | None, strawberry.argument(graphql_type=enums.RoleStatus | None)
+            str | None,
+            strawberry.argument(
+                graphql_type=enums.RoleStatus | None, description=_help(RoleFilters, "status")
+            ),
         ] = None,
-        hiring_manager_id: strawberry.ID | None = None,
-        recruiter_id: strawberry.ID | None = None,
-        q: str | None = None,
+        hiring_manager_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description=f"{_help(RoleFilters, 'hiring_manager_id')} {MEMBER_ID}"
+            ),
+        ] = None,
+        recruiter_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description=f"{_help(RoleFilters, 'recruiter_id')} {MEMBER_ID}"),
+        ] = None,
+        q: Annotated[str | None, strawberry.argument(description=_help(RoleFilters, "q"))] = None,
     ) -> RoleConnection:
         ctx = info.context
         filters = validate(
@@ -237,7 +260,17 @@ ROLE_IDS = {"id": "Role", "recruiter_id": "Member", "hiring_manager_id": "Member
 @strawberry.type
 class RoleMutation:
     @strawberry.mutation(description="Add a role, with an initial intake if given")
-    async def create_role(self, info: Info, input: CreateRoleInput) -> RoleResult:
+    async def create_role(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateRoleInput,
+            strawberry.argument(
+                description="The role's title, team, place, headcount and people, and its first "
+                "intake if any"
+            ),
+        ],
+    ) -> RoleResult:
         return await mutate(
             info,
             given(input),
@@ -248,7 +281,16 @@ class RoleMutation:
         )
 
     @strawberry.mutation(description="Change a role; a field left out stays as it is")
-    async def update_role(self, info: Info, input: UpdateRoleInput) -> RoleResult:
+    async def update_role(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateRoleInput,
+            strawberry.argument(
+                description="The role (its id and expected version) and the fields to change"
+            ),
+        ],
+    ) -> RoleResult:
         return await mutate(
             info,
             given(input),
@@ -262,7 +304,14 @@ class RoleMutation:
         description="Propose a new revision of a role's intake, for both sides to sign off"
     )
     async def propose_intake_revision(
-        self, info: Info, input: ProposeIntakeRevisionInput
+        self,
+        info: Info,
+        input: Annotated[
+            ProposeIntakeRevisionInput,
+            strawberry.argument(
+                description="The role, the whole intake as proposed, and what changed and why"
+            ),
+        ],
     ) -> IntakeRevisionResult:
         return await mutate(
             info,
@@ -278,7 +327,12 @@ class RoleMutation:
         "manager both have"
     )
     async def sign_off_intake_revision(
-        self, info: Info, input: SignOffIntakeRevisionInput
+        self,
+        info: Info,
+        input: Annotated[
+            SignOffIntakeRevisionInput,
+            strawberry.argument(description="The role and the number of the revision to sign off"),
+        ],
     ) -> IntakeRevisionResult:
         return await mutate(
             info,

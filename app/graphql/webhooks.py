@@ -288,7 +288,12 @@ class WebhookMutation:
         description="Register an endpoint; its signing secret is in this answer only"
     )
     async def create_webhook_endpoint(
-        self, info: Info, input: CreateWebhookEndpointInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateWebhookEndpointInput,
+            strawberry.argument(description="The URL, the event types to send, and a description"),
+        ],
     ) -> WebhookEndpointResult:
         return await mutate(
             info,
@@ -300,7 +305,14 @@ class WebhookMutation:
 
     @strawberry.mutation(description="Change the URL, event types or description")
     async def update_webhook_endpoint(
-        self, info: Info, input: UpdateWebhookEndpointInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateWebhookEndpointInput,
+            strawberry.argument(
+                description="The endpoint (its id and expected version) and the fields to change"
+            ),
+        ],
     ) -> WebhookEndpointResult:
         return await mutate(
             info,

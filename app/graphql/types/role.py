@@ -117,9 +117,18 @@ class Role(Node):
     async def applications(
         self,
         info: strawberry.Info[Context, None],
-        stage: Annotated[str | None, strawberry.argument(graphql_type=enums.Stage | None)] = None,
+        stage: Annotated[
+            str | None,
+            strawberry.argument(
+                graphql_type=enums.Stage | None, description="Only applications at this stage"
+            ),
+        ] = None,
         outcome: Annotated[
-            str | None, strawberry.argument(graphql_type=enums.Outcome | None)
+            str | None,
+            strawberry.argument(
+                graphql_type=enums.Outcome | None,
+                description="Only applications with this outcome (active: not ended yet)",
+            ),
         ] = None,
         first: First = NESTED_FIRST,
         after: After = None,
