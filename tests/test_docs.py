@@ -292,3 +292,17 @@ def test_docs_index_links_every_guide() -> None:
     linked = set(re.findall(r"\]\(([a-z0-9-]+\.md)(?:#[^)]*)?\)", text))
     guides = {p.name for p in DOCS.glob("*.md")} - {"README.md"}
     assert sorted(guides - linked) == [], "docs/README.md does not link these guides"
+
+
+# Not guides: the reference itself, the index (which lists api.md beside the guides) and the
+# glossary, a table of names. Every other page walks a reader through an area, and a reader in
+# the middle of one needs the full reference of the calls it makes.
+NOT_GUIDES = {"api.md", "README.md", "glossary.md"}
+
+
+def test_every_guide_links_the_api_reference() -> None:
+    """A newcomer who lands on any guide finds the REST reference from it (issue 19)."""
+    guides = sorted(p.name for p in DOCS.glob("*.md") if p.name not in NOT_GUIDES)
+    assert len(guides) > 10
+    unlinked = [g for g in guides if not re.search(r"\]\(api\.md(?:#[^)\s]*)?\)", read(DOCS / g))]
+    assert unlinked == [], "these guides do not link docs/api.md, the REST reference"

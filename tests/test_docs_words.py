@@ -360,13 +360,21 @@ def test_events_named_in_the_guide_exist(guide: str) -> None:
     assert unknown == [], f"docs/{guide} names events the catalogue does not have"
 
 
+# Pages that name events without walking a reader through the flow that records them: the
+# catalogue, the REST reference, the glossary's table of names, the index, and architecture.md,
+# which uses events to show how the outbox and the worker work inside.
+NOT_EXPLAINING_EVENTS = {"events.md", "api.md", "glossary.md", "README.md", "architecture.md"}
+
+
 def test_every_event_is_explained_in_a_guide() -> None:
+    """Each event is met in the guide of its area, where the reader does what records it."""
     mentioned: set[str] = set()
-    for guide in GUIDES:
+    for guide in sorted(set(GUIDES) - NOT_EXPLAINING_EVENTS):
         mentioned |= set(re.findall(r"`([a-z][a-z_]*\.[a-z][a-z_]*)`", read(guide)))
     missing = sorted(CATALOGUE.keys() - mentioned)
     assert missing == [], (
-        f"no guide explains these events (docs/events.md only lists them): {missing}"
+        f"no guide explains these events where a reader meets them (docs/events.md, api.md and "
+        f"glossary.md only list them): {missing}"
     )
 
 
