@@ -170,27 +170,6 @@ class SlateItemPublic(PublicModel):
     )
 
 
-class SlatePublic(PublicModel):
-    """A slate: a few candidates the recruiter sends early for the hiring manager's calls."""
-
-    id: uuid.UUID = Field(description="The slate")
-    role_id: uuid.UUID = Field(description="The role the candidates applied to")
-    status: SlateStatus = Field(description="draft until sent, then sent, then reviewed")
-    note: str | None = Field(description="The recruiter's note to the hiring manager")
-    due_at: datetime | None = Field(
-        description="When the hiring manager should have answered (UTC)"
-    )
-    created_by_id: uuid.UUID | None = Field(description="The member who made the slate")
-    sent_by_id: uuid.UUID | None = Field(description="The member who sent it; null while a draft")
-    sent_at: datetime | None = Field(description="When it was sent (UTC); null while a draft")
-    reviewed_at: datetime | None = Field(
-        description="When every candidate had a decision (UTC); null until then"
-    )
-    version: int = Field(description="Goes up with each change (If-Match in REST)")
-    created_at: datetime = Field(description="When the slate was made (UTC)")
-    items: list[SlateItemPublic] = Field(description="The candidates, in order")
-
-
 class SlateSummaryPublic(PublicModel):
     """A slate without its items, for lists and GraphQL (items come through their own edge)."""
 
@@ -209,6 +188,12 @@ class SlateSummaryPublic(PublicModel):
     )
     version: int = Field(description="Goes up with each change (If-Match in REST)")
     created_at: datetime = Field(description="When the slate was made (UTC)")
+
+
+class SlatePublic(SlateSummaryPublic):
+    """A slate: a few candidates the recruiter sends early for the hiring manager's calls."""
+
+    items: list[SlateItemPublic] = Field(description="The candidates, in order")
 
 
 class SlateApproval(PublicModel):
