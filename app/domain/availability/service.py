@@ -40,6 +40,7 @@ from app.domain.candidates import repository as candidates_repo
 from app.domain.events import service as events
 from app.domain.organizations import repository as members_repo
 from app.domain.organizations.branding import LinkClosed, brand_of
+from app.domain.repository import owned
 from app.domain.roles import repository as roles_repo
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
@@ -104,8 +105,8 @@ async def get_override(
     session: AsyncSession, actor: Actor, override_id: uuid.UUID
 ) -> OverridePublic:
     """One override by id, for whoever may manage that member's availability (404 otherwise)."""
-    row = await session.get(AvailabilityOverride, override_id)
-    if row is None or row.organization_id != actor.organization_id:
+    row = await owned(session, AvailabilityOverride, actor.organization_id, override_id)
+    if row is None:
         raise NotFound("availability override", override_id)
     await _managed_member(session, actor, row.member_id)
     return OverridePublic.model_validate(row)
@@ -140,8 +141,8 @@ async def get_busy_block(
     session: AsyncSession, actor: Actor, block_id: uuid.UUID
 ) -> BusyBlockPublic:
     """One busy block by id, for whoever may manage that member's availability (404 otherwise)."""
-    row = await session.get(BusyBlock, block_id)
-    if row is None or row.organization_id != actor.organization_id:
+    row = await owned(session, BusyBlock, actor.organization_id, block_id)
+    if row is None:
         raise NotFound("busy block", block_id)
     await _managed_member(session, actor, row.member_id)
     return BusyBlockPublic.model_validate(row)
@@ -201,8 +202,8 @@ async def candidate_windows(
 async def get_window(session: AsyncSession, actor: Actor, window_id: uuid.UUID) -> WindowPublic:
     """One offered window by id, for whoever may see its application (404 otherwise). A new
     set of windows replaces the rows, so an earlier window's id is then not found."""
-    row = await session.get(CandidateWindow, window_id)
-    if row is None or row.organization_id != actor.organization_id:
+    row = await owned(session, CandidateWindow, actor.organization_id, window_id)
+    if row is None:
         raise NotFound("candidate window", window_id)
     try:
         await visible_application(session, actor, row.application_id)

@@ -28,6 +28,7 @@ from app.domain.integrations.connections import read_credentials
 from app.domain.integrations.models import Connection, InboundEvent, SyncRun
 from app.domain.integrations.schemas import InboundEventPublic, SyncPublic, SyncStart
 from app.domain.pagination import Page, PageRequest, to_page
+from app.domain.repository import owned
 from app.errors import Conflict, NotFound
 from app.integrations.ats.base import (
     Credentials,
@@ -118,8 +119,8 @@ async def latest(session: AsyncSession, actor: Actor, connection_id: uuid.UUID) 
 async def get_sync(session: AsyncSession, actor: Actor, sync_id: uuid.UUID) -> SyncPublic:
     """One sync by its id alone (GraphQL's node(id:)); 404 outside the caller's organization."""
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
-    run = await session.get(SyncRun, sync_id)
-    if run is None or run.organization_id != actor.organization_id:
+    run = await owned(session, SyncRun, actor.organization_id, sync_id)
+    if run is None:
         raise NotFound("ATS sync", sync_id)
     return SyncPublic.model_validate(run)
 
@@ -130,8 +131,8 @@ async def get_inbound(
     """One stored vendor event by its id alone (GraphQL's node(id:)); 404 outside the caller's
     organization."""
     actor.require(PermissionSet.admin, PermissionSet.recruiter)
-    event = await session.get(InboundEvent, event_id)
-    if event is None or event.organization_id != actor.organization_id:
+    event = await owned(session, InboundEvent, actor.organization_id, event_id)
+    if event is None:
         raise NotFound("ATS inbound event", event_id)
     return InboundEventPublic.model_validate(event)
 

@@ -16,6 +16,7 @@ from app.db import settings_of
 from app.domain.events import service as events
 from app.domain.events.catalogue import CATALOGUE
 from app.domain.pagination import Page, PageRequest, to_page
+from app.domain.repository import owned
 from app.domain.versioning import apply_changes, check_version
 from app.domain.webhooks import repository
 from app.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -258,8 +259,8 @@ async def get_attempt(
 ) -> WebhookAttemptPublic:
     """One attempt by its id alone (GraphQL's node(id:)); admins only, as every endpoint read."""
     actor.require(PermissionSet.admin)
-    attempt = await session.get(WebhookAttempt, attempt_id)
-    if attempt is None or attempt.organization_id != actor.organization_id:
+    attempt = await owned(session, WebhookAttempt, actor.organization_id, attempt_id)
+    if attempt is None:
         raise NotFound("webhook attempt", attempt_id)
     return WebhookAttemptPublic.model_validate(attempt)
 
