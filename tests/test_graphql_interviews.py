@@ -88,7 +88,7 @@ mutation($id: ID!, $response: InterviewResponse!) {{
 """
 
 SET_STATUS = f"""
-mutation($id: ID!, $status: InterviewStatus!, $reason: String) {{
+mutation($id: ID!, $status: SettableInterviewStatus!, $reason: String) {{
   setInterviewStatus(id: $id, status: $status, reason: $reason) {{ {ONE_RESULT} }}
 }}
 """

@@ -73,6 +73,17 @@ Rating = enum_of("Rating", feedback.Rating, "An interviewer's rating of one skil
 DecisionKind = enum_of("HiringDecisionKind", feedback.DecisionKind, "A decision after interviews")
 OfferStatus = enum_of("OfferStatus", feedback.OfferStatus, "Where an offer stands")
 InterviewStatus = enum_of("InterviewStatus", interviews.InterviewStatus, "An interview's state")
+NewInterviewStatus = enum_of(
+    "NewInterviewStatus",
+    interviews.NewInterviewStatus,
+    "How new interviews start: scheduled (invitations go out) or proposed (held until confirmed)",
+)
+SettableInterviewStatus = enum_of(
+    "SettableInterviewStatus",
+    interviews.SettableInterviewStatus,
+    "A status one sets by hand: completed or no_show after the interview, scheduled to confirm "
+    "a proposed one",
+)
 InterviewResponse = enum_of(
     "InterviewResponse", interviews.Response, "An interviewer's answer to an invitation"
 )

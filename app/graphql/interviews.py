@@ -145,9 +145,9 @@ class ScheduleInterviewsInput:
     )
     status: str | None = strawberry.field(
         default=strawberry.UNSET,
-        graphql_type=enums.InterviewStatus | None,
+        graphql_type=enums.NewInterviewStatus | None,
         description="scheduled (the default: invitations go out) or proposed (held until "
-        "confirmed); other statuses are refused",
+        "confirmed)",
     )
 
 
@@ -394,9 +394,8 @@ class InterviewMutation:
         status: Annotated[
             str,
             strawberry.argument(
-                graphql_type=enums.InterviewStatus,
-                description="completed or no_show after it; scheduled confirms a proposed one; "
-                "other statuses are refused",
+                graphql_type=enums.SettableInterviewStatus,
+                description="completed or no_show after it; scheduled confirms a proposed one",
             ),
         ],
         reason: Annotated[
